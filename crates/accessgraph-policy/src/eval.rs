@@ -1,0 +1,285 @@
+//! The AWS evaluation algorithm for one request (iam-semantics.md §3.5 and §3.6).
+//!
+//! Every layer is scanned once; the decision is then computed in three-valued logic:
+//!
+//! ```text
+//! allowed = NOT deny AND rcp_chain AND scp_chain AND grant
+//! grant (same account)  = rbp_direct OR (rbp_role AND boundary AND session)
+//!                         OR (identity AND boundary AND session AND (rbp_account if the resource
+//!                             policy is required: role trust, KMS key policy))
+//! grant (cross account) = identity AND boundary AND session AND rbp_names_caller
+//! grant (no identity: service, identity provider, anonymous) = rbp_direct
+//! ```
+
+mod outcome;
+mod scan;
+
+pub use self::outcome::{Citation, Decision, DenyKind, Evaluation, Layer, Unresolved};
+use self::scan::LayerHits;
+use crate::arn::ResourceKind;
+use crate::document::principal::NamedAs;
+use crate::policy::{OrgLevel, PolicySet};
+use crate::request::{Env, PrincipalKind, Request};
+use crate::tri::Tri;
+
+/// Services whose resources RCPs govern (iam-semantics.md §3.3); kept as data.
+const RCP_SERVICES: [&str; 20] = [
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "cognito-idp",
+    "cognito-identity",
+    "logs",
+    "dynamodb",
+    "ecr",
+    "aoss",
+    "events",
+    "codebuild",
+    "codecommit",
+    "codeartifact",
+    "rolesanywhere",
+    "transfer",
+    "wafv2",
+    "xray",
+    "s3express",
+];
+
+/// Actions whose resource policy is the role's trust policy.
+const TRUST_ACTIONS: [&str; 6] = [
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+    "sts:setcontext",
+];
+
+/// Whether the resource policy must allow on its own terms: a role's trust policy for
+/// `sts:AssumeRole*`, or a KMS key policy (iam-semantics.md §3.4).
+#[must_use]
+pub fn resource_policy_required(request: &Request<'_>) -> bool {
+    let Ok(arn) = request.resource.arn().parse::<crate::arn::Arn>() else {
+        return false;
+    };
+    match arn.kind() {
+        ResourceKind::Role { .. } => TRUST_ACTIONS.contains(&request.action.lower()),
+        ResourceKind::KmsKey { .. } => true,
+        _ => false,
+    }
+}
+
+fn scan_chain(levels: Option<&[OrgLevel]>, env: &Env<'_>, scp: bool) -> Vec<LayerHits> {
+    levels
+        .unwrap_or_default()
+        .iter()
+        .map(|level| {
+            let layer = if scp {
+                Layer::Scp {
+                    target: level.target.clone(),
+                }
+            } else {
+                Layer::Rcp {
+                    target: level.target.clone(),
+                }
+            };
+            LayerHits::scan(
+                layer,
+                level.policies.iter().map(|policy| &**policy),
+                env,
+                false,
+            )
+        })
+        .collect()
+}
+
+/// Evaluates one request against its policies.
+#[must_use]
+pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
+    let env = Env::new(*request);
+    let principal = request.principal;
+    let has_identity = principal.has_identity();
+    let mut notes = Vec::new();
+
+    let identity = has_identity.then(|| {
+        LayerHits::scan(
+            Layer::Identity,
+            policies.identity.iter().map(|p| &**p),
+            &env,
+            false,
+        )
+    });
+    let boundary = policies
+        .boundary
+        .filter(|_| has_identity)
+        .map(|policy| LayerHits::scan(Layer::Boundary, [policy], &env, false));
+    let session = policies
+        .session
+        .filter(|_| has_identity)
+        .map(|policy| LayerHits::scan(Layer::Session, [policy], &env, false));
+    let scps_apply = has_identity && !principal.is_service_linked();
+    if policies.scps.is_some() && !scps_apply {
+        notes.push("SCPs do not apply to this caller".to_owned());
+    }
+    let scps = if scps_apply {
+        scan_chain(policies.scps, &env, true)
+    } else {
+        Vec::new()
+    };
+    let rcps_apply =
+        !principal.is_service_linked() && RCP_SERVICES.contains(&request.action.service());
+    let rcps = if rcps_apply {
+        scan_chain(policies.rcps, &env, false)
+    } else {
+        Vec::new()
+    };
+    let resource = policies
+        .resource
+        .map(|policy| LayerHits::scan(Layer::Resource, [policy], &env, true));
+
+    let all_layers = || {
+        identity
+            .iter()
+            .chain(&boundary)
+            .chain(&session)
+            .chain(&scps)
+            .chain(&rcps)
+            .chain(&resource)
+    };
+    let deny = all_layers().fold(Tri::False, |acc, layer| acc.or(layer.deny()));
+
+    let mut missing = Vec::new();
+    let chain_ok = |levels: &[LayerHits], missing: &mut Vec<Layer>| {
+        levels.iter().fold(Tri::True, |acc, level| {
+            let allowed = level.allow(None);
+            if allowed == Tri::False {
+                missing.push(level.layer.clone());
+            }
+            acc.and(allowed)
+        })
+    };
+    let scp_ok = chain_ok(&scps, &mut missing);
+    let rcp_ok = chain_ok(&rcps, &mut missing);
+
+    let required = resource_policy_required(request);
+    let rbp = |class: NamedAs| {
+        resource
+            .as_ref()
+            .map_or(Tri::False, |hits| hits.allow(Some(class)))
+    };
+    let rbp_direct = rbp(NamedAs::Direct);
+    let rbp_any = rbp_direct.or(rbp(NamedAs::Role)).or(rbp(NamedAs::Account));
+    let grant = if has_identity {
+        let identity_allow = if principal.kind() == PrincipalKind::Root {
+            notes.push("the root user holds every identity permission".to_owned());
+            Tri::True
+        } else {
+            identity
+                .as_ref()
+                .map_or(Tri::False, |hits| hits.allow(None))
+        };
+        let ceiling =
+            |hits: &Option<LayerHits>| hits.as_ref().map_or(Tri::True, |hits| hits.allow(None));
+        let boundary_ok = ceiling(&boundary);
+        let session_ok = ceiling(&session);
+        let cross_account = matches!(
+            (principal.account(), request.resource.account()),
+            (Some(caller), Some(owner)) if caller != owner
+        );
+        let grant = if cross_account {
+            notes.push("cross-account request: both the caller's policies and the resource policy must allow".to_owned());
+            identity_allow.and(boundary_ok).and(session_ok).and(rbp_any)
+        } else {
+            let delegated = if required {
+                rbp(NamedAs::Account)
+            } else {
+                Tri::True
+            };
+            rbp_direct
+                .or(rbp(NamedAs::Role).and(boundary_ok).and(session_ok))
+                .or(identity_allow
+                    .and(boundary_ok)
+                    .and(session_ok)
+                    .and(delegated))
+        };
+        if grant == Tri::False {
+            for (layer, allowed) in [
+                (Layer::Identity, identity_allow),
+                (Layer::Boundary, boundary_ok),
+                (Layer::Session, session_ok),
+            ] {
+                if allowed == Tri::False {
+                    missing.push(layer);
+                }
+            }
+            if (cross_account || required) && rbp_any == Tri::False {
+                missing.push(Layer::Resource);
+            }
+        }
+        grant
+    } else {
+        if rbp_direct == Tri::False {
+            missing.push(Layer::Resource);
+        }
+        rbp_direct
+    };
+
+    let allowed = (!deny).and(scp_ok).and(rcp_ok).and(grant);
+    let decision = match allowed {
+        Tri::True => Decision::Allow,
+        Tri::False if deny == Tri::True => Decision::Deny(DenyKind::Explicit),
+        Tri::False => Decision::Deny(DenyKind::Implicit),
+        Tri::Unknown if deny == Tri::False => Decision::Conditional {
+            deny_kind: DenyKind::Implicit,
+        },
+        Tri::Unknown => Decision::Conditional {
+            deny_kind: DenyKind::Explicit,
+        },
+    };
+    let hits = || all_layers().flat_map(|layer| layer.hits.iter());
+    let (evidence, conditions) = match decision {
+        Decision::Deny(DenyKind::Explicit) => (
+            hits()
+                .filter(|hit| {
+                    hit.citation.effect == crate::Effect::Deny && hit.tri_any() == Tri::True
+                })
+                .map(|hit| hit.citation.clone())
+                .collect(),
+            Vec::new(),
+        ),
+        Decision::Deny(DenyKind::Implicit) => (Vec::new(), Vec::new()),
+        Decision::Allow => (
+            hits()
+                .filter(|hit| hit.citation.effect == crate::Effect::Allow)
+                .map(|hit| hit.citation.clone())
+                .collect(),
+            Vec::new(),
+        ),
+        Decision::Conditional { .. } => (
+            hits()
+                .filter(|hit| {
+                    hit.citation.effect == crate::Effect::Allow || hit.tri_any() == Tri::Unknown
+                })
+                .map(|hit| hit.citation.clone())
+                .collect(),
+            hits()
+                .filter(|hit| hit.citation.conditional)
+                .flat_map(|hit| hit.unresolved.iter().cloned())
+                .collect(),
+        ),
+    };
+    if !matches!(decision, Decision::Deny(DenyKind::Implicit)) {
+        missing.clear();
+    }
+    Evaluation {
+        decision,
+        evidence,
+        missing,
+        conditions,
+        notes,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,187 @@
+//! What an evaluation returns: the decision, the statements that decided it, and the conditions
+//! a snapshot could not settle.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::document::Effect;
+
+/// Where a policy sits in the evaluation (iam-semantics.md §3.1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Layer {
+    /// Identity-based policies.
+    Identity,
+    /// The permissions boundary.
+    Boundary,
+    /// The session policy.
+    Session,
+    /// A service control policy level.
+    Scp {
+        /// Root, OU or account the level belongs to.
+        target: Arc<str>,
+    },
+    /// A resource control policy level.
+    Rcp {
+        /// Root, OU or account the level belongs to.
+        target: Arc<str>,
+    },
+    /// The resource-based policy (or trust policy).
+    Resource,
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Layer::Identity => f.write_str("identity policies"),
+            Layer::Boundary => f.write_str("permissions boundary"),
+            Layer::Session => f.write_str("session policy"),
+            Layer::Scp { target } => write!(f, "SCPs at `{target}`"),
+            Layer::Rcp { target } => write!(f, "RCPs at `{target}`"),
+            Layer::Resource => f.write_str("resource policy"),
+        }
+    }
+}
+
+/// One statement cited as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Citation {
+    /// The layer of the policy.
+    pub layer: Layer,
+    /// Policy label: an ARN, or `role/NAME#inline/POLICY`.
+    pub policy: Arc<str>,
+    /// Zero-based statement index.
+    pub statement: usize,
+    /// The statement's `Sid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Arc<str>>,
+    /// The statement's effect.
+    pub effect: Effect,
+    /// Whether the statement matched only under unresolved conditions.
+    pub conditional: bool,
+}
+
+impl fmt::Display for Citation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} by `{}` statement {}",
+            self.effect, self.policy, self.statement
+        )?;
+        if let Some(sid) = &self.sid {
+            write!(f, " (Sid `{sid}`)")?;
+        }
+        write!(f, " [{}]", self.layer)?;
+        if self.conditional {
+            f.write_str(" (conditional)")?;
+        }
+        Ok(())
+    }
+}
+
+/// A condition clause (or principal/variable check) that a snapshot cannot settle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unresolved {
+    /// The statement it belongs to.
+    pub citation: Citation,
+    /// The operator (`StringEquals`, ...), or `Principal` / `Resource` for those elements.
+    pub operator: String,
+    /// The condition key, or what else is unknown (a variable, a session name).
+    pub key: String,
+    /// The policy values.
+    pub values: Vec<String>,
+}
+
+impl fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} `{}` {:?} in `{}` statement {}",
+            self.operator, self.key, self.values, self.citation.policy, self.citation.statement
+        )
+    }
+}
+
+/// Which kind of deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenyKind {
+    /// A `Deny` statement matched.
+    Explicit,
+    /// No `Allow` where one was needed.
+    Implicit,
+}
+
+/// The decision for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// Allowed whatever the unknown values are.
+    Allow,
+    /// Denied whatever the unknown values are.
+    Deny(DenyKind),
+    /// Allowed only if the unresolved conditions go the request's way; otherwise denied with
+    /// `deny_kind`.
+    Conditional {
+        /// The deny that applies when they do not.
+        deny_kind: DenyKind,
+    },
+}
+
+impl Decision {
+    /// `allow`, `deny` or `conditional`.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny(_) => "deny",
+            Decision::Conditional { .. } => "conditional",
+        }
+    }
+
+    /// The deny kind, for `Deny` and `Conditional`.
+    #[must_use]
+    pub fn deny_kind(&self) -> Option<DenyKind> {
+        match self {
+            Decision::Allow => None,
+            Decision::Deny(kind) | Decision::Conditional { deny_kind: kind } => Some(*kind),
+        }
+    }
+
+    /// Whether the request is or may be allowed.
+    #[must_use]
+    pub fn is_possible(&self) -> bool {
+        !matches!(self, Decision::Deny(_))
+    }
+}
+
+/// Decision, evidence and unresolved conditions of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// The decision.
+    #[serde(flatten, serialize_with = "serialize_decision")]
+    pub decision: Decision,
+    /// Statements that decided it: the matching allows of every required layer for an allow,
+    /// the matching denies for an explicit deny.
+    pub evidence: Vec<Citation>,
+    /// Layers that had no matching `Allow` where one was required (implicit deny).
+    pub missing: Vec<Layer>,
+    /// Conditions a snapshot cannot settle, for conditional decisions.
+    pub conditions: Vec<Unresolved>,
+    /// Remarks, e.g. rules that skipped a layer.
+    pub notes: Vec<String>,
+}
+
+fn serialize_decision<S: serde::Serializer>(
+    decision: &Decision,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("decision", decision.as_str())?;
+    if let Some(kind) = decision.deny_kind() {
+        map.serialize_entry("deny_kind", &kind)?;
+    }
+    map.end()
+}

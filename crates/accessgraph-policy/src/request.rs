@@ -1,0 +1,618 @@
+//! The request being evaluated: who calls, which action, on what, in which context.
+//!
+//! Condition keys are looked up first in the caller-supplied [`RequestContext`], then derived from
+//! the principal and the resource (iam-semantics.md §1.5, §4.3). Any other key is *unknown*: a
+//! static snapshot cannot tell a source IP or an MFA flag, so conditions on it stay unresolved.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::arn::{Arn, ResourceKind};
+
+/// What kind of caller makes the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// An IAM user.
+    User,
+    /// A session of an IAM role.
+    Role,
+    /// An STS federated-user session (`GetFederationToken`).
+    FederatedUser,
+    /// The root user of an account.
+    Root,
+    /// An AWS service principal such as `ec2.amazonaws.com`.
+    Service,
+    /// A caller presenting a SAML assertion or an OIDC token from an identity provider.
+    Federated,
+    /// An unauthenticated caller.
+    Anonymous,
+}
+
+/// Organization membership of an account, as far as it is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum OrgMembership {
+    /// Not known: org keys stay unresolved.
+    #[default]
+    Unknown,
+    /// The account belongs to no organization: org keys are absent.
+    None,
+    /// Member of `org_id`, with its `o-id/r-id/ou-.../` paths.
+    Member {
+        /// Organization id `o-...`.
+        org_id: String,
+        /// `aws:PrincipalOrgPaths` / `aws:ResourceOrgPaths` values.
+        paths: Vec<String>,
+    },
+}
+
+/// Tags of an entity; `None` means not known.
+pub type Tags = Option<BTreeMap<String, String>>;
+
+/// The calling principal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    kind: PrincipalKind,
+    /// User ARN, role ARN, federated-user ARN, root ARN, service name, provider ARN or `*`.
+    arn: String,
+    account: Option<String>,
+    partition: String,
+    name: Option<String>,
+    unique_id: Option<String>,
+    session_name: Option<String>,
+    tags: Tags,
+    org: OrgMembership,
+    service_linked: bool,
+}
+
+/// Why text does not name a principal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is not a principal: expected a user, role, assumed-role, federated-user or root ARN, a service name like `ec2.amazonaws.com`, an identity provider, or `*`"
+)]
+pub struct PrincipalError(String);
+
+/// Identity providers that appear in trust policies by name rather than ARN.
+const WELL_KNOWN_IDPS: [&str; 4] = [
+    "cognito-identity.amazonaws.com",
+    "accounts.google.com",
+    "graph.facebook.com",
+    "www.amazon.com",
+];
+
+impl Principal {
+    fn base(kind: PrincipalKind, arn: String, account: Option<String>, partition: &str) -> Self {
+        Principal {
+            kind,
+            arn,
+            account,
+            partition: partition.to_owned(),
+            name: None,
+            unique_id: None,
+            session_name: None,
+            tags: None,
+            org: OrgMembership::Unknown,
+            service_linked: false,
+        }
+    }
+
+    /// Parses a principal from an ARN, a service name, an identity provider, or `*`.
+    ///
+    /// An assumed-role session ARN becomes a [`PrincipalKind::Role`] with its session name; the
+    /// role's path is unknown from a session ARN and taken as `/`.
+    pub fn parse(text: &str) -> Result<Principal, PrincipalError> {
+        let error = || PrincipalError(text.to_owned());
+        if text == "*" || text.eq_ignore_ascii_case("anonymous") {
+            return Ok(Principal::base(
+                PrincipalKind::Anonymous,
+                "*".into(),
+                None,
+                "aws",
+            ));
+        }
+        if WELL_KNOWN_IDPS.contains(&text) {
+            return Ok(Principal::base(
+                PrincipalKind::Federated,
+                text.into(),
+                None,
+                "aws",
+            ));
+        }
+        if !text.starts_with("arn:") {
+            let looks_like_service = text.contains('.')
+                && text
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || b".-".contains(&byte));
+            return if looks_like_service {
+                Ok(Principal::base(
+                    PrincipalKind::Service,
+                    text.into(),
+                    None,
+                    "aws",
+                ))
+            } else {
+                Err(error())
+            };
+        }
+        let arn: Arn = text.parse().map_err(|_| error())?;
+        let account = arn.account_id().map(str::to_owned).ok_or_else(error)?;
+        let partition = arn.partition().to_owned();
+        let mut principal = match arn.kind() {
+            ResourceKind::User { name, .. } => {
+                let mut user =
+                    Principal::base(PrincipalKind::User, text.into(), Some(account), &partition);
+                user.name = Some(name.to_owned());
+                user
+            }
+            ResourceKind::Role { path, name } => {
+                let mut role =
+                    Principal::base(PrincipalKind::Role, text.into(), Some(account), &partition);
+                role.name = Some(name.to_owned());
+                role.service_linked = path.starts_with("/aws-service-role/");
+                role
+            }
+            ResourceKind::AssumedRole { role, session } => {
+                let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
+                let mut principal =
+                    Principal::base(PrincipalKind::Role, role_arn, Some(account), &partition);
+                principal.name = Some(role.to_owned());
+                principal.session_name = Some(session.to_owned());
+                principal
+            }
+            ResourceKind::FederatedUser { name } => {
+                let mut user = Principal::base(
+                    PrincipalKind::FederatedUser,
+                    text.into(),
+                    Some(account),
+                    &partition,
+                );
+                user.name = Some(name.to_owned());
+                user
+            }
+            ResourceKind::AccountRoot => {
+                Principal::base(PrincipalKind::Root, text.into(), Some(account), &partition)
+            }
+            ResourceKind::SamlProvider { .. } | ResourceKind::OidcProvider { .. } => {
+                Principal::base(
+                    PrincipalKind::Federated,
+                    text.into(),
+                    Some(account),
+                    &partition,
+                )
+            }
+            _ => return Err(error()),
+        };
+        principal.arn.shrink_to_fit();
+        Ok(principal)
+    }
+
+    /// Sets the IAM tags (known, possibly empty).
+    #[must_use]
+    pub fn with_tags(mut self, tags: BTreeMap<String, String>) -> Self {
+        self.tags = Some(tags);
+        self
+    }
+
+    /// Sets the organization membership of the principal's account.
+    #[must_use]
+    pub fn with_org(mut self, org: OrgMembership) -> Self {
+        self.org = org;
+        self
+    }
+
+    /// Sets the unique id (`AIDA...`, `AROA...`).
+    #[must_use]
+    pub fn with_unique_id(mut self, unique_id: impl Into<String>) -> Self {
+        self.unique_id = Some(unique_id.into());
+        self
+    }
+
+    /// Sets the role session name.
+    #[must_use]
+    pub fn with_session_name(mut self, session_name: impl Into<String>) -> Self {
+        self.session_name = Some(session_name.into());
+        self
+    }
+
+    /// Marks a role as service-linked (not subject to SCPs or RCPs, §3.2).
+    #[must_use]
+    pub fn with_service_linked(mut self, service_linked: bool) -> Self {
+        self.service_linked = service_linked;
+        self
+    }
+
+    /// The kind of caller.
+    #[must_use]
+    pub fn kind(&self) -> PrincipalKind {
+        self.kind
+    }
+
+    /// The principal's ARN (the role ARN for a role session), service name, provider, or `*`.
+    #[must_use]
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// The account id of the principal, if it has one.
+    #[must_use]
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    /// The partition of the principal.
+    #[must_use]
+    pub fn partition(&self) -> &str {
+        &self.partition
+    }
+
+    /// User, role or federated-user name.
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Unique id, if known.
+    #[must_use]
+    pub fn unique_id(&self) -> Option<&str> {
+        self.unique_id.as_deref()
+    }
+
+    /// Role session name, if known.
+    #[must_use]
+    pub fn session_name(&self) -> Option<&str> {
+        self.session_name.as_deref()
+    }
+
+    /// Whether this is a service-linked role.
+    #[must_use]
+    pub fn is_service_linked(&self) -> bool {
+        self.service_linked
+    }
+
+    /// Whether the principal has an identity side (identity policies, boundary, SCPs).
+    #[must_use]
+    pub fn has_identity(&self) -> bool {
+        matches!(
+            self.kind,
+            PrincipalKind::User
+                | PrincipalKind::Role
+                | PrincipalKind::FederatedUser
+                | PrincipalKind::Root
+        )
+    }
+}
+
+/// The resource a request acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resource {
+    arn: String,
+    account: Option<String>,
+    tags: Tags,
+    org: OrgMembership,
+}
+
+impl Resource {
+    /// A resource by ARN (or `*`); the owning account is taken from the ARN when it has one.
+    #[must_use]
+    pub fn new(arn: impl Into<String>) -> Resource {
+        let arn = arn.into();
+        let account = crate::arn::components(&arn)
+            .map(|parts| parts[4])
+            .filter(|account| crate::arn::is_account_id(account))
+            .map(str::to_owned);
+        Resource {
+            arn,
+            account,
+            tags: None,
+            org: OrgMembership::Unknown,
+        }
+    }
+
+    /// Sets the owning account (needed for S3, whose ARNs carry none).
+    #[must_use]
+    pub fn with_account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets the resource tags (known, possibly empty).
+    #[must_use]
+    pub fn with_tags(mut self, tags: BTreeMap<String, String>) -> Self {
+        self.tags = Some(tags);
+        self
+    }
+
+    /// Sets the organization membership of the owning account.
+    #[must_use]
+    pub fn with_org(mut self, org: OrgMembership) -> Self {
+        self.org = org;
+        self
+    }
+
+    /// The resource ARN.
+    #[must_use]
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// The owning account, if known.
+    #[must_use]
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+}
+
+/// An action such as `s3:GetObject`; matched case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    text: String,
+    #[serde(skip)]
+    lower: String,
+}
+
+impl Action {
+    /// Wraps action text.
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Action {
+        let text = text.into();
+        let lower = text.to_ascii_lowercase();
+        Action { text, lower }
+    }
+
+    /// The action as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The ASCII-lowercased action.
+    #[must_use]
+    pub fn lower(&self) -> &str {
+        &self.lower
+    }
+
+    /// The lowercased service prefix (`s3` for `s3:GetObject`).
+    #[must_use]
+    pub fn service(&self) -> &str {
+        self.lower
+            .split_once(':')
+            .map_or(self.lower.as_str(), |(service, _)| service)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A value the caller gives for a condition key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextValue {
+    /// The key is present with these values (one for single-valued keys).
+    Values(Vec<String>),
+    /// The key is known to be absent from the request.
+    Absent,
+}
+
+/// Caller-supplied condition keys; keys are case-insensitive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RequestContext {
+    values: BTreeMap<String, ContextValue>,
+}
+
+impl RequestContext {
+    /// An empty context: every key not derived from the principal or resource is unknown.
+    #[must_use]
+    pub fn new() -> RequestContext {
+        RequestContext::default()
+    }
+
+    /// Adds a value for `key` (repeat to make the key multivalued).
+    pub fn insert(&mut self, key: &str, value: impl Into<String>) {
+        let entry = self
+            .values
+            .entry(key.to_lowercase())
+            .or_insert_with(|| ContextValue::Values(Vec::new()));
+        match entry {
+            ContextValue::Values(values) => values.push(value.into()),
+            ContextValue::Absent => *entry = ContextValue::Values(vec![value.into()]),
+        }
+    }
+
+    /// Builder form of [`RequestContext::insert`].
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    /// Declares `key` absent from the request.
+    pub fn insert_absent(&mut self, key: &str) {
+        self.values.insert(key.to_lowercase(), ContextValue::Absent);
+    }
+
+    fn get(&self, key_lower: &str) -> Option<&ContextValue> {
+        self.values.get(key_lower)
+    }
+}
+
+/// One request to evaluate.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Who calls.
+    pub principal: &'a Principal,
+    /// What action.
+    pub action: &'a Action,
+    /// On which resource.
+    pub resource: &'a Resource,
+    /// Caller-supplied condition keys.
+    pub context: &'a RequestContext,
+}
+
+/// The result of looking up a condition key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup<'a> {
+    /// One value.
+    Single(&'a str),
+    /// Several values (possibly zero).
+    Many(&'a [String]),
+    /// Known to be absent.
+    Absent,
+    /// Cannot be known.
+    Unknown,
+}
+
+/// Key lookup over a request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Env<'a> {
+    request: Request<'a>,
+}
+
+fn tag_lookup<'a>(tags: &'a Tags, key: &str) -> Lookup<'a> {
+    match tags {
+        None => Lookup::Unknown,
+        Some(tags) => tags
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(key))
+            .map_or(Lookup::Absent, |(_, value)| Lookup::Single(value)),
+    }
+}
+
+fn org_id_lookup(org: &OrgMembership) -> Lookup<'_> {
+    match org {
+        OrgMembership::Unknown => Lookup::Unknown,
+        OrgMembership::None => Lookup::Absent,
+        OrgMembership::Member { org_id, .. } => Lookup::Single(org_id),
+    }
+}
+
+fn org_paths_lookup(org: &OrgMembership) -> Lookup<'_> {
+    match org {
+        OrgMembership::Unknown => Lookup::Unknown,
+        OrgMembership::None => Lookup::Absent,
+        OrgMembership::Member { paths, .. } => Lookup::Many(paths),
+    }
+}
+
+fn optional(value: Option<&str>) -> Lookup<'_> {
+    value.map_or(Lookup::Unknown, Lookup::Single)
+}
+
+impl<'a> Env<'a> {
+    pub(crate) fn new(request: Request<'a>) -> Env<'a> {
+        Env { request }
+    }
+
+    pub(crate) fn request(&self) -> Request<'a> {
+        self.request
+    }
+
+    /// Looks up a lowercased condition key.
+    pub(crate) fn lookup(&self, key: &str) -> Lookup<'a> {
+        match self.request.context.get(key) {
+            Some(ContextValue::Absent) => return Lookup::Absent,
+            Some(ContextValue::Values(values)) => {
+                return match values.as_slice() {
+                    [single] => Lookup::Single(single),
+                    many => Lookup::Many(many),
+                };
+            }
+            None => {}
+        }
+        if let Some(tag) = key.strip_prefix("aws:principaltag/") {
+            return self.principal_tag(tag);
+        }
+        if let Some(tag) = key.strip_prefix("aws:resourcetag/") {
+            return tag_lookup(&self.request.resource.tags, tag);
+        }
+        let resource = self.request.resource;
+        match key {
+            "aws:resourceaccount" => optional(resource.account()),
+            "aws:resourceorgid" => org_id_lookup(&resource.org),
+            "aws:resourceorgpaths" => org_paths_lookup(&resource.org),
+            _ => self.principal_key(key),
+        }
+    }
+
+    fn principal_tag(&self, tag: &str) -> Lookup<'a> {
+        let principal = self.request.principal;
+        match principal.kind {
+            PrincipalKind::User | PrincipalKind::Role => tag_lookup(&principal.tags, tag),
+            PrincipalKind::Federated => Lookup::Unknown,
+            _ => Lookup::Absent,
+        }
+    }
+
+    fn principal_key(&self, key: &str) -> Lookup<'a> {
+        use PrincipalKind as K;
+        let principal = self.request.principal;
+        let kind = principal.kind;
+        match key {
+            "aws:principalarn" => match kind {
+                K::User | K::Role | K::FederatedUser | K::Root => Lookup::Single(&principal.arn),
+                K::Service | K::Anonymous => Lookup::Absent,
+                K::Federated => Lookup::Unknown,
+            },
+            "aws:principalaccount" => match kind {
+                K::Anonymous => Lookup::Single("anonymous"),
+                K::Service => Lookup::Absent,
+                K::Federated => Lookup::Unknown,
+                _ => optional(principal.account()),
+            },
+            "aws:principaltype" => match kind {
+                K::User => Lookup::Single("User"),
+                K::Role => Lookup::Single("AssumedRole"),
+                K::FederatedUser => Lookup::Single("FederatedUser"),
+                K::Root => Lookup::Single("Account"),
+                K::Anonymous => Lookup::Single("Anonymous"),
+                K::Service | K::Federated => Lookup::Unknown,
+            },
+            "aws:username" => match kind {
+                K::User => optional(principal.name()),
+                K::Federated => Lookup::Unknown,
+                _ => Lookup::Absent,
+            },
+            "aws:userid" => self.user_id(),
+            "aws:principalorgid" => match kind {
+                K::User | K::Role | K::FederatedUser | K::Root => org_id_lookup(&principal.org),
+                K::Federated => Lookup::Unknown,
+                K::Service | K::Anonymous => Lookup::Absent,
+            },
+            "aws:principalorgpaths" => match kind {
+                K::User | K::Role | K::FederatedUser | K::Root => org_paths_lookup(&principal.org),
+                K::Federated => Lookup::Unknown,
+                K::Service | K::Anonymous => Lookup::Absent,
+            },
+            "aws:principalisawsservice" => match kind {
+                K::Service => Lookup::Single("true"),
+                K::Federated => Lookup::Unknown,
+                _ => Lookup::Single("false"),
+            },
+            "aws:principalservicename" => match kind {
+                K::Service => Lookup::Single(&principal.arn),
+                K::Federated => Lookup::Unknown,
+                _ => Lookup::Absent,
+            },
+            _ => Lookup::Unknown,
+        }
+    }
+
+    fn user_id(&self) -> Lookup<'a> {
+        let principal = self.request.principal;
+        match principal.kind {
+            // The composite `AROA...:session` form is not stored, so it stays unknown unless given.
+            PrincipalKind::User => optional(principal.unique_id()),
+            PrincipalKind::Root => optional(principal.account()),
+            PrincipalKind::Anonymous => Lookup::Single("anonymous"),
+            _ => Lookup::Unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
