@@ -96,9 +96,13 @@ pub struct Unresolved {
 
 impl fmt::Display for Unresolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let role = match self.citation.effect {
+            Effect::Allow => "allow needs",
+            Effect::Deny => "denied if",
+        };
         write!(
             f,
-            "{} `{}` {:?} in `{}` statement {}",
+            "{role}: {} `{}` {:?} (`{}` statement {})",
             self.operator, self.key, self.values, self.citation.policy, self.citation.statement
         )
     }

@@ -1,3 +1,5 @@
+//! Wildcard matcher tests: a table and property tests against a naive reference matcher.
+
 use super::Glob;
 use proptest::prelude::*;
 

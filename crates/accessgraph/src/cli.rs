@@ -1,0 +1,107 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Access-graph query database for AWS IAM and Organizations.
+#[derive(Debug, Parser)]
+#[command(name = "accessgraph", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Evaluate one request against policies, as AWS would (like `aws iam simulate-custom-policy`).
+    Eval(EvalArgs),
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// Identity policy file (inline or managed policy of the principal or its groups); repeatable.
+    ///
+    /// A file holds a policy document (object, JSON string or URL-encoded), or AWS CLI output
+    /// that wraps one (`get-policy-version`, `describe-policy`, `get-bucket-policy`, ...).
+    #[arg(long = "policy", value_name = "FILE")]
+    pub(crate) policies: Vec<PathBuf>,
+
+    /// Permissions boundary of the principal.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) boundary: Option<PathBuf>,
+
+    /// Session policy of the principal's session.
+    #[arg(long = "session-policy", value_name = "FILE")]
+    pub(crate) session_policy: Option<PathBuf>,
+
+    /// SCP level of the principal's account, from the organization root down to the account;
+    /// repeat once per level, and separate several policies of one level with commas.
+    #[arg(long = "scp", value_name = "FILE[,FILE...]")]
+    pub(crate) scps: Vec<String>,
+
+    /// RCP level of the resource's account, root first; same form as `--scp`.
+    #[arg(long = "rcp", value_name = "FILE[,FILE...]")]
+    pub(crate) rcps: Vec<String>,
+
+    /// Resource-based policy of the resource (a role's trust policy for `sts:AssumeRole`).
+    #[arg(long = "resource-policy", value_name = "FILE")]
+    pub(crate) resource_policy: Option<PathBuf>,
+
+    /// The caller: user, role, assumed-role, federated-user or root ARN, a service principal
+    /// (`ec2.amazonaws.com`), an identity provider ARN, or `*` for an anonymous caller.
+    #[arg(long, value_name = "ARN")]
+    pub(crate) principal: String,
+
+    /// Tag of the principal (`KEY=VALUE`); once any is given, the principal's tag set is known.
+    #[arg(long = "principal-tag", value_name = "KEY=VALUE")]
+    pub(crate) principal_tags: Vec<String>,
+
+    /// Unique id of the principal (`AIDA...`, `AROA...`).
+    #[arg(long = "principal-id", value_name = "ID")]
+    pub(crate) principal_id: Option<String>,
+
+    /// The action, e.g. `s3:GetObject`.
+    #[arg(long)]
+    pub(crate) action: String,
+
+    /// The resource ARN (or `*`).
+    #[arg(long, value_name = "ARN")]
+    pub(crate) resource: String,
+
+    /// Account that owns the resource; defaults to the ARN's account, else the principal's
+    /// (S3 ARNs name no account).
+    #[arg(long = "resource-account", value_name = "ID")]
+    pub(crate) resource_account: Option<String>,
+
+    /// Tag of the resource (`KEY=VALUE`); once any is given, the resource's tag set is known.
+    #[arg(long = "resource-tag", value_name = "KEY=VALUE")]
+    pub(crate) resource_tags: Vec<String>,
+
+    /// A condition key value (`KEY=VALUE`); repeat a key to give it several values. Keys not
+    /// given and not derived from the principal or resource are unknown: conditions on them
+    /// make the decision conditional.
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub(crate) context: Vec<String>,
+
+    /// A condition key known to be absent from the request.
+    #[arg(long = "absent", value_name = "KEY")]
+    pub(crate) absent: Vec<String>,
+
+    /// Reject policies AWS would reject (unknown elements or operators, ill-typed values).
+    #[arg(long)]
+    pub(crate) strict: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}

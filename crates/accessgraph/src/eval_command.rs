@@ -1,0 +1,221 @@
+//! `accessgraph eval`: one request against policy files, printed as text or JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use accessgraph_policy::{
+    Action, Decision, DenyKind, Evaluation, OrgLevel, ParseOptions, Policy, PolicyKind, PolicySet,
+    Principal, Request, RequestContext, Resource, evaluate,
+};
+use anyhow::{Context as _, Result, bail};
+
+use crate::cli::{EvalArgs, Format};
+use crate::policy_file;
+
+/// Runs the command and returns what to print.
+pub(crate) fn run(args: &EvalArgs) -> Result<String> {
+    let read = |path: &Path, kind: PolicyKind| {
+        let options = ParseOptions {
+            strict: args.strict,
+            kind: Some(kind),
+            ..ParseOptions::default()
+        };
+        policy_file::read(path, &options)
+    };
+    let identity = args
+        .policies
+        .iter()
+        .map(|path| read(path, PolicyKind::Identity))
+        .collect::<Result<Vec<_>>>()?;
+    let boundary = args
+        .boundary
+        .as_deref()
+        .map(|path| read(path, PolicyKind::Boundary))
+        .transpose()?;
+    let session = args
+        .session_policy
+        .as_deref()
+        .map(|path| read(path, PolicyKind::Session))
+        .transpose()?;
+    let resource_policy = args
+        .resource_policy
+        .as_deref()
+        .map(|path| read(path, PolicyKind::Resource))
+        .transpose()?;
+    let scps = chain(&args.scps, "scp", |path| read(path, PolicyKind::Scp))?;
+    let rcps = chain(&args.rcps, "rcp", |path| read(path, PolicyKind::Rcp))?;
+
+    let mut principal = Principal::parse(&args.principal).context("in `--principal`")?;
+    if !args.principal_tags.is_empty() {
+        principal = principal.with_tags(
+            pairs(&args.principal_tags, "--principal-tag")?
+                .into_iter()
+                .collect(),
+        );
+    }
+    if let Some(id) = &args.principal_id {
+        principal = principal.with_unique_id(id.clone());
+    }
+    let mut resource = Resource::new(args.resource.clone());
+    let mut warnings = Vec::new();
+    if let Some(account) = &args.resource_account {
+        resource = resource.with_account(account.clone());
+    } else if resource.account().is_none() {
+        if let Some(account) = principal.account() {
+            warnings.push(format!(
+                "the resource ARN names no account: assumed the principal's account `{account}` (set `--resource-account`)"
+            ));
+            resource = resource.with_account(account);
+        }
+    }
+    if !args.resource_tags.is_empty() {
+        resource = resource.with_tags(
+            pairs(&args.resource_tags, "--resource-tag")?
+                .into_iter()
+                .collect(),
+        );
+    }
+    let mut context = RequestContext::new();
+    for (key, value) in pairs(&args.context, "--context")? {
+        context.insert(&key, value);
+    }
+    for key in &args.absent {
+        context.insert_absent(key);
+    }
+    let action = Action::new(args.action.clone());
+    if !args.action.contains(':') {
+        bail!(
+            "in `--action`: `{}` is not an action: expected `service:Action`",
+            args.action
+        );
+    }
+
+    let request = Request {
+        principal: &principal,
+        action: &action,
+        resource: &resource,
+        context: &context,
+    };
+    let policies = PolicySet {
+        identity: &identity,
+        boundary: boundary.as_deref(),
+        session: session.as_deref(),
+        scps: (!scps.is_empty()).then_some(scps.as_slice()),
+        rcps: (!rcps.is_empty()).then_some(rcps.as_slice()),
+        resource: resource_policy.as_deref(),
+    };
+    let evaluation = evaluate(&request, &policies);
+    warnings.extend(
+        identity
+            .iter()
+            .chain(&boundary)
+            .chain(&session)
+            .chain(&resource_policy)
+            .chain(scps.iter().chain(&rcps).flat_map(|level| &level.policies))
+            .flat_map(|policy| {
+                policy
+                    .document()
+                    .warnings()
+                    .iter()
+                    .map(|warning| format!("`{}`: {warning}", policy.label()))
+            }),
+    );
+    match args.format {
+        Format::Json => {
+            let mut json = serde_json::to_value(&evaluation)?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("warnings".into(), warnings.into());
+            }
+            Ok(format!("{}\n", serde_json::to_string_pretty(&json)?))
+        }
+        Format::Text => Ok(render_text(&evaluation, &warnings)),
+    }
+}
+
+/// Parses `--scp` / `--rcp` values: one level per value, comma-separated files within a level.
+fn chain(
+    values: &[String],
+    flag: &str,
+    read: impl Fn(&Path) -> Result<Arc<Policy>>,
+) -> Result<Vec<OrgLevel>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(level, files)| {
+            let policies = files
+                .split(',')
+                .filter(|file| !file.is_empty())
+                .map(|file| read(Path::new(file)))
+                .collect::<Result<Vec<_>>>()?;
+            if policies.is_empty() {
+                bail!("in `--{flag}`: level {level} names no file");
+            }
+            Ok(OrgLevel {
+                target: format!("{flag} level {level}").into(),
+                policies,
+            })
+        })
+        .collect()
+}
+
+/// Parses `KEY=VALUE` arguments.
+fn pairs(values: &[String], flag: &str) -> Result<Vec<(String, String)>> {
+    values
+        .iter()
+        .map(|value| match value.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+            _ => bail!("in `{flag}`: `{value}` is not `KEY=VALUE`"),
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(|pairs| {
+            pairs
+                .into_iter()
+                .collect::<BTreeMap<_, _>>()
+                .into_iter()
+                .collect()
+        })
+}
+
+fn render_text(evaluation: &Evaluation, warnings: &[String]) -> String {
+    let mut out = String::new();
+    let decision = match evaluation.decision {
+        Decision::Allow => "allow".to_owned(),
+        Decision::Deny(DenyKind::Explicit) => "deny (explicit)".to_owned(),
+        Decision::Deny(DenyKind::Implicit) => "deny (implicit: no statement allows)".to_owned(),
+        Decision::Conditional { deny_kind } => format!(
+            "conditional (allowed only if the unresolved conditions go its way; otherwise {} deny)",
+            match deny_kind {
+                DenyKind::Explicit => "explicit",
+                DenyKind::Implicit => "implicit",
+            }
+        ),
+    };
+    let _ = writeln!(out, "decision: {decision}");
+    if !evaluation.evidence.is_empty() {
+        let _ = writeln!(out, "evidence:");
+        for citation in &evaluation.evidence {
+            let _ = writeln!(out, "  {citation}");
+        }
+    }
+    if !evaluation.missing.is_empty() {
+        let _ = writeln!(out, "no allow in:");
+        for layer in &evaluation.missing {
+            let _ = writeln!(out, "  {layer}");
+        }
+    }
+    if !evaluation.conditions.is_empty() {
+        let _ = writeln!(out, "unresolved conditions:");
+        for condition in &evaluation.conditions {
+            let _ = writeln!(out, "  {condition}");
+        }
+    }
+    for note in &evaluation.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    for warning in warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    out
+}

@@ -1,0 +1,35 @@
+//! `accessgraph`: the command-line interface.
+//!
+//! `main` parses arguments, runs one subcommand, prints its output, and maps errors to a message
+//! on standard error and exit code 2.
+
+mod cli;
+mod eval_command;
+mod policy_file;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Eval(args) => eval_command::run(&args),
+    };
+    match result {
+        Ok(output) => {
+            #[expect(clippy::print_stdout, reason = "the binary's output")]
+            {
+                print!("{output}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            #[expect(clippy::print_stderr, reason = "the binary's error report")]
+            {
+                eprintln!("error: {error:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

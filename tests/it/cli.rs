@@ -1,0 +1,293 @@
+//! End-to-end tests of the `accessgraph` binary.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn examples() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/policies")
+}
+
+fn accessgraph() -> Command {
+    Command::cargo_bin("accessgraph").expect("binary built")
+}
+
+fn example(name: &str) -> String {
+    examples().join(name).display().to_string()
+}
+
+/// The README's main command on the bundled example: the MFA condition stays unresolved.
+#[test]
+fn readme_example_is_conditional_on_mfa() {
+    let output = accessgraph()
+        .args([
+            "eval",
+            "--policy",
+            &example("developer.json"),
+            "--boundary",
+            &example("boundary.json"),
+        ])
+        .args(["--scp", &example("scp-full-access.json")])
+        .args([
+            "--scp",
+            &format!(
+                "{},{}",
+                example("scp-full-access.json"),
+                example("scp-region-guard.json")
+            ),
+        ])
+        .args(["--resource-policy", &example("payroll-bucket-policy.json")])
+        .args([
+            "--principal",
+            "arn:aws:iam::111122223333:user/alice",
+            "--action",
+            "s3:GetObject",
+        ])
+        .args([
+            "--resource",
+            "arn:aws:s3:::example-payroll/2026/03.csv",
+            "--resource-account",
+            "111122223333",
+        ])
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: Value = serde_json::from_slice(&output).expect("json output");
+    assert_eq!(json["decision"], "conditional");
+    assert_eq!(json["deny_kind"], "explicit");
+    let keys: Vec<&str> = json["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["aws:MultiFactorAuthPresent", "aws:SecureTransport"]);
+}
+
+#[test]
+fn supplied_context_settles_the_decision() {
+    let base = |extra: &[&str]| {
+        let mut command = accessgraph();
+        command
+            .args(["eval", "--policy", &example("developer.json")])
+            .args(["--resource-policy", &example("payroll-bucket-policy.json")])
+            .args([
+                "--principal",
+                "arn:aws:iam::111122223333:user/alice",
+                "--action",
+                "s3:GetObject",
+            ])
+            .args([
+                "--resource",
+                "arn:aws:s3:::example-payroll/a.csv",
+                "--resource-account",
+                "111122223333",
+            ])
+            .args(extra);
+        command
+    };
+    base(&[
+        "--context",
+        "aws:MultiFactorAuthPresent=true",
+        "--context",
+        "aws:SecureTransport=true",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::starts_with("decision: allow\n"))
+    .stdout(predicate::str::contains("Sid `ReadPayrollWithMfa`"));
+    base(&[
+        "--context",
+        "aws:MultiFactorAuthPresent=true",
+        "--context",
+        "aws:SecureTransport=false",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::starts_with("decision: deny (explicit)"))
+    .stdout(predicate::str::contains("Sid `DenyInsecureTransport`"));
+    base(&[
+        "--absent",
+        "aws:MultiFactorAuthPresent",
+        "--context",
+        "aws:SecureTransport=true",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::starts_with("decision: deny (implicit"));
+}
+
+#[test]
+fn cross_account_caller_is_allowed_by_the_bucket_policy_and_its_own_policy() {
+    let dir = tempdir();
+    let policy = dir.join("auditor.json");
+    std::fs::write(&policy, r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#).unwrap();
+    accessgraph()
+        .args(["eval", "--policy", &policy.display().to_string()])
+        .args(["--resource-policy", &example("payroll-bucket-policy.json")])
+        .args([
+            "--principal",
+            "arn:aws:iam::444455556666:role/auditor",
+            "--action",
+            "s3:GetObject",
+        ])
+        .args([
+            "--resource",
+            "arn:aws:s3:::example-payroll/a.csv",
+            "--resource-account",
+            "111122223333",
+        ])
+        .args(["--context", "aws:SecureTransport=true"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("decision: allow"))
+        .stdout(predicate::str::contains("cross-account"));
+}
+
+#[test]
+fn malformed_policy_names_file_and_statement() {
+    let dir = tempdir();
+    let policy = dir.join("bad.json");
+    std::fs::write(&policy, r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"Oops","Action":"s3:*","NotAction":"iam:*","Effect":"Allow"}]}"#).unwrap();
+    accessgraph()
+        .args(["eval", "--policy", &policy.display().to_string()])
+        .args([
+            "--principal",
+            "arn:aws:iam::111122223333:user/alice",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "*",
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("bad.json"))
+        .stderr(predicate::str::contains("$.Statement[1]"))
+        .stderr(predicate::str::contains("(Sid `Oops`)"))
+        .stderr(predicate::str::contains(
+            "`Action` and `NotAction` cannot both be present",
+        ));
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "--principal",
+                "alice",
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "*",
+            ],
+            "`alice` is not a principal",
+        ),
+        (
+            &[
+                "--principal",
+                "*",
+                "--action",
+                "GetObject",
+                "--resource",
+                "*",
+            ],
+            "`GetObject` is not an action",
+        ),
+        (
+            &[
+                "--principal",
+                "*",
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "*",
+                "--context",
+                "novalue",
+            ],
+            "`novalue` is not `KEY=VALUE`",
+        ),
+        (
+            &[
+                "--principal",
+                "*",
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "*",
+                "--policy",
+                "/nonexistent/p.json",
+            ],
+            "cannot read `/nonexistent/p.json`",
+        ),
+        (
+            &[
+                "--principal",
+                "*",
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "*",
+                "--scp",
+                ",",
+            ],
+            "level 0 names no file",
+        ),
+    ];
+    for (args, message) in cases {
+        accessgraph()
+            .arg("eval")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}
+
+#[test]
+fn strict_mode_rejects_unknown_operators() {
+    let dir = tempdir();
+    let policy = dir.join("typo.json");
+    std::fs::write(&policy, r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEqualz":{"aws:username":"a"}}}}"#).unwrap();
+    let run = |strict: bool| {
+        let mut command = accessgraph();
+        command
+            .args(["eval", "--policy", &policy.display().to_string()])
+            .args([
+                "--principal",
+                "arn:aws:iam::111122223333:user/a",
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                "*",
+            ]);
+        if strict {
+            command.arg("--strict");
+        }
+        command.assert()
+    };
+    run(false)
+        .success()
+        .stdout(predicate::str::starts_with("decision: conditional"))
+        .stdout(predicate::str::contains("warning:"));
+    run(true).code(2).stderr(predicate::str::contains(
+        "unknown condition operator `StringEqualz`",
+    ));
+}
+
+/// A fresh directory under the target dir (no extra dependency needed).
+fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "accessgraph-it-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,13 @@
+//! The single integration test binary (ripgrep's layout): one module per topic.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a panic is a test failure"
+)]
+
+mod cli;
+mod policy_conformance;
+mod tidy;
