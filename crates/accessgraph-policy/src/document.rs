@@ -4,6 +4,7 @@
 //! statement keeps its index and `Sid` so every decision can cite it. [`PolicyDocument::to_json`]
 //! writes the normalized AWS JSON back (statements as a list, single values as given).
 
+mod action_index;
 mod parse;
 pub(crate) mod principal;
 mod to_json;
@@ -12,6 +13,8 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
+use self::action_index::ActionIndex;
+pub(crate) use self::action_index::fingerprint;
 pub use self::parse::{Limits, ParseOptions, PolicyError, PolicyKind};
 pub use self::principal::{AwsPrincipal, PrincipalEntry};
 use crate::condition::Condition;
@@ -46,6 +49,7 @@ pub struct PolicyDocument {
     statement_was_object: bool,
     statements: Vec<Statement>,
     warnings: Vec<String>,
+    action_index: ActionIndex,
 }
 
 /// One statement, compiled.
@@ -139,6 +143,17 @@ impl PolicyDocument {
     #[must_use]
     pub fn statements(&self) -> &[Statement] {
         &self.statements
+    }
+
+    /// The statements whose action element may match `action`, in document order; the others
+    /// cannot match it.
+    pub fn statements_for<'a>(
+        &'a self,
+        action: &crate::Action,
+    ) -> impl Iterator<Item = &'a Statement> + 'a {
+        self.action_index
+            .candidates(action.service(), action.service_fingerprint())
+            .filter_map(|position| self.statements.get(position))
     }
 
     /// Things accepted in lenient mode that strict mode would reject.

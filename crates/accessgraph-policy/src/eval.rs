@@ -16,7 +16,7 @@ mod scan;
 
 pub use self::outcome::{Citation, Decision, DenyKind, Evaluation, Layer, Unresolved};
 use self::scan::LayerHits;
-use crate::arn::ResourceKind;
+use crate::document::Effect;
 use crate::document::principal::NamedAs;
 use crate::policy::{OrgLevel, PolicySet};
 use crate::request::{Env, PrincipalKind, Request};
@@ -60,17 +60,24 @@ const TRUST_ACTIONS: [&str; 6] = [
 /// `sts:AssumeRole*`, or a KMS key policy (iam-semantics.md §3.4).
 #[must_use]
 pub fn resource_policy_required(request: &Request<'_>) -> bool {
-    let Ok(arn) = request.resource.arn().parse::<crate::arn::Arn>() else {
+    requires_resource_policy(
+        request,
+        crate::arn::components(request.resource.arn()).as_ref(),
+    )
+}
+
+fn requires_resource_policy(request: &Request<'_>, parts: Option<&[&str; 6]>) -> bool {
+    let Some([_, _, service, _, _, resource]) = parts else {
         return false;
     };
-    match arn.kind() {
-        ResourceKind::Role { .. } => TRUST_ACTIONS.contains(&request.action.lower()),
-        ResourceKind::KmsKey { .. } => true,
+    match *service {
+        "iam" => resource.starts_with("role/") && TRUST_ACTIONS.contains(&request.action.lower()),
+        "kms" => resource.starts_with("key/"),
         _ => false,
     }
 }
 
-fn scan_chain(levels: Option<&[OrgLevel]>, env: &Env<'_>, scp: bool) -> Vec<LayerHits> {
+fn scan_chain<'p>(levels: Option<&'p [OrgLevel]>, env: &Env<'_>, scp: bool) -> Vec<LayerHits<'p>> {
     levels
         .unwrap_or_default()
         .iter()
@@ -150,7 +157,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let deny = all_layers().fold(Tri::False, |acc, layer| acc.or(layer.deny()));
 
     let mut missing = Vec::new();
-    let chain_ok = |levels: &[LayerHits], missing: &mut Vec<Layer>| {
+    let chain_ok = |levels: &[LayerHits<'_>], missing: &mut Vec<Layer>| {
         levels.iter().fold(Tri::True, |acc, level| {
             let allowed = level.allow(None);
             if allowed == Tri::False {
@@ -162,7 +169,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let scp_ok = chain_ok(&scps, &mut missing);
     let rcp_ok = chain_ok(&rcps, &mut missing);
 
-    let required = resource_policy_required(request);
+    let required = requires_resource_policy(request, env.resource_parts());
     let rbp = |class: NamedAs| {
         resource
             .as_ref()
@@ -180,7 +187,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 .map_or(Tri::False, |hits| hits.allow(None))
         };
         let ceiling =
-            |hits: &Option<LayerHits>| hits.as_ref().map_or(Tri::True, |hits| hits.allow(None));
+            |hits: &Option<LayerHits<'_>>| hits.as_ref().map_or(Tri::True, |hits| hits.allow(None));
         let boundary_ok = ceiling(&boundary);
         let session_ok = ceiling(&session);
         let cross_account = matches!(
@@ -237,35 +244,32 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             deny_kind: DenyKind::Explicit,
         },
     };
-    let hits = || all_layers().flat_map(|layer| layer.hits.iter());
+    let hits =
+        || all_layers().flat_map(|layer| layer.hits.iter().map(move |hit| (&layer.layer, hit)));
     let (evidence, conditions) = match decision {
         Decision::Deny(DenyKind::Explicit) => (
             hits()
-                .filter(|hit| {
-                    hit.citation.effect == crate::Effect::Deny && hit.tri_any() == Tri::True
-                })
-                .map(|hit| hit.citation.clone())
+                .filter(|(_, hit)| hit.effect() == Effect::Deny && hit.tri_any() == Tri::True)
+                .map(|(layer, hit)| hit.citation(layer))
                 .collect(),
             Vec::new(),
         ),
         Decision::Deny(DenyKind::Implicit) => (Vec::new(), Vec::new()),
         Decision::Allow => (
             hits()
-                .filter(|hit| hit.citation.effect == crate::Effect::Allow)
-                .map(|hit| hit.citation.clone())
+                .filter(|(_, hit)| hit.effect() == Effect::Allow)
+                .map(|(layer, hit)| hit.citation(layer))
                 .collect(),
             Vec::new(),
         ),
         Decision::Conditional { .. } => (
             hits()
-                .filter(|hit| {
-                    hit.citation.effect == crate::Effect::Allow || hit.tri_any() == Tri::Unknown
-                })
-                .map(|hit| hit.citation.clone())
+                .filter(|(_, hit)| hit.effect() == Effect::Allow || hit.tri_any() == Tri::Unknown)
+                .map(|(layer, hit)| hit.citation(layer))
                 .collect(),
             hits()
-                .filter(|hit| hit.citation.conditional)
-                .flat_map(|hit| hit.unresolved.iter().cloned())
+                .filter(|(_, hit)| hit.is_conditional())
+                .flat_map(|(layer, hit)| hit.unresolved(layer))
                 .collect(),
         ),
     };

@@ -177,16 +177,22 @@ impl ArnGlob {
 
     /// Whether `text` matches.
     pub(crate) fn matches(&self, text: &str) -> bool {
+        self.matches_split(text, crate::arn::components(text).as_ref())
+    }
+
+    /// Whether `text`, already split by [`crate::arn::components`], matches.
+    pub(crate) fn matches_split(&self, text: &str, parts: Option<&[&str; 6]>) -> bool {
         match self {
             ArnGlob::Any => true,
             ArnGlob::Whole(glob) => glob.matches(text),
-            ArnGlob::Components(globs) => match crate::arn::components(text) {
-                Some(parts) => globs
+            ArnGlob::Components(globs) => parts.is_some_and(|parts| {
+                // The last component is the longest and most selective: test it first.
+                globs
                     .iter()
                     .zip(parts.iter())
-                    .all(|(glob, part)| glob.matches(part)),
-                None => false,
-            },
+                    .rev()
+                    .all(|(glob, part)| glob.matches(part))
+            }),
         }
     }
 

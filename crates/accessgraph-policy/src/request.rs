@@ -351,6 +351,10 @@ pub struct Action {
     text: String,
     #[serde(skip)]
     lower: String,
+    #[serde(skip)]
+    service_len: usize,
+    #[serde(skip)]
+    service_fingerprint: u64,
 }
 
 impl Action {
@@ -359,7 +363,15 @@ impl Action {
     pub fn new(text: impl Into<String>) -> Action {
         let text = text.into();
         let lower = text.to_ascii_lowercase();
-        Action { text, lower }
+        let service_len = lower.find(':').unwrap_or(lower.len());
+        let service_fingerprint =
+            crate::document::fingerprint(lower.get(..service_len).unwrap_or(&lower));
+        Action {
+            text,
+            lower,
+            service_len,
+            service_fingerprint,
+        }
     }
 
     /// The action as given.
@@ -374,12 +386,15 @@ impl Action {
         &self.lower
     }
 
+    /// Fingerprint of the service prefix, for fast index lookups.
+    pub(crate) fn service_fingerprint(&self) -> u64 {
+        self.service_fingerprint
+    }
+
     /// The lowercased service prefix (`s3` for `s3:GetObject`).
     #[must_use]
     pub fn service(&self) -> &str {
-        self.lower
-            .split_once(':')
-            .map_or(self.lower.as_str(), |(service, _)| service)
+        self.lower.get(..self.service_len).unwrap_or(&self.lower)
     }
 }
 
@@ -471,6 +486,8 @@ pub(crate) enum Lookup<'a> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Env<'a> {
     request: Request<'a>,
+    /// The resource ARN split into its six components, computed once per request.
+    resource_parts: Option<[&'a str; 6]>,
 }
 
 fn tag_lookup<'a>(tags: &'a Tags, key: &str) -> Lookup<'a> {
@@ -505,7 +522,15 @@ fn optional(value: Option<&str>) -> Lookup<'_> {
 
 impl<'a> Env<'a> {
     pub(crate) fn new(request: Request<'a>) -> Env<'a> {
-        Env { request }
+        Env {
+            request,
+            resource_parts: crate::arn::components(request.resource.arn()),
+        }
+    }
+
+    /// The resource ARN's six components, if it is an ARN.
+    pub(crate) fn resource_parts(&self) -> Option<&[&'a str; 6]> {
+        self.resource_parts.as_ref()
     }
 
     pub(crate) fn request(&self) -> Request<'a> {

@@ -197,3 +197,17 @@ fn classification_table() {
         assert_eq!(kind_of(text), expected, "{text}");
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn components_agree_with_splitn(text in "(arn:)?[a-z0-9:/*-]{0,30}") {
+        let naive = {
+            let parts: Vec<&str> = text.splitn(6, ':').collect();
+            match parts.as_slice() {
+                ["arn", a, b, c, d, e] => Some(["arn", *a, *b, *c, *d, *e]),
+                _ => None,
+            }
+        };
+        proptest::prop_assert_eq!(components(&text), naive);
+    }
+}

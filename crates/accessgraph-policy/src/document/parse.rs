@@ -11,6 +11,7 @@ use std::sync::Arc;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
+use super::action_index::ActionIndex;
 use super::{
     ActionPattern, AwsPrincipal, Effect, Matchers, PolicyDocument, PrincipalEntry, PrincipalSet,
     ResourcePattern, Statement, Version,
@@ -373,6 +374,7 @@ impl Parser<'_> {
             version,
             id,
             statement_was_object,
+            action_index: ActionIndex::new(&statements),
             statements,
             warnings: self.warnings,
         })

@@ -1,11 +1,13 @@
 //! Matching statements against a request, one policy layer at a time
 //! (iam-semantics.md §1.2 "statement applies").
-
-use std::sync::Arc;
+//!
+//! Hits borrow the statements they matched; citations and unresolved conditions are built only
+//! for the hits a decision reports, so the hot path allocates only when a statement matches.
 
 use super::outcome::{Citation, Layer, Unresolved};
+use crate::condition::Condition;
 use crate::document::principal::NamedAs;
-use crate::document::{Effect, PrincipalSet, ResourceMatcher, Statement};
+use crate::document::{Effect, PrincipalSet, ResourceMatcher, ResourcePattern, Statement};
 use crate::pattern::{ArnGlob, Resolved};
 use crate::policy::Policy;
 use crate::request::Env;
@@ -16,18 +18,30 @@ pub(crate) type Named = [Tri; 3];
 
 const ALL_NAMED: Named = [Tri::True, Tri::True, Tri::True];
 
-/// A statement that matched (definitely or conditionally).
+/// Why a statement matched only conditionally.
 #[derive(Debug, Clone)]
-pub(crate) struct Hit {
-    pub(crate) citation: Citation,
-    /// Match of action, resource and conditions.
-    pub(crate) tri: Tri,
-    /// Principal match per class (all true for policies without `Principal`).
-    pub(crate) named: Named,
-    pub(crate) unresolved: Vec<Unresolved>,
+enum Unknown<'p> {
+    /// A condition clause on a key the snapshot cannot know.
+    Condition(&'p Condition),
+    /// A variable in a resource pattern on such a key.
+    Variable(&'p ResourcePattern, Box<str>),
+    /// A `Principal` entry naming one role session whose name is not known.
+    SessionName(&'p PrincipalSet),
 }
 
-impl Hit {
+/// A statement that matched (definitely or conditionally).
+#[derive(Debug, Clone)]
+pub(crate) struct Hit<'p> {
+    policy: &'p Policy,
+    statement: &'p Statement,
+    /// Match of action, resource and conditions.
+    tri: Tri,
+    /// Principal match per class (all true for policies without `Principal`).
+    named: Named,
+    unknown: Vec<Unknown<'p>>,
+}
+
+impl Hit<'_> {
     /// The match restricted to one naming class.
     pub(crate) fn tri_as(&self, class: NamedAs) -> Tri {
         self.tri.and(
@@ -43,30 +57,87 @@ impl Hit {
         self.tri
             .and(self.named.iter().fold(Tri::False, |acc, tri| acc.or(*tri)))
     }
+
+    /// The statement's effect.
+    pub(crate) fn effect(&self) -> Effect {
+        self.statement.effect()
+    }
+
+    /// Whether the statement matched only under unresolved conditions.
+    pub(crate) fn is_conditional(&self) -> bool {
+        self.tri == Tri::Unknown || self.named.iter().all(|tri| *tri != Tri::True)
+    }
+
+    /// The citation of this statement.
+    pub(crate) fn citation(&self, layer: &Layer) -> Citation {
+        Citation {
+            layer: layer.clone(),
+            policy: self.policy.label().clone(),
+            statement: self.statement.index(),
+            sid: self.statement.sid().cloned(),
+            effect: self.statement.effect(),
+            conditional: self.is_conditional(),
+        }
+    }
+
+    /// The conditions that left this statement unresolved.
+    pub(crate) fn unresolved(&self, layer: &Layer) -> impl Iterator<Item = Unresolved> + '_ {
+        let citation = Citation {
+            conditional: true,
+            ..self.citation(layer)
+        };
+        self.unknown.iter().map(move |unknown| {
+            let (operator, key, values) = match unknown {
+                Unknown::Condition(condition) => (
+                    condition.operator().to_owned(),
+                    condition.key().to_owned(),
+                    condition.values().to_vec(),
+                ),
+                Unknown::Variable(pattern, key) => (
+                    "Resource".to_owned(),
+                    format!("${{{key}}}"),
+                    vec![pattern.as_str().to_owned()],
+                ),
+                Unknown::SessionName(set) => (
+                    "Principal".to_owned(),
+                    "session name".to_owned(),
+                    set.entries()
+                        .iter()
+                        .map(|entry| entry.as_str().to_owned())
+                        .collect(),
+                ),
+            };
+            Unresolved {
+                citation: citation.clone(),
+                operator,
+                key,
+                values,
+            }
+        })
+    }
 }
 
 /// The statements of one layer that matched.
 #[derive(Debug, Clone)]
-pub(crate) struct LayerHits {
+pub(crate) struct LayerHits<'p> {
     pub(crate) layer: Layer,
-    pub(crate) hits: Vec<Hit>,
+    pub(crate) hits: Vec<Hit<'p>>,
 }
 
-impl LayerHits {
+impl<'p> LayerHits<'p> {
     /// Scans policies of a layer. `with_principal` is true for the resource layer, where a
     /// statement without `Principal` names nobody.
-    pub(crate) fn scan<'p>(
+    pub(crate) fn scan(
         layer: Layer,
         policies: impl IntoIterator<Item = &'p Policy>,
         env: &Env<'_>,
         with_principal: bool,
-    ) -> LayerHits {
+    ) -> LayerHits<'p> {
         let mut hits = Vec::new();
+        let action = env.request().action;
         for policy in policies {
-            for statement in policy.document().statements() {
-                if let Some(hit) =
-                    match_statement(&layer, policy.label(), statement, env, with_principal)
-                {
+            for statement in policy.document().statements_for(action) {
+                if let Some(hit) = match_statement(policy, statement, env, with_principal) {
                     hits.push(hit);
                 }
             }
@@ -87,7 +158,7 @@ impl LayerHits {
     fn fold(&self, effect: Effect, class: Option<NamedAs>) -> Tri {
         self.hits
             .iter()
-            .filter(|hit| hit.citation.effect == effect)
+            .filter(|hit| hit.effect() == effect)
             .fold(Tri::False, |acc, hit| {
                 acc.or(match class {
                     Some(class) => hit.tri_as(class),
@@ -97,43 +168,33 @@ impl LayerHits {
     }
 }
 
-fn match_statement(
-    layer: &Layer,
-    label: &Arc<str>,
-    statement: &Statement,
+fn match_statement<'p>(
+    policy: &'p Policy,
+    statement: &'p Statement,
     env: &Env<'_>,
     with_principal: bool,
-) -> Option<Hit> {
+) -> Option<Hit<'p>> {
     let request = env.request();
     if !statement.matches_action(request.action.lower()) {
         return None;
     }
-    let citation = |conditional: bool| Citation {
-        layer: layer.clone(),
-        policy: label.clone(),
-        statement: statement.index(),
-        sid: statement.sid().cloned(),
-        effect: statement.effect(),
-        conditional,
-    };
-    let mut unresolved: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut unknown = Vec::new();
     let mut tri = Tri::True;
     if let Some(resources) = statement.resources() {
         let mut any = Tri::False;
         for pattern in resources.patterns() {
             let matched = match pattern.matcher() {
-                ResourceMatcher::Static(glob) => Tri::from(glob.matches(request.resource.arn())),
+                ResourceMatcher::Static(glob) => {
+                    Tri::from(glob.matches_split(request.resource.arn(), env.resource_parts()))
+                }
                 ResourceMatcher::Dynamic(template) => match template.resolve(env) {
-                    Resolved::Elems(elems) => {
-                        Tri::from(ArnGlob::from_elems(elems).matches(request.resource.arn()))
-                    }
+                    Resolved::Elems(elems) => Tri::from(
+                        ArnGlob::from_elems(elems)
+                            .matches_split(request.resource.arn(), env.resource_parts()),
+                    ),
                     Resolved::Absent => Tri::False,
                     Resolved::Unknown(key) => {
-                        unresolved.push((
-                            "Resource".into(),
-                            format!("${{{key}}}"),
-                            vec![pattern.as_str().into()],
-                        ));
+                        unknown.push(Unknown::Variable(pattern, key));
                         Tri::Unknown
                     }
                 },
@@ -154,12 +215,7 @@ fn match_statement(
         (Some(set), true) => {
             let named = principal_named(set, env);
             if named.contains(&Tri::Unknown) {
-                let entries = set
-                    .entries()
-                    .iter()
-                    .map(|entry| entry.as_str().to_owned())
-                    .collect();
-                unresolved.push(("Principal".into(), "session name".into(), entries));
+                unknown.push(Unknown::SessionName(set));
             }
             named
         }
@@ -170,32 +226,19 @@ fn match_statement(
     for condition in statement.conditions() {
         let result = condition.evaluate(env);
         if result == Tri::Unknown {
-            unresolved.push((
-                condition.operator().to_owned(),
-                condition.key().to_owned(),
-                condition.values().to_vec(),
-            ));
+            unknown.push(Unknown::Condition(condition));
         }
         tri = tri.and(result);
         if tri == Tri::False {
             return None;
         }
     }
-    let conditional = tri == Tri::Unknown || named.iter().all(|tri| *tri != Tri::True);
-    let unresolved = unresolved
-        .into_iter()
-        .map(|(operator, key, values)| Unresolved {
-            citation: citation(true),
-            operator,
-            key,
-            values,
-        })
-        .collect();
     Some(Hit {
-        citation: citation(conditional),
+        policy,
+        statement,
         tri,
         named,
-        unresolved,
+        unknown,
     })
 }
 
