@@ -64,9 +64,11 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         resource = resource.with_account(account.clone());
     } else if resource.account().is_none() {
         if let Some(account) = principal.account() {
-            warnings.push(format!(
-                "the resource ARN names no account: assumed the principal's account `{account}` (set `--resource-account`)"
-            ));
+            if args.resource.starts_with("arn:") {
+                warnings.push(format!(
+                    "the resource ARN names no account: assumed the principal's account `{account}` (set `--resource-account`)"
+                ));
+            }
             resource = resource.with_account(account);
         }
     }
