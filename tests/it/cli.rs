@@ -8,8 +8,22 @@ fn examples() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/policies")
 }
 
+/// The `accessgraph` binary, built once per test run: a test package cannot depend on another
+/// package's binary, so the build is asked of cargo (escargot) rather than assumed.
 fn accessgraph() -> Command {
-    Command::cargo_bin("accessgraph").expect("binary built")
+    static BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let path = BINARY.get_or_init(|| {
+        escargot::CargoBuild::new()
+            .manifest_path(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"))
+            .package("accessgraph")
+            .bin("accessgraph")
+            .current_release()
+            .run()
+            .expect("the accessgraph binary builds")
+            .path()
+            .to_path_buf()
+    });
+    Command::new(path)
 }
 
 fn example(name: &str) -> String {
