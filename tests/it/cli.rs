@@ -103,35 +103,46 @@ fn supplied_context_settles_the_decision() {
             .args(extra);
         command
     };
-    base(&[
-        "--context",
-        "aws:MultiFactorAuthPresent=true",
-        "--context",
-        "aws:SecureTransport=true",
-    ])
-    .assert()
-    .success()
-    .stdout(predicate::str::starts_with("decision: allow\n"))
-    .stdout(predicate::str::contains("Sid `ReadPayrollWithMfa`"));
-    base(&[
-        "--context",
-        "aws:MultiFactorAuthPresent=true",
-        "--context",
-        "aws:SecureTransport=false",
-    ])
-    .assert()
-    .success()
-    .stdout(predicate::str::starts_with("decision: deny (explicit)"))
-    .stdout(predicate::str::contains("Sid `DenyInsecureTransport`"));
-    base(&[
-        "--absent",
-        "aws:MultiFactorAuthPresent",
-        "--context",
-        "aws:SecureTransport=true",
-    ])
-    .assert()
-    .success()
-    .stdout(predicate::str::starts_with("decision: deny (implicit"));
+    // (extra flags, first line, a fragment of the evidence)
+    let cases: [(&[&str], &str, &str); 3] = [
+        (
+            &[
+                "--context",
+                "aws:MultiFactorAuthPresent=true",
+                "--context",
+                "aws:SecureTransport=true",
+            ],
+            "decision: allow\n",
+            "Sid `ReadPayrollWithMfa`",
+        ),
+        (
+            &[
+                "--context",
+                "aws:MultiFactorAuthPresent=true",
+                "--context",
+                "aws:SecureTransport=false",
+            ],
+            "decision: deny (explicit)",
+            "Sid `DenyInsecureTransport`",
+        ),
+        (
+            &[
+                "--absent",
+                "aws:MultiFactorAuthPresent",
+                "--context",
+                "aws:SecureTransport=true",
+            ],
+            "decision: deny (implicit",
+            "no allow in:\n  identity policies",
+        ),
+    ];
+    for (extra, first_line, evidence) in cases {
+        base(extra)
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with(first_line))
+            .stdout(predicate::str::contains(evidence));
+    }
 }
 
 #[test]
