@@ -15,7 +15,7 @@ use serde::{Serialize, Serializer};
 
 use self::action_index::ActionIndex;
 pub(crate) use self::action_index::fingerprint;
-pub use self::parse::{Limits, ParseOptions, PolicyError, PolicyKind};
+pub use self::parse::{Limits, ParseOptions, PolicyError, PolicyErrorKind, PolicyKind};
 pub use self::principal::{AwsPrincipal, PrincipalEntry};
 use crate::condition::Condition;
 use crate::pattern::{ArnGlob, Template};

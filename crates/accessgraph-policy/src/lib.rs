@@ -52,7 +52,8 @@ pub use arn::{
 pub use condition::{Comparison, Condition, ConditionError, Operator, Qualifier};
 pub use document::{
     ActionPattern, AwsPrincipal, Effect, Limits, Matchers, ParseOptions, PolicyDocument,
-    PolicyError, PolicyKind, PrincipalEntry, PrincipalSet, ResourcePattern, Statement, Version,
+    PolicyError, PolicyErrorKind, PolicyKind, PrincipalEntry, PrincipalSet, ResourcePattern,
+    Statement, Version,
 };
 pub use eval::{
     Citation, Decision, DenyKind, Evaluation, Layer, Unresolved, evaluate, resource_policy_required,

@@ -1,0 +1,79 @@
+//! What one parsed file contributes to a snapshot, before the fragments are merged.
+
+use accessgraph_model::{
+    ComputeResource, ComputeService, Group, ManagedPolicy, OrgAccount, OrgPolicy,
+    OrganizationalUnit, PolicyHash, ResourcePolicy, Role, Root, User,
+};
+
+/// A parsed file's contribution.
+#[derive(Debug, Clone)]
+pub(crate) enum Fragment {
+    Organization {
+        id: String,
+        arn: String,
+        management_account_id: String,
+        feature_set: String,
+    },
+    Roots(Vec<Root>),
+    OrgAccounts(Vec<OrgAccount>),
+    Ous(Vec<OrganizationalUnit>),
+    Children {
+        parent: String,
+        accounts: Vec<String>,
+    },
+    OrgPolicy(OrgPolicy),
+    Targets {
+        policy_id: String,
+        targets: Vec<String>,
+    },
+    Authorization {
+        account: String,
+        users: Vec<User>,
+        groups: Vec<Group>,
+        roles: Vec<Role>,
+        policies: Vec<ManagedPolicy>,
+    },
+    SamlProviders {
+        account: String,
+        arns: Vec<String>,
+    },
+    OidcProviders {
+        account: String,
+        arns: Vec<String>,
+    },
+    CanonicalId {
+        account: String,
+        id: Option<String>,
+    },
+    ResourcePolicy {
+        account: String,
+        policy: Option<ResourcePolicy>,
+    },
+    Inventory {
+        account: String,
+        region: String,
+        service: ComputeService,
+        resources: Vec<ComputeResource>,
+    },
+    /// A file of the layout that is not ingested yet; becomes a warning.
+    NotYetModelled,
+}
+
+/// A fragment and the policy documents it references.
+#[derive(Debug, Clone)]
+pub(crate) struct Parsed {
+    pub(crate) fragment: Fragment,
+    pub(crate) documents: Vec<(PolicyHash, String)>,
+}
+
+/// Collects the documents a file's parser meets.
+#[derive(Debug, Default)]
+pub(crate) struct Documents(pub(crate) Vec<(PolicyHash, String)>);
+
+impl Documents {
+    /// Keeps a parsed document and returns its hash.
+    pub(crate) fn keep(&mut self, (hash, text): (PolicyHash, String)) -> PolicyHash {
+        self.0.push((hash.clone(), text));
+        hash
+    }
+}

@@ -1,0 +1,367 @@
+//! Reads a snapshot — a directory of verbatim AWS CLI JSON outputs in the layout of the snapshot
+//! format, or a single `get-account-authorization-details` file — into the normalized
+//! [`accessgraph_model::Snapshot`].
+//!
+//! [`plan`] walks the directory and classifies every file; [`Plan::run`] parses the files in
+//! parallel (rayon), each into a fragment, and merges the fragments in path order, so the result
+//! does not depend on scheduling. Policy documents are parsed with `accessgraph-policy` (as
+//! objects, JSON strings or URL-encoded strings), normalized and stored once by content hash.
+//!
+//! Errors name the file relative to the snapshot root and the JSON path of the bad value. By
+//! default the first bad file fails the whole ingest; with `skip_invalid` bad files are skipped and
+//! listed. This crate reads files but never writes: it does not know that a store exists.
+
+#![warn(missing_docs)]
+
+mod error;
+mod fragment;
+mod iam;
+mod json;
+mod merge;
+mod organizations;
+mod resources;
+mod walk;
+
+use std::path::{Path, PathBuf};
+
+use accessgraph_model::Snapshot;
+use rayon::prelude::*;
+use serde_json::Value;
+
+pub use self::error::IngestError;
+use self::fragment::{Documents, Fragment, Parsed};
+use self::json::Node;
+use self::resources::Location;
+use self::walk::{FileKind, SourceFile};
+
+/// How to ingest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOptions {
+    /// Skip files that cannot be parsed (and list them) instead of failing.
+    pub skip_invalid: bool,
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Label of the snapshot.
+    pub label: Option<String>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            skip_invalid: false,
+            // The largest account authorization dumps seen run to a few hundred MiB.
+            max_file_bytes: 1024 * 1024 * 1024,
+            label: None,
+        }
+    }
+}
+
+/// The result of an ingest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// The snapshot (id and ingest time are set by the store).
+    pub snapshot: Snapshot,
+    /// Files skipped because of errors (only with `skip_invalid`).
+    pub skipped: Vec<IngestError>,
+}
+
+/// The files of a snapshot, classified, ready to parse.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    source: PathBuf,
+    single_file: bool,
+    files: Vec<SourceFile>,
+    unknown: Vec<String>,
+}
+
+/// Lists and classifies the files of a snapshot directory, or takes a single
+/// `get-account-authorization-details` file.
+pub fn plan(path: &Path) -> Result<Plan, IngestError> {
+    let display = path.display().to_string();
+    let metadata = std::fs::metadata(path)
+        .map_err(|error| IngestError::file(&display, format!("cannot read: {error}")))?;
+    if metadata.is_file() {
+        let relative = path
+            .file_name()
+            .map_or(display.clone(), |name| name.to_string_lossy().into_owned());
+        return Ok(Plan {
+            source: path.to_path_buf(),
+            single_file: true,
+            files: vec![SourceFile {
+                relative,
+                path: path.to_path_buf(),
+                kind: FileKind::Authorization {
+                    account: String::new(),
+                    page: 0,
+                },
+            }],
+            unknown: Vec::new(),
+        });
+    }
+    let listed = walk::list_files(path)
+        .map_err(|error| IngestError::file(&display, format!("cannot list: {error}")))?;
+    let mut files = Vec::new();
+    let mut unknown = Vec::new();
+    for (relative, full) in listed {
+        if let Some(account) = relative
+            .strip_prefix("accounts/")
+            .and_then(|rest| rest.split('/').next())
+        {
+            if !accessgraph_policy::is_account_id(account) {
+                return Err(IngestError::file(
+                    &format!("accounts/{account}"),
+                    "not a 12-digit account id: the layout is `accounts/ACCOUNT_ID/...`",
+                ));
+            }
+        }
+        match walk::classify(&relative) {
+            Some(kind) => files.push(SourceFile {
+                relative,
+                path: full,
+                kind,
+            }),
+            None => unknown.push(relative),
+        }
+    }
+    Ok(Plan {
+        source: path.to_path_buf(),
+        single_file: false,
+        files,
+        unknown,
+    })
+}
+
+impl Plan {
+    /// How many files will be parsed.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there is nothing to parse.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Parses every file (in parallel) and merges the results; `on_file` is called once per file.
+    pub fn run(
+        self,
+        options: &IngestOptions,
+        on_file: &(dyn Fn() + Sync),
+    ) -> Result<Ingested, IngestError> {
+        let manifest = self
+            .files
+            .iter()
+            .find(|file| file.kind == FileKind::Manifest)
+            .map(|file| {
+                read_json(file, options.max_file_bytes)
+                    .and_then(|value| manifest(&file.relative, &value))
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let partition = manifest
+            .partition
+            .clone()
+            .unwrap_or_else(|| "aws".to_owned());
+        let single_file = self.single_file;
+        let results: Vec<Result<Parsed, IngestError>> = self
+            .files
+            .par_iter()
+            .filter(|file| file.kind != FileKind::Manifest)
+            .map(|file| {
+                let result = parse_file(file, options.max_file_bytes, &partition, single_file);
+                on_file();
+                result
+            })
+            .collect();
+        let mut parsed = Vec::with_capacity(results.len());
+        let mut skipped = Vec::new();
+        for result in results {
+            match result {
+                Ok(fragment) => parsed.push(fragment),
+                Err(error) if options.skip_invalid => skipped.push(error),
+                Err(error) => return Err(error),
+            }
+        }
+        let mut snapshot = merge::merge(
+            parsed,
+            merge::Context {
+                source: self.source.display().to_string(),
+                label: options.label.clone(),
+                collected_at: manifest.collected_at,
+                partition,
+            },
+        )?;
+        snapshot.warnings.extend(
+            self.unknown
+                .iter()
+                .map(|file| format!("{file}: not a file of the snapshot layout, skipped")),
+        );
+        snapshot.warnings.extend(
+            skipped
+                .iter()
+                .map(|error| format!("skipped invalid file: {error}")),
+        );
+        snapshot.recount();
+        Ok(Ingested { snapshot, skipped })
+    }
+}
+
+/// Ingests a snapshot directory or file.
+pub fn ingest(path: &Path, options: &IngestOptions) -> Result<Ingested, IngestError> {
+    plan(path)?.run(options, &|| {})
+}
+
+#[derive(Debug, Default)]
+struct Manifest {
+    collected_at: Option<String>,
+    partition: Option<String>,
+}
+
+fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
+    let root = Node::root(file, value);
+    let partition = root.opt_str("partition")?;
+    if let Some(partition) = &partition {
+        if !accessgraph_policy::is_partition(partition) {
+            return Err(IngestError::at(
+                file,
+                "$.partition",
+                format!("unknown partition `{partition}`"),
+            ));
+        }
+    }
+    Ok(Manifest {
+        collected_at: root.opt_str("collected_at")?,
+        partition,
+    })
+}
+
+/// Reads and parses one JSON file within the size limit.
+fn read_json(file: &SourceFile, max_bytes: u64) -> Result<Value, IngestError> {
+    let size = std::fs::metadata(&file.path)
+        .map_err(|error| IngestError::file(&file.relative, format!("cannot read: {error}")))?
+        .len();
+    if size > max_bytes {
+        return Err(IngestError::file(
+            &file.relative,
+            format!("file is {size} bytes, more than the limit of {max_bytes}"),
+        ));
+    }
+    let bytes = std::fs::read(&file.path)
+        .map_err(|error| IngestError::file(&file.relative, format!("cannot read: {error}")))?;
+    serde_json::from_slice(&bytes).map_err(|error| {
+        let message = if error.to_string().contains("recursion limit") {
+            format!(
+                "JSON nested more than 128 levels deep (line {}, column {})",
+                error.line(),
+                error.column()
+            )
+        } else {
+            format!("invalid JSON: {error}")
+        };
+        IngestError::file(&file.relative, message)
+    })
+}
+
+/// The account a lone authorization-details file describes, from the ARNs inside.
+fn account_from_arns(root: &Node<'_>) -> Result<String, IngestError> {
+    for list in ["UserDetailList", "RoleDetailList", "GroupDetailList"] {
+        let first = root
+            .value
+            .get(list)
+            .and_then(Value::as_array)
+            .and_then(|items| items.first());
+        if let Some(arn) = first
+            .and_then(|item| item.get("Arn"))
+            .and_then(Value::as_str)
+        {
+            if let Some(account) = accessgraph_policy::arn_components(arn).map(|parts| parts[4]) {
+                if accessgraph_policy::is_account_id(account) {
+                    return Ok(account.to_owned());
+                }
+            }
+        }
+    }
+    Err(IngestError::at(
+        root.file,
+        "$",
+        "cannot tell the account: no user, role or group ARN names a 12-digit account id",
+    ))
+}
+
+fn parse_file(
+    file: &SourceFile,
+    max_bytes: u64,
+    partition: &str,
+    single_file: bool,
+) -> Result<Parsed, IngestError> {
+    if file.kind == FileKind::NotYetModelled {
+        return Ok(Parsed {
+            fragment: Fragment::NotYetModelled,
+            documents: Vec::new(),
+        });
+    }
+    let value = read_json(file, max_bytes)?;
+    let root = Node::root(&file.relative, &value);
+    let mut documents = Documents::default();
+    let fragment = match &file.kind {
+        FileKind::Manifest | FileKind::NotYetModelled => Fragment::NotYetModelled,
+        FileKind::Organization => organizations::organization(root)?,
+        FileKind::Roots => organizations::roots(root)?,
+        FileKind::OrgAccounts => organizations::accounts(root)?,
+        FileKind::Ous { parent } => organizations::ous(root, parent)?,
+        FileKind::Children { parent } => organizations::children(root, parent)?,
+        FileKind::OrgPolicy => {
+            organizations::policy(root, &mut documents)?.unwrap_or(Fragment::NotYetModelled)
+        }
+        FileKind::Targets { policy_id } => organizations::targets(root, policy_id)?,
+        FileKind::Authorization { account, .. } => {
+            let account = if single_file {
+                account_from_arns(&root)?
+            } else {
+                account.clone()
+            };
+            iam::authorization(root, &account, &mut documents)?
+        }
+        FileKind::SamlProviders { account } => Fragment::SamlProviders {
+            account: account.clone(),
+            arns: iam::providers(root, "SAMLProviderList")?,
+        },
+        FileKind::OidcProviders { account } => Fragment::OidcProviders {
+            account: account.clone(),
+            arns: iam::providers(root, "OpenIDConnectProviderList")?,
+        },
+        FileKind::ListBuckets { account } => resources::list_buckets(root, account)?,
+        FileKind::ResourcePolicy {
+            account,
+            region,
+            kind,
+            name,
+        } => {
+            let at = Location {
+                partition,
+                account,
+                region,
+            };
+            resources::resource_policy(root, at, *kind, name, &mut documents)?
+        }
+        FileKind::Inventory {
+            account,
+            region,
+            service,
+        } => resources::inventory(
+            root,
+            Location {
+                partition,
+                account,
+                region,
+            },
+            *service,
+        )?,
+    };
+    Ok(Parsed {
+        fragment,
+        documents: documents.0,
+    })
+}

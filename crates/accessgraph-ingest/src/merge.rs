@@ -1,0 +1,252 @@
+//! Merging the fragments of every file into one snapshot, in path order.
+
+use std::collections::BTreeMap;
+
+use accessgraph_model::{Account, Organization, PolicyHash, Snapshot, SnapshotId, SnapshotMeta};
+
+use crate::error::IngestError;
+use crate::fragment::{Fragment, Parsed};
+
+/// What the merge needs besides the fragments.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    pub(crate) source: String,
+    pub(crate) label: Option<String>,
+    pub(crate) collected_at: Option<String>,
+    pub(crate) partition: String,
+}
+
+#[derive(Debug, Default)]
+struct OrgParts {
+    header: Option<(String, String, String, String)>,
+    roots: Vec<accessgraph_model::Root>,
+    ous: Vec<accessgraph_model::OrganizationalUnit>,
+    accounts: Vec<accessgraph_model::OrgAccount>,
+    parents: BTreeMap<String, String>,
+    policies: Vec<accessgraph_model::OrgPolicy>,
+    targets: BTreeMap<String, Vec<String>>,
+    seen: bool,
+}
+
+fn account_entry<'a>(accounts: &'a mut BTreeMap<String, Account>, id: &str) -> &'a mut Account {
+    accounts.entry(id.to_owned()).or_insert_with(|| Account {
+        id: id.to_owned(),
+        ..Account::default()
+    })
+}
+
+/// Checks that the ARNs of an authorization file belong to the account of its folder.
+fn check_owner(account: &str, arns: impl IntoIterator<Item = String>) -> Result<(), IngestError> {
+    for arn in arns {
+        let owner = accessgraph_policy::arn_components(&arn).map(|parts| parts[4]);
+        if owner.is_some_and(|owner| owner != account) {
+            return Err(IngestError::file(
+                &format!("accounts/{account}/iam"),
+                format!("`{arn}` belongs to another account than `{account}`, the folder it is in"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Merges parsed fragments (already in path order).
+pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, IngestError> {
+    let mut documents: BTreeMap<PolicyHash, String> = BTreeMap::new();
+    let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
+    let mut org = OrgParts::default();
+    let mut warnings = Vec::new();
+    let mut not_yet_modelled = 0usize;
+    for Parsed {
+        fragment,
+        documents: found,
+    } in parsed
+    {
+        documents.extend(found);
+        match fragment {
+            Fragment::Organization {
+                id,
+                arn,
+                management_account_id,
+                feature_set,
+            } => {
+                org.header = Some((id, arn, management_account_id, feature_set));
+                org.seen = true;
+            }
+            Fragment::Roots(roots) => {
+                org.roots.extend(roots);
+                org.seen = true;
+            }
+            Fragment::OrgAccounts(listed) => {
+                org.accounts.extend(listed);
+                org.seen = true;
+            }
+            Fragment::Ous(ous) => {
+                org.ous.extend(ous);
+                org.seen = true;
+            }
+            Fragment::Children {
+                parent,
+                accounts: children,
+            } => {
+                for child in children {
+                    org.parents.insert(child, parent.clone());
+                }
+                org.seen = true;
+            }
+            Fragment::OrgPolicy(policy) => {
+                org.policies.push(policy);
+                org.seen = true;
+            }
+            Fragment::Targets { policy_id, targets } => {
+                org.targets.entry(policy_id).or_default().extend(targets);
+                org.seen = true;
+            }
+            Fragment::Authorization {
+                account,
+                users,
+                groups,
+                roles,
+                policies,
+            } => {
+                let arns = users
+                    .iter()
+                    .map(|user| user.arn.clone())
+                    .chain(groups.iter().map(|group| group.arn.clone()))
+                    .chain(roles.iter().map(|role| role.arn.clone()));
+                check_owner(&account, arns)?;
+                let entry = account_entry(&mut accounts, &account);
+                entry.users.extend(users);
+                entry.groups.extend(groups);
+                entry.roles.extend(roles);
+                entry.managed_policies.extend(policies);
+            }
+            Fragment::SamlProviders { account, arns } => {
+                let entry = account_entry(&mut accounts, &account);
+                entry.saml_providers.extend(
+                    arns.into_iter()
+                        .map(|arn| accessgraph_model::SamlProvider { arn }),
+                );
+            }
+            Fragment::OidcProviders { account, arns } => {
+                let entry = account_entry(&mut accounts, &account);
+                entry.oidc_providers.extend(
+                    arns.into_iter()
+                        .map(|arn| accessgraph_model::OidcProvider { arn }),
+                );
+            }
+            Fragment::CanonicalId { account, id } => {
+                account_entry(&mut accounts, &account).s3_canonical_id = id
+            }
+            Fragment::ResourcePolicy { account, policy } => {
+                let entry = account_entry(&mut accounts, &account);
+                entry.resource_policies.extend(policy);
+            }
+            Fragment::Inventory {
+                account,
+                region,
+                service,
+                resources,
+            } => {
+                let entry = account_entry(&mut accounts, &account);
+                entry.inventory_coverage.insert((service, region));
+                entry.compute.extend(resources);
+            }
+            Fragment::NotYetModelled => not_yet_modelled += 1,
+        }
+    }
+    if not_yet_modelled > 0 {
+        warnings.push(format!(
+            "{not_yet_modelled} file(s) of Identity Center, S3 ACLs, S3 ownership controls or API Gateway are not ingested yet"
+        ));
+    }
+    for account in accounts.values_mut() {
+        normalize(account);
+    }
+    let organization = build_organization(org, &mut warnings)?;
+    Ok(Snapshot {
+        meta: SnapshotMeta {
+            id: SnapshotId(0),
+            label: context.label,
+            source: context.source,
+            collected_at: context.collected_at,
+            ingested_at: String::new(),
+            partition: context.partition,
+            counts: accessgraph_model::Counts::default(),
+        },
+        organization,
+        accounts: accounts.into_values().collect(),
+        documents,
+        warnings,
+    })
+}
+
+/// Sorts every list by its key and drops duplicates (pages may repeat an entity).
+fn normalize(account: &mut Account) {
+    account.users.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.users.dedup_by(|a, b| a.arn == b.arn);
+    account.groups.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.groups.dedup_by(|a, b| a.arn == b.arn);
+    account.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.roles.dedup_by(|a, b| a.arn == b.arn);
+    account.managed_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.managed_policies.dedup_by(|a, b| a.arn == b.arn);
+    account.saml_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.saml_providers.dedup();
+    account.oidc_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.oidc_providers.dedup();
+    account.resource_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.compute.sort();
+}
+
+fn build_organization(
+    mut parts: OrgParts,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Organization>, IngestError> {
+    if !parts.seen {
+        return Ok(None);
+    }
+    let Some((id, arn, management_account_id, feature_set)) = parts.header.take() else {
+        return Err(IngestError::file(
+            "organizations/describe-organization.json",
+            "missing: the other files of `organizations/` need it",
+        ));
+    };
+    for account in &mut parts.accounts {
+        account.parent_id = parts.parents.get(&account.id).cloned();
+    }
+    for (child, parent) in &parts.parents {
+        if !parts.accounts.iter().any(|account| &account.id == child) {
+            warnings.push(format!(
+                "organizations/children/{parent}.json: account `{child}` is not in list-accounts.json"
+            ));
+        }
+    }
+    for policy in &mut parts.policies {
+        if let Some(mut targets) = parts.targets.remove(&policy.id) {
+            targets.sort();
+            targets.dedup();
+            policy.targets = targets;
+        }
+    }
+    for policy_id in parts.targets.keys() {
+        warnings.push(format!(
+            "organizations/targets/{policy_id}.json: no SCP or RCP `{policy_id}` in organizations/policies/"
+        ));
+    }
+    parts.roots.sort_by(|a, b| a.id.cmp(&b.id));
+    parts.ous.sort_by(|a, b| a.id.cmp(&b.id));
+    parts.ous.dedup_by(|a, b| a.id == b.id);
+    parts.accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    parts.accounts.dedup_by(|a, b| a.id == b.id);
+    parts.policies.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Some(Organization {
+        id,
+        arn,
+        management_account_id,
+        feature_set,
+        roots: parts.roots,
+        ous: parts.ous,
+        accounts: parts.accounts,
+        policies: parts.policies,
+    }))
+}

@@ -1,0 +1,218 @@
+//! Resource-policy outputs (S3, Lambda, KMS, SQS, SNS, Secrets Manager), `list-buckets`, and the
+//! compute inventory (iam-semantics.md §7.3, snapshot-format.md "Compute inventory").
+
+use accessgraph_model::{ComputeResource, ComputeService, ResourcePolicy, ResourcePolicyKind};
+
+use crate::fragment::{Documents, Fragment};
+use crate::json::{Node, Result};
+
+/// Where the account, region and partition of a file come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Location<'a> {
+    pub(crate) partition: &'a str,
+    pub(crate) account: &'a str,
+    pub(crate) region: &'a str,
+}
+
+/// A resource-policy file; `None` policy when the output holds none.
+pub(crate) fn resource_policy(
+    root: Node<'_>,
+    at: Location<'_>,
+    kind: ResourcePolicyKind,
+    name: &str,
+    documents: &mut Documents,
+) -> Result<Fragment> {
+    let Location {
+        partition,
+        account,
+        region,
+    } = at;
+    let (document, arn) = match kind {
+        ResourcePolicyKind::S3Bucket => (
+            root.with_required("Policy", |policy| policy.policy())?,
+            format!("arn:{partition}:s3:::{name}"),
+        ),
+        ResourcePolicyKind::LambdaFunction => (
+            root.with_required("Policy", |policy| policy.policy())?,
+            format!("arn:{partition}:lambda:{region}:{account}:function:{name}"),
+        ),
+        ResourcePolicyKind::KmsKey => (
+            root.with_required("Policy", |policy| policy.policy())?,
+            format!("arn:{partition}:kms:{region}:{account}:key/{name}"),
+        ),
+        ResourcePolicyKind::SqsQueue => (
+            root.with_field("Attributes", |attributes| {
+                attributes.with_field("Policy", |policy| policy.policy())
+            })?
+            .flatten()
+            .flatten(),
+            format!("arn:{partition}:sqs:{region}:{account}:{name}"),
+        ),
+        ResourcePolicyKind::SnsTopic => {
+            let found = root.with_field("Attributes", |attributes| {
+                Ok((
+                    attributes
+                        .with_field("Policy", |policy| policy.policy())?
+                        .flatten(),
+                    attributes.opt_str("TopicArn")?,
+                ))
+            })?;
+            let (document, topic_arn) = found.unwrap_or((None, None));
+            (
+                document,
+                topic_arn
+                    .unwrap_or_else(|| format!("arn:{partition}:sns:{region}:{account}:{name}")),
+            )
+        }
+        ResourcePolicyKind::Secret => (
+            root.with_field("ResourcePolicy", |policy| policy.policy())?
+                .flatten(),
+            root.opt_str("ARN")?.unwrap_or_else(|| {
+                format!("arn:{partition}:secretsmanager:{region}:{account}:secret:{name}")
+            }),
+        ),
+    };
+    Ok(Fragment::ResourcePolicy {
+        account: account.to_owned(),
+        policy: document.map(|document| ResourcePolicy {
+            arn,
+            kind,
+            region: region.to_owned(),
+            document: documents.keep(document),
+        }),
+    })
+}
+
+/// `s3api list-buckets`: the account's canonical user id.
+pub(crate) fn list_buckets(root: Node<'_>, account: &str) -> Result<Fragment> {
+    Ok(Fragment::CanonicalId {
+        account: account.to_owned(),
+        id: root
+            .with_field("Owner", |owner| owner.opt_str("ID"))?
+            .flatten(),
+    })
+}
+
+fn resource(
+    service: ComputeService,
+    region: &str,
+    id: String,
+    role_arn: Option<String>,
+    instance_profile_arn: Option<String>,
+) -> ComputeResource {
+    ComputeResource {
+        service,
+        region: region.to_owned(),
+        id,
+        role_arn,
+        instance_profile_arn,
+    }
+}
+
+/// A compute inventory file.
+pub(crate) fn inventory(
+    root: Node<'_>,
+    at: Location<'_>,
+    service: ComputeService,
+) -> Result<Fragment> {
+    use ComputeService as S;
+    let region = at.region;
+    let plain = |list: &str, id: &str, role: &str| -> Result<Vec<ComputeResource>> {
+        root.with_required(list, |items| {
+            items.items(|item| {
+                Ok(resource(
+                    service,
+                    region,
+                    item.str_field(id)?,
+                    item.opt_str(role)?,
+                    None,
+                ))
+            })
+        })
+    };
+    let mut resources = match service {
+        S::Lambda => plain("Functions", "FunctionArn", "Role")?,
+        S::CloudFormation => plain("Stacks", "StackId", "RoleARN")?,
+        S::CodeBuild => plain("projects", "arn", "serviceRole")?,
+        S::GlueDevEndpoint => plain("DevEndpoints", "EndpointName", "RoleArn")?,
+        S::GlueJob => plain("Jobs", "Name", "Role")?,
+        S::Ec2Instance => root
+            .each("Reservations", |reservation| {
+                reservation.each("Instances", |instance| {
+                    let profile = instance
+                        .with_field("IamInstanceProfile", |profile| profile.opt_str("Arn"))?
+                        .flatten();
+                    Ok(resource(
+                        service,
+                        region,
+                        instance.str_field("InstanceId")?,
+                        None,
+                        profile,
+                    ))
+                })
+            })?
+            .into_iter()
+            .flatten()
+            .collect(),
+        S::Ec2LaunchTemplate => root.with_required("LaunchTemplateVersions", |versions| {
+            versions.items(|version| {
+                let id = version.str_field("LaunchTemplateId")?;
+                let profile = version
+                    .with_field("LaunchTemplateData", |data| {
+                        data.with_field("IamInstanceProfile", |profile| {
+                            Ok(profile.opt_str("Arn")?.or(profile.opt_str("Name")?))
+                        })
+                    })?
+                    .flatten()
+                    .flatten();
+                Ok(resource(service, region, id, None, profile))
+            })
+        })?,
+        S::SsmManagedInstance => root.with_required("InstanceInformationList", |list| {
+            list.items(|item| {
+                Ok(resource(
+                    service,
+                    region,
+                    item.str_field("InstanceId")?,
+                    None,
+                    None,
+                ))
+            })
+        })?,
+        S::SageMakerNotebook => root.items(|item| {
+            Ok(resource(
+                service,
+                region,
+                item.str_field("NotebookInstanceArn")?,
+                item.opt_str("RoleArn")?,
+                None,
+            ))
+        })?,
+        S::EcsCluster => root.with_required("clusterArns", |list| {
+            list.items(|item| Ok(resource(service, region, item.string()?, None, None)))
+        })?,
+        S::AppRunner => root.items(|item| {
+            item.with_required("Service", |described| {
+                let role = described
+                    .with_field("InstanceConfiguration", |config| {
+                        config.opt_str("InstanceRoleArn")
+                    })?
+                    .flatten();
+                Ok(resource(
+                    service,
+                    region,
+                    described.str_field("ServiceArn")?,
+                    role,
+                    None,
+                ))
+            })
+        })?,
+    };
+    resources.sort();
+    Ok(Fragment::Inventory {
+        account: at.account.to_owned(),
+        region: region.to_owned(),
+        service,
+        resources,
+    })
+}

@@ -1,0 +1,258 @@
+//! Finding the files of a snapshot directory and what each one is (snapshot-format.md layout).
+
+use std::path::{Path, PathBuf};
+
+use accessgraph_model::{ComputeService, ResourcePolicyKind};
+
+/// What a file of the snapshot layout holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    /// `snapshot.json`.
+    Manifest,
+    /// `organizations/describe-organization.json`.
+    Organization,
+    /// `organizations/list-roots.json`.
+    Roots,
+    /// `organizations/list-accounts.json`.
+    OrgAccounts,
+    /// `organizations/ous/PARENT.json`.
+    Ous { parent: String },
+    /// `organizations/children/PARENT.json`.
+    Children { parent: String },
+    /// `organizations/policies/ID.json`.
+    OrgPolicy,
+    /// `organizations/targets/ID.json`.
+    Targets { policy_id: String },
+    /// `accounts/ID/iam/get-account-authorization-details[.N].json`.
+    Authorization { account: String, page: u32 },
+    /// `accounts/ID/iam/list-saml-providers.json`.
+    SamlProviders { account: String },
+    /// `accounts/ID/iam/list-open-id-connect-providers.json`.
+    OidcProviders { account: String },
+    /// `accounts/ID/s3/_list-buckets.json`.
+    ListBuckets { account: String },
+    /// A resource policy file.
+    ResourcePolicy {
+        account: String,
+        region: String,
+        kind: ResourcePolicyKind,
+        name: String,
+    },
+    /// A compute inventory file.
+    Inventory {
+        account: String,
+        region: String,
+        service: ComputeService,
+    },
+    /// A file of the layout that a later part of accessgraph reads (Identity Center, S3 ACLs,
+    /// ownership controls, API Gateway): listed, not yet ingested.
+    NotYetModelled,
+}
+
+/// A file to ingest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceFile {
+    /// Path relative to the snapshot root, with `/` separators.
+    pub(crate) relative: String,
+    /// Full path.
+    pub(crate) path: PathBuf,
+    /// What it holds.
+    pub(crate) kind: FileKind,
+}
+
+/// Lists every regular file under `root`, sorted by relative path.
+pub(crate) fn list_files(root: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let file_type = entry.file_type()?;
+            let path = entry.path();
+            if file_type.is_dir() {
+                stack.push(path);
+            } else if file_type.is_file() {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                files.push((relative, path));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Whether `text` looks like an AWS region (`us-east-1`, `eu-central-2`, `us-gov-west-1`).
+fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .last()
+            .is_some_and(|last| !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .rev()
+            .skip(1)
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+fn stem(name: &str) -> Option<&str> {
+    name.strip_suffix(".json")
+}
+
+/// Classifies a relative path; `None` for files the layout does not define.
+pub(crate) fn classify(relative: &str) -> Option<FileKind> {
+    let parts: Vec<&str> = relative.split('/').collect();
+    match parts.as_slice() {
+        ["snapshot.json"] => Some(FileKind::Manifest),
+        ["organizations", rest @ ..] => classify_organizations(rest),
+        ["accounts", account, rest @ ..] if accessgraph_policy::is_account_id(account) => {
+            classify_account(account, rest)
+        }
+        _ => None,
+    }
+}
+
+fn classify_organizations(rest: &[&str]) -> Option<FileKind> {
+    match rest {
+        ["describe-organization.json"] => Some(FileKind::Organization),
+        ["list-roots.json"] => Some(FileKind::Roots),
+        ["list-accounts.json"] => Some(FileKind::OrgAccounts),
+        ["ous", file] => Some(FileKind::Ous {
+            parent: stem(file)?.to_owned(),
+        }),
+        ["children", file] => Some(FileKind::Children {
+            parent: stem(file)?.to_owned(),
+        }),
+        ["policies", file] => stem(file).map(|_| FileKind::OrgPolicy),
+        ["targets", file] => Some(FileKind::Targets {
+            policy_id: stem(file)?.to_owned(),
+        }),
+        ["sso", ..] => Some(FileKind::NotYetModelled),
+        _ => None,
+    }
+}
+
+fn classify_account(account: &str, rest: &[&str]) -> Option<FileKind> {
+    let account = account.to_owned();
+    match rest {
+        ["iam", "get-account-authorization-details.json"] => {
+            Some(FileKind::Authorization { account, page: 0 })
+        }
+        ["iam", file] if file.starts_with("get-account-authorization-details.") => {
+            let page = stem(file)?
+                .strip_prefix("get-account-authorization-details.")?
+                .parse()
+                .ok()?;
+            Some(FileKind::Authorization { account, page })
+        }
+        ["iam", "list-saml-providers.json"] => Some(FileKind::SamlProviders { account }),
+        ["iam", "list-open-id-connect-providers.json"] => Some(FileKind::OidcProviders { account }),
+        ["s3", "_list-buckets.json"] => Some(FileKind::ListBuckets { account }),
+        ["s3", "acl" | "ownership", _] => Some(FileKind::NotYetModelled),
+        ["s3", file] => Some(FileKind::ResourcePolicy {
+            account,
+            region: String::new(),
+            kind: ResourcePolicyKind::S3Bucket,
+            name: stem(file)?.to_owned(),
+        }),
+        [region, service, file] if is_region(region) => {
+            let kind = match *service {
+                "lambda" => ResourcePolicyKind::LambdaFunction,
+                "kms" => ResourcePolicyKind::KmsKey,
+                "sqs" => ResourcePolicyKind::SqsQueue,
+                "sns" => ResourcePolicyKind::SnsTopic,
+                "secretsmanager" => ResourcePolicyKind::Secret,
+                "apigateway" => return Some(FileKind::NotYetModelled),
+                "inventory" => return classify_inventory(account, region, file),
+                _ => return None,
+            };
+            Some(FileKind::ResourcePolicy {
+                account,
+                region: (*region).to_owned(),
+                kind,
+                name: stem(file)?.to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn classify_inventory(account: String, region: &str, file: &str) -> Option<FileKind> {
+    let service = match stem(file)? {
+        "lambda-list-functions" => ComputeService::Lambda,
+        "ec2-describe-instances" => ComputeService::Ec2Instance,
+        "ec2-describe-launch-template-versions" => ComputeService::Ec2LaunchTemplate,
+        "ssm-describe-instance-information" => ComputeService::SsmManagedInstance,
+        "cloudformation-describe-stacks" => ComputeService::CloudFormation,
+        "codebuild-batch-get-projects" => ComputeService::CodeBuild,
+        "glue-get-dev-endpoints" => ComputeService::GlueDevEndpoint,
+        "glue-get-jobs" => ComputeService::GlueJob,
+        "sagemaker-notebook-instances" => ComputeService::SageMakerNotebook,
+        "ecs-list-clusters" => ComputeService::EcsCluster,
+        "apprunner-services" => ComputeService::AppRunner,
+        _ => return None,
+    };
+    Some(FileKind::Inventory {
+        account,
+        region: region.to_owned(),
+        service,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FileKind, classify, is_region};
+
+    #[test]
+    fn regions() {
+        for region in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
+            assert!(is_region(region), "{region}");
+        }
+        for other in ["iam", "s3", "inventory", "us-east", "x-1"] {
+            assert!(!is_region(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn layout() {
+        assert_eq!(classify("snapshot.json"), Some(FileKind::Manifest));
+        assert_eq!(
+            classify("accounts/111122223333/iam/get-account-authorization-details.2.json"),
+            Some(FileKind::Authorization {
+                account: "111122223333".into(),
+                page: 2
+            })
+        );
+        assert_eq!(
+            classify("organizations/ous/r-ab12.json"),
+            Some(FileKind::Ous {
+                parent: "r-ab12".into()
+            })
+        );
+        assert!(matches!(
+            classify("accounts/111122223333/us-east-1/kms/k.json"),
+            Some(FileKind::ResourcePolicy { .. })
+        ));
+        assert!(matches!(
+            classify("accounts/111122223333/eu-west-1/inventory/glue-get-jobs.json"),
+            Some(FileKind::Inventory { .. })
+        ));
+        assert_eq!(
+            classify("accounts/111122223333/s3/acl/b.json"),
+            Some(FileKind::NotYetModelled)
+        );
+        assert_eq!(classify("accounts/notanaccount/iam/x.json"), None);
+        assert_eq!(classify("README.md"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! Store errors.
+
+use std::path::Path;
+
+use accessgraph_model::SnapshotId;
+
+/// What went wrong with the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another process holds the store open.
+    #[error(
+        "the store at `{0}` is in use by another process (one process opens a store at a time; stop it, or send the ingest to the running server)"
+    )]
+    Locked(String),
+    /// The store was written by another version of accessgraph.
+    #[error(
+        "the store at `{path}` has format version {found}, this accessgraph reads version {supported}"
+    )]
+    UnknownVersion {
+        /// Store location.
+        path: String,
+        /// Version found (0 if none).
+        found: u32,
+        /// Version supported.
+        supported: u32,
+    },
+    /// No published snapshot has this id.
+    #[error("no snapshot `{0}` in the store")]
+    NotFound(SnapshotId),
+    /// Stored data that cannot be decoded.
+    #[error("the store is damaged: {0}")]
+    Corrupt(String),
+    /// An I/O or database error.
+    #[error("store error: {0}")]
+    Database(#[from] sled::Error),
+}
+
+impl StoreError {
+    pub(crate) fn from_open(path: &Path, error: sled::Error) -> StoreError {
+        let text = error.to_string();
+        let locked = matches!(&error, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock)
+            || text.contains("lock");
+        if locked {
+            StoreError::Locked(path.display().to_string())
+        } else {
+            StoreError::Database(error)
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Store tests: round trip, atomic publish, leftovers, versions, deletion, and a model-based test
+//! against a `BTreeMap`.
+
+use std::collections::BTreeMap;
+
+use accessgraph_model::{Account, PolicyHash, Snapshot, SnapshotId, SnapshotMeta, User};
+use proptest::prelude::*;
+
+use super::{Store, StoreError};
+
+fn snapshot(label: &str, accounts: &[&str], document: &str) -> Snapshot {
+    let hash = PolicyHash::of(document);
+    let mut snapshot = Snapshot {
+        meta: SnapshotMeta {
+            id: SnapshotId(0),
+            label: Some(label.to_owned()),
+            source: "test".into(),
+            collected_at: None,
+            ingested_at: String::new(),
+            partition: "aws".into(),
+            counts: Default::default(),
+        },
+        organization: None,
+        accounts: accounts
+            .iter()
+            .map(|id| Account {
+                id: (*id).to_owned(),
+                users: vec![User {
+                    arn: format!("arn:aws:iam::{id}:user/alice"),
+                    name: "alice".into(),
+                    path: "/".into(),
+                    id: "AIDAEXAMPLE".into(),
+                    groups: vec![],
+                    inline_policies: vec![accessgraph_model::InlinePolicy {
+                        name: "p".into(),
+                        document: hash.clone(),
+                    }],
+                    attached_policies: vec![],
+                    permissions_boundary: None,
+                    tags: vec![],
+                }],
+                ..Account::default()
+            })
+            .collect(),
+        documents: BTreeMap::from([(hash, document.to_owned())]),
+        warnings: vec!["a warning".into()],
+    };
+    snapshot.recount();
+    snapshot
+}
+
+#[test]
+fn round_trip_through_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = snapshot(
+        "first",
+        &["111122223333", "444455556666"],
+        r#"{"Statement":[]}"#,
+    );
+    let meta = {
+        let store = Store::open(dir.path()).unwrap();
+        store.put(&original).unwrap()
+    };
+    assert_eq!(meta.id, SnapshotId(1));
+    assert!(!meta.ingested_at.is_empty());
+    let store = Store::open(dir.path()).unwrap();
+    let loaded = store.load(meta.id).unwrap();
+    assert_eq!(loaded.accounts, original.accounts);
+    assert_eq!(loaded.documents, original.documents);
+    assert_eq!(loaded.warnings, original.warnings);
+    assert_eq!(loaded.meta, meta);
+    assert_eq!(store.list().unwrap(), vec![meta.clone()]);
+    assert_eq!(store.latest().unwrap(), Some(meta));
+}
+
+#[test]
+fn pending_snapshots_are_invisible_and_cleaned_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .put(&snapshot("kept", &["111122223333"], "{}"))
+            .unwrap();
+        // Simulate an ingest killed after writing its data, before publishing.
+        let id = SnapshotId(99);
+        store.pending.insert(super::encode_id(id), &[]).unwrap();
+        store
+            .data
+            .insert(
+                super::data_key(id, super::DataKey::Warnings),
+                b"[]".as_slice(),
+            )
+            .unwrap();
+        store.documents.insert(b"orphan", b"{}".as_slice()).unwrap();
+        store.db.flush().unwrap();
+        assert_eq!(
+            store.list().unwrap().len(),
+            1,
+            "a pending snapshot is not listed"
+        );
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.pending.is_empty());
+    assert!(
+        store
+            .data
+            .scan_prefix(super::encode_id(SnapshotId(99)))
+            .next()
+            .is_none()
+    );
+    assert!(store.documents.get(b"orphan").unwrap().is_none());
+    assert_eq!(store.list().unwrap().len(), 1);
+    assert_eq!(
+        store.load(SnapshotId(1)).unwrap().meta.label.as_deref(),
+        Some("kept")
+    );
+}
+
+#[test]
+fn unknown_format_version_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .db
+            .insert(super::FORMAT_KEY, &99u32.to_be_bytes())
+            .unwrap();
+        store.db.flush().unwrap();
+    }
+    let error = Store::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownVersion {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("format version 99"));
+}
+
+#[test]
+fn delete_keeps_shared_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = store
+        .put(&snapshot("a", &["111122223333"], "shared"))
+        .unwrap();
+    let second = store
+        .put(&snapshot("b", &["111122223333"], "shared"))
+        .unwrap();
+    let third = store.put(&snapshot("c", &["111122223333"], "own")).unwrap();
+    store.delete(first.id).unwrap();
+    assert!(matches!(store.load(first.id), Err(StoreError::NotFound(_))));
+    assert_eq!(
+        store.load(second.id).unwrap().documents.len(),
+        1,
+        "the shared document survives"
+    );
+    store.delete(third.id).unwrap();
+    assert!(
+        store
+            .documents
+            .get(PolicyHash::of("own").as_str().as_bytes())
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store.delete(third.id),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_second_opener_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Store::open(dir.path()).unwrap();
+    let error = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(error, StoreError::Locked(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("in use by another process"),
+        "{error}"
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Operation {
+    Put(u8),
+    Delete(usize),
+    Reopen,
+}
+
+fn operation() -> impl Strategy<Value = Operation> {
+    prop_oneof![
+        (0u8..4).prop_map(Operation::Put),
+        (0usize..8).prop_map(Operation::Delete),
+        Just(Operation::Reopen),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Random puts, deletes and reopens agree with a `BTreeMap` model of the catalog.
+    #[test]
+    fn agrees_with_a_model(operations in prop::collection::vec(operation(), 1..12)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut model: BTreeMap<SnapshotId, String> = BTreeMap::new();
+        for operation in operations {
+            match operation {
+                Operation::Put(variant) => {
+                    let label = format!("s{variant}");
+                    let meta = store.put(&snapshot(&label, &["111122223333"], &format!("doc{variant}"))).unwrap();
+                    model.insert(meta.id, label);
+                }
+                Operation::Delete(nth) => {
+                    if let Some(id) = model.keys().nth(nth).copied() {
+                        store.delete(id).unwrap();
+                        model.remove(&id);
+                    }
+                }
+                Operation::Reopen => {
+                    drop(store);
+                    store = Store::open(dir.path()).unwrap();
+                }
+            }
+            let listed: BTreeMap<SnapshotId, String> = store
+                .list()
+                .unwrap()
+                .into_iter()
+                .map(|meta| (meta.id, meta.label.unwrap_or_default()))
+                .collect();
+            prop_assert_eq!(&listed, &model);
+            for (id, label) in &model {
+                let loaded = store.load(*id).unwrap();
+                prop_assert_eq!(loaded.meta.label.as_deref(), Some(label.as_str()));
+                prop_assert_eq!(loaded.documents.len(), 1);
+            }
+        }
+    }
+}
