@@ -16,6 +16,83 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Evaluate one request against policies, as AWS would (like `aws iam simulate-custom-policy`).
     Eval(EvalArgs),
+    /// Read a snapshot directory (or one get-account-authorization-details file) into the store.
+    Ingest(IngestArgs),
+    /// List, show or delete stored snapshots.
+    Snapshots(SnapshotsArgs),
+    /// Write a synthetic organization in the snapshot layout (for benchmarks and scale tests).
+    Synth(SynthArgs),
+}
+
+/// Where the store is.
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// Store directory; default `$ACCESSGRAPH_DB`, else `~/.local/share/accessgraph/db`.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IngestArgs {
+    /// A snapshot directory in the snapshot layout, or one get-account-authorization-details file.
+    pub(crate) path: PathBuf,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// A label for the snapshot (e.g. the change window).
+    #[arg(long)]
+    pub(crate) label: Option<String>,
+    /// Skip files that cannot be parsed, and list them, instead of failing the whole ingest.
+    #[arg(long)]
+    pub(crate) skip_invalid: bool,
+    /// Largest file read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub(crate) max_file_bytes: u64,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SnapshotsArgs {
+    #[command(subcommand)]
+    pub(crate) action: SnapshotsAction,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SnapshotsAction {
+    /// List stored snapshots, oldest first.
+    List,
+    /// Show one snapshot's metadata, counts and warnings.
+    Show {
+        /// Snapshot id.
+        id: u64,
+    },
+    /// Delete one snapshot (documents other snapshots share are kept).
+    Delete {
+        /// Snapshot id.
+        id: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SynthArgs {
+    /// Number of accounts (at least 3).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) accounts: usize,
+    /// IAM principals (users and roles) per account.
+    #[arg(long, default_value_t = 50)]
+    pub(crate) principals: usize,
+    /// Random seed; the same seed writes the same files.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
 }
 
 /// Output format.

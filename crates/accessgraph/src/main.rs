@@ -5,7 +5,9 @@
 
 mod cli;
 mod eval_command;
+mod ingest_command;
 mod policy_file;
+mod snapshots_command;
 
 use std::process::ExitCode;
 
@@ -15,6 +17,9 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Eval(args) => eval_command::run(&args),
+        cli::Command::Ingest(args) => ingest_command::run(&args),
+        cli::Command::Snapshots(args) => snapshots_command::run(&args),
+        cli::Command::Synth(args) => snapshots_command::synth(&args),
     };
     match result {
         Ok(output) => {

@@ -1,0 +1,101 @@
+//! `accessgraph ingest`: a snapshot directory into the store, with a progress bar on a terminal.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::time::Instant;
+
+use accessgraph_ingest::IngestOptions;
+use accessgraph_model::Counts;
+use anyhow::{Context as _, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{Format, IngestArgs};
+use crate::snapshots_command::open_store;
+
+/// Runs the command and returns what to print.
+pub(crate) fn run(args: &IngestArgs) -> Result<String> {
+    let started = Instant::now();
+    // Open the store first: a locked or unknown store fails before minutes of parsing.
+    let store = open_store(&args.db)?;
+    let plan = accessgraph_ingest::plan(&args.path).context("cannot ingest")?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(plan.len() as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} parsing {pos}/{len} files [{bar:30}] {elapsed}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let options = IngestOptions {
+        skip_invalid: args.skip_invalid,
+        max_file_bytes: args.max_file_bytes,
+        label: args.label.clone(),
+    };
+    let result = plan.run(&options, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let ingested = result.context("cannot ingest")?;
+    let meta = store
+        .put(&ingested.snapshot)
+        .context("cannot store the snapshot")?;
+    let elapsed = started.elapsed().as_secs_f64();
+    match args.format {
+        Format::Json => {
+            let skipped: Vec<String> = ingested.skipped.iter().map(ToString::to_string).collect();
+            let json = serde_json::json!({
+                "snapshot": meta,
+                "warnings": ingested.snapshot.warnings,
+                "skipped": skipped,
+                "elapsed_seconds": elapsed,
+            });
+            Ok(format!("{}\n", serde_json::to_string_pretty(&json)?))
+        }
+        Format::Text => {
+            let mut out = String::new();
+            let label = meta
+                .label
+                .as_deref()
+                .map(|label| format!(" `{label}`"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "ingested snapshot {}{label} from `{}` in {elapsed:.2} s",
+                meta.id, meta.source
+            );
+            let _ = writeln!(out, "  {}", counts_line(&meta.counts));
+            for error in &ingested.skipped {
+                let _ = writeln!(out, "  skipped: {error}");
+            }
+            for warning in ingested
+                .snapshot
+                .warnings
+                .iter()
+                .filter(|w| !w.starts_with("skipped invalid file"))
+            {
+                let _ = writeln!(out, "  warning: {warning}");
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// One line with every count.
+pub(crate) fn counts_line(counts: &Counts) -> String {
+    format!(
+        "accounts {}, OUs {}, users {}, groups {}, roles {}, managed policies {}, documents {}, SCPs {}, RCPs {}, resource policies {}, compute resources {}, warnings {}",
+        counts.accounts,
+        counts.ous,
+        counts.users,
+        counts.groups,
+        counts.roles,
+        counts.managed_policies,
+        counts.documents,
+        counts.scps,
+        counts.rcps,
+        counts.resource_policies,
+        counts.compute_resources,
+        counts.warnings
+    )
+}

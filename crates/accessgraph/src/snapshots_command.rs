@@ -1,0 +1,112 @@
+//! `accessgraph snapshots list|show|delete` and `accessgraph synth`.
+
+use std::fmt::Write as _;
+
+use accessgraph_model::SnapshotId;
+use accessgraph_store::Store;
+use anyhow::{Context as _, Result, anyhow};
+
+use crate::cli::{DbArgs, Format, SnapshotsAction, SnapshotsArgs, SynthArgs};
+use crate::ingest_command::counts_line;
+
+/// Opens the store named by `--db`, `$ACCESSGRAPH_DB` or the XDG default.
+pub(crate) fn open_store(db: &DbArgs) -> Result<Store> {
+    let path = db
+        .db
+        .clone()
+        .or_else(Store::default_location)
+        .ok_or_else(|| anyhow!("no store location: pass `--db DIR` or set `ACCESSGRAPH_DB`"))?;
+    Store::open(&path).with_context(|| format!("cannot open the store at `{}`", path.display()))
+}
+
+/// Runs `snapshots ...`.
+pub(crate) fn run(args: &SnapshotsArgs) -> Result<String> {
+    let store = open_store(&args.db)?;
+    match args.action {
+        SnapshotsAction::List => {
+            let snapshots = store.list()?;
+            if args.format == Format::Json {
+                return Ok(format!("{}\n", serde_json::to_string_pretty(&snapshots)?));
+            }
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{:>4}  {:<20}  {:<20}  {:>8}  {:>9}  SOURCE",
+                "ID", "LABEL", "INGESTED", "ACCOUNTS", "PRINCIPALS"
+            );
+            for meta in &snapshots {
+                let _ = writeln!(
+                    out,
+                    "{:>4}  {:<20}  {:<20}  {:>8}  {:>9}  {}",
+                    meta.id.0,
+                    meta.label.as_deref().unwrap_or("-"),
+                    meta.ingested_at,
+                    meta.counts.accounts,
+                    meta.counts.users + meta.counts.roles,
+                    meta.source
+                );
+            }
+            let _ = writeln!(out, "{} snapshot(s)", snapshots.len());
+            Ok(out)
+        }
+        SnapshotsAction::Show { id } => {
+            let snapshot = store.load(SnapshotId(id))?;
+            if args.format == Format::Json {
+                let json =
+                    serde_json::json!({"snapshot": snapshot.meta, "warnings": snapshot.warnings});
+                return Ok(format!("{}\n", serde_json::to_string_pretty(&json)?));
+            }
+            let meta = &snapshot.meta;
+            let mut out = String::new();
+            let _ = writeln!(out, "snapshot {}", meta.id);
+            let _ = writeln!(
+                out,
+                "  label:        {}",
+                meta.label.as_deref().unwrap_or("-")
+            );
+            let _ = writeln!(out, "  source:       {}", meta.source);
+            let _ = writeln!(
+                out,
+                "  collected at: {}",
+                meta.collected_at.as_deref().unwrap_or("-")
+            );
+            let _ = writeln!(out, "  ingested at:  {}", meta.ingested_at);
+            let _ = writeln!(out, "  partition:    {}", meta.partition);
+            if let Some(org) = &snapshot.organization {
+                let _ = writeln!(
+                    out,
+                    "  organization: {} (management account {})",
+                    org.id, org.management_account_id
+                );
+            }
+            let _ = writeln!(out, "  {}", counts_line(&meta.counts));
+            for warning in &snapshot.warnings {
+                let _ = writeln!(out, "  warning: {warning}");
+            }
+            Ok(out)
+        }
+        SnapshotsAction::Delete { id } => {
+            store.delete(SnapshotId(id))?;
+            Ok(format!("deleted snapshot {id}\n"))
+        }
+    }
+}
+
+/// Runs `synth`.
+pub(crate) fn synth(args: &SynthArgs) -> Result<String> {
+    let config = accessgraph_synth::SynthConfig {
+        accounts: args.accounts,
+        principals: args.principals,
+        seed: args.seed,
+    };
+    let summary = accessgraph_synth::generate(&config, &args.out)
+        .with_context(|| format!("cannot write the organization to `{}`", args.out.display()))?;
+    Ok(format!(
+        "wrote {} accounts, {} users, {} roles ({} files) to `{}`\n",
+        summary.accounts,
+        summary.users,
+        summary.roles,
+        summary.files,
+        args.out.display()
+    ))
+}
