@@ -15,7 +15,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Evaluate one request against policies, as AWS would (like `aws iam simulate-custom-policy`).
-    Eval(EvalArgs),
+    Eval(Box<EvalArgs>),
     /// Read a snapshot directory (or one get-account-authorization-details file) into the store.
     Ingest(IngestArgs),
     /// List, show or delete stored snapshots.
