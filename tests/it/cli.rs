@@ -10,7 +10,7 @@ fn examples() -> std::path::PathBuf {
 
 /// The `accessgraph` binary, built once per test run: a test package cannot depend on another
 /// package's binary, so the build is asked of cargo (escargot) rather than assumed.
-fn accessgraph() -> Command {
+pub(crate) fn accessgraph() -> Command {
     static BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     let path = BINARY.get_or_init(|| {
         escargot::CargoBuild::new()
@@ -305,7 +305,7 @@ fn strict_mode_rejects_unknown_operators() {
 }
 
 /// A fresh directory under the target dir (no extra dependency needed).
-fn tempdir() -> std::path::PathBuf {
+pub(crate) fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(

@@ -9,5 +9,8 @@
 )]
 
 mod cli;
+mod ingest;
+mod ingest_errors;
 mod policy_conformance;
+mod store_crash;
 mod tidy;

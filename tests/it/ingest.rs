@@ -1,0 +1,350 @@
+//! Ingesting snapshots: every file kind of the layout, both document encodings, and the round
+//! trip through the store.
+
+use std::path::{Path, PathBuf};
+
+use accessgraph_ingest::{IngestOptions, ingest};
+use accessgraph_model::{ComputeService, OrgPolicyKind, PolicyHash, ResourcePolicyKind, Snapshot};
+use accessgraph_store::Store;
+
+pub(crate) fn data(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn example_org() -> Snapshot {
+    ingest(&data("../examples/org"), &IngestOptions::default())
+        .expect("the example org ingests")
+        .snapshot
+}
+
+#[test]
+fn example_org_counts() {
+    let snapshot = example_org();
+    let counts = &snapshot.meta.counts;
+    assert_eq!(
+        (
+            counts.accounts,
+            counts.ous,
+            counts.users,
+            counts.groups,
+            counts.roles
+        ),
+        (6, 4, 8, 3, 25)
+    );
+    assert_eq!(
+        (
+            counts.scps,
+            counts.rcps,
+            counts.resource_policies,
+            counts.compute_resources
+        ),
+        (4, 0, 6, 3)
+    );
+    assert_eq!(
+        snapshot.meta.collected_at.as_deref(),
+        Some("2026-11-20T06:00:00Z")
+    );
+    let organization = snapshot.organization.as_ref().expect("organization");
+    assert_eq!(organization.management_account_id, "111111111111");
+    assert_eq!(
+        organization.chain("555555555555"),
+        Some(vec![
+            "r-a1b2".to_owned(),
+            "ou-a1b2-dev00001".to_owned(),
+            "555555555555".to_owned()
+        ])
+    );
+    let sandbox_scp = organization
+        .policies
+        .iter()
+        .find(|policy| policy.id == "p-sandboxiam1")
+        .expect("scp");
+    assert_eq!(sandbox_scp.kind, OrgPolicyKind::Scp);
+    assert_eq!(sandbox_scp.targets, ["ou-a1b2-sbx00001"]);
+    assert!(snapshot.documents.contains_key(&sandbox_scp.document));
+    assert_eq!(
+        snapshot.warnings.len(),
+        1,
+        "the API Gateway file is listed as not ingested yet: {:?}",
+        snapshot.warnings
+    );
+}
+
+#[test]
+fn url_encoded_and_object_documents_normalize_to_the_same_hash() {
+    let snapshot = example_org();
+    let admin_of = |account: &str| {
+        let account = snapshot.account(account).expect("account");
+        let policy = account
+            .managed_policies
+            .iter()
+            .find(|policy| policy.arn == "arn:aws:iam::aws:policy/AdministratorAccess")
+            .expect("AdministratorAccess listed");
+        policy.default_document().cloned().expect("default version")
+    };
+    // The sandbox file holds URL-encoded documents, the dev file JSON objects.
+    assert_eq!(admin_of("666666666666"), admin_of("555555555555"));
+    let sandbox = snapshot.account("666666666666").expect("sandbox");
+    let trust = &sandbox
+        .roles
+        .iter()
+        .find(|role| role.name == "sandbox-admin")
+        .expect("role")
+        .trust_policy;
+    let text = &snapshot.documents[trust];
+    assert!(
+        text.contains("\"arn:aws:iam::555555555555:root\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_iam_and_resource_file_kind() {
+    let snapshot = example_org();
+    let dev = snapshot.account("555555555555").expect("dev");
+    let carol = dev
+        .users
+        .iter()
+        .find(|user| user.name == "carol")
+        .expect("carol");
+    assert_eq!(carol.groups, ["Developers"]);
+    assert_eq!(carol.inline_policies.len(), 1);
+    let eve = dev
+        .users
+        .iter()
+        .find(|user| user.name == "eve-contractor")
+        .expect("eve");
+    assert_eq!(eve.path, "/contractors/");
+    assert_eq!(
+        eve.permissions_boundary.as_deref(),
+        Some("arn:aws:iam::555555555555:policy/dev-boundary")
+    );
+    let shared = dev
+        .managed_policies
+        .iter()
+        .find(|policy| policy.name == "dev-shared")
+        .expect("dev-shared");
+    assert_eq!(shared.default_version, "v2");
+    assert_eq!(shared.versions.len(), 2, "every version is kept");
+    assert!(
+        dev.roles.iter().any(|role| role.instance_profiles
+            == ["arn:aws:iam::555555555555:instance-profile/ec2-admin"])
+    );
+    let management = snapshot.account("111111111111").expect("management");
+    assert_eq!(management.saml_providers.len(), 1);
+    assert!(management.roles.iter().any(|role| role.is_service_linked()));
+    let prod_a = snapshot.account("333333333333").expect("prod A");
+    assert_eq!(
+        prod_a.oidc_providers[0].arn,
+        "arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com"
+    );
+    assert!(prod_a.s3_canonical_id.is_some());
+    let kinds = |account: &str| -> Vec<(ResourcePolicyKind, String)> {
+        snapshot
+            .account(account)
+            .expect("account")
+            .resource_policies
+            .iter()
+            .map(|policy| (policy.kind, policy.arn.clone()))
+            .collect()
+    };
+    assert_eq!(
+        kinds("222222222222"),
+        [
+            (
+                ResourcePolicyKind::KmsKey,
+                "arn:aws:kms:us-east-1:222222222222:key/0c7b4f1e-8d2a-4b6c-9e3f-5a1d7c2b8e40"
+                    .to_owned()
+            ),
+            (
+                ResourcePolicyKind::S3Bucket,
+                "arn:aws:s3:::acme-security-logs".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        kinds("333333333333"),
+        [(
+            ResourcePolicyKind::LambdaFunction,
+            "arn:aws:lambda:us-east-1:333333333333:function:orders-api".to_owned()
+        )]
+    );
+    assert_eq!(
+        kinds("444444444444"),
+        [
+            (
+                ResourcePolicyKind::Secret,
+                "arn:aws:secretsmanager:us-east-1:444444444444:secret:appsync-api-key-Ab3dE9"
+                    .to_owned()
+            ),
+            (
+                ResourcePolicyKind::SnsTopic,
+                "arn:aws:sns:us-east-1:444444444444:order-alerts".to_owned()
+            ),
+            (
+                ResourcePolicyKind::SqsQueue,
+                "arn:aws:sqs:us-east-1:444444444444:order-events".to_owned()
+            ),
+        ]
+    );
+    let coverage: Vec<ComputeService> = prod_a
+        .inventory_coverage
+        .iter()
+        .map(|(service, _)| *service)
+        .collect();
+    assert_eq!(
+        coverage,
+        [
+            ComputeService::Lambda,
+            ComputeService::Ec2Instance,
+            ComputeService::SsmManagedInstance
+        ]
+    );
+    let lambda = prod_a
+        .compute
+        .iter()
+        .find(|resource| resource.service == ComputeService::Lambda)
+        .expect("function");
+    assert_eq!(
+        lambda.role_arn.as_deref(),
+        Some("arn:aws:iam::333333333333:role/orders-lambda")
+    );
+    // An empty inventory file is authoritative: the service is covered and runs nothing.
+    let dev_coverage = &snapshot
+        .account("555555555555")
+        .expect("dev")
+        .inventory_coverage;
+    assert!(dev_coverage.contains(&(ComputeService::Lambda, "us-east-1".to_owned())));
+}
+
+#[test]
+fn pages_inventory_and_unknown_files() {
+    let snapshot = ingest(
+        &data("data/snapshots/inventory-and-pages"),
+        &IngestOptions::default(),
+    )
+    .expect("ingests")
+    .snapshot;
+    let account = snapshot.account("123456789012").expect("account");
+    let roles: Vec<&str> = account
+        .roles
+        .iter()
+        .map(|role| role.name.as_str())
+        .collect();
+    assert_eq!(
+        roles,
+        ["build", "glue-etl", "notebook", "stacks", "web"],
+        "pages merge, repeated entities once"
+    );
+    let found: Vec<(ComputeService, &str, Option<&str>, Option<&str>)> = account
+        .compute
+        .iter()
+        .map(|resource| {
+            (
+                resource.service,
+                resource.id.as_str(),
+                resource.role_arn.as_deref(),
+                resource.instance_profile_arn.as_deref(),
+            )
+        })
+        .collect();
+    let role = |name: &str| format!("arn:aws:iam::123456789012:role/{name}");
+    assert_eq!(found.len(), 9);
+    assert!(found.contains(&(
+        ComputeService::Ec2LaunchTemplate,
+        "lt-0abc123def4567890",
+        None,
+        Some("arn:aws:iam::123456789012:instance-profile/web")
+    )));
+    assert!(found.contains(&(
+        ComputeService::CodeBuild,
+        "arn:aws:codebuild:us-west-2:123456789012:project/api",
+        Some(&role("build")),
+        None
+    )));
+    assert!(found.contains(&(
+        ComputeService::GlueDevEndpoint,
+        "explore",
+        Some(&role("glue-etl")),
+        None
+    )));
+    assert!(found.contains(&(
+        ComputeService::GlueJob,
+        "nightly",
+        Some(&role("glue-etl")),
+        None
+    )));
+    assert!(found.contains(&(
+        ComputeService::SageMakerNotebook,
+        "arn:aws:sagemaker:us-west-2:123456789012:notebook-instance/research",
+        Some(&role("notebook")),
+        None
+    )));
+    assert!(found.contains(&(
+        ComputeService::EcsCluster,
+        "arn:aws:ecs:us-west-2:123456789012:cluster/default",
+        None,
+        None
+    )));
+    assert!(found.contains(&(
+        ComputeService::AppRunner,
+        "arn:aws:apprunner:us-west-2:123456789012:service/web/0123456789abcdef",
+        Some(&role("web")),
+        None
+    )));
+    assert!(
+        found.iter().any(
+            |(service, _, role_arn, _)| *service == ComputeService::CloudFormation
+                && role_arn.is_none()
+        ),
+        "a stack without a role"
+    );
+    assert_eq!(
+        snapshot.warnings,
+        ["NOTES.txt: not a file of the snapshot layout, skipped"]
+    );
+}
+
+#[test]
+fn a_single_authorization_file_is_a_standalone_account() {
+    let file =
+        data("../examples/org/accounts/555555555555/iam/get-account-authorization-details.json");
+    let snapshot = ingest(&file, &IngestOptions::default())
+        .expect("ingests")
+        .snapshot;
+    assert!(snapshot.organization.is_none());
+    assert_eq!(snapshot.accounts.len(), 1);
+    assert_eq!(
+        snapshot.accounts[0].id, "555555555555",
+        "the account id comes from the ARNs"
+    );
+}
+
+#[test]
+fn ingest_is_deterministic() {
+    assert_eq!(example_org(), example_org());
+}
+
+#[test]
+fn round_trip_through_the_store() {
+    let original = example_org();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let meta = Store::open(dir.path())
+        .expect("open")
+        .put(&original)
+        .expect("put");
+    let reopened = Store::open(dir.path()).expect("reopen");
+    let loaded = reopened.load(meta.id).expect("load");
+    assert_eq!(loaded.accounts, original.accounts);
+    assert_eq!(loaded.organization, original.organization);
+    assert_eq!(loaded.documents, original.documents);
+    assert_eq!(loaded.warnings, original.warnings);
+    assert_eq!(loaded.meta.counts, original.meta.counts);
+    for (hash, text) in &loaded.documents {
+        assert_eq!(
+            &PolicyHash::of(text),
+            hash,
+            "documents keep their content hash"
+        );
+    }
+}
