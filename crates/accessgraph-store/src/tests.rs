@@ -186,6 +186,45 @@ fn a_second_opener_gets_a_clear_error() {
     );
 }
 
+#[test]
+fn readers_see_only_whole_snapshots_while_a_writer_publishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .put(&snapshot("first", &["111122223333"], "{}"))
+        .unwrap();
+    let ids: Vec<String> = (0..300)
+        .map(|n| format!("{:012}", 200_000_000_000u64 + n))
+        .collect();
+    let big_accounts: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let big = snapshot("big", &big_accounts, "big");
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let reads = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut reads = 0u32;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) || reads == 0 {
+                for meta in store.list().unwrap() {
+                    let loaded = store.load(meta.id).unwrap();
+                    assert_eq!(
+                        loaded.accounts.len(),
+                        meta.counts.accounts,
+                        "a listed snapshot is complete"
+                    );
+                }
+                reads += 1;
+            }
+            reads
+        });
+        for _ in 0..3 {
+            store.put(&big).unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        reader.join().unwrap()
+    });
+    assert!(reads > 0);
+    assert_eq!(store.list().unwrap().len(), 4);
+}
+
 #[derive(Debug, Clone)]
 enum Operation {
     Put(u8),
