@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod graph_examples;
 mod ingest;
 mod ingest_errors;
 mod policy_conformance;

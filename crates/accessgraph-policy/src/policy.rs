@@ -9,13 +9,20 @@ use crate::document::{ParseOptions, PolicyDocument, PolicyError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     label: Arc<str>,
-    document: PolicyDocument,
+    document: Arc<PolicyDocument>,
 }
 
 impl Policy {
     /// Wraps a parsed document.
     #[must_use]
     pub fn new(label: impl Into<Arc<str>>, document: PolicyDocument) -> Policy {
+        Policy::shared(label, Arc::new(document))
+    }
+
+    /// Wraps a document shared with other labels (the same managed policy attached to many
+    /// principals is parsed once).
+    #[must_use]
+    pub fn shared(label: impl Into<Arc<str>>, document: Arc<PolicyDocument>) -> Policy {
         Policy {
             label: label.into(),
             document,

@@ -1,0 +1,300 @@
+//! Assume edges into one role, decided by full evaluation of its trust policy, the caller's
+//! policies, both sides' SCPs/RCPs and the same- versus cross-account rules (iam-semantics.md §4.2).
+//!
+//! Candidates come from the trust policy's principals, so the cost follows the trust policies,
+//! not all pairs: a named principal is evaluated directly; an account entry delegates to that
+//! account's principals whose identity policies could allow `sts:AssumeRole` at all (a cheap
+//! statement filter) and are then evaluated; `*` does the same across the snapshot and adds the
+//! `*` node; services and identity providers get their own nodes.
+
+use std::collections::BTreeSet;
+
+use accessgraph_policy::{
+    Action, AwsPrincipal, Decision, Effect, Evaluation, Policy, PolicySet, Principal,
+    PrincipalEntry, Request, RequestContext, Resource, Unresolved, evaluate,
+};
+
+use crate::build::{EdgeSpec, NodeKey};
+use crate::context::{Actor, Context};
+use crate::model::{Edge, EdgeKind};
+
+/// Where the callers named by a trust policy come from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    /// One principal of the snapshot, by index, named directly.
+    Named(usize),
+    /// The principals of an account of the snapshot.
+    Account(String),
+    /// Every principal of the snapshot, and the `*` node.
+    Everyone,
+    /// An account outside the snapshot.
+    External(String),
+    /// A service principal.
+    Service(String),
+    /// An identity provider.
+    Provider(String),
+}
+
+fn sources(context: &Context<'_>, entry: &PrincipalEntry) -> Option<Source> {
+    let account_known = |account: &str| context.snapshot.account(account).is_some();
+    match entry {
+        PrincipalEntry::Service(service) => Some(Source::Service(service.to_ascii_lowercase())),
+        PrincipalEntry::Federated(provider) => Some(Source::Provider(provider.clone())),
+        PrincipalEntry::CanonicalUser(_) => None,
+        PrincipalEntry::Aws { target, .. } => match target {
+            AwsPrincipal::Everyone => Some(Source::Everyone),
+            AwsPrincipal::Account(account) if account_known(account) => {
+                Some(Source::Account(account.clone()))
+            }
+            AwsPrincipal::Account(account) => Some(Source::External(account.clone())),
+            AwsPrincipal::User(arn)
+            | AwsPrincipal::Role(arn)
+            | AwsPrincipal::FederatedUser(arn) => {
+                match context.actor_by_arn.get(arn) {
+                    Some(idx) => Some(Source::Named(*idx)),
+                    None => {
+                        let account = accessgraph_policy::arn_components(arn)
+                            .map(|parts| parts[4].to_owned())?;
+                        // A principal missing from an account of the snapshot no longer exists.
+                        (!account_known(&account)).then_some(Source::External(account))
+                    }
+                }
+            }
+            AwsPrincipal::AssumedRole { account, role, .. } => context
+                .actors
+                .iter()
+                .position(|actor| {
+                    !actor.is_user && &actor.account == account && &actor.name == role
+                })
+                .map(Source::Named)
+                .or_else(|| (!account_known(account)).then(|| Source::External(account.clone()))),
+            AwsPrincipal::UniqueId(id) => context
+                .actors
+                .iter()
+                .position(|actor| actor.principal.unique_id() == Some(id.as_str()))
+                .map(Source::Named),
+            AwsPrincipal::Invalid(_) => None,
+        },
+    }
+}
+
+fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> Option<Edge> {
+    if !evaluation.decision.is_possible() {
+        return None;
+    }
+    let conditions = match evaluation.decision {
+        Decision::Conditional { .. } => evaluation.conditions,
+        _ => Vec::new(),
+    };
+    Some(Edge {
+        kind: EdgeKind::Assume,
+        technique: technique.to_owned(),
+        catalog_id: (technique == "sts:AssumeRole").then_some("sts-001"),
+        evidence: evaluation.evidence,
+        conditions,
+        requirements,
+    })
+}
+
+/// Evaluates a caller without identity policies (service, provider, external root) against the
+/// trust policy and the role account's RCPs.
+fn evaluate_outsider(
+    context: &Context<'_>,
+    principal: &Principal,
+    action: &Action,
+    role: &Actor,
+    trust: &Policy,
+    request_context: &RequestContext,
+) -> Evaluation {
+    let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
+    let account = context.account(&role.account);
+    let request = Request {
+        principal,
+        action,
+        resource: &resource,
+        context: request_context,
+    };
+    let policies = PolicySet {
+        rcps: account.rcps.as_deref(),
+        resource: Some(trust),
+        ..PolicySet::default()
+    };
+    evaluate(&request, &policies)
+}
+
+/// The assume edges into the `role_idx`-th actor (nothing if it is a user).
+pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
+    let Some(role) = context.actors.get(role_idx) else {
+        return Vec::new();
+    };
+    let Some(trust) = role.trust.as_deref() else {
+        return Vec::new();
+    };
+    let assume = Action::new("sts:AssumeRole");
+    let saml = Action::new("sts:AssumeRoleWithSAML");
+    let web = Action::new("sts:AssumeRoleWithWebIdentity");
+    let mut found: BTreeSet<Source> = BTreeSet::new();
+    for statement in trust.document().statements() {
+        if statement.effect() != Effect::Allow
+            || statement.principals().is_none_or(|set| set.is_negated())
+        {
+            continue;
+        }
+        if ![&assume, &saml, &web]
+            .iter()
+            .any(|action| statement.matches_action(action.lower()))
+        {
+            continue;
+        }
+        for entry in statement
+            .principals()
+            .map(|set| set.entries())
+            .unwrap_or_default()
+        {
+            found.extend(sources(context, entry));
+        }
+    }
+    let target = NodeKey::Principal(role.arn.clone());
+    let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
+    let no_context = RequestContext::new();
+    let mut specs = Vec::new();
+    let mut callers: BTreeSet<(usize, bool)> = BTreeSet::new();
+    for source in &found {
+        match source {
+            Source::Named(idx) => {
+                callers.insert((*idx, true));
+            }
+            Source::Account(account) => {
+                for (idx, actor) in context.actors.iter().enumerate() {
+                    if &actor.account == account && Context::might_allow(actor, &assume) {
+                        callers.insert((idx, false));
+                    }
+                }
+            }
+            Source::Everyone => {
+                for (idx, actor) in context.actors.iter().enumerate() {
+                    if actor.account == role.account || Context::might_allow(actor, &assume) {
+                        callers.insert((idx, false));
+                    }
+                }
+                specs.push(EdgeSpec {
+                    from: NodeKey::Anyone,
+                    to: target.clone(),
+                    edge: Edge {
+                        kind: EdgeKind::Assume,
+                        technique: "sts:AssumeRole".into(),
+                        catalog_id: Some("sts-001"),
+                        evidence: Vec::new(),
+                        conditions: statement_conditions(trust),
+                        requirements: vec![
+                            "the caller's own account must allow sts:AssumeRole on the role".into(),
+                        ],
+                    },
+                });
+            }
+            Source::External(account) => {
+                let Ok(root) = Principal::parse(&format!("arn:aws:iam::{account}:root")) else {
+                    continue;
+                };
+                let evaluation =
+                    evaluate_outsider(context, &root, &assume, role, trust, &no_context);
+                let requirement = format!(
+                    "account `{account}` is not in the snapshot: its own policies must allow sts:AssumeRole on the role"
+                );
+                if let Some(edge) = edge(evaluation, "sts:AssumeRole", vec![requirement]) {
+                    specs.push(EdgeSpec {
+                        from: NodeKey::External(account.clone()),
+                        to: target.clone(),
+                        edge,
+                    });
+                }
+            }
+            Source::Service(service) => {
+                let Ok(principal) = Principal::parse(service) else {
+                    continue;
+                };
+                let evaluation =
+                    evaluate_outsider(context, &principal, &assume, role, trust, &no_context);
+                if let Some(edge) = edge(evaluation, "sts:AssumeRole", Vec::new()) {
+                    specs.push(EdgeSpec {
+                        from: NodeKey::Service(service.clone()),
+                        to: target.clone(),
+                        edge,
+                    });
+                }
+            }
+            Source::Provider(provider) => {
+                let Ok(principal) = Principal::parse(provider) else {
+                    continue;
+                };
+                let is_saml = provider.contains(":saml-provider/");
+                let (action, technique) = if is_saml {
+                    (&saml, "sts:AssumeRoleWithSAML")
+                } else {
+                    (&web, "sts:AssumeRoleWithWebIdentity")
+                };
+                let mut request_context = RequestContext::new();
+                if is_saml {
+                    // AWS sign-in always presents this audience for console SAML federation.
+                    request_context.insert("SAML:aud", "https://signin.aws.amazon.com/saml");
+                }
+                let evaluation =
+                    evaluate_outsider(context, &principal, action, role, trust, &request_context);
+                if let Some(edge) = edge(evaluation, technique, Vec::new()) {
+                    specs.push(EdgeSpec {
+                        from: NodeKey::Provider(provider.clone()),
+                        to: target.clone(),
+                        edge,
+                    });
+                }
+            }
+        }
+    }
+    for (idx, _) in callers {
+        let Some(caller) = context.actors.get(idx) else {
+            continue;
+        };
+        if idx == role_idx {
+            continue;
+        }
+        let evaluation = context.evaluate(caller, &assume, &resource, Some(trust), &no_context);
+        if let Some(edge) = edge(evaluation, "sts:AssumeRole", Vec::new()) {
+            specs.push(EdgeSpec {
+                from: NodeKey::Principal(caller.arn.clone()),
+                to: target.clone(),
+                edge,
+            });
+        }
+    }
+    specs
+}
+
+/// The conditions of the trust statements that name `*`, as unresolved (the caller is unknown).
+fn statement_conditions(trust: &Policy) -> Vec<Unresolved> {
+    let mut unresolved = Vec::new();
+    for statement in trust.document().statements() {
+        let names_everyone = statement.principals().is_some_and(|set| {
+            !set.is_negated() && set.entries().iter().any(PrincipalEntry::is_everyone)
+        });
+        if statement.effect() != Effect::Allow || !names_everyone {
+            continue;
+        }
+        let citation = accessgraph_policy::Citation {
+            layer: accessgraph_policy::Layer::Resource,
+            policy: trust.label().clone(),
+            statement: statement.index(),
+            sid: statement.sid().cloned(),
+            effect: Effect::Allow,
+            conditional: !statement.conditions().is_empty(),
+        };
+        for condition in statement.conditions() {
+            unresolved.push(Unresolved {
+                citation: citation.clone(),
+                operator: condition.operator().to_owned(),
+                key: condition.key().to_owned(),
+                values: condition.values().to_vec(),
+            });
+        }
+    }
+    unresolved
+}

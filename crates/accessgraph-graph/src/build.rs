@@ -1,0 +1,405 @@
+//! Building the graph: nodes, admin status, edge candidates in parallel, insertion in order.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use accessgraph_model::Snapshot;
+use accessgraph_policy::Tri;
+use accessgraph_policy::admin::{AdminReason, Subject, full_admin, self_escalating_admin};
+use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
+
+use crate::context::{Actor, Context};
+use crate::model::{Admin, Edge, EdgeKind, Node, NodeId, NodeKind};
+
+/// Where an edge candidate starts or ends, before nodes have indices.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum NodeKey {
+    /// A user, group or role, by ARN.
+    Principal(String),
+    /// A SAML or OIDC provider ARN, or a well-known web identity provider name.
+    Provider(String),
+    /// A service principal.
+    Service(String),
+    /// An account outside the snapshot.
+    External(String),
+    /// Anyone.
+    Anyone,
+    /// The admin helper node of an account.
+    AccountAdmin(String),
+}
+
+/// An edge candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EdgeSpec {
+    pub(crate) from: NodeKey,
+    pub(crate) to: NodeKey,
+    pub(crate) edge: Edge,
+}
+
+/// The access graph of one snapshot.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub(crate) graph: DiGraph<Node, Edge, u32>,
+    pub(crate) by_arn: HashMap<String, NodeIndex<u32>>,
+    account_names: BTreeMap<String, String>,
+    warnings: Vec<String>,
+}
+
+fn admin_of(actor: &Actor, context: &Context<'_>) -> Option<Admin> {
+    let account = context.account(&actor.account);
+    let subject = Subject {
+        principal: &actor.principal,
+        policies: accessgraph_policy::PolicySet {
+            identity: &actor.identity,
+            boundary: actor.boundary.as_deref(),
+            scps: account.scps.as_deref(),
+            ..Default::default()
+        },
+        attached_policies: &actor.attached_customer,
+        groups: &actor.groups,
+    };
+    let full = full_admin(&subject);
+    let check = if full.status == Tri::True {
+        full
+    } else {
+        let escalating = self_escalating_admin(&subject);
+        match (full.status, escalating.status) {
+            (_, Tri::True) | (Tri::False, Tri::Unknown) => escalating,
+            _ => full,
+        }
+    };
+    if check.status == Tri::False {
+        return None;
+    }
+    let reason = match &check.reason {
+        Some(AdminReason::FullAccess) | None => "full access".to_owned(),
+        Some(AdminReason::SelfEscalation { technique, target }) => {
+            format!("{} (`{target}`)", technique.description())
+        }
+    };
+    Some(Admin {
+        status: check.status,
+        reason,
+        evidence: check.evidence,
+        conditions: check.conditions,
+    })
+}
+
+fn principal_node(actor: &Actor, admin: Option<Admin>) -> Node {
+    Node {
+        kind: if actor.is_user {
+            NodeKind::User
+        } else {
+            NodeKind::Role
+        },
+        arn: actor.arn.clone(),
+        name: actor.name.clone(),
+        account: Some(actor.account.clone()),
+        admin,
+    }
+}
+
+fn key_node(key: &NodeKey) -> Node {
+    let account_of =
+        |arn: &str| accessgraph_policy::arn_components(arn).map(|parts| parts[4].to_owned());
+    match key {
+        NodeKey::Principal(arn) => Node {
+            kind: NodeKind::Role,
+            arn: arn.clone(),
+            name: arn.rsplit('/').next().unwrap_or(arn).to_owned(),
+            account: account_of(arn),
+            admin: None,
+        },
+        NodeKey::Provider(name) => Node {
+            kind: if name.contains(":saml-provider/") {
+                NodeKind::SamlProvider
+            } else {
+                NodeKind::WebIdentityProvider
+            },
+            arn: name.clone(),
+            name: name
+                .split_once("-provider/")
+                .map_or(name.as_str(), |(_, rest)| rest)
+                .to_owned(),
+            account: account_of(name),
+            admin: None,
+        },
+        NodeKey::Service(name) => Node {
+            kind: NodeKind::Service,
+            arn: name.clone(),
+            name: name.clone(),
+            account: None,
+            admin: None,
+        },
+        NodeKey::External(account) => Node {
+            kind: NodeKind::ExternalAccount,
+            arn: format!("arn:aws:iam::{account}:root"),
+            name: account.clone(),
+            account: Some(account.clone()),
+            admin: None,
+        },
+        NodeKey::Anyone => Node {
+            kind: NodeKind::Anyone,
+            arn: "*".into(),
+            name: "*".into(),
+            account: None,
+            admin: None,
+        },
+        NodeKey::AccountAdmin(account) => Node {
+            kind: NodeKind::AccountAdmin,
+            arn: format!("admin:{account}"),
+            name: format!("administrators of {account}"),
+            account: Some(account.clone()),
+            admin: None,
+        },
+    }
+}
+
+impl Graph {
+    /// Builds the graph of a snapshot.
+    #[must_use]
+    pub fn build(snapshot: &Snapshot) -> Graph {
+        let context = Context::new(snapshot);
+        let admins: Vec<Option<Admin>> = context
+            .actors
+            .par_iter()
+            .map(|actor| admin_of(actor, &context))
+            .collect();
+
+        let mut graph: DiGraph<Node, Edge, u32> = DiGraph::default();
+        let mut by_key: HashMap<NodeKey, NodeIndex<u32>> = HashMap::new();
+        for (actor, admin) in context.actors.iter().zip(&admins) {
+            let index = graph.add_node(principal_node(actor, admin.clone()));
+            by_key.insert(NodeKey::Principal(actor.arn.clone()), index);
+        }
+        for account in &snapshot.accounts {
+            for group in &account.groups {
+                let admin = crate::techniques::group_admin(&context, account, group);
+                let index = graph.add_node(Node {
+                    kind: NodeKind::Group,
+                    arn: group.arn.clone(),
+                    name: group.name.clone(),
+                    account: Some(account.id.clone()),
+                    admin,
+                });
+                by_key.insert(NodeKey::Principal(group.arn.clone()), index);
+            }
+            let providers = account
+                .saml_providers
+                .iter()
+                .map(|provider| &provider.arn)
+                .chain(account.oidc_providers.iter().map(|provider| &provider.arn));
+            for arn in providers {
+                let key = NodeKey::Provider(arn.clone());
+                let index = graph.add_node(key_node(&key));
+                by_key.insert(key, index);
+            }
+        }
+
+        let mut specs: Vec<EdgeSpec> = (0..context.actors.len())
+            .into_par_iter()
+            .flat_map_iter(|idx| crate::assume::edges(&context, idx))
+            .collect();
+        specs.extend(
+            (0..context.actors.len())
+                .into_par_iter()
+                .filter(|idx| {
+                    admins.get(*idx).is_none_or(|admin| {
+                        admin.as_ref().is_none_or(|admin| admin.status != Tri::True)
+                    })
+                })
+                .flat_map_iter(|idx| crate::techniques::edges(&context, idx))
+                .collect::<Vec<_>>(),
+        );
+        specs.extend(member_edges(snapshot));
+        specs.extend(admin_edges(&context, &admins));
+        specs.sort_by(|a, b| {
+            (&a.from, &a.to, a.edge.kind, &a.edge.technique).cmp(&(
+                &b.from,
+                &b.to,
+                b.edge.kind,
+                &b.edge.technique,
+            ))
+        });
+        specs.dedup_by(|a, b| {
+            a.from == b.from
+                && a.to == b.to
+                && a.edge.kind == b.edge.kind
+                && a.edge.technique == b.edge.technique
+        });
+
+        let missing: BTreeSet<&NodeKey> = specs
+            .iter()
+            .flat_map(|spec| [&spec.from, &spec.to])
+            .filter(|key| !by_key.contains_key(*key))
+            .collect();
+        for key in missing {
+            let index = graph.add_node(key_node(key));
+            by_key.insert(key.clone(), index);
+        }
+        for spec in specs {
+            if let (Some(from), Some(to)) = (by_key.get(&spec.from), by_key.get(&spec.to)) {
+                graph.add_edge(*from, *to, spec.edge);
+            }
+        }
+        let mut by_arn = HashMap::new();
+        for (key, index) in &by_key {
+            if matches!(key, NodeKey::AccountAdmin(_)) {
+                continue;
+            }
+            if let Some(node) = graph.node_weight(*index) {
+                by_arn.insert(node.arn.clone(), *index);
+            }
+        }
+        let account_names = snapshot
+            .organization
+            .iter()
+            .flat_map(|org| {
+                org.accounts
+                    .iter()
+                    .map(|account| (account.id.clone(), account.name.clone()))
+            })
+            .collect();
+        Graph {
+            graph,
+            by_arn,
+            account_names,
+            warnings: context.warnings,
+        }
+    }
+
+    /// The node with this ARN (or service name, provider, `*`).
+    #[must_use]
+    pub fn find(&self, arn: &str) -> Option<NodeId> {
+        self.by_arn
+            .get(arn)
+            .map(|index| NodeId(index.index() as u32))
+    }
+
+    /// A node.
+    #[must_use]
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.graph.node_weight(NodeIndex::new(id.0 as usize))
+    }
+
+    /// An edge.
+    #[must_use]
+    pub fn edge(&self, id: crate::EdgeId) -> Option<&Edge> {
+        self.graph
+            .edge_weight(petgraph::graph::EdgeIndex::new(id.0 as usize))
+    }
+
+    /// Every node, in id order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.graph.node_indices().filter_map(|index| {
+            self.graph
+                .node_weight(index)
+                .map(|node| (NodeId(index.index() as u32), node))
+        })
+    }
+
+    /// Every edge as `(from, to, edge)`, in id order.
+    pub fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId, &Edge)> {
+        self.graph.edge_indices().filter_map(|index| {
+            let (from, to) = self.graph.edge_endpoints(index)?;
+            let edge = self.graph.edge_weight(index)?;
+            Some((NodeId(from.index() as u32), NodeId(to.index() as u32), edge))
+        })
+    }
+
+    /// The principals that are administrators of `account` (definitely or conditionally).
+    #[must_use]
+    pub fn admins(&self, account: &str) -> Vec<NodeId> {
+        self.nodes()
+            .filter(|(_, node)| {
+                node.admin.is_some()
+                    && node.account.as_deref() == Some(account)
+                    && node.kind != NodeKind::Group
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// An account's name from Organizations, if known.
+    #[must_use]
+    pub fn account_name(&self, account: &str) -> Option<&str> {
+        self.account_names.get(account).map(String::as_str)
+    }
+
+    /// Problems met while building (unknown managed policies, incomplete SCP targets, ...).
+    #[must_use]
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+fn member_edges(snapshot: &Snapshot) -> Vec<EdgeSpec> {
+    let mut specs = Vec::new();
+    for account in &snapshot.accounts {
+        for user in &account.users {
+            for group_name in &user.groups {
+                if let Some(group) = account
+                    .groups
+                    .iter()
+                    .find(|group| &group.name == group_name)
+                {
+                    specs.push(EdgeSpec {
+                        from: NodeKey::Principal(user.arn.clone()),
+                        to: NodeKey::Principal(group.arn.clone()),
+                        edge: Edge {
+                            kind: EdgeKind::Member,
+                            technique: "member".into(),
+                            catalog_id: None,
+                            evidence: Vec::new(),
+                            conditions: Vec::new(),
+                            requirements: Vec::new(),
+                        },
+                    });
+                }
+            }
+        }
+    }
+    specs
+}
+
+/// Admin principals reach their account's admin node, which takes over every principal of the
+/// account but service-linked roles (whose policies and trust cannot be edited).
+fn admin_edges(context: &Context<'_>, admins: &[Option<Admin>]) -> Vec<EdgeSpec> {
+    let mut specs = Vec::new();
+    for (actor, admin) in context.actors.iter().zip(admins) {
+        if let Some(admin) = admin {
+            specs.push(EdgeSpec {
+                from: NodeKey::Principal(actor.arn.clone()),
+                to: NodeKey::AccountAdmin(actor.account.clone()),
+                edge: Edge {
+                    kind: EdgeKind::Admin,
+                    technique: format!("administrator: {}", admin.reason),
+                    catalog_id: None,
+                    evidence: admin.evidence.clone(),
+                    conditions: admin.conditions.clone(),
+                    requirements: Vec::new(),
+                },
+            });
+        }
+        if !actor.principal.is_service_linked() {
+            let technique = if actor.is_user {
+                "administrator takes over the user (iam:CreateAccessKey, iam:CreateLoginProfile)"
+            } else {
+                "administrator takes over the role (iam:UpdateAssumeRolePolicy, sts:AssumeRole)"
+            };
+            specs.push(EdgeSpec {
+                from: NodeKey::AccountAdmin(actor.account.clone()),
+                to: NodeKey::Principal(actor.arn.clone()),
+                edge: Edge {
+                    kind: EdgeKind::Takeover,
+                    technique: technique.to_owned(),
+                    catalog_id: None,
+                    evidence: Vec::new(),
+                    conditions: Vec::new(),
+                    requirements: Vec::new(),
+                },
+            });
+        }
+    }
+    specs
+}

@@ -1,0 +1,431 @@
+//! Everything the edge builders need about a snapshot: parsed documents, each principal's policy
+//! set (identity, boundary, SCP chain), each account's SCP and RCP chains, and an evaluation helper.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use accessgraph_model::{Account, OrgPolicyKind, Organization, PolicyHash, Snapshot};
+use accessgraph_policy::admin::Group;
+use accessgraph_policy::{
+    Action, Evaluation, OrgLevel, OrgMembership, Policy, PolicyDocument, PolicySet, Principal,
+    Request, RequestContext, Resource, evaluate,
+};
+use rayon::prelude::*;
+
+/// Per-account facts shared by its principals.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AccountContext {
+    /// SCP chain; `None` for the management account and accounts outside the organization.
+    pub(crate) scps: Option<Arc<[OrgLevel]>>,
+    /// RCP chain of resources in this account.
+    pub(crate) rcps: Option<Arc<[OrgLevel]>>,
+    /// Organization membership of the account.
+    pub(crate) org: OrgMembership,
+}
+
+/// A user or role, ready to be evaluated as a caller.
+#[derive(Debug, Clone)]
+pub(crate) struct Actor {
+    pub(crate) arn: String,
+    pub(crate) name: String,
+    pub(crate) account: String,
+    pub(crate) is_user: bool,
+    pub(crate) principal: Principal,
+    pub(crate) identity: Vec<Arc<Policy>>,
+    pub(crate) boundary: Option<Arc<Policy>>,
+    /// Customer-managed policies attached to the principal itself.
+    pub(crate) attached_customer: Vec<String>,
+    /// The user's groups.
+    pub(crate) groups: Vec<Group>,
+    /// The role's trust policy.
+    pub(crate) trust: Option<Arc<Policy>>,
+    /// The role's instance profiles.
+    pub(crate) instance_profiles: Vec<String>,
+}
+
+/// The build context.
+#[derive(Debug)]
+pub(crate) struct Context<'s> {
+    pub(crate) snapshot: &'s Snapshot,
+    pub(crate) accounts: BTreeMap<String, AccountContext>,
+    /// Users and roles of every account, sorted by ARN.
+    pub(crate) actors: Vec<Actor>,
+    pub(crate) actor_by_arn: HashMap<String, usize>,
+    /// Problems met while preparing (documents that do not parse, policies not in the snapshot).
+    pub(crate) warnings: Vec<String>,
+}
+
+fn chain(
+    org: &Organization,
+    account: &str,
+    kind: OrgPolicyKind,
+    warnings: &mut Vec<String>,
+    docs: &Docs,
+) -> Option<Arc<[OrgLevel]>> {
+    if account == org.management_account_id
+        || !org.policies.iter().any(|policy| policy.kind == kind)
+    {
+        return None;
+    }
+    let targets = org.chain(account)?;
+    let mut levels = Vec::with_capacity(targets.len());
+    for target in targets {
+        let policies: Vec<Arc<Policy>> = org
+            .policies
+            .iter()
+            .filter(|policy| policy.kind == kind && policy.targets.contains(&target))
+            .filter_map(|policy| docs.policy(&policy.arn, &policy.document))
+            .collect();
+        if policies.is_empty() {
+            // A level with no policy of this kind would deny everything; the targets data is
+            // incomplete rather than the organization locked, so the level is left out.
+            warnings.push(format!(
+                "no {kind:?} attached at `{target}` (chain of account `{account}`): level ignored"
+            ));
+            continue;
+        }
+        levels.push(OrgLevel {
+            target: target.into(),
+            policies,
+        });
+    }
+    Some(levels.into())
+}
+
+/// Parsed documents by hash.
+#[derive(Debug, Default)]
+pub(crate) struct Docs(HashMap<PolicyHash, Arc<PolicyDocument>>);
+
+impl Docs {
+    fn parse(snapshot: &Snapshot, warnings: &mut Vec<String>) -> Docs {
+        let parsed: Vec<(PolicyHash, Result<PolicyDocument, String>)> = snapshot
+            .documents
+            .par_iter()
+            .map(|(hash, text)| {
+                (
+                    hash.clone(),
+                    PolicyDocument::parse(text).map_err(|error| error.to_string()),
+                )
+            })
+            .collect();
+        let mut docs = HashMap::with_capacity(parsed.len());
+        for (hash, result) in parsed {
+            match result {
+                Ok(document) => {
+                    docs.insert(hash, Arc::new(document));
+                }
+                Err(error) => {
+                    warnings.push(format!("stored document {hash} does not parse: {error}"))
+                }
+            }
+        }
+        Docs(docs)
+    }
+
+    /// A labelled policy for a document hash.
+    pub(crate) fn policy(&self, label: &str, hash: &PolicyHash) -> Option<Arc<Policy>> {
+        self.0
+            .get(hash)
+            .map(|document| Arc::new(Policy::shared(label, document.clone())))
+    }
+}
+
+fn org_membership(org: Option<&Organization>, account: &str) -> OrgMembership {
+    let Some(org) = org else {
+        return OrgMembership::Unknown;
+    };
+    if !org.accounts.iter().any(|listed| listed.id == account) {
+        return OrgMembership::None;
+    }
+    let paths = org
+        .chain(account)
+        .map(|chain| {
+            let ous: Vec<&str> = chain
+                .iter()
+                .take(chain.len().saturating_sub(1))
+                .map(String::as_str)
+                .collect();
+            vec![format!("{}/{}/", org.id, ous.join("/"))]
+        })
+        .unwrap_or_default();
+    OrgMembership::Member {
+        org_id: org.id.clone(),
+        paths,
+    }
+}
+
+/// Policies of managed-policy ARNs, from the account's `Policies` list (AWS managed policies may
+/// be listed by any account).
+struct ManagedIndex<'s> {
+    by_arn: HashMap<&'s str, &'s PolicyHash>,
+}
+
+impl<'s> ManagedIndex<'s> {
+    fn new(snapshot: &'s Snapshot) -> ManagedIndex<'s> {
+        let mut by_arn = HashMap::new();
+        for account in &snapshot.accounts {
+            for policy in &account.managed_policies {
+                if let Some(document) = policy.default_document() {
+                    by_arn.insert(policy.arn.as_str(), document);
+                }
+            }
+        }
+        ManagedIndex { by_arn }
+    }
+}
+
+impl<'s> Context<'s> {
+    /// Prepares a snapshot for building.
+    pub(crate) fn new(snapshot: &'s Snapshot) -> Context<'s> {
+        let mut warnings = Vec::new();
+        let docs = Docs::parse(snapshot, &mut warnings);
+        let org = snapshot.organization.as_ref();
+        let mut accounts = BTreeMap::new();
+        let mut account_ids: Vec<String> = snapshot
+            .accounts
+            .iter()
+            .map(|account| account.id.clone())
+            .collect();
+        if let Some(org) = org {
+            account_ids.extend(org.accounts.iter().map(|account| account.id.clone()));
+        }
+        account_ids.sort();
+        account_ids.dedup();
+        for id in account_ids {
+            let context = AccountContext {
+                scps: org.and_then(|org| chain(org, &id, OrgPolicyKind::Scp, &mut warnings, &docs)),
+                rcps: org.and_then(|org| chain(org, &id, OrgPolicyKind::Rcp, &mut warnings, &docs)),
+                org: org_membership(org, &id),
+            };
+            accounts.insert(id, context);
+        }
+        let managed = ManagedIndex::new(snapshot);
+        let mut actors = Vec::new();
+        for account in &snapshot.accounts {
+            let org = accounts
+                .get(&account.id)
+                .map(|context| context.org.clone())
+                .unwrap_or_default();
+            actors.extend(account_actors(
+                account,
+                &docs,
+                &managed,
+                &org,
+                &mut warnings,
+            ));
+        }
+        actors.sort_by(|a, b| a.arn.cmp(&b.arn));
+        let actor_by_arn = actors
+            .iter()
+            .enumerate()
+            .map(|(idx, actor)| (actor.arn.clone(), idx))
+            .collect();
+        warnings.sort();
+        warnings.dedup();
+        Context {
+            snapshot,
+            accounts,
+            actors,
+            actor_by_arn,
+            warnings,
+        }
+    }
+
+    /// The account context (empty for accounts outside the snapshot).
+    pub(crate) fn account(&self, id: &str) -> AccountContext {
+        self.accounts.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Evaluates `actor` performing `action` on `resource` (owned by `resource_account`), with an
+    /// optional resource policy.
+    pub(crate) fn evaluate(
+        &self,
+        actor: &Actor,
+        action: &Action,
+        resource: &Resource,
+        resource_policy: Option<&Policy>,
+        context: &RequestContext,
+    ) -> Evaluation {
+        let caller = self.accounts.get(&actor.account);
+        let owner = resource
+            .account()
+            .and_then(|account| self.accounts.get(account));
+        let request = Request {
+            principal: &actor.principal,
+            action,
+            resource,
+            context,
+        };
+        let policies = PolicySet {
+            identity: &actor.identity,
+            boundary: actor.boundary.as_deref(),
+            session: None,
+            scps: caller.and_then(|account| account.scps.as_deref()),
+            rcps: owner.and_then(|account| account.rcps.as_deref()),
+            resource: resource_policy,
+        };
+        evaluate(&request, &policies)
+    }
+
+    /// Whether any identity statement of `actor` could allow `action` (ignoring resources and
+    /// conditions): a cheap filter before full evaluation.
+    pub(crate) fn might_allow(actor: &Actor, action: &Action) -> bool {
+        actor.identity.iter().any(|policy| {
+            policy.document().statements_for(action).any(|statement| {
+                statement.effect() == accessgraph_policy::Effect::Allow
+                    && statement.matches_action(action.lower())
+            })
+        })
+    }
+}
+
+/// The default version of a managed policy, or a warning that its statements are unknown.
+fn managed_policy(
+    managed: &ManagedIndex<'_>,
+    docs: &Docs,
+    arn: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Arc<Policy>> {
+    let policy = managed
+        .by_arn
+        .get(arn)
+        .and_then(|hash| docs.policy(arn, hash));
+    if policy.is_none() {
+        warnings.push(format!(
+            "managed policy `{arn}` is attached but not in the snapshot: its statements are unknown"
+        ));
+    }
+    policy
+}
+
+fn account_actors(
+    account: &Account,
+    docs: &Docs,
+    managed: &ManagedIndex<'_>,
+    org: &OrgMembership,
+    warnings: &mut Vec<String>,
+) -> Vec<Actor> {
+    let attached = |arns: &[String], warnings: &mut Vec<String>| -> Vec<Arc<Policy>> {
+        arns.iter()
+            .filter_map(|arn| managed_policy(managed, docs, arn, warnings))
+            .collect()
+    };
+    let customer = |arns: &[String]| -> Vec<String> {
+        arns.iter()
+            .filter(|arn| {
+                !arn.starts_with("arn:aws:iam::aws:") && !arn.contains(":iam::aws:policy")
+            })
+            .cloned()
+            .collect()
+    };
+    let mut actors = Vec::new();
+    for user in &account.users {
+        let mut identity: Vec<Arc<Policy>> = user
+            .inline_policies
+            .iter()
+            .filter_map(|inline| {
+                docs.policy(
+                    &format!("{}#inline/{}", user.arn, inline.name),
+                    &inline.document,
+                )
+            })
+            .collect();
+        identity.extend(attached(&user.attached_policies, warnings));
+        let mut groups = Vec::new();
+        for group_name in &user.groups {
+            let Some(group) = account
+                .groups
+                .iter()
+                .find(|group| &group.name == group_name)
+            else {
+                warnings.push(format!(
+                    "user `{}` is in group `{group_name}`, which is not in the snapshot",
+                    user.arn
+                ));
+                continue;
+            };
+            identity.extend(group.inline_policies.iter().filter_map(|inline| {
+                docs.policy(
+                    &format!("{}#inline/{}", group.arn, inline.name),
+                    &inline.document,
+                )
+            }));
+            identity.extend(attached(&group.attached_policies, warnings));
+            groups.push(Group {
+                arn: group.arn.clone(),
+                attached_policies: customer(&group.attached_policies),
+            });
+        }
+        let Ok(principal) = Principal::parse(&user.arn) else {
+            warnings.push(format!("user ARN `{}` does not parse", user.arn));
+            continue;
+        };
+        let tags = user
+            .tags
+            .iter()
+            .map(|tag| (tag.key.clone(), tag.value.clone()))
+            .collect();
+        actors.push(Actor {
+            arn: user.arn.clone(),
+            name: user.name.clone(),
+            account: account.id.clone(),
+            is_user: true,
+            principal: principal
+                .with_tags(tags)
+                .with_unique_id(user.id.clone())
+                .with_org(org.clone()),
+            identity,
+            boundary: user
+                .permissions_boundary
+                .as_ref()
+                .and_then(|arn| managed_policy(managed, docs, arn, warnings)),
+            attached_customer: customer(&user.attached_policies),
+            groups,
+            trust: None,
+            instance_profiles: Vec::new(),
+        });
+    }
+    for role in &account.roles {
+        let mut identity: Vec<Arc<Policy>> = role
+            .inline_policies
+            .iter()
+            .filter_map(|inline| {
+                docs.policy(
+                    &format!("{}#inline/{}", role.arn, inline.name),
+                    &inline.document,
+                )
+            })
+            .collect();
+        identity.extend(attached(&role.attached_policies, warnings));
+        let Ok(principal) = Principal::parse(&role.arn) else {
+            warnings.push(format!("role ARN `{}` does not parse", role.arn));
+            continue;
+        };
+        let tags = role
+            .tags
+            .iter()
+            .map(|tag| (tag.key.clone(), tag.value.clone()))
+            .collect();
+        actors.push(Actor {
+            arn: role.arn.clone(),
+            name: role.name.clone(),
+            account: account.id.clone(),
+            is_user: false,
+            principal: principal
+                .with_tags(tags)
+                .with_unique_id(role.id.clone())
+                .with_org(org.clone())
+                .with_service_linked(role.is_service_linked()),
+            identity,
+            boundary: role
+                .permissions_boundary
+                .as_ref()
+                .and_then(|arn| managed_policy(managed, docs, arn, warnings)),
+            attached_customer: customer(&role.attached_policies),
+            groups: Vec::new(),
+            trust: docs.policy(&format!("{}#trust", role.arn), &role.trust_policy),
+            instance_profiles: role.instance_profiles.clone(),
+        });
+    }
+    actors
+}

@@ -1,0 +1,25 @@
+//! The access graph of one snapshot, and the searches over it.
+//!
+//! [`Graph::build`] turns a [`accessgraph_model::Snapshot`] into a petgraph graph: nodes for users,
+//! groups, roles, identity providers, service principals, external accounts and `*`; edges for
+//! role assumption, group membership and privilege escalation, each carrying the statements that
+//! justify it and the conditions a snapshot cannot settle. Each principal knows whether it is an
+//! administrator of its account, and why. An administrator takes over every principal of its
+//! account through one helper node per account, so the edge count stays linear.
+//!
+//! Edge candidates are computed in parallel (rayon) and inserted in sorted order, so two builds
+//! of one snapshot are identical. petgraph stays inside: callers see [`NodeId`], [`EdgeId`],
+//! [`Node`], [`Edge`] and [`Path`].
+
+#![warn(missing_docs)]
+
+mod assume;
+mod build;
+mod context;
+mod model;
+mod search;
+mod techniques;
+
+pub use build::Graph;
+pub use model::{Admin, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
+pub use search::{Filter, Hop, Path};

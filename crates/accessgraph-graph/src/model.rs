@@ -1,0 +1,109 @@
+//! Nodes and edges of the access graph, as the query layer and the server see them.
+
+use accessgraph_policy::{Citation, Tri, Unresolved};
+use serde::Serialize;
+
+/// A node's id in one built graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct NodeId(pub(crate) u32);
+
+/// An edge's id in one built graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct EdgeId(pub(crate) u32);
+
+/// What a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// An IAM user.
+    User,
+    /// An IAM group.
+    Group,
+    /// An IAM role.
+    Role,
+    /// A SAML identity provider.
+    SamlProvider,
+    /// An OIDC identity provider, or a well-known web identity provider (Cognito, Google, ...).
+    WebIdentityProvider,
+    /// An AWS service principal such as `ec2.amazonaws.com`.
+    Service,
+    /// An account referenced by a policy but not in the snapshot: any of its principals.
+    ExternalAccount,
+    /// `*`: any principal anywhere, including anonymous callers.
+    Anyone,
+    /// Helper: "an administrator of account N", which can take over every principal of N.
+    /// Never shown in answers.
+    AccountAdmin,
+}
+
+/// Why a principal is an administrator of its account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Admin {
+    /// `True` or `Unknown` (conditional).
+    pub status: Tri,
+    /// `full access`, or the self-escalation technique.
+    pub reason: String,
+    /// The statements that make it so.
+    pub evidence: Vec<Citation>,
+    /// Conditions a snapshot cannot settle.
+    pub conditions: Vec<Unresolved>,
+}
+
+/// A node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    /// Kind.
+    pub kind: NodeKind,
+    /// ARN (or service name, provider name, `*`, `admin:ACCOUNT` for helpers).
+    pub arn: String,
+    /// Short display name (user, role or group name, service, account id).
+    pub name: String,
+    /// Account id, when the node belongs to one.
+    pub account: Option<String>,
+    /// Admin status, for principals that are administrators of their account.
+    pub admin: Option<Admin>,
+}
+
+/// What an edge means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// Obtains the target role's credentials (`sts:AssumeRole*`).
+    Assume,
+    /// Gains the target's permissions by changing IAM or running code as it.
+    Privesc,
+    /// A user is a member of a group.
+    Member,
+    /// Helper edge: an administrator reaches its account's admin node.
+    Admin,
+    /// Helper edge: the account's admin node takes over a principal.
+    Takeover,
+}
+
+/// An edge, with the statements that justify it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// Kind.
+    pub kind: EdgeKind,
+    /// The technique, e.g. `sts:AssumeRole` or `iam:PassRole + ec2:RunInstances`.
+    pub technique: String,
+    /// The pathfinding.cloud catalog id, when the technique has one.
+    pub catalog_id: Option<&'static str>,
+    /// Every statement that was needed.
+    pub evidence: Vec<Citation>,
+    /// Conditions a snapshot cannot settle; the edge is conditional when not empty.
+    pub conditions: Vec<Unresolved>,
+    /// Other prerequisites a snapshot cannot confirm (e.g. "requires an existing Lambda function
+    /// running as the role").
+    pub requirements: Vec<String>,
+}
+
+impl Edge {
+    /// Whether the edge holds only if unresolved conditions or unconfirmed prerequisites hold.
+    #[must_use]
+    pub fn is_conditional(&self) -> bool {
+        !self.conditions.is_empty() || !self.requirements.is_empty()
+    }
+}

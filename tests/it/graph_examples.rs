@@ -1,0 +1,245 @@
+//! The questions of `examples/README.md` about the ACME organization, answered by the graph and
+//! asserted exactly: which principals, and by which path.
+
+use std::sync::OnceLock;
+
+use accessgraph_graph::{Filter, Graph, Path};
+use accessgraph_ingest::{IngestOptions, ingest};
+
+use crate::ingest::data;
+
+fn graph() -> &'static Graph {
+    static GRAPH: OnceLock<Graph> = OnceLock::new();
+    GRAPH.get_or_init(|| {
+        let snapshot = ingest(&data("../examples/org"), &IngestOptions::default())
+            .expect("ingest")
+            .snapshot;
+        Graph::build(&snapshot)
+    })
+}
+
+/// A path as `source --technique--> node --technique--> node`, names instead of ARNs.
+fn render(graph: &Graph, source: accessgraph_graph::NodeId, path: &Path) -> String {
+    let name = |id| {
+        graph
+            .node(id)
+            .map(|node| node.name.clone())
+            .unwrap_or_default()
+    };
+    let mut text = name(source);
+    for hop in &path.hops {
+        let technique = if hop.edges.len() > 1 {
+            "admin".to_owned()
+        } else {
+            graph
+                .edge(hop.edges[0])
+                .map(|edge| {
+                    edge.catalog_id
+                        .unwrap_or(edge.technique.as_str())
+                        .to_owned()
+                })
+                .unwrap_or_default()
+        };
+        text.push_str(&format!(" --{technique}--> {}", name(hop.to)));
+    }
+    text
+}
+
+fn reach_admin(account: &str) -> Vec<String> {
+    let graph = graph();
+    graph
+        .who_can_reach_admin(account, &Filter::default())
+        .iter()
+        .filter(|(source, _)| {
+            graph
+                .node(*source)
+                .is_some_and(|node| node.kind != accessgraph_graph::NodeKind::Service)
+        })
+        .map(|(source, path)| render(graph, *source, path))
+        .collect()
+}
+
+const SSO_ADMIN: &str = "AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b";
+const SSO_PROVIDER: &str = "AWSSSO_5c8e2a71b9d04f3e_DO_NOT_DELETE";
+
+#[test]
+fn q1_who_can_reach_admin_in_dev() {
+    assert_eq!(
+        reach_admin("555555555555"),
+        [
+            "OrganizationAccountAccessRole".to_owned(),
+            "ec2-admin".to_owned(),
+            "carol".to_owned(),
+            "dev-admin".to_owned(),
+            format!("{SSO_ADMIN} --sts-001--> OrganizationAccountAccessRole"),
+            "alice --sts-001--> OrganizationAccountAccessRole".to_owned(),
+            "bob --ec2-001--> ec2-admin".to_owned(),
+            "eve-contractor --iam-002--> carol".to_owned(),
+            format!(
+                "{SSO_PROVIDER} --sts:AssumeRoleWithSAML--> {SSO_ADMIN} --sts-001--> OrganizationAccountAccessRole"
+            ),
+        ]
+    );
+    let graph = graph();
+    let carol = graph
+        .find("arn:aws:iam::555555555555:user/carol")
+        .and_then(|id| graph.node(id))
+        .expect("carol");
+    let admin = carol.admin.as_ref().expect("carol is an administrator");
+    assert!(
+        admin.reason.contains("iam:CreatePolicyVersion"),
+        "{}",
+        admin.reason
+    );
+    assert!(
+        admin
+            .reason
+            .contains("arn:aws:iam::555555555555:policy/dev-shared"),
+        "{}",
+        admin.reason
+    );
+    let dev_lambda = graph
+        .find("arn:aws:iam::555555555555:role/dev-lambda")
+        .and_then(|id| graph.node(id))
+        .expect("dev-lambda");
+    assert!(
+        dev_lambda.admin.is_none(),
+        "PowerUserAccess under a boundary is not admin"
+    );
+}
+
+#[test]
+fn q2_sandbox_admins_and_who_reaches_sandbox_admin_role() {
+    assert_eq!(
+        reach_admin("666666666666"),
+        [
+            "OrganizationAccountAccessRole".to_owned(),
+            format!("{SSO_ADMIN} --sts-001--> OrganizationAccountAccessRole"),
+            "alice --sts-001--> OrganizationAccountAccessRole".to_owned(),
+            format!(
+                "{SSO_PROVIDER} --sts:AssumeRoleWithSAML--> {SSO_ADMIN} --sts-001--> OrganizationAccountAccessRole"
+            ),
+        ]
+    );
+    let graph = graph();
+    for name in ["user/intern", "role/sandbox-admin"] {
+        let node = graph
+            .find(&format!("arn:aws:iam::666666666666:{name}"))
+            .and_then(|id| graph.node(id))
+            .expect("node");
+        assert!(
+            node.admin.is_none(),
+            "{name}: the sandbox SCP denies IAM writes"
+        );
+    }
+    let target = graph
+        .find("arn:aws:iam::666666666666:role/sandbox-admin")
+        .expect("sandbox-admin");
+    let reachers: Vec<String> = graph
+        .who_can_reach(&[target], &Filter::default())
+        .iter()
+        .filter(|(_, path)| path.hops.len() == 1)
+        .map(|(source, path)| render(graph, *source, path))
+        .collect();
+    assert!(
+        reachers.contains(&"dev-admin --sts-001--> sandbox-admin".to_owned()),
+        "{reachers:?}"
+    );
+    assert!(
+        reachers.contains(&"ec2-admin --sts-001--> sandbox-admin".to_owned()),
+        "{reachers:?}"
+    );
+    assert!(
+        !reachers.iter().any(|path| path.starts_with("bob ")),
+        "bob has no sts:AssumeRole of his own: {reachers:?}"
+    );
+}
+
+#[test]
+fn q6_security_admin_needs_mfa() {
+    let graph = graph();
+    let results = graph.who_can_reach_admin("222222222222", &Filter::default());
+    let dana = graph
+        .find("arn:aws:iam::222222222222:user/dana")
+        .expect("dana");
+    let (_, path) = results
+        .iter()
+        .find(|(source, _)| *source == dana)
+        .expect("dana reaches admin");
+    assert_eq!(
+        render(graph, dana, path),
+        "dana --sts-001--> incident-responder"
+    );
+    let edge = graph.edge(path.hops[0].edges[0]).expect("edge");
+    assert!(edge.is_conditional());
+    assert_eq!(edge.conditions[0].key, "aws:MultiFactorAuthPresent");
+    let definite = graph.who_can_reach_admin(
+        "222222222222",
+        &Filter {
+            definite_only: true,
+            ..Filter::default()
+        },
+    );
+    assert!(
+        !definite.iter().any(|(source, _)| *source == dana),
+        "definite only: dana's path needs MFA"
+    );
+}
+
+#[test]
+fn q7_management_admins() {
+    assert_eq!(
+        reach_admin("111111111111"),
+        [
+            SSO_ADMIN.to_owned(),
+            "alice".to_owned(),
+            format!("{SSO_PROVIDER} --sts:AssumeRoleWithSAML--> {SSO_ADMIN}")
+        ]
+    );
+}
+
+#[test]
+fn q5_github_reaches_the_function_role_but_no_admin() {
+    let graph = graph();
+    let github = graph
+        .find("arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com")
+        .expect("provider");
+    let reached: Vec<String> = graph
+        .reachable_from(github, &Filter::default())
+        .iter()
+        .map(|(node, path)| {
+            render(graph, github, path)
+                + &format!(
+                    " [{}]",
+                    graph
+                        .node(*node)
+                        .map(|n| n.name.clone())
+                        .unwrap_or_default()
+                )
+        })
+        .collect();
+    assert!(reached.iter().any(|path| path.starts_with("token.actions.githubusercontent.com --sts:AssumeRoleWithWebIdentity--> github-deploy --lambda-004--> orders-lambda")
+        || path.starts_with("token.actions.githubusercontent.com --sts:AssumeRoleWithWebIdentity--> github-deploy --lambda-003--> orders-lambda")), "{reached:?}");
+    assert!(
+        !reach_admin("333333333333")
+            .iter()
+            .any(|path| path.contains("github"))
+    );
+}
+
+#[test]
+fn builds_are_deterministic() {
+    let snapshot = ingest(&data("../examples/org"), &IngestOptions::default())
+        .expect("ingest")
+        .snapshot;
+    let first = Graph::build(&snapshot);
+    let second = Graph::build(&snapshot);
+    let edges = |graph: &Graph| -> Vec<String> {
+        graph
+            .edges()
+            .map(|(from, to, edge)| format!("{from:?} {to:?} {edge:?}"))
+            .collect()
+    };
+    assert_eq!(edges(&first), edges(&second));
+    assert!(edges(&first).len() > 50);
+}
