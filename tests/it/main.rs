@@ -10,6 +10,7 @@
 
 mod cli;
 mod graph_examples;
+mod graph_techniques;
 mod ingest;
 mod ingest_errors;
 mod policy_conformance;

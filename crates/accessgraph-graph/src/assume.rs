@@ -177,6 +177,7 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                         callers.insert((idx, false));
                     }
                 }
+                let (evidence, conditions) = statements_naming_everyone(trust);
                 specs.push(EdgeSpec {
                     from: NodeKey::Anyone,
                     to: target.clone(),
@@ -184,8 +185,8 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                         kind: EdgeKind::Assume,
                         technique: "sts:AssumeRole".into(),
                         catalog_id: Some("sts-001"),
-                        evidence: Vec::new(),
-                        conditions: statement_conditions(trust),
+                        evidence,
+                        conditions,
                         requirements: vec![
                             "the caller's own account must allow sts:AssumeRole on the role".into(),
                         ],
@@ -269,8 +270,11 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
     specs
 }
 
-/// The conditions of the trust statements that name `*`, as unresolved (the caller is unknown).
-fn statement_conditions(trust: &Policy) -> Vec<Unresolved> {
+/// The trust statements that name `*`, and their conditions as unresolved (the caller is unknown).
+fn statements_naming_everyone(
+    trust: &Policy,
+) -> (Vec<accessgraph_policy::Citation>, Vec<Unresolved>) {
+    let mut citations = Vec::new();
     let mut unresolved = Vec::new();
     for statement in trust.document().statements() {
         let names_everyone = statement.principals().is_some_and(|set| {
@@ -295,6 +299,7 @@ fn statement_conditions(trust: &Policy) -> Vec<Unresolved> {
                 values: condition.values().to_vec(),
             });
         }
+        citations.push(citation);
     }
-    unresolved
+    (citations, unresolved)
 }

@@ -53,6 +53,8 @@ pub(crate) struct Context<'s> {
     pub(crate) actor_by_arn: HashMap<String, usize>,
     /// Problems met while preparing (documents that do not parse, policies not in the snapshot).
     pub(crate) warnings: Vec<String>,
+    /// Parsed documents.
+    pub(crate) docs: Docs,
 }
 
 fn chain(
@@ -228,6 +230,7 @@ impl<'s> Context<'s> {
             actors,
             actor_by_arn,
             warnings,
+            docs,
         }
     }
 

@@ -23,3 +23,4 @@ mod techniques;
 pub use build::Graph;
 pub use model::{Admin, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
 pub use search::{Filter, Hop, Path};
+pub use techniques::{TechniqueInfo, catalog};

@@ -89,7 +89,7 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// The technique, e.g. `sts:AssumeRole` or `iam:PassRole + ec2:RunInstances`.
     pub technique: String,
-    /// The pathfinding.cloud catalog id, when the technique has one.
+    /// The technique id: the pathfinding.cloud id, or a name for PMapper's extras.
     pub catalog_id: Option<&'static str>,
     /// Every statement that was needed.
     pub evidence: Vec<Citation>,

@@ -18,6 +18,82 @@ use crate::build::EdgeSpec;
 use crate::context::{Actor, Context};
 use crate::model::Admin;
 
+/// A technique the graph detects, for documentation and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TechniqueInfo {
+    /// The pathfinding.cloud id, or a name for PMapper's extras.
+    pub id: &'static str,
+    /// `self-escalation` (admin detection), `principal-access`, `new-passrole`, `existing-passrole`.
+    pub family: &'static str,
+    /// Permissions needed.
+    pub permissions: String,
+    /// For the PassRole families: the actions on the resource besides `iam:PassRole`.
+    pub actions: &'static [&'static str],
+    /// The service principal the role must trust (PassRole families).
+    pub service: Option<&'static str>,
+    /// What is gained, or a prerequisite the snapshot cannot confirm.
+    pub note: String,
+}
+
+/// Every technique the graph detects.
+#[must_use]
+pub fn catalog() -> Vec<TechniqueInfo> {
+    let mut entries: Vec<TechniqueInfo> = [
+        (
+            "iam-001",
+            "iam:CreatePolicyVersion on a customer-managed policy attached to itself or its group",
+        ),
+        ("iam-005", "iam:PutRolePolicy on itself"),
+        ("iam-007", "iam:PutUserPolicy on itself"),
+        (
+            "iam-008",
+            "iam:AttachUserPolicy (AdministratorAccess) on itself",
+        ),
+        (
+            "iam-009",
+            "iam:AttachRolePolicy (AdministratorAccess) on itself",
+        ),
+        (
+            "iam-010",
+            "iam:AttachGroupPolicy (AdministratorAccess) on its group",
+        ),
+        ("iam-011", "iam:PutGroupPolicy on its group"),
+    ]
+    .into_iter()
+    .map(|(id, permissions)| TechniqueInfo {
+        id,
+        family: "self-escalation",
+        permissions: permissions.to_owned(),
+        actions: &[],
+        service: None,
+        note: "the principal is an administrator (admin detection)".to_owned(),
+    })
+    .collect();
+    entries.push(TechniqueInfo {
+        id: "sts-001",
+        family: "principal-access",
+        permissions: "sts:AssumeRole (trust policy and caller's policies)".to_owned(),
+        actions: &[],
+        service: None,
+        note: "the role (assume edge)".to_owned(),
+    });
+    entries.extend(
+        iam::CATALOG
+            .iter()
+            .map(|(id, permissions, note)| TechniqueInfo {
+                id,
+                family: "principal-access",
+                permissions: (*permissions).to_owned(),
+                actions: &[],
+                service: None,
+                note: (*note).to_owned(),
+            }),
+    );
+    entries.extend(passrole::catalog());
+    entries.extend(existing::catalog());
+    entries
+}
+
 /// The outcome of checking every permission a technique needs.
 #[derive(Debug, Default)]
 pub(crate) struct Checked {

@@ -179,6 +179,28 @@ const TECHNIQUES: &[Technique] = &[
     },
 ];
 
+/// The techniques of this family, for the catalog.
+pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
+    TECHNIQUES
+        .iter()
+        .map(|technique| super::TechniqueInfo {
+            id: technique.id,
+            family: "existing-passrole",
+            permissions: format!(
+                "{} on an existing {}",
+                technique.actions.join(" + "),
+                technique.what
+            ),
+            actions: technique.actions,
+            service: Some(technique.trusted),
+            note: technique.requires.map_or_else(
+                || "the role the resource runs as".to_owned(),
+                |text| format!("the role the resource runs as; requires {text}"),
+            ),
+        })
+        .collect()
+}
+
 /// The ARN a policy names the resource by.
 fn resource_arn(partition: &str, account: &str, resource: &ComputeResource) -> String {
     let region = &resource.region;

@@ -32,6 +32,80 @@ fn spec(
     }
 }
 
+/// The IAM techniques this module detects: (catalog id, permissions, what is gained).
+pub(crate) const CATALOG: &[(&str, &str, &str)] = &[
+    (
+        "iam-002",
+        "iam:CreateAccessKey on a user",
+        "the user (conditional: the user has fewer than two keys)",
+    ),
+    (
+        "iam-003",
+        "iam:CreateAccessKey + iam:DeleteAccessKey on a user",
+        "the user",
+    ),
+    (
+        "iam-004",
+        "iam:CreateLoginProfile on a user",
+        "the user (conditional: no console password yet)",
+    ),
+    (
+        "iam-006",
+        "iam:UpdateLoginProfile on a user",
+        "the user (conditional: the user has a console password)",
+    ),
+    (
+        "iam-012",
+        "iam:UpdateAssumeRolePolicy on a role (+ sts:AssumeRole, allowed by the rewritten trust)",
+        "the role",
+    ),
+    (
+        "iam-013",
+        "iam:AddUserToGroup on a group",
+        "the group's permissions (an edge to the group)",
+    ),
+    (
+        "iam-014",
+        "iam:AttachRolePolicy (AdministratorAccess) on a role the actor can assume",
+        "administrator of the account",
+    ),
+    (
+        "iam-015",
+        "iam:AttachUserPolicy (AdministratorAccess) + iam:CreateAccessKey on a user",
+        "administrator of the account",
+    ),
+    (
+        "iam-016",
+        "iam:CreatePolicyVersion on a policy attached to a role the actor can assume",
+        "administrator of the account",
+    ),
+    (
+        "iam-017",
+        "iam:PutRolePolicy on a role the actor can assume",
+        "administrator of the account",
+    ),
+    (
+        "iam-018",
+        "iam:PutUserPolicy + iam:CreateAccessKey on a user",
+        "administrator of the account",
+    ),
+    (
+        "iam-019",
+        "iam:AttachRolePolicy + iam:UpdateAssumeRolePolicy on a role",
+        "administrator of the account",
+    ),
+    (
+        "iam-020",
+        "iam:CreatePolicyVersion on a policy attached to a role + iam:UpdateAssumeRolePolicy on it",
+        "administrator of the account",
+    ),
+    (
+        "iam-021",
+        "iam:PutRolePolicy + iam:UpdateAssumeRolePolicy on a role",
+        "administrator of the account",
+    ),
+];
+
 /// Whether `actor` could assume `role` after rewriting its trust policy to name the actor.
 fn can_assume_after_rewrite(
     context: &Context<'_>,
@@ -75,6 +149,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let put_user = Action::new("iam:PutUserPolicy");
     let attach_user = Action::new("iam:AttachUserPolicy");
     let assume = Action::new("sts:AssumeRole");
+    let create_version = Action::new("iam:CreatePolicyVersion");
     let might = |action: &Action| Context::might_allow(actor, action);
     let none = RequestContext::new();
     let admin_arn = format!(
@@ -84,7 +159,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let attach_admin = RequestContext::new().with("iam:PolicyARN", admin_arn.as_str());
     let mut specs = Vec::new();
     let user_actions = [&create_key, &create_login, &update_login];
-    let role_actions = [&update_trust, &put_role, &attach_role];
+    let role_actions = [&update_trust, &put_role, &attach_role, &create_version];
     let peers = context
         .actors
         .iter()
@@ -186,24 +261,60 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     Vec::new(),
                 ));
             }
-            // Make a role the actor can reach an administrator (iam-014, iam-017; iam-019, iam-021
-            // when the trust must be rewritten first).
+            // Make a role the actor can reach (or whose trust it can rewrite) an administrator:
+            // iam-014/016/017 through sts:AssumeRole, iam-019/020/021 through the rewrite.
             let assumable = peer.trust.as_deref().is_some_and(|trust| {
                 context
                     .evaluate(actor, &assume, &resource, Some(trust), &none)
                     .decision
                     .is_possible()
-            }) || check_all(context, actor, &[(&update_trust, &resource, &none)])
-                .is_some();
-            if assumable {
-                for (action, request_context, catalog_id) in [
-                    (&attach_role, &attach_admin, "iam-014"),
-                    (&put_role, &none, "iam-017"),
-                ] {
-                    if let Some(checked) =
-                        check_all(context, actor, &[(action, &resource, request_context)])
-                    {
-                        let technique = format!("{action} + sts:AssumeRole on `{}`", peer.arn);
+            });
+            let rewritable = !assumable
+                && check_all(context, actor, &[(&update_trust, &resource, &none)]).is_some();
+            if assumable || rewritable {
+                let how = if assumable {
+                    "sts:AssumeRole"
+                } else {
+                    "iam:UpdateAssumeRolePolicy"
+                };
+                let mut changes: Vec<(&Action, Resource, &RequestContext, &'static str)> = vec![
+                    (
+                        &attach_role,
+                        resource.clone(),
+                        &attach_admin,
+                        if assumable { "iam-014" } else { "iam-019" },
+                    ),
+                    (
+                        &put_role,
+                        resource.clone(),
+                        &none,
+                        if assumable { "iam-017" } else { "iam-021" },
+                    ),
+                ];
+                for policy_arn in &peer.attached_customer {
+                    let policy =
+                        Resource::new(policy_arn.clone()).with_account(peer.account.clone());
+                    changes.push((
+                        &create_version,
+                        policy,
+                        &none,
+                        if assumable { "iam-016" } else { "iam-020" },
+                    ));
+                }
+                for (action, target_resource, request_context, catalog_id) in changes {
+                    if !might(action) {
+                        continue;
+                    }
+                    if let Some(checked) = check_all(
+                        context,
+                        actor,
+                        &[(action, &target_resource, request_context)],
+                    ) {
+                        let technique = format!(
+                            "{action} on `{}` + {how} on `{}`",
+                            target_resource.arn(),
+                            peer.arn
+                        );
                         specs.push(spec(
                             actor,
                             NodeKey::AccountAdmin(peer.account.clone()),
@@ -217,6 +328,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             }
         }
     }
+    specs.extend(set_default_version(context, actor));
     if actor.is_user && might(&add_to_group) {
         if let Some(account) = context.snapshot.account(&actor.account) {
             for group in &account.groups {
@@ -241,6 +353,76 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     ));
                 }
             }
+        }
+    }
+    specs
+}
+
+/// `iam:SetDefaultPolicyVersion` (PMapper's extra): a non-default version of a customer-managed
+/// policy attached to the actor (or its group) allows everything; making it the default makes the
+/// actor an administrator.
+fn set_default_version(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
+    let action = Action::new("iam:SetDefaultPolicyVersion");
+    if !Context::might_allow(actor, &action) {
+        return Vec::new();
+    }
+    let Some(account) = context.snapshot.account(&actor.account) else {
+        return Vec::new();
+    };
+    let attached = actor.attached_customer.iter().chain(
+        actor
+            .groups
+            .iter()
+            .flat_map(|group| group.attached_policies.iter()),
+    );
+    let mut specs = Vec::new();
+    for policy_arn in attached {
+        let Some(policy) = account
+            .managed_policies
+            .iter()
+            .find(|policy| &policy.arn == policy_arn)
+        else {
+            continue;
+        };
+        let broad = policy
+            .versions
+            .iter()
+            .filter(|version| !version.is_default)
+            .find(|version| {
+                context
+                    .docs
+                    .policy(policy_arn, &version.document)
+                    .is_some_and(|document| {
+                        document.document().statements().iter().any(|statement| {
+                            statement.effect() == accessgraph_policy::Effect::Allow
+                                && statement.actions().covers_all()
+                                && statement
+                                    .resources()
+                                    .is_none_or(|resources| resources.covers_all())
+                                && statement.conditions().is_empty()
+                        })
+                    })
+            });
+        let Some(version) = broad else { continue };
+        let resource = Resource::new(policy_arn.clone()).with_account(account.id.clone());
+        if let Some(checked) = check_all(
+            context,
+            actor,
+            &[(&action, &resource, &RequestContext::new())],
+        ) {
+            let technique = format!(
+                "iam:SetDefaultPolicyVersion on `{policy_arn}` (version {} allows everything)",
+                version.version_id
+            );
+            let requirements = boundary_requirement(actor);
+            specs.push(spec(
+                actor,
+                NodeKey::AccountAdmin(actor.account.clone()),
+                technique,
+                "iam:SetDefaultPolicyVersion (PMapper)",
+                checked,
+                requirements,
+            ));
         }
     }
     specs

@@ -212,6 +212,24 @@ const TECHNIQUES: &[Technique] = &[
     },
 ];
 
+/// The techniques of this family, for the catalog.
+pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
+    TECHNIQUES
+        .iter()
+        .map(|technique| super::TechniqueInfo {
+            id: technique.id,
+            family: "new-passrole",
+            permissions: format!("iam:PassRole + {}", technique.actions.join(" + ")),
+            actions: technique.actions,
+            service: Some(technique.service),
+            note: technique.requires.map_or_else(
+                || "the passed role".to_owned(),
+                |text| format!("the passed role; requires {text}"),
+            ),
+        })
+        .collect()
+}
+
 /// Whether the role's trust policy lets the service assume it.
 pub(crate) fn trusts(context: &Context<'_>, role: &Actor, service: &str) -> bool {
     let (Some(trust), Ok(principal)) = (role.trust.as_deref(), Principal::parse(service)) else {
@@ -326,14 +344,13 @@ fn edge(
     checked: Checked,
     requirements: Vec<String>,
 ) -> EdgeSpec {
-    let catalog_id = (!technique.id.contains(' ')).then_some(technique.id);
     EdgeSpec {
         from: NodeKey::Principal(actor.arn.clone()),
         to: NodeKey::Principal(role.arn.clone()),
         edge: Edge {
             kind: EdgeKind::Privesc,
             technique: format!("iam:PassRole + {}", technique.actions.join(" + ")),
-            catalog_id,
+            catalog_id: Some(technique.id),
             evidence: checked.evidence,
             conditions: checked.conditions,
             requirements,

@@ -1,0 +1,730 @@
+//! Every privilege-escalation technique of the graph, table-driven: for each, a positive case,
+//! and negatives blocked by an explicit deny, a permissions boundary, an SCP and a wrong resource
+//! (iam-semantics.md §5; pathfinding.cloud ids).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use accessgraph_graph::{Graph, catalog};
+use accessgraph_model::{
+    Account, ComputeResource, ComputeService, Group, InlinePolicy, ManagedPolicy, OrgAccount,
+    OrgPolicy, OrgPolicyKind, Organization, PolicyHash, PolicyVersion, Role, Root, Snapshot,
+    SnapshotId, SnapshotMeta, User,
+};
+use accessgraph_policy::PolicyDocument;
+use serde_json::{Value, json};
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+fn arn(kind: &str, name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:{kind}/{name}")
+}
+
+/// How a case is blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Positive,
+    ExplicitDeny,
+    Boundary,
+    Scp,
+    WrongResource,
+}
+
+const VARIANTS: [Variant; 5] = [
+    Variant::Positive,
+    Variant::ExplicitDeny,
+    Variant::Boundary,
+    Variant::Scp,
+    Variant::WrongResource,
+];
+
+#[derive(Default)]
+struct Builder {
+    documents: BTreeMap<PolicyHash, String>,
+}
+
+impl Builder {
+    fn document(&mut self, statements: Value) -> PolicyHash {
+        let text = PolicyDocument::parse(
+            &json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
+        )
+        .expect("fixture policy parses")
+        .to_json()
+        .to_string();
+        let hash = PolicyHash::of(&text);
+        self.documents.insert(hash.clone(), text);
+        hash
+    }
+
+    fn role(&mut self, name: &str, trust: Value, attached: Vec<String>) -> Role {
+        Role {
+            arn: arn("role", name),
+            name: name.into(),
+            path: "/".into(),
+            id: format!("AROA{}", name.to_uppercase()),
+            trust_policy: self.document(trust),
+            inline_policies: vec![],
+            attached_policies: attached,
+            permissions_boundary: None,
+            instance_profiles: vec![arn("instance-profile", name)],
+            tags: vec![],
+        }
+    }
+
+    fn user(
+        &mut self,
+        name: &str,
+        statements: Option<Value>,
+        boundary: Option<String>,
+        groups: Vec<String>,
+    ) -> User {
+        User {
+            arn: arn("user", name),
+            name: name.into(),
+            path: "/".into(),
+            id: format!("AIDA{}", name.to_uppercase()),
+            groups,
+            inline_policies: statements
+                .map(|statements| {
+                    vec![InlinePolicy {
+                        name: "grant".into(),
+                        document: self.document(statements),
+                    }]
+                })
+                .unwrap_or_default(),
+            attached_policies: vec![],
+            permissions_boundary: boundary,
+            tags: vec![],
+        }
+    }
+
+    fn managed(&mut self, name: &str, statements: Value) -> ManagedPolicy {
+        ManagedPolicy {
+            arn: arn("policy", name),
+            name: name.into(),
+            path: "/".into(),
+            id: format!("ANPA{}", name.to_uppercase()),
+            default_version: "v1".into(),
+            versions: vec![PolicyVersion {
+                version_id: "v1".into(),
+                is_default: true,
+                document: self.document(statements),
+            }],
+        }
+    }
+}
+
+/// The attacker's grant for a variant: the needed statements, plus a deny or a changed resource.
+fn grant(variant: Variant, allows: Vec<Value>, first_action: &str, wrong: Vec<Value>) -> Value {
+    match variant {
+        Variant::WrongResource => Value::Array(wrong),
+        Variant::ExplicitDeny => {
+            let mut statements = allows;
+            statements.push(json!({"Effect": "Deny", "Action": first_action, "Resource": "*"}));
+            Value::Array(statements)
+        }
+        _ => Value::Array(allows),
+    }
+}
+
+/// A one-account snapshot (in an organization, so SCPs apply) around an attacker user.
+fn snapshot(
+    builder: Builder,
+    variant: Variant,
+    first_action: &str,
+    mut account: Account,
+    attacker_grant: Value,
+    attacker_groups: Vec<String>,
+) -> Snapshot {
+    let mut builder = builder;
+    let boundary = (variant == Variant::Boundary).then(|| {
+        let policy = builder.managed(
+            "attacker-boundary",
+            json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]),
+        );
+        let boundary_arn = policy.arn.clone();
+        account.managed_policies.push(policy);
+        boundary_arn
+    });
+    let attacker = builder.user("attacker", Some(attacker_grant), boundary, attacker_groups);
+    account.users.push(attacker);
+    account.users.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.managed_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+    let full = builder.document(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]));
+    let mut policies = vec![OrgPolicy {
+        id: "p-FullAWSAccess".into(),
+        arn: "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess".into(),
+        name: "FullAWSAccess".into(),
+        kind: OrgPolicyKind::Scp,
+        aws_managed: true,
+        document: full,
+        targets: vec![ACCOUNT.into(), "r-test".into()],
+    }];
+    if variant == Variant::Scp {
+        policies.push(OrgPolicy {
+            id: "p-denyaction".into(),
+            arn: "arn:aws:organizations::999999999999:policy/o-testorg001/service_control_policy/p-denyaction".into(),
+            name: "deny".into(),
+            kind: OrgPolicyKind::Scp,
+            aws_managed: false,
+            document: builder.document(json!([{"Effect": "Deny", "Action": first_action, "Resource": "*"}])),
+            targets: vec![ACCOUNT.into()],
+        });
+    }
+    let mut snapshot = Snapshot {
+        meta: SnapshotMeta {
+            id: SnapshotId(0),
+            label: None,
+            source: "technique fixture".into(),
+            collected_at: None,
+            ingested_at: String::new(),
+            partition: "aws".into(),
+            counts: Default::default(),
+        },
+        organization: Some(Organization {
+            id: "o-testorg001".into(),
+            arn: String::new(),
+            management_account_id: "999999999999".into(),
+            feature_set: "ALL".into(),
+            roots: vec![Root {
+                id: "r-test".into(),
+                name: "Root".into(),
+                enabled_policy_types: vec!["SERVICE_CONTROL_POLICY".into()],
+            }],
+            ous: vec![],
+            accounts: vec![OrgAccount {
+                id: ACCOUNT.into(),
+                name: "test".into(),
+                email: String::new(),
+                status: "ACTIVE".into(),
+                parent_id: Some("r-test".into()),
+            }],
+            policies,
+        }),
+        accounts: vec![account],
+        documents: builder.documents,
+        warnings: vec![],
+    };
+    snapshot.recount();
+    snapshot
+}
+
+/// The catalog ids of edges from the attacker to `target` (an ARN, or `admin:ACCOUNT`).
+fn edge_ids(graph: &Graph, target: &str) -> BTreeSet<String> {
+    let Some(attacker) = graph.find(&arn("user", "attacker")) else {
+        return BTreeSet::new();
+    };
+    graph
+        .edges()
+        .filter(|(from, to, _)| {
+            *from == attacker && graph.node(*to).is_some_and(|node| node.arn == target)
+        })
+        .filter_map(|(_, _, edge)| edge.catalog_id.map(str::to_owned))
+        .collect()
+}
+
+fn check(failures: &mut Vec<String>, id: &str, variant: Variant, graph: &Graph, target: &str) {
+    let found = edge_ids(graph, target).contains(id);
+    let expected = variant == Variant::Positive;
+    if found != expected {
+        failures.push(format!(
+            "{id} {variant:?}: edge to `{target}` {}",
+            if found {
+                "present, expected none"
+            } else {
+                "missing"
+            }
+        ));
+    }
+}
+
+fn resource_of(service: ComputeService, name: &str) -> (String, ComputeResource) {
+    let (arn_text, role_arn, profile) = match service {
+        ComputeService::Lambda => (
+            format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        ComputeService::Ec2Instance | ComputeService::SsmManagedInstance => (
+            format!("arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{name}"),
+            None,
+            Some(arn("instance-profile", "target")),
+        ),
+        ComputeService::Ec2LaunchTemplate => (
+            format!("arn:aws:ec2:{REGION}:{ACCOUNT}:launch-template/{name}"),
+            None,
+            Some(arn("instance-profile", "target")),
+        ),
+        ComputeService::CloudFormation => (
+            format!("arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{name}/1"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        ComputeService::CodeBuild => (
+            format!("arn:aws:codebuild:{REGION}:{ACCOUNT}:project/{name}"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        ComputeService::GlueDevEndpoint => (
+            format!("arn:aws:glue:{REGION}:{ACCOUNT}:devEndpoint/{name}"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        ComputeService::SageMakerNotebook => (
+            format!("arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{name}"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        ComputeService::AppRunner => (
+            format!("arn:aws:apprunner:{REGION}:{ACCOUNT}:service/{name}/1"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        _ => (name.to_owned(), Some(arn("role", "target")), None),
+    };
+    let id = match service {
+        ComputeService::Ec2Instance
+        | ComputeService::SsmManagedInstance
+        | ComputeService::Ec2LaunchTemplate
+        | ComputeService::GlueDevEndpoint => name.to_owned(),
+        _ => arn_text.clone(),
+    };
+    (
+        arn_text,
+        ComputeResource {
+            service,
+            region: REGION.into(),
+            id,
+            role_arn,
+            instance_profile_arn: profile,
+        },
+    )
+}
+
+fn service_of(id: &str) -> Option<ComputeService> {
+    Some(match id.split('-').next()? {
+        "lambda" => ComputeService::Lambda,
+        "ssm" => ComputeService::SsmManagedInstance,
+        "ec2instanceconnect" => ComputeService::Ec2Instance,
+        "ec2" if id == "ec2-004" => ComputeService::Ec2LaunchTemplate,
+        "ec2" => ComputeService::Ec2Instance,
+        "cloudformation" => ComputeService::CloudFormation,
+        "codebuild" => ComputeService::CodeBuild,
+        "glue" => ComputeService::GlueDevEndpoint,
+        "sagemaker" => ComputeService::SageMakerNotebook,
+        "apprunner" => ComputeService::AppRunner,
+        _ => return None,
+    })
+}
+
+#[test]
+fn new_passrole_techniques() {
+    let mut failures = Vec::new();
+    let techniques: Vec<_> = catalog()
+        .into_iter()
+        .filter(|technique| technique.family == "new-passrole")
+        .collect();
+    assert!(
+        techniques.len() >= 25,
+        "{} new-PassRole techniques",
+        techniques.len()
+    );
+    for technique in &techniques {
+        let service = technique.service.expect("a service");
+        let first = technique.actions[0];
+        for variant in VARIANTS {
+            let mut builder = Builder::default();
+            let target = builder.role("target", json!([{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]), vec![]);
+            let allows = vec![
+                json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": arn("role", "target")}),
+                json!({"Effect": "Allow", "Action": technique.actions, "Resource": "*"}),
+            ];
+            let wrong = vec![
+                json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": arn("role", "other")}),
+                json!({"Effect": "Allow", "Action": technique.actions, "Resource": "*"}),
+            ];
+            let account = Account {
+                id: ACCOUNT.into(),
+                roles: vec![target],
+                ..Account::default()
+            };
+            let snapshot = snapshot(
+                builder,
+                variant,
+                first,
+                account,
+                grant(variant, allows, first, wrong),
+                vec![],
+            );
+            check(
+                &mut failures,
+                technique.id,
+                variant,
+                &Graph::build(&snapshot),
+                &arn("role", "target"),
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn existing_resource_techniques() {
+    let mut failures = Vec::new();
+    let techniques: Vec<_> = catalog()
+        .into_iter()
+        .filter(|technique| technique.family == "existing-passrole")
+        .collect();
+    assert!(
+        techniques.len() >= 16,
+        "{} existing-resource techniques",
+        techniques.len()
+    );
+    for technique in &techniques {
+        let service = technique.service.expect("a service");
+        let first = technique.actions[0];
+        let inventory = service_of(technique.id);
+        for variant in VARIANTS {
+            let mut builder = Builder::default();
+            let target = builder.role("target", json!([{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]), vec![]);
+            let mut account = Account {
+                id: ACCOUNT.into(),
+                roles: vec![target],
+                ..Account::default()
+            };
+            let resource_arn = match inventory {
+                Some(compute) => {
+                    let (resource_arn, resource) = resource_of(compute, "victim");
+                    if compute == ComputeService::SsmManagedInstance {
+                        account
+                            .compute
+                            .push(resource_of(ComputeService::Ec2Instance, "victim").1);
+                    }
+                    account.compute.push(resource);
+                    account.inventory_coverage.insert((compute, REGION.into()));
+                    resource_arn
+                }
+                None => "*".to_owned(),
+            };
+            let allows = vec![
+                json!({"Effect": "Allow", "Action": technique.actions, "Resource": resource_arn}),
+            ];
+            let wrong_resource = if resource_arn == "*" {
+                "arn:aws:bedrock-agentcore:us-east-1:123456789012:code-interpreter/other".to_owned()
+            } else {
+                format!("{resource_arn}-other")
+            };
+            let wrong = vec![
+                json!({"Effect": "Allow", "Action": technique.actions, "Resource": wrong_resource}),
+            ];
+            let snapshot = snapshot(
+                builder,
+                variant,
+                first,
+                account,
+                grant(variant, allows, first, wrong),
+                vec![],
+            );
+            check(
+                &mut failures,
+                technique.id,
+                variant,
+                &Graph::build(&snapshot),
+                &arn("role", "target"),
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// An IAM technique case: the attacker's needed statements on `target`, with the trust of the
+/// target role naming the attacker (`assumable`) or not.
+struct IamCase {
+    id: &'static str,
+    actions: &'static [(&'static str, &'static str)],
+    edge_to: &'static str,
+    assumable: bool,
+}
+
+const IAM_CASES: &[IamCase] = &[
+    IamCase {
+        id: "iam-002",
+        actions: &[("iam:CreateAccessKey", "user/victim")],
+        edge_to: "user/victim",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-003",
+        actions: &[
+            ("iam:CreateAccessKey", "user/victim"),
+            ("iam:DeleteAccessKey", "user/victim"),
+        ],
+        edge_to: "user/victim",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-004",
+        actions: &[("iam:CreateLoginProfile", "user/victim")],
+        edge_to: "user/victim",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-006",
+        actions: &[("iam:UpdateLoginProfile", "user/victim")],
+        edge_to: "user/victim",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-012",
+        actions: &[("iam:UpdateAssumeRolePolicy", "role/target")],
+        edge_to: "role/target",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-013",
+        actions: &[("iam:AddUserToGroup", "group/admins")],
+        edge_to: "group/admins",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-014",
+        actions: &[("iam:AttachRolePolicy", "role/target")],
+        edge_to: "admin",
+        assumable: true,
+    },
+    IamCase {
+        id: "iam-015",
+        actions: &[
+            ("iam:AttachUserPolicy", "user/victim"),
+            ("iam:CreateAccessKey", "user/victim"),
+        ],
+        edge_to: "admin",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-016",
+        actions: &[("iam:CreatePolicyVersion", "policy/target-policy")],
+        edge_to: "admin",
+        assumable: true,
+    },
+    IamCase {
+        id: "iam-017",
+        actions: &[("iam:PutRolePolicy", "role/target")],
+        edge_to: "admin",
+        assumable: true,
+    },
+    IamCase {
+        id: "iam-018",
+        actions: &[
+            ("iam:PutUserPolicy", "user/victim"),
+            ("iam:CreateAccessKey", "user/victim"),
+        ],
+        edge_to: "admin",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-019",
+        actions: &[
+            ("iam:AttachRolePolicy", "role/target"),
+            ("iam:UpdateAssumeRolePolicy", "role/target"),
+        ],
+        edge_to: "admin",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-020",
+        actions: &[
+            ("iam:CreatePolicyVersion", "policy/target-policy"),
+            ("iam:UpdateAssumeRolePolicy", "role/target"),
+        ],
+        edge_to: "admin",
+        assumable: false,
+    },
+    IamCase {
+        id: "iam-021",
+        actions: &[
+            ("iam:PutRolePolicy", "role/target"),
+            ("iam:UpdateAssumeRolePolicy", "role/target"),
+        ],
+        edge_to: "admin",
+        assumable: false,
+    },
+];
+
+#[test]
+fn iam_techniques() {
+    let mut failures = Vec::new();
+    let listed: BTreeSet<&str> = catalog().iter().map(|technique| technique.id).collect();
+    for case in IAM_CASES {
+        assert!(listed.contains(case.id), "{} is in the catalog", case.id);
+        let first = case.actions[0].0;
+        for variant in VARIANTS {
+            let mut builder = Builder::default();
+            let trust = if case.assumable {
+                json!([{"Effect": "Allow", "Principal": {"AWS": arn("user", "attacker")}, "Action": "sts:AssumeRole"}])
+            } else {
+                json!([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+            };
+            let target_policy = builder.managed(
+                "target-policy",
+                json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
+            );
+            let target = builder.role("target", trust, vec![target_policy.arn.clone()]);
+            let admin_policy = builder.managed(
+                "admin-policy",
+                json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
+            );
+            let victim = builder.user("victim", None, None, vec![]);
+            let group = Group {
+                arn: arn("group", "admins"),
+                name: "admins".into(),
+                path: "/".into(),
+                id: "AGPAADMINS".into(),
+                inline_policies: vec![],
+                attached_policies: vec![admin_policy.arn.clone()],
+            };
+            let member = builder.user("member", None, None, vec!["admins".into()]);
+            let account = Account {
+                id: ACCOUNT.into(),
+                roles: vec![target],
+                users: vec![victim, member],
+                groups: vec![group],
+                managed_policies: vec![target_policy, admin_policy],
+                ..Account::default()
+            };
+            let allows: Vec<Value> = case
+                .actions
+                .iter()
+                .map(|(action, resource)| json!({"Effect": "Allow", "Action": action, "Resource": format!("arn:aws:iam::{ACCOUNT}:{resource}")}))
+                .collect();
+            let wrong: Vec<Value> = case
+                .actions
+                .iter()
+                .map(|(action, resource)| json!({"Effect": "Allow", "Action": action, "Resource": format!("arn:aws:iam::{ACCOUNT}:{resource}-other")}))
+                .collect();
+            let snapshot = snapshot(
+                builder,
+                variant,
+                first,
+                account,
+                grant(variant, allows, first, wrong),
+                vec![],
+            );
+            let target = if case.edge_to == "admin" {
+                format!("admin:{ACCOUNT}")
+            } else {
+                arn(
+                    case.edge_to.split('/').next().unwrap_or_default(),
+                    case.edge_to.split('/').nth(1).unwrap_or_default(),
+                )
+            };
+            check(
+                &mut failures,
+                case.id,
+                variant,
+                &Graph::build(&snapshot),
+                &target,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every path of the pathfinding.cloud catalog is detected (checked when the project reference is
+/// present beside the repository; a user's clone has none).
+#[test]
+fn covers_the_pathfinding_catalog() {
+    let paths = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference/pathfinding.cloud/data/paths");
+    let Ok(services) = std::fs::read_dir(&paths) else {
+        return;
+    };
+    let known: BTreeSet<&str> = catalog().iter().map(|technique| technique.id).collect();
+    let mut ids = Vec::new();
+    for service in services.flatten() {
+        for file in std::fs::read_dir(service.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+            if let Some(id) = text.lines().find_map(|line| line.strip_prefix("id: ")) {
+                ids.push(id.trim().trim_matches(['"', '\'']).to_owned());
+            }
+        }
+    }
+    assert_eq!(ids.len(), 65, "the catalog has 65 paths");
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !known.contains(id.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not detected: {missing:?}");
+}
+
+/// `docs/edges.md` documents every technique the graph detects.
+#[test]
+fn every_technique_is_documented() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/edges.md"),
+    )
+    .expect("docs/edges.md");
+    let missing: Vec<&str> = catalog()
+        .iter()
+        .map(|technique| technique.id)
+        .filter(|id| !doc.contains(&format!("`{id}`")))
+        .collect();
+    assert!(missing.is_empty(), "undocumented: {missing:?}");
+}
+
+#[test]
+fn set_default_policy_version() {
+    let id = "iam:SetDefaultPolicyVersion (PMapper)";
+    let mut failures = Vec::new();
+    for variant in VARIANTS {
+        let mut builder = Builder::default();
+        let mut policy = builder.managed(
+            "self-service",
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
+        );
+        policy.versions.push(PolicyVersion {
+            version_id: "v0".into(),
+            is_default: false,
+            document: builder
+                .document(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])),
+        });
+        let policy_arn = policy.arn.clone();
+        let account = Account {
+            id: ACCOUNT.into(),
+            managed_policies: vec![policy],
+            ..Account::default()
+        };
+        let allows = vec![
+            json!({"Effect": "Allow", "Action": "iam:SetDefaultPolicyVersion", "Resource": policy_arn.clone()}),
+        ];
+        let wrong = vec![
+            json!({"Effect": "Allow", "Action": "iam:SetDefaultPolicyVersion", "Resource": format!("{policy_arn}-other")}),
+        ];
+        let mut snapshot = snapshot(
+            builder,
+            variant,
+            "iam:SetDefaultPolicyVersion",
+            account,
+            grant(variant, allows, "iam:SetDefaultPolicyVersion", wrong),
+            vec![],
+        );
+        for user in &mut snapshot.accounts[0].users {
+            if user.name == "attacker" {
+                user.attached_policies.push(policy_arn.clone());
+            }
+        }
+        check(
+            &mut failures,
+            id,
+            variant,
+            &Graph::build(&snapshot),
+            &format!("admin:{ACCOUNT}"),
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
