@@ -210,18 +210,30 @@ fn snapshot(
     snapshot
 }
 
-/// The catalog ids of edges from the attacker to `target` (an ARN, or `admin:ACCOUNT`).
+/// The technique ids of edges from the attacker to `target` (an ARN, or `admin:ACCOUNT`), directly
+/// or through an existing-compute helper node.
 fn edge_ids(graph: &Graph, target: &str) -> BTreeSet<String> {
     let Some(attacker) = graph.find(&arn("user", "attacker")) else {
         return BTreeSet::new();
     };
-    graph
-        .edges()
-        .filter(|(from, to, _)| {
-            *from == attacker && graph.node(*to).is_some_and(|node| node.arn == target)
-        })
-        .filter_map(|(_, _, edge)| edge.catalog_id.map(str::to_owned))
-        .collect()
+    let is_target =
+        |node: accessgraph_graph::NodeId| graph.node(node).is_some_and(|node| node.arn == target);
+    let mut ids = BTreeSet::new();
+    for (from, to, edge) in graph.edges() {
+        if from != attacker {
+            continue;
+        }
+        let through_helper = graph
+            .node(to)
+            .is_some_and(|node| node.kind == accessgraph_graph::NodeKind::ExistingCompute)
+            && graph
+                .edges()
+                .any(|(helper, next, _)| helper == to && is_target(next));
+        if is_target(to) || through_helper {
+            ids.extend(edge.catalog_id.map(str::to_owned));
+        }
+    }
+    ids
 }
 
 fn check(failures: &mut Vec<String>, id: &str, variant: Variant, graph: &Graph, target: &str) {

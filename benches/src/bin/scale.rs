@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use accessgraph_graph::{Filter, Graph};
 use accessgraph_ingest::{IngestOptions, ingest};
 use accessgraph_store::Store;
 use accessgraph_synth::{SynthConfig, generate};
@@ -47,15 +48,56 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
         .put(&ingested.snapshot)
         .map_err(|error| error.to_string())?;
     let total = started.elapsed().as_secs_f64();
+    let rss_after_ingest = peak_rss_mib().unwrap_or(f64::NAN);
+
+    let started = Instant::now();
+    let graph = Graph::build(&ingested.snapshot);
+    let built = started.elapsed().as_secs_f64();
+    let (nodes, edges) = (graph.nodes().count(), graph.edges().count());
+    let filter = Filter::default();
+    let mut admin_times = Vec::new();
+    let mut answers = 0;
+    for index in (0..accounts).step_by((accounts / 50).max(1)) {
+        let account = accessgraph_synth::account_id(index);
+        let started = Instant::now();
+        answers += graph.who_can_reach_admin(&account, &filter).len();
+        admin_times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut path_times = Vec::new();
+    for index in (3..accounts).step_by((accounts / 50).max(1)) {
+        let from = graph.find(&format!(
+            "arn:aws:iam::{}:user/user-0000",
+            accessgraph_synth::account_id(index)
+        ));
+        let to = graph.find(&format!(
+            "arn:aws:iam::{}:role/OrganizationAccountAccessRole",
+            accessgraph_synth::account_id((index + 7) % accounts)
+        ));
+        if let (Some(from), Some(to)) = (from, to) {
+            let started = Instant::now();
+            let _ = graph.shortest_path(from, to, &filter);
+            path_times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let median = |times: &mut Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let graph_report = format!(
+        "graph build {built:.2} s ({nodes} nodes, {edges} edges, peak RSS {:.0} MiB); who-can-reach-admin p50 {:.2} ms over {} accounts ({answers} answers); shortest path p50 {:.2} ms",
+        peak_rss_mib().unwrap_or(f64::NAN),
+        median(&mut admin_times),
+        admin_times.len(),
+        median(&mut path_times),
+    );
     Ok(format!(
         "{accounts} accounts x {principals} principals ({} users, {} roles, {} files): generate {generated:.2} s; \
-         ingest {total:.2} s (parse {parsed:.2} s, store {:.2} s); {} documents; peak RSS {:.0} MiB (after generating: {rss_after_generate:.0} MiB)",
+         ingest {total:.2} s (parse {parsed:.2} s, store {:.2} s); {} documents; peak RSS {rss_after_ingest:.0} MiB (after generating: {rss_after_generate:.0} MiB)\n{graph_report}",
         summary.users,
         summary.roles,
         summary.files,
         total - parsed,
         meta.counts.documents,
-        peak_rss_mib().unwrap_or(f64::NAN),
     ))
 }
 

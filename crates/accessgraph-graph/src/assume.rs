@@ -93,6 +93,7 @@ fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> O
         evidence: evaluation.evidence,
         conditions,
         requirements,
+        alternatives: Vec::new(),
     })
 }
 
@@ -165,15 +166,19 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                 callers.insert((*idx, true));
             }
             Source::Account(account) => {
-                for (idx, actor) in context.actors.iter().enumerate() {
-                    if &actor.account == account && Context::might_allow(actor, &assume) {
-                        callers.insert((idx, false));
+                let start = context
+                    .account_ranges
+                    .get(account)
+                    .map_or(0, |range| range.start);
+                for (offset, actor) in context.account_actors(account).iter().enumerate() {
+                    if actor.may_assume {
+                        callers.insert((start + offset, false));
                     }
                 }
             }
             Source::Everyone => {
                 for (idx, actor) in context.actors.iter().enumerate() {
-                    if actor.account == role.account || Context::might_allow(actor, &assume) {
+                    if actor.account == role.account || actor.may_assume {
                         callers.insert((idx, false));
                     }
                 }
@@ -190,6 +195,7 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                         requirements: vec![
                             "the caller's own account must allow sts:AssumeRole on the role".into(),
                         ],
+                        alternatives: Vec::new(),
                     },
                 });
             }

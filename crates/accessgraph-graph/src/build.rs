@@ -26,6 +26,8 @@ pub(crate) enum NodeKey {
     Anyone,
     /// The admin helper node of an account.
     AccountAdmin(String),
+    /// The existing-compute helper node of (account, technique id).
+    ExistingCompute(String, &'static str),
 }
 
 /// An edge candidate.
@@ -42,6 +44,7 @@ pub struct Graph {
     pub(crate) graph: DiGraph<Node, Edge, u32>,
     pub(crate) by_arn: HashMap<String, NodeIndex<u32>>,
     account_names: BTreeMap<String, String>,
+    admins_by_account: BTreeMap<String, Vec<NodeId>>,
     warnings: Vec<String>,
 }
 
@@ -152,6 +155,13 @@ fn key_node(key: &NodeKey) -> Node {
             account: Some(account.clone()),
             admin: None,
         },
+        NodeKey::ExistingCompute(account, technique) => Node {
+            kind: NodeKind::ExistingCompute,
+            arn: format!("existing:{account}:{technique}"),
+            name: format!("existing compute ({technique}) in {account}"),
+            account: Some(account.clone()),
+            admin: None,
+        },
     }
 }
 
@@ -211,22 +221,20 @@ impl Graph {
                 .flat_map_iter(|idx| crate::techniques::edges(&context, idx))
                 .collect::<Vec<_>>(),
         );
+        let helpers: BTreeSet<(String, &'static str)> = specs
+            .iter()
+            .filter_map(|spec| match &spec.to {
+                NodeKey::ExistingCompute(account, id) => Some((account.clone(), *id)),
+                _ => None,
+            })
+            .collect();
+        let helpers: Vec<(String, &'static str)> = helpers.into_iter().collect();
+        specs.extend(crate::techniques::existing::runs_as_edges(
+            &context, &helpers,
+        ));
         specs.extend(member_edges(snapshot));
         specs.extend(admin_edges(&context, &admins));
-        specs.sort_by(|a, b| {
-            (&a.from, &a.to, a.edge.kind, &a.edge.technique).cmp(&(
-                &b.from,
-                &b.to,
-                b.edge.kind,
-                &b.edge.technique,
-            ))
-        });
-        specs.dedup_by(|a, b| {
-            a.from == b.from
-                && a.to == b.to
-                && a.edge.kind == b.edge.kind
-                && a.edge.technique == b.edge.technique
-        });
+        let specs = merge_parallel(specs);
 
         let missing: BTreeSet<&NodeKey> = specs
             .iter()
@@ -260,10 +268,24 @@ impl Graph {
                     .map(|account| (account.id.clone(), account.name.clone()))
             })
             .collect();
+        let mut admins_by_account: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
+        for index in graph.node_indices() {
+            if let Some(node) = graph.node_weight(index) {
+                if let (Some(_), Some(account), false) =
+                    (&node.admin, &node.account, node.kind == NodeKind::Group)
+                {
+                    admins_by_account
+                        .entry(account.clone())
+                        .or_default()
+                        .push(NodeId(index.index() as u32));
+                }
+            }
+        }
         Graph {
             graph,
             by_arn,
             account_names,
+            admins_by_account,
             warnings: context.warnings,
         }
     }
@@ -310,14 +332,10 @@ impl Graph {
     /// The principals that are administrators of `account` (definitely or conditionally).
     #[must_use]
     pub fn admins(&self, account: &str) -> Vec<NodeId> {
-        self.nodes()
-            .filter(|(_, node)| {
-                node.admin.is_some()
-                    && node.account.as_deref() == Some(account)
-                    && node.kind != NodeKind::Group
-            })
-            .map(|(id, _)| id)
-            .collect()
+        self.admins_by_account
+            .get(account)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// An account's name from Organizations, if known.
@@ -331,6 +349,46 @@ impl Graph {
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
+}
+
+/// Keeps one edge per (from, to, kind): the most certain (definite before conditional, fewer
+/// requirements), recording the other techniques as alternatives. Sorted, so builds are
+/// deterministic.
+fn merge_parallel(mut specs: Vec<EdgeSpec>) -> Vec<EdgeSpec> {
+    let rank = |spec: &EdgeSpec| {
+        (
+            spec.edge.is_conditional(),
+            spec.edge.requirements.len(),
+            spec.edge.conditions.len(),
+        )
+    };
+    specs.sort_by(|a, b| {
+        (&a.from, &a.to, a.edge.kind, rank(a), &a.edge.technique).cmp(&(
+            &b.from,
+            &b.to,
+            b.edge.kind,
+            rank(b),
+            &b.edge.technique,
+        ))
+    });
+    let mut merged: Vec<EdgeSpec> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        match merged.last_mut() {
+            Some(last)
+                if last.from == spec.from
+                    && last.to == spec.to
+                    && last.edge.kind == spec.edge.kind =>
+            {
+                if last.edge.technique != spec.edge.technique
+                    && !last.edge.alternatives.contains(&spec.edge.technique)
+                {
+                    last.edge.alternatives.push(spec.edge.technique);
+                }
+            }
+            _ => merged.push(spec),
+        }
+    }
+    merged
 }
 
 fn member_edges(snapshot: &Snapshot) -> Vec<EdgeSpec> {
@@ -353,6 +411,7 @@ fn member_edges(snapshot: &Snapshot) -> Vec<EdgeSpec> {
                             evidence: Vec::new(),
                             conditions: Vec::new(),
                             requirements: Vec::new(),
+                            alternatives: Vec::new(),
                         },
                     });
                 }
@@ -378,6 +437,7 @@ fn admin_edges(context: &Context<'_>, admins: &[Option<Admin>]) -> Vec<EdgeSpec>
                     evidence: admin.evidence.clone(),
                     conditions: admin.conditions.clone(),
                     requirements: Vec::new(),
+                    alternatives: Vec::new(),
                 },
             });
         }
@@ -397,6 +457,7 @@ fn admin_edges(context: &Context<'_>, admins: &[Option<Admin>]) -> Vec<EdgeSpec>
                     evidence: Vec::new(),
                     conditions: Vec::new(),
                     requirements: Vec::new(),
+                    alternatives: Vec::new(),
                 },
             });
         }

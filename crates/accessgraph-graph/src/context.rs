@@ -41,6 +41,10 @@ pub(crate) struct Actor {
     pub(crate) trust: Option<Arc<Policy>>,
     /// The role's instance profiles.
     pub(crate) instance_profiles: Vec<String>,
+    /// Service principals the role's trust policy lets assume it (lowercase).
+    pub(crate) trusted_services: Vec<String>,
+    /// Whether any identity statement could allow `sts:AssumeRole` (a filter for delegation).
+    pub(crate) may_assume: bool,
 }
 
 /// The build context.
@@ -55,6 +59,10 @@ pub(crate) struct Context<'s> {
     pub(crate) warnings: Vec<String>,
     /// Parsed documents.
     pub(crate) docs: Docs,
+    /// Index range of each account's actors in `actors` (sorted by ARN, so contiguous).
+    pub(crate) account_ranges: HashMap<String, std::ops::Range<usize>>,
+    /// One member of each group, by group ARN.
+    pub(crate) group_member: HashMap<String, usize>,
 }
 
 fn chain(
@@ -217,11 +225,33 @@ impl<'s> Context<'s> {
             ));
         }
         actors.sort_by(|a, b| a.arn.cmp(&b.arn));
+        let assume = Action::new("sts:AssumeRole");
+        actors.par_iter_mut().for_each(|actor| {
+            actor.may_assume = Context::might_allow(actor, &assume);
+        });
+        let trusted: Vec<Vec<String>> = actors
+            .par_iter()
+            .map(|actor| trusted_services(actor, &accounts))
+            .collect();
+        for (actor, services) in actors.iter_mut().zip(trusted) {
+            actor.trusted_services = services;
+        }
         let actor_by_arn = actors
             .iter()
             .enumerate()
             .map(|(idx, actor)| (actor.arn.clone(), idx))
             .collect();
+        let mut account_ranges: HashMap<String, std::ops::Range<usize>> = HashMap::new();
+        let mut group_member = HashMap::new();
+        for (idx, actor) in actors.iter().enumerate() {
+            account_ranges
+                .entry(actor.account.clone())
+                .and_modify(|range| range.end = idx + 1)
+                .or_insert(idx..idx + 1);
+            for group in &actor.groups {
+                group_member.entry(group.arn.clone()).or_insert(idx);
+            }
+        }
         warnings.sort();
         warnings.dedup();
         Context {
@@ -231,7 +261,17 @@ impl<'s> Context<'s> {
             actor_by_arn,
             warnings,
             docs,
+            account_ranges,
+            group_member,
         }
+    }
+
+    /// The users and roles of one account.
+    pub(crate) fn account_actors(&self, account: &str) -> &[Actor] {
+        self.account_ranges
+            .get(account)
+            .and_then(|range| self.actors.get(range.clone()))
+            .unwrap_or_default()
     }
 
     /// The account context (empty for accounts outside the snapshot).
@@ -280,6 +320,63 @@ impl<'s> Context<'s> {
             })
         })
     }
+}
+
+/// The service principals a role's trust policy lets assume it, each checked by evaluation
+/// (conditions on the service caller may leave it conditional; such services count).
+fn trusted_services(actor: &Actor, accounts: &BTreeMap<String, AccountContext>) -> Vec<String> {
+    let Some(trust) = actor.trust.as_deref() else {
+        return Vec::new();
+    };
+    let assume = Action::new("sts:AssumeRole");
+    let mut named: Vec<String> = trust
+        .document()
+        .statements()
+        .iter()
+        .filter(|statement| {
+            statement.effect() == accessgraph_policy::Effect::Allow
+                && statement.matches_action(assume.lower())
+        })
+        .flat_map(|statement| {
+            statement
+                .principals()
+                .map(|set| set.entries())
+                .unwrap_or_default()
+        })
+        .filter_map(|entry| match entry {
+            accessgraph_policy::PrincipalEntry::Service(service) => {
+                Some(service.to_ascii_lowercase())
+            }
+            _ => None,
+        })
+        .collect();
+    named.sort();
+    named.dedup();
+    let resource = Resource::new(actor.arn.clone()).with_account(actor.account.clone());
+    let rcps = accounts
+        .get(&actor.account)
+        .and_then(|account| account.rcps.clone());
+    let context = RequestContext::new();
+    named
+        .into_iter()
+        .filter(|service| {
+            let Ok(principal) = Principal::parse(service) else {
+                return false;
+            };
+            let request = Request {
+                principal: &principal,
+                action: &assume,
+                resource: &resource,
+                context: &context,
+            };
+            let policies = PolicySet {
+                rcps: rcps.as_deref(),
+                resource: Some(trust),
+                ..PolicySet::default()
+            };
+            evaluate(&request, &policies).decision.is_possible()
+        })
+        .collect()
 }
 
 /// The default version of a managed policy, or a warning that its statements are unknown.
@@ -386,6 +483,8 @@ fn account_actors(
             groups,
             trust: None,
             instance_profiles: Vec::new(),
+            trusted_services: Vec::new(),
+            may_assume: false,
         });
     }
     for role in &account.roles {
@@ -428,6 +527,8 @@ fn account_actors(
             groups: Vec::new(),
             trust: docs.policy(&format!("{}#trust", role.arn), &role.trust_policy),
             instance_profiles: role.instance_profiles.clone(),
+            trusted_services: Vec::new(),
+            may_assume: false,
         });
     }
     actors

@@ -36,6 +36,9 @@ pub enum NodeKind {
     /// Helper: "an administrator of account N", which can take over every principal of N.
     /// Never shown in answers.
     AccountAdmin,
+    /// Helper: "whoever controls existing compute of a service in account N", for techniques on
+    /// existing resources when the snapshot has no inventory of the service. Never shown.
+    ExistingCompute,
 }
 
 /// Why a principal is an administrator of its account.
@@ -80,6 +83,8 @@ pub enum EdgeKind {
     Admin,
     /// Helper edge: the account's admin node takes over a principal.
     Takeover,
+    /// Helper edge: existing compute of a service may run as a role that trusts the service.
+    RunsAs,
 }
 
 /// An edge, with the statements that justify it.
@@ -98,6 +103,8 @@ pub struct Edge {
     /// Other prerequisites a snapshot cannot confirm (e.g. "requires an existing Lambda function
     /// running as the role").
     pub requirements: Vec<String>,
+    /// Other techniques that also connect the same two nodes (the edge keeps the most certain).
+    pub alternatives: Vec<String>,
 }
 
 impl Edge {

@@ -1,9 +1,13 @@
 //! Searches: who can reach a node (reverse breadth-first search, shortest path per source), who
 //! can reach an administrator of an account, what a principal can reach, and the shortest path
 //! between two nodes. Helper nodes never appear in results: a hop through an account's admin node
-//! becomes one hop from the administrator to the principal it takes over.
+//! (or an existing-compute node) becomes one hop from the actor to the principal it gains.
+//!
+//! The search keeps one parent edge per node in a dense array, so its cost is linear in the part
+//! of the graph it visits. Results come in breadth-first order (shortest paths first), which is
+//! deterministic because builds insert nodes and edges in a fixed order.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -24,14 +28,14 @@ pub struct Filter {
     pub max_hops: Option<usize>,
 }
 
-/// One hop of a path as shown: one edge, or an administrator's takeover through the helper node.
+/// One hop of a path as shown: one edge, or two through a helper node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hop {
     /// Start.
     pub from: NodeId,
     /// End.
     pub to: NodeId,
-    /// The underlying edges (two for a takeover: admin, then takeover).
+    /// The underlying edges (two through a helper node: into it, then out of it).
     pub edges: Vec<EdgeId>,
 }
 
@@ -52,13 +56,11 @@ impl Filter {
         }
         match &self.kinds {
             None => true,
-            Some(kinds) => {
-                let kind = match weight.kind {
-                    EdgeKind::Admin | EdgeKind::Takeover => EdgeKind::Privesc,
-                    other => other,
-                };
-                kinds.contains(&kind) || weight.kind == EdgeKind::Admin
-            }
+            Some(kinds) => match weight.kind {
+                EdgeKind::Admin => true,
+                EdgeKind::Takeover | EdgeKind::RunsAs => kinds.contains(&EdgeKind::Privesc),
+                other => kinds.contains(&other),
+            },
         }
     }
 }
@@ -67,24 +69,41 @@ fn id(index: NodeIndex<u32>) -> NodeId {
     NodeId(index.index() as u32)
 }
 
+/// No parent: the node was not reached.
+const UNREACHED: u32 = u32::MAX;
+/// The node is a start of the search.
+const START: u32 = u32::MAX - 1;
+
+/// The outcome of a breadth-first search.
+struct Reached {
+    /// Parent edge per node (`UNREACHED`, `START`, or an edge index).
+    parent: Vec<u32>,
+    /// Nodes in the order reached.
+    order: Vec<NodeIndex<u32>>,
+}
+
 impl Graph {
     fn is_helper(&self, index: NodeIndex<u32>) -> bool {
-        self.graph
-            .node_weight(index)
-            .is_some_and(|node| node.kind == NodeKind::AccountAdmin)
+        self.graph.node_weight(index).is_some_and(|node| {
+            matches!(
+                node.kind,
+                NodeKind::AccountAdmin | NodeKind::ExistingCompute
+            )
+        })
     }
 
-    /// Turns a list of edges into hops, collapsing the helper node.
+    /// Turns a list of edges into hops, collapsing helper nodes; a path ending at a helper (an
+    /// administrator reaching its account's admin node) ends at the node before it.
     fn collapse(&self, edges: &[EdgeIndex<u32>]) -> Path {
-        let mut hops = Vec::new();
+        let mut hops = Vec::with_capacity(edges.len());
         let mut pending: Option<(NodeIndex<u32>, EdgeIndex<u32>)> = None;
         for edge in edges {
             let Some((from, to)) = self.graph.edge_endpoints(*edge) else {
                 continue;
             };
-            if let Some((admin, first)) = pending.take() {
+            if let Some((start, first)) = pending.take() {
                 hops.push(Hop {
-                    from: id(admin),
+                    from: id(start),
                     to: id(to),
                     edges: vec![EdgeId(first.index() as u32), EdgeId(edge.index() as u32)],
                 });
@@ -103,56 +122,55 @@ impl Graph {
         Path { hops }
     }
 
-    /// Breadth-first search from `starts` against `direction`; returns, per reached node, the edge
-    /// that leads one step closer to a start.
-    fn bfs(
-        &self,
-        starts: &[NodeIndex<u32>],
-        direction: Direction,
-        filter: &Filter,
-    ) -> BTreeMap<NodeIndex<u32>, Option<EdgeIndex<u32>>> {
-        let mut reached: BTreeMap<NodeIndex<u32>, Option<EdgeIndex<u32>>> =
-            starts.iter().map(|start| (*start, None)).collect();
-        let mut queue: VecDeque<NodeIndex<u32>> = starts.iter().copied().collect();
-        while let Some(node) = queue.pop_front() {
-            let mut next: Vec<(NodeIndex<u32>, EdgeIndex<u32>)> = self
-                .graph
-                .edges_directed(node, direction)
-                .filter(|edge| filter.allows(self, edge.id()))
-                .map(|edge| {
-                    (
-                        if direction == Direction::Incoming {
-                            edge.source()
-                        } else {
-                            edge.target()
-                        },
-                        edge.id(),
-                    )
-                })
-                .collect();
-            // Stable order: by neighbour, then edge id.
-            next.sort();
-            for (neighbour, edge) in next {
-                if let std::collections::btree_map::Entry::Vacant(entry) = reached.entry(neighbour)
-                {
-                    entry.insert(Some(edge));
-                    queue.push_back(neighbour);
+    fn bfs(&self, starts: &[NodeIndex<u32>], direction: Direction, filter: &Filter) -> Reached {
+        let mut parent = vec![UNREACHED; self.graph.node_count()];
+        let mut order = Vec::new();
+        let mut queue = VecDeque::new();
+        for start in starts {
+            if let Some(slot) = parent.get_mut(start.index()) {
+                if *slot == UNREACHED {
+                    *slot = START;
+                    order.push(*start);
+                    queue.push_back(*start);
                 }
             }
         }
-        reached
+        while let Some(node) = queue.pop_front() {
+            for edge in self.graph.edges_directed(node, direction) {
+                let neighbour = if direction == Direction::Incoming {
+                    edge.source()
+                } else {
+                    edge.target()
+                };
+                let Some(slot) = parent.get_mut(neighbour.index()) else {
+                    continue;
+                };
+                if *slot != UNREACHED || !filter.allows(self, edge.id()) {
+                    continue;
+                }
+                *slot = edge.id().index() as u32;
+                order.push(neighbour);
+                queue.push_back(neighbour);
+            }
+        }
+        Reached { parent, order }
     }
 
-    fn path_to_start(
+    /// The edges from `node` back to a start, in the direction of travel.
+    fn edges_to_start(
         &self,
         mut node: NodeIndex<u32>,
-        reached: &BTreeMap<NodeIndex<u32>, Option<EdgeIndex<u32>>>,
+        reached: &Reached,
         direction: Direction,
     ) -> Vec<EdgeIndex<u32>> {
         let mut edges = Vec::new();
-        while let Some(Some(edge)) = reached.get(&node) {
-            edges.push(*edge);
-            let Some((from, to)) = self.graph.edge_endpoints(*edge) else {
+        while let Some(&parent) = reached.parent.get(node.index()) {
+            if parent == START || parent == UNREACHED || edges.len() > reached.order.len() {
+                break;
+            }
+            let edge = EdgeIndex::new(parent as usize);
+            edges.push(edge);
+            let Some((from, to)) = self.graph.edge_endpoints(edge) else {
                 break;
             };
             node = if direction == Direction::Incoming {
@@ -160,9 +178,6 @@ impl Graph {
             } else {
                 from
             };
-            if edges.len() > reached.len() {
-                break;
-            }
         }
         if direction == Direction::Outgoing {
             edges.reverse();
@@ -172,29 +187,24 @@ impl Graph {
 
     fn results(
         &self,
-        reached: &BTreeMap<NodeIndex<u32>, Option<EdgeIndex<u32>>>,
+        reached: &Reached,
         direction: Direction,
         filter: &Filter,
     ) -> Vec<(NodeId, Path)> {
         let mut results: Vec<(NodeId, Path)> = reached
-            .keys()
+            .order
+            .iter()
             .filter(|node| !self.is_helper(**node))
             .map(|node| {
                 (
                     id(*node),
-                    self.collapse(&self.path_to_start(*node, reached, direction)),
+                    self.collapse(&self.edges_to_start(*node, reached, direction)),
                 )
             })
             .filter(|(_, path)| filter.max_hops.is_none_or(|max| path.hops.len() <= max))
             .collect();
-        results.sort_by(|(a, path_a), (b, path_b)| {
-            let arn = |node: &NodeId| {
-                self.node(*node)
-                    .map(|node| node.arn.clone())
-                    .unwrap_or_default()
-            };
-            (path_a.hops.len(), arn(a)).cmp(&(path_b.hops.len(), arn(b)))
-        });
+        // Breadth-first order is by raw length; helper hops count once as shown.
+        results.sort_by_key(|(_, path)| path.hops.len());
         results
     }
 
@@ -236,9 +246,20 @@ impl Graph {
     /// The shortest path from `from` to `to`, if any.
     #[must_use]
     pub fn shortest_path(&self, from: NodeId, to: NodeId, filter: &Filter) -> Option<Path> {
-        self.reachable_from(from, filter)
-            .into_iter()
-            .find(|(node, _)| *node == to)
-            .map(|(_, path)| path)
+        let start = NodeIndex::new(from.0 as usize);
+        let reached = self.bfs(&[start], Direction::Outgoing, filter);
+        let end = NodeIndex::new(to.0 as usize);
+        if reached
+            .parent
+            .get(end.index())
+            .is_none_or(|parent| *parent == UNREACHED)
+        {
+            return None;
+        }
+        let path = self.collapse(&self.edges_to_start(end, &reached, Direction::Outgoing));
+        filter
+            .max_hops
+            .is_none_or(|max| path.hops.len() <= max)
+            .then_some(path)
     }
 }

@@ -4,7 +4,7 @@
 //! Every required permission is checked by full evaluation on the right resource. Techniques are
 //! data: a table per family, one generic checker per family.
 
-mod existing;
+pub(crate) mod existing;
 mod iam;
 mod passrole;
 
@@ -138,11 +138,10 @@ pub(crate) fn group_admin(
     account: &Account,
     group: &ModelGroup,
 ) -> Option<Admin> {
-    let member = context.actors.iter().find(|actor| {
-        actor.is_user
-            && actor.account == account.id
-            && actor.groups.iter().any(|g| g.arn == group.arn)
-    });
+    let member = context
+        .group_member
+        .get(&group.arn)
+        .and_then(|idx| context.actors.get(*idx));
     let identity: Vec<_> = match member {
         // Reuse the documents already resolved for a real member, keeping only the group's.
         Some(member) => member

@@ -201,6 +201,43 @@ pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
         .collect()
 }
 
+/// The edges from each referenced existing-compute helper node to the roles its service may run
+/// as, conditional on such a resource existing.
+pub(crate) fn runs_as_edges(
+    context: &Context<'_>,
+    helpers: &[(String, &'static str)],
+) -> Vec<EdgeSpec> {
+    let mut specs = Vec::new();
+    for (account, id) in helpers {
+        let Some(technique) = TECHNIQUES.iter().find(|technique| technique.id == *id) else {
+            continue;
+        };
+        let roles = context.account_actors(account).iter();
+        for role in roles.filter(|role| !role.is_user && !role.principal.is_service_linked()) {
+            if !super::passrole::trusts(role, technique.trusted) {
+                continue;
+            }
+            specs.push(EdgeSpec {
+                from: NodeKey::ExistingCompute(account.clone(), technique.id),
+                to: NodeKey::Principal(role.arn.clone()),
+                edge: Edge {
+                    kind: EdgeKind::RunsAs,
+                    technique: format!("an existing {} running as the role", technique.what),
+                    catalog_id: Some(technique.id),
+                    evidence: Vec::new(),
+                    conditions: Vec::new(),
+                    requirements: vec![format!(
+                        "an existing {} running as `{}` (the snapshot has no inventory of the service)",
+                        technique.what, role.name
+                    )],
+                    alternatives: Vec::new(),
+                },
+            });
+        }
+    }
+    specs
+}
+
 /// The ARN a policy names the resource by.
 fn resource_arn(partition: &str, account: &str, resource: &ComputeResource) -> String {
     let region = &resource.region;
@@ -241,12 +278,11 @@ fn role_of<'c>(
             .and_then(|instance| instance.instance_profile_arn.clone()),
         _ => resource.instance_profile_arn.clone(),
     }?;
-    context.actors.iter().find(|actor| {
-        actor.account == account.id
-            && actor
-                .instance_profiles
-                .iter()
-                .any(|arn| *arn == profile || arn.rsplit('/').next() == Some(profile.as_str()))
+    context.account_actors(&account.id).iter().find(|actor| {
+        actor
+            .instance_profiles
+            .iter()
+            .any(|arn| *arn == profile || arn.rsplit('/').next() == Some(profile.as_str()))
     })
 }
 
@@ -299,18 +335,31 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 ));
             }
         } else {
-            for role in context.actors.iter().filter(|role| {
-                !role.is_user && role.account == account.id && !role.principal.is_service_linked()
-            }) {
-                if !super::passrole::trusts(context, role, technique.trusted) {
-                    continue;
-                }
-                let mut requirements = vec![format!(
-                    "an existing {} running as `{}` (no inventory of the service in the snapshot)",
-                    technique.what, role.name
-                )];
-                requirements.extend(technique.requires.iter().map(|text| (*text).to_owned()));
-                targets.push((role, "*".to_owned(), requirements));
+            // No inventory: one edge to the account's helper node for this technique; the
+            // helper runs as every role that trusts the service (`runs_as_edges`).
+            let anything = Resource::new("*");
+            let steps: Vec<(&Action, &Resource, &RequestContext)> = actions
+                .iter()
+                .map(|action| (action, &anything, &none))
+                .collect();
+            if let Some(checked) = check_all(context, actor, &steps) {
+                specs.push(EdgeSpec {
+                    from: NodeKey::Principal(actor.arn.clone()),
+                    to: NodeKey::ExistingCompute(account.id.clone(), technique.id),
+                    edge: Edge {
+                        kind: EdgeKind::Privesc,
+                        technique: technique.actions.join(" + "),
+                        catalog_id: Some(technique.id),
+                        evidence: checked.evidence,
+                        conditions: checked.conditions,
+                        requirements: technique
+                            .requires
+                            .iter()
+                            .map(|text| (*text).to_owned())
+                            .collect(),
+                        alternatives: Vec::new(),
+                    },
+                });
             }
         }
         for (role, resource_arn, requirements) in targets {
@@ -340,6 +389,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     evidence: checked.evidence,
                     conditions: checked.conditions,
                     requirements,
+                    alternatives: Vec::new(),
                 },
             });
         }

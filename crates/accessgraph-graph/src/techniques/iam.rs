@@ -28,6 +28,7 @@ fn spec(
             evidence: checked.evidence,
             conditions: checked.conditions,
             requirements,
+            alternatives: Vec::new(),
         },
     }
 }
@@ -160,12 +161,12 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let mut specs = Vec::new();
     let user_actions = [&create_key, &create_login, &update_login];
     let role_actions = [&update_trust, &put_role, &attach_role, &create_version];
-    let peers = context
-        .actors
-        .iter()
-        .filter(|peer| peer.account == actor.account && peer.arn != actor.arn);
     let wants_users = user_actions.iter().any(|action| might(action));
     let wants_roles = role_actions.iter().any(|action| might(action));
+    let peers = context
+        .account_actors(&actor.account)
+        .iter()
+        .filter(|peer| (wants_users || wants_roles) && peer.arn != actor.arn);
     for peer in peers {
         let resource = Resource::new(peer.arn.clone()).with_account(peer.account.clone());
         let target = NodeKey::Principal(peer.arn.clone());

@@ -3,7 +3,7 @@
 //! `iam:PassedToService`), the role must trust the service, and every creation action must be
 //! allowed. The edge goes straight from the actor to the role.
 
-use accessgraph_policy::{Action, Principal, RequestContext, Resource};
+use accessgraph_policy::{Action, RequestContext, Resource};
 
 use super::{Checked, check_all};
 use crate::build::{EdgeSpec, NodeKey};
@@ -231,26 +231,10 @@ pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
 }
 
 /// Whether the role's trust policy lets the service assume it.
-pub(crate) fn trusts(context: &Context<'_>, role: &Actor, service: &str) -> bool {
-    let (Some(trust), Ok(principal)) = (role.trust.as_deref(), Principal::parse(service)) else {
-        return false;
-    };
-    let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
-    let account = context.account(&role.account);
-    let request = accessgraph_policy::Request {
-        principal: &principal,
-        action: &Action::new("sts:AssumeRole"),
-        resource: &resource,
-        context: &RequestContext::new(),
-    };
-    let policies = accessgraph_policy::PolicySet {
-        rcps: account.rcps.as_deref(),
-        resource: Some(trust),
-        ..Default::default()
-    };
-    accessgraph_policy::evaluate(&request, &policies)
-        .decision
-        .is_possible()
+pub(crate) fn trusts(role: &Actor, service: &str) -> bool {
+    role.trusted_services
+        .iter()
+        .any(|trusted| trusted == service)
 }
 
 /// The new-PassRole edges of one actor.
@@ -263,12 +247,12 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let anything = Resource::new("*");
     let mut specs = Vec::new();
     // INVARIANT: PassRole cannot pass a role of another account (§4.4), so targets are local.
-    let roles = context.actors.iter().filter(|role| {
-        !role.is_user
-            && role.account == actor.account
-            && role.arn != actor.arn
-            && !role.principal.is_service_linked()
-    });
+    let roles = context
+        .account_actors(&actor.account)
+        .iter()
+        .filter(|role| {
+            !role.is_user && role.arn != actor.arn && !role.principal.is_service_linked()
+        });
     for role in roles {
         let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
         for technique in TECHNIQUES {
@@ -279,7 +263,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             {
                 continue;
             }
-            if !trusts(context, role, technique.service) {
+            if !trusts(role, technique.service) {
                 continue;
             }
             let passed_to = RequestContext::new().with("iam:PassedToService", technique.service);
@@ -354,6 +338,7 @@ fn edge(
             evidence: checked.evidence,
             conditions: checked.conditions,
             requirements,
+            alternatives: Vec::new(),
         },
     }
 }
