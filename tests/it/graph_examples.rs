@@ -252,3 +252,34 @@ fn builds_are_deterministic() {
     assert_eq!(edges(&first), edges(&second));
     assert!(edges(&first).len() > 50);
 }
+
+#[test]
+fn reach_builds_the_same_paths_on_demand() {
+    let graph = graph();
+    let filter = Filter::default();
+    let full = graph.who_can_reach_admin("555555555555", &filter);
+    let reach = graph.reach_admin("555555555555", &filter);
+    let lazily: Vec<(accessgraph_graph::NodeId, Path)> = reach
+        .sources(graph)
+        .map(|source| {
+            (
+                source,
+                reach
+                    .path(graph, source)
+                    .expect("a reached source has a path"),
+            )
+        })
+        .collect();
+    let mut full_sorted = full.clone();
+    let mut lazy_sorted = lazily;
+    full_sorted.sort_by_key(|(node, _)| *node);
+    lazy_sorted.sort_by_key(|(node, _)| *node);
+    assert_eq!(full_sorted, lazy_sorted);
+    let nobody = graph
+        .find("arn:aws:iam::111111111111:user/billing-bot")
+        .expect("billing-bot");
+    assert!(
+        reach.path(graph, nobody).is_none(),
+        "billing-bot reaches no dev admin"
+    );
+}

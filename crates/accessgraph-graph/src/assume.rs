@@ -14,9 +14,10 @@ use accessgraph_policy::{
     PrincipalEntry, Request, RequestContext, Resource, Unresolved, evaluate,
 };
 
+use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
 use crate::context::{Actor, Context};
-use crate::model::{Edge, EdgeKind};
+use crate::model::EdgeKind;
 
 /// Where the callers named by a trust policy come from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,7 +79,7 @@ fn sources(context: &Context<'_>, entry: &PrincipalEntry) -> Option<Source> {
     }
 }
 
-fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> Option<Edge> {
+fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> Option<Draft> {
     if !evaluation.decision.is_possible() {
         return None;
     }
@@ -86,7 +87,7 @@ fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> O
         Decision::Conditional { .. } => evaluation.conditions,
         _ => Vec::new(),
     };
-    Some(Edge {
+    Some(Draft {
         kind: EdgeKind::Assume,
         technique: technique.to_owned(),
         catalog_id: (technique == "sts:AssumeRole").then_some("sts-001"),
@@ -155,7 +156,7 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
             found.extend(sources(context, entry));
         }
     }
-    let target = NodeKey::Principal(role.arn.clone());
+    let target = NodeKey::Actor(role.index);
     let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
     let no_context = RequestContext::new();
     let mut specs = Vec::new();
@@ -186,7 +187,7 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                 specs.push(EdgeSpec {
                     from: NodeKey::Anyone,
                     to: target.clone(),
-                    edge: Edge {
+                    edge: Draft {
                         kind: EdgeKind::Assume,
                         technique: "sts:AssumeRole".into(),
                         catalog_id: Some("sts-001"),
@@ -267,7 +268,7 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
         let evaluation = context.evaluate(caller, &assume, &resource, Some(trust), &no_context);
         if let Some(edge) = edge(evaluation, "sts:AssumeRole", Vec::new()) {
             specs.push(EdgeSpec {
-                from: NodeKey::Principal(caller.arn.clone()),
+                from: NodeKey::Actor(caller.index),
                 to: target.clone(),
                 edge,
             });

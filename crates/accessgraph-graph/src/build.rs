@@ -9,12 +9,17 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 
 use crate::context::{Actor, Context};
-use crate::model::{Admin, Edge, EdgeKind, Node, NodeId, NodeKind};
+use crate::model::{Admin, CitationId, Edge, EdgeKind, Node, NodeId, NodeKind};
+
+/// Accounts whose edges are built together (bounds the candidates held in memory).
+const ACCOUNTS_PER_CHUNK: usize = 32;
 
 /// Where an edge candidate starts or ends, before nodes have indices.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum NodeKey {
-    /// A user, group or role, by ARN.
+    /// A user or role, by its position among the actors (its node index).
+    Actor(u32),
+    /// A group, by ARN.
     Principal(String),
     /// A SAML or OIDC provider ARN, or a well-known web identity provider name.
     Provider(String),
@@ -30,12 +35,30 @@ pub(crate) enum NodeKey {
     ExistingCompute(String, &'static str),
 }
 
+/// An edge before insertion: like [`Edge`], with the citations themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Draft {
+    pub(crate) kind: EdgeKind,
+    pub(crate) technique: String,
+    pub(crate) catalog_id: Option<&'static str>,
+    pub(crate) evidence: Vec<accessgraph_policy::Citation>,
+    pub(crate) conditions: Vec<accessgraph_policy::Unresolved>,
+    pub(crate) requirements: Vec<String>,
+    pub(crate) alternatives: Vec<String>,
+}
+
+impl Draft {
+    pub(crate) fn is_conditional(&self) -> bool {
+        !self.conditions.is_empty() || !self.requirements.is_empty()
+    }
+}
+
 /// An edge candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EdgeSpec {
     pub(crate) from: NodeKey,
     pub(crate) to: NodeKey,
-    pub(crate) edge: Edge,
+    pub(crate) edge: Draft,
 }
 
 /// The access graph of one snapshot.
@@ -45,6 +68,8 @@ pub struct Graph {
     pub(crate) by_arn: HashMap<String, NodeIndex<u32>>,
     account_names: BTreeMap<String, String>,
     admins_by_account: BTreeMap<String, Vec<NodeId>>,
+    citations: Vec<accessgraph_policy::Citation>,
+    pub(crate) adjacency: crate::search::Adjacency,
     warnings: Vec<String>,
 }
 
@@ -106,6 +131,13 @@ fn key_node(key: &NodeKey) -> Node {
     let account_of =
         |arn: &str| accessgraph_policy::arn_components(arn).map(|parts| parts[4].to_owned());
     match key {
+        NodeKey::Actor(index) => Node {
+            kind: NodeKind::Role,
+            arn: format!("actor:{index}"),
+            name: format!("actor {index}"),
+            account: None,
+            admin: None,
+        },
         NodeKey::Principal(arn) => Node {
             kind: NodeKind::Role,
             arn: arn.clone(),
@@ -180,7 +212,7 @@ impl Graph {
         let mut by_key: HashMap<NodeKey, NodeIndex<u32>> = HashMap::new();
         for (actor, admin) in context.actors.iter().zip(&admins) {
             let index = graph.add_node(principal_node(actor, admin.clone()));
-            by_key.insert(NodeKey::Principal(actor.arn.clone()), index);
+            by_key.insert(NodeKey::Actor(actor.index), index);
         }
         for account in &snapshot.accounts {
             for group in &account.groups {
@@ -206,48 +238,83 @@ impl Graph {
             }
         }
 
-        let mut specs: Vec<EdgeSpec> = (0..context.actors.len())
-            .into_par_iter()
-            .flat_map_iter(|idx| crate::assume::edges(&context, idx))
-            .collect();
-        specs.extend(
-            (0..context.actors.len())
-                .into_par_iter()
-                .filter(|idx| {
-                    admins.get(*idx).is_none_or(|admin| {
-                        admin.as_ref().is_none_or(|admin| admin.status != Tri::True)
-                    })
+        // Edges are built account by account (every edge ends in the account it is computed
+        // for), so only one chunk of candidates is in memory at a time.
+        let mut accounts: Vec<&String> = context.account_ranges.keys().collect();
+        accounts.sort();
+        let mut citations: Vec<accessgraph_policy::Citation> = Vec::new();
+        let mut citation_ids: HashMap<accessgraph_policy::Citation, u32> = HashMap::new();
+        for chunk in accounts.chunks(ACCOUNTS_PER_CHUNK) {
+            let indices: Vec<usize> = chunk
+                .iter()
+                .filter_map(|account| context.account_ranges.get(*account))
+                .flat_map(|range| range.clone())
+                .collect();
+            let mut specs: Vec<EdgeSpec> = indices
+                .par_iter()
+                .flat_map_iter(|idx| {
+                    let mut specs = crate::assume::edges(&context, *idx);
+                    let definite_admin = admins.get(*idx).is_some_and(|admin| {
+                        admin
+                            .as_ref()
+                            .is_some_and(|admin| admin.status == Tri::True)
+                    });
+                    if !definite_admin {
+                        specs.extend(crate::techniques::edges(&context, *idx));
+                    }
+                    specs
                 })
-                .flat_map_iter(|idx| crate::techniques::edges(&context, idx))
-                .collect::<Vec<_>>(),
-        );
-        let helpers: BTreeSet<(String, &'static str)> = specs
-            .iter()
-            .filter_map(|spec| match &spec.to {
-                NodeKey::ExistingCompute(account, id) => Some((account.clone(), *id)),
-                _ => None,
-            })
-            .collect();
-        let helpers: Vec<(String, &'static str)> = helpers.into_iter().collect();
-        specs.extend(crate::techniques::existing::runs_as_edges(
-            &context, &helpers,
-        ));
-        specs.extend(member_edges(snapshot));
-        specs.extend(admin_edges(&context, &admins));
-        let specs = merge_parallel(specs);
-
-        let missing: BTreeSet<&NodeKey> = specs
-            .iter()
-            .flat_map(|spec| [&spec.from, &spec.to])
-            .filter(|key| !by_key.contains_key(*key))
-            .collect();
-        for key in missing {
-            let index = graph.add_node(key_node(key));
-            by_key.insert(key.clone(), index);
-        }
-        for spec in specs {
-            if let (Some(from), Some(to)) = (by_key.get(&spec.from), by_key.get(&spec.to)) {
-                graph.add_edge(*from, *to, spec.edge);
+                .collect();
+            let helpers: BTreeSet<(String, &'static str)> = specs
+                .iter()
+                .filter_map(|spec| match &spec.to {
+                    NodeKey::ExistingCompute(account, id) => Some((account.clone(), *id)),
+                    _ => None,
+                })
+                .collect();
+            let helpers: Vec<(String, &'static str)> = helpers.into_iter().collect();
+            specs.extend(crate::techniques::existing::runs_as_edges(
+                &context, &helpers,
+            ));
+            specs.extend(member_edges(&context, &indices));
+            specs.extend(admin_edges(&context, &admins, &indices));
+            let specs = merge_parallel(specs);
+            let missing: BTreeSet<&NodeKey> = specs
+                .iter()
+                .flat_map(|spec| [&spec.from, &spec.to])
+                .filter(|key| !by_key.contains_key(*key))
+                .collect();
+            for key in missing {
+                let index = graph.add_node(key_node(key));
+                by_key.insert(key.clone(), index);
+            }
+            for spec in specs {
+                let (Some(from), Some(to)) = (by_key.get(&spec.from), by_key.get(&spec.to)) else {
+                    continue;
+                };
+                let draft = spec.edge;
+                let evidence = draft
+                    .evidence
+                    .into_iter()
+                    .map(|citation| {
+                        let next = u32::try_from(citations.len()).unwrap_or(u32::MAX);
+                        let id = *citation_ids.entry(citation.clone()).or_insert_with(|| {
+                            citations.push(citation);
+                            next
+                        });
+                        CitationId(id)
+                    })
+                    .collect();
+                let edge = Edge {
+                    kind: draft.kind,
+                    technique: draft.technique,
+                    catalog_id: draft.catalog_id,
+                    evidence,
+                    conditions: draft.conditions,
+                    requirements: draft.requirements,
+                    alternatives: draft.alternatives,
+                };
+                graph.add_edge(*from, *to, edge);
             }
         }
         let mut by_arn = HashMap::new();
@@ -281,11 +348,14 @@ impl Graph {
                 }
             }
         }
+        let adjacency = crate::search::Adjacency::new(&graph);
         Graph {
+            adjacency,
             graph,
             by_arn,
             account_names,
             admins_by_account,
+            citations,
             warnings: context.warnings,
         }
     }
@@ -344,6 +414,12 @@ impl Graph {
         self.account_names.get(account).map(String::as_str)
     }
 
+    /// A citation of an edge's evidence.
+    #[must_use]
+    pub fn citation(&self, id: CitationId) -> Option<&accessgraph_policy::Citation> {
+        self.citations.get(id.0 as usize)
+    }
+
     /// Problems met while building (unknown managed policies, incomplete SCP targets, ...).
     #[must_use]
     pub fn warnings(&self) -> &[String] {
@@ -362,7 +438,7 @@ fn merge_parallel(mut specs: Vec<EdgeSpec>) -> Vec<EdgeSpec> {
             spec.edge.conditions.len(),
         )
     };
-    specs.sort_by(|a, b| {
+    specs.par_sort_unstable_by(|a, b| {
         (&a.from, &a.to, a.edge.kind, rank(a), &a.edge.technique).cmp(&(
             &b.from,
             &b.to,
@@ -371,51 +447,43 @@ fn merge_parallel(mut specs: Vec<EdgeSpec>) -> Vec<EdgeSpec> {
             &b.edge.technique,
         ))
     });
-    let mut merged: Vec<EdgeSpec> = Vec::with_capacity(specs.len());
-    for spec in specs {
-        match merged.last_mut() {
-            Some(last)
-                if last.from == spec.from
-                    && last.to == spec.to
-                    && last.edge.kind == spec.edge.kind =>
-            {
-                if last.edge.technique != spec.edge.technique
-                    && !last.edge.alternatives.contains(&spec.edge.technique)
-                {
-                    last.edge.alternatives.push(spec.edge.technique);
-                }
-            }
-            _ => merged.push(spec),
+    // In place: `later` is dropped after its technique is recorded on the kept `earlier`.
+    specs.dedup_by(|later, earlier| {
+        let same = later.from == earlier.from
+            && later.to == earlier.to
+            && later.edge.kind == earlier.edge.kind;
+        if same
+            && later.edge.technique != earlier.edge.technique
+            && !earlier.edge.alternatives.contains(&later.edge.technique)
+        {
+            earlier
+                .edge
+                .alternatives
+                .push(std::mem::take(&mut later.edge.technique));
         }
-    }
-    merged
+        same
+    });
+    specs.shrink_to_fit();
+    specs
 }
 
-fn member_edges(snapshot: &Snapshot) -> Vec<EdgeSpec> {
+fn member_edges(context: &Context<'_>, indices: &[usize]) -> Vec<EdgeSpec> {
     let mut specs = Vec::new();
-    for account in &snapshot.accounts {
-        for user in &account.users {
-            for group_name in &user.groups {
-                if let Some(group) = account
-                    .groups
-                    .iter()
-                    .find(|group| &group.name == group_name)
-                {
-                    specs.push(EdgeSpec {
-                        from: NodeKey::Principal(user.arn.clone()),
-                        to: NodeKey::Principal(group.arn.clone()),
-                        edge: Edge {
-                            kind: EdgeKind::Member,
-                            technique: "member".into(),
-                            catalog_id: None,
-                            evidence: Vec::new(),
-                            conditions: Vec::new(),
-                            requirements: Vec::new(),
-                            alternatives: Vec::new(),
-                        },
-                    });
-                }
-            }
+    for actor in indices.iter().filter_map(|idx| context.actors.get(*idx)) {
+        for group in &actor.groups {
+            specs.push(EdgeSpec {
+                from: NodeKey::Actor(actor.index),
+                to: NodeKey::Principal(group.arn.clone()),
+                edge: Draft {
+                    kind: EdgeKind::Member,
+                    technique: "member".into(),
+                    catalog_id: None,
+                    evidence: Vec::new(),
+                    conditions: Vec::new(),
+                    requirements: Vec::new(),
+                    alternatives: Vec::new(),
+                },
+            });
         }
     }
     specs
@@ -423,14 +491,21 @@ fn member_edges(snapshot: &Snapshot) -> Vec<EdgeSpec> {
 
 /// Admin principals reach their account's admin node, which takes over every principal of the
 /// account but service-linked roles (whose policies and trust cannot be edited).
-fn admin_edges(context: &Context<'_>, admins: &[Option<Admin>]) -> Vec<EdgeSpec> {
+fn admin_edges(
+    context: &Context<'_>,
+    admins: &[Option<Admin>],
+    indices: &[usize],
+) -> Vec<EdgeSpec> {
     let mut specs = Vec::new();
-    for (actor, admin) in context.actors.iter().zip(admins) {
+    for idx in indices {
+        let (Some(actor), Some(admin)) = (context.actors.get(*idx), admins.get(*idx)) else {
+            continue;
+        };
         if let Some(admin) = admin {
             specs.push(EdgeSpec {
-                from: NodeKey::Principal(actor.arn.clone()),
+                from: NodeKey::Actor(actor.index),
                 to: NodeKey::AccountAdmin(actor.account.clone()),
-                edge: Edge {
+                edge: Draft {
                     kind: EdgeKind::Admin,
                     technique: format!("administrator: {}", admin.reason),
                     catalog_id: None,
@@ -449,8 +524,8 @@ fn admin_edges(context: &Context<'_>, admins: &[Option<Admin>]) -> Vec<EdgeSpec>
             };
             specs.push(EdgeSpec {
                 from: NodeKey::AccountAdmin(actor.account.clone()),
-                to: NodeKey::Principal(actor.arn.clone()),
-                edge: Edge {
+                to: NodeKey::Actor(actor.index),
+                edge: Draft {
                     kind: EdgeKind::Takeover,
                     technique: technique.to_owned(),
                     catalog_id: None,

@@ -45,6 +45,8 @@ pub(crate) struct Actor {
     pub(crate) trusted_services: Vec<String>,
     /// Whether any identity statement could allow `sts:AssumeRole` (a filter for delegation).
     pub(crate) may_assume: bool,
+    /// Position in `Context::actors` (and node index in the graph).
+    pub(crate) index: u32,
 }
 
 /// The build context.
@@ -226,9 +228,13 @@ impl<'s> Context<'s> {
         }
         actors.sort_by(|a, b| a.arn.cmp(&b.arn));
         let assume = Action::new("sts:AssumeRole");
-        actors.par_iter_mut().for_each(|actor| {
-            actor.may_assume = Context::might_allow(actor, &assume);
-        });
+        actors
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(index, actor)| {
+                actor.may_assume = Context::might_allow(actor, &assume);
+                actor.index = u32::try_from(index).unwrap_or(u32::MAX);
+            });
         let trusted: Vec<Vec<String>> = actors
             .par_iter()
             .map(|actor| trusted_services(actor, &accounts))
@@ -485,6 +491,7 @@ fn account_actors(
             instance_profiles: Vec::new(),
             trusted_services: Vec::new(),
             may_assume: false,
+            index: 0,
         });
     }
     for role in &account.roles {
@@ -529,6 +536,7 @@ fn account_actors(
             instance_profiles: role.instance_profiles.clone(),
             trusted_services: Vec::new(),
             may_assume: false,
+            index: 0,
         });
     }
     actors

@@ -21,6 +21,6 @@ mod search;
 mod techniques;
 
 pub use build::Graph;
-pub use model::{Admin, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
-pub use search::{Filter, Hop, Path};
+pub use model::{Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
+pub use search::{Filter, Hop, Path, Reach};
 pub use techniques::{TechniqueInfo, catalog};

@@ -13,6 +13,11 @@ pub struct NodeId(pub(crate) u32);
 #[serde(transparent)]
 pub struct EdgeId(pub(crate) u32);
 
+/// A citation's id in one built graph: evidence is stored once per distinct statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CitationId(pub(crate) u32);
+
 /// What a node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -96,8 +101,8 @@ pub struct Edge {
     pub technique: String,
     /// The technique id: the pathfinding.cloud id, or a name for PMapper's extras.
     pub catalog_id: Option<&'static str>,
-    /// Every statement that was needed.
-    pub evidence: Vec<Citation>,
+    /// Every statement that was needed ([`crate::Graph::citation`] resolves them).
+    pub evidence: Vec<CitationId>,
     /// Conditions a snapshot cannot settle; the edge is conditional when not empty.
     pub conditions: Vec<Unresolved>,
     /// Other prerequisites a snapshot cannot confirm (e.g. "requires an existing Lambda function

@@ -11,7 +11,6 @@ use std::collections::VecDeque;
 
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef as _;
 use serde::Serialize;
 
 use crate::build::Graph;
@@ -46,27 +45,134 @@ pub struct Path {
     pub hops: Vec<Hop>,
 }
 
-impl Filter {
-    fn allows(&self, graph: &Graph, edge: EdgeIndex<u32>) -> bool {
-        let Some(weight) = graph.graph.edge_weight(edge) else {
-            return false;
-        };
-        if self.definite_only && weight.is_conditional() {
-            return false;
-        }
-        match &self.kinds {
-            None => true,
-            Some(kinds) => match weight.kind {
-                EdgeKind::Admin => true,
-                EdgeKind::Takeover | EdgeKind::RunsAs => kinds.contains(&EdgeKind::Privesc),
-                other => kinds.contains(&other),
-            },
-        }
+fn id(index: NodeIndex<u32>) -> NodeId {
+    NodeId(index.index() as u32)
+}
+
+/// Compact adjacency lists in both directions (compressed sparse rows), with each edge's kind and
+/// certainty in one byte, so searches touch small contiguous arrays instead of edge weights.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Adjacency {
+    /// Per node, the start of its incoming entries in `incoming` (one more entry at the end).
+    incoming_start: Vec<u32>,
+    /// `(source, edge)` pairs grouped by target.
+    incoming: Vec<(u32, u32)>,
+    /// Per node, the start of its outgoing entries in `outgoing`.
+    outgoing_start: Vec<u32>,
+    /// `(target, edge)` pairs grouped by source.
+    outgoing: Vec<(u32, u32)>,
+    /// Per edge: kind in the low bits, `CONDITIONAL` when conditional.
+    flags: Vec<u8>,
+}
+
+const CONDITIONAL: u8 = 0x80;
+
+fn kind_bits(kind: EdgeKind) -> u8 {
+    match kind {
+        EdgeKind::Assume => 0,
+        EdgeKind::Privesc => 1,
+        EdgeKind::Member => 2,
+        EdgeKind::Admin => 3,
+        EdgeKind::Takeover => 4,
+        EdgeKind::RunsAs => 5,
     }
 }
 
-fn id(index: NodeIndex<u32>) -> NodeId {
-    NodeId(index.index() as u32)
+/// `(row, other end, edge)`: an edge filed under one of its ends.
+type Entry = (u32, u32, u32);
+
+/// Groups entries by row: the start of each row, and the `(other end, edge)` pairs.
+fn rows(nodes: usize, mut entries: Vec<Entry>) -> (Vec<u32>, Vec<(u32, u32)>) {
+    entries.sort_unstable();
+    let mut start = vec![0u32; nodes + 1];
+    for (row, _, _) in &entries {
+        if let Some(count) = start.get_mut(*row as usize + 1) {
+            *count += 1;
+        }
+    }
+    for idx in 1..start.len() {
+        let previous = start.get(idx - 1).copied().unwrap_or(0);
+        if let Some(slot) = start.get_mut(idx) {
+            *slot += previous;
+        }
+    }
+    (
+        start,
+        entries
+            .into_iter()
+            .map(|(_, other, edge)| (other, edge))
+            .collect(),
+    )
+}
+
+impl Adjacency {
+    pub(crate) fn new(
+        graph: &petgraph::graph::DiGraph<crate::model::Node, crate::model::Edge, u32>,
+    ) -> Adjacency {
+        let nodes = graph.node_count();
+        let ends: Vec<Entry> = graph
+            .edge_indices()
+            .filter_map(|edge| {
+                let (from, to) = graph.edge_endpoints(edge)?;
+                Some((from.index() as u32, to.index() as u32, edge.index() as u32))
+            })
+            .collect();
+        let flags = graph
+            .edge_indices()
+            .map(|edge| {
+                graph.edge_weight(edge).map_or(0, |weight| {
+                    kind_bits(weight.kind)
+                        | if weight.is_conditional() {
+                            CONDITIONAL
+                        } else {
+                            0
+                        }
+                })
+            })
+            .collect();
+        let (incoming_start, incoming) = rows(
+            nodes,
+            ends.iter()
+                .map(|(from, to, edge)| (*to, *from, *edge))
+                .collect(),
+        );
+        let (outgoing_start, outgoing) = rows(nodes, ends);
+        Adjacency {
+            incoming_start,
+            incoming,
+            outgoing_start,
+            outgoing,
+            flags,
+        }
+    }
+
+    fn neighbours(&self, node: usize, direction: Direction) -> &[(u32, u32)] {
+        let (start, entries) = match direction {
+            Direction::Incoming => (&self.incoming_start, &self.incoming),
+            Direction::Outgoing => (&self.outgoing_start, &self.outgoing),
+        };
+        let from = start.get(node).copied().unwrap_or(0) as usize;
+        let to = start.get(node + 1).copied().unwrap_or(0) as usize;
+        entries.get(from..to).unwrap_or_default()
+    }
+}
+
+impl Filter {
+    /// Whether an edge with these flags may be used.
+    fn allows_flags(&self, flags: u8) -> bool {
+        if self.definite_only && flags & CONDITIONAL != 0 {
+            return false;
+        }
+        let Some(kinds) = &self.kinds else {
+            return true;
+        };
+        match flags & !CONDITIONAL {
+            0 => kinds.contains(&EdgeKind::Assume),
+            2 => kinds.contains(&EdgeKind::Member),
+            3 => true,
+            _ => kinds.contains(&EdgeKind::Privesc),
+        }
+    }
 }
 
 /// No parent: the node was not reached.
@@ -82,7 +188,85 @@ struct Reached {
     order: Vec<NodeIndex<u32>>,
 }
 
+/// The outcome of a reverse search, before any path is built: who reaches the targets, in
+/// breadth-first order. Paths are built on demand, so a page of answers costs only its paths.
+#[derive(Debug)]
+pub struct Reach {
+    reached: Reached,
+}
+
+impl std::fmt::Debug for Reached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reached")
+            .field("reached", &self.order.len())
+            .finish()
+    }
+}
+
+impl Reach {
+    /// How many nodes reach the targets (targets and helper nodes included).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.reached.order.len()
+    }
+
+    /// Whether nothing reaches the targets.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.reached.order.is_empty()
+    }
+
+    /// The nodes that reach the targets (helpers excluded), nearest first.
+    pub fn sources<'g>(&'g self, graph: &'g Graph) -> impl Iterator<Item = NodeId> + 'g {
+        self.reached
+            .order
+            .iter()
+            .filter(move |node| !graph.is_helper(**node))
+            .map(|node| id(*node))
+    }
+
+    /// The shortest path from `source` to a target, if `source` reaches one.
+    #[must_use]
+    pub fn path(&self, graph: &Graph, source: NodeId) -> Option<Path> {
+        let node = NodeIndex::new(source.0 as usize);
+        if self
+            .reached
+            .parent
+            .get(node.index())
+            .is_none_or(|parent| *parent == UNREACHED)
+        {
+            return None;
+        }
+        Some(graph.collapse(&graph.edges_to_start(node, &self.reached, Direction::Incoming)))
+    }
+}
+
 impl Graph {
+    /// Who reaches an administrator of `account`, without building paths.
+    #[must_use]
+    pub fn reach_admin(&self, account: &str, filter: &Filter) -> Reach {
+        let starts: Vec<NodeIndex<u32>> = self
+            .admin_targets(account, filter)
+            .iter()
+            .map(|target| NodeIndex::new(target.0 as usize))
+            .collect();
+        Reach {
+            reached: self.bfs(&starts, Direction::Incoming, filter, None),
+        }
+    }
+
+    fn admin_targets(&self, account: &str, filter: &Filter) -> Vec<NodeId> {
+        let mut targets = self.admins(account);
+        if filter.definite_only {
+            targets.retain(|target| {
+                self.node(*target)
+                    .and_then(|node| node.admin.as_ref())
+                    .is_some_and(|admin| admin.status == accessgraph_policy::Tri::True)
+            });
+        }
+        targets
+    }
+
     fn is_helper(&self, index: NodeIndex<u32>) -> bool {
         self.graph.node_weight(index).is_some_and(|node| {
             matches!(
@@ -122,7 +306,13 @@ impl Graph {
         Path { hops }
     }
 
-    fn bfs(&self, starts: &[NodeIndex<u32>], direction: Direction, filter: &Filter) -> Reached {
+    fn bfs(
+        &self,
+        starts: &[NodeIndex<u32>],
+        direction: Direction,
+        filter: &Filter,
+        stop_at: Option<NodeIndex<u32>>,
+    ) -> Reached {
         let mut parent = vec![UNREACHED; self.graph.node_count()];
         let mut order = Vec::new();
         let mut queue = VecDeque::new();
@@ -136,20 +326,27 @@ impl Graph {
             }
         }
         while let Some(node) = queue.pop_front() {
-            for edge in self.graph.edges_directed(node, direction) {
-                let neighbour = if direction == Direction::Incoming {
-                    edge.source()
-                } else {
-                    edge.target()
-                };
-                let Some(slot) = parent.get_mut(neighbour.index()) else {
+            for &(neighbour, edge) in self.adjacency.neighbours(node.index(), direction) {
+                let Some(slot) = parent.get_mut(neighbour as usize) else {
                     continue;
                 };
-                if *slot != UNREACHED || !filter.allows(self, edge.id()) {
+                if *slot != UNREACHED
+                    || !filter.allows_flags(
+                        self.adjacency
+                            .flags
+                            .get(edge as usize)
+                            .copied()
+                            .unwrap_or(0),
+                    )
+                {
                     continue;
                 }
-                *slot = edge.id().index() as u32;
+                *slot = edge;
+                let neighbour = NodeIndex::new(neighbour as usize);
                 order.push(neighbour);
+                if stop_at == Some(neighbour) {
+                    return Reached { parent, order };
+                }
                 queue.push_back(neighbour);
             }
         }
@@ -216,7 +413,7 @@ impl Graph {
             .iter()
             .map(|target| NodeIndex::new(target.0 as usize))
             .collect();
-        let reached = self.bfs(&starts, Direction::Incoming, filter);
+        let reached = self.bfs(&starts, Direction::Incoming, filter, None);
         self.results(&reached, Direction::Incoming, filter)
     }
 
@@ -224,22 +421,14 @@ impl Graph {
     /// administrators themselves have an empty path).
     #[must_use]
     pub fn who_can_reach_admin(&self, account: &str, filter: &Filter) -> Vec<(NodeId, Path)> {
-        let mut targets = self.admins(account);
-        if filter.definite_only {
-            targets.retain(|target| {
-                self.node(*target)
-                    .and_then(|node| node.admin.as_ref())
-                    .is_some_and(|admin| admin.status == accessgraph_policy::Tri::True)
-            });
-        }
-        self.who_can_reach(&targets, filter)
+        self.who_can_reach(&self.admin_targets(account, filter), filter)
     }
 
     /// Everything `source` can reach, with the shortest path to each.
     #[must_use]
     pub fn reachable_from(&self, source: NodeId, filter: &Filter) -> Vec<(NodeId, Path)> {
         let start = NodeIndex::new(source.0 as usize);
-        let reached = self.bfs(&[start], Direction::Outgoing, filter);
+        let reached = self.bfs(&[start], Direction::Outgoing, filter, None);
         self.results(&reached, Direction::Outgoing, filter)
     }
 
@@ -247,8 +436,8 @@ impl Graph {
     #[must_use]
     pub fn shortest_path(&self, from: NodeId, to: NodeId, filter: &Filter) -> Option<Path> {
         let start = NodeIndex::new(from.0 as usize);
-        let reached = self.bfs(&[start], Direction::Outgoing, filter);
         let end = NodeIndex::new(to.0 as usize);
+        let reached = self.bfs(&[start], Direction::Outgoing, filter, Some(end));
         if reached
             .parent
             .get(end.index())

@@ -7,9 +7,10 @@ use accessgraph_model::{ComputeResource, ComputeService};
 use accessgraph_policy::{Action, RequestContext, Resource};
 
 use super::check_all;
+use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
 use crate::context::{Actor, Context};
-use crate::model::{Edge, EdgeKind};
+use crate::model::EdgeKind;
 
 /// One technique: catalog id, the inventory service, the actions on the resource, the service the
 /// role trusts, and a prerequisite a snapshot cannot confirm.
@@ -219,8 +220,8 @@ pub(crate) fn runs_as_edges(
             }
             specs.push(EdgeSpec {
                 from: NodeKey::ExistingCompute(account.clone(), technique.id),
-                to: NodeKey::Principal(role.arn.clone()),
-                edge: Edge {
+                to: NodeKey::Actor(role.index),
+                edge: Draft {
                     kind: EdgeKind::RunsAs,
                     technique: format!("an existing {} running as the role", technique.what),
                     catalog_id: Some(technique.id),
@@ -344,9 +345,9 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 .collect();
             if let Some(checked) = check_all(context, actor, &steps) {
                 specs.push(EdgeSpec {
-                    from: NodeKey::Principal(actor.arn.clone()),
+                    from: NodeKey::Actor(actor.index),
                     to: NodeKey::ExistingCompute(account.id.clone(), technique.id),
-                    edge: Edge {
+                    edge: Draft {
                         kind: EdgeKind::Privesc,
                         technique: technique.actions.join(" + "),
                         catalog_id: Some(technique.id),
@@ -380,9 +381,9 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 format!(" on `{resource_arn}`")
             };
             specs.push(EdgeSpec {
-                from: NodeKey::Principal(actor.arn.clone()),
-                to: NodeKey::Principal(role.arn.clone()),
-                edge: Edge {
+                from: NodeKey::Actor(actor.index),
+                to: NodeKey::Actor(role.index),
+                edge: Draft {
                     kind: EdgeKind::Privesc,
                     technique: format!("{}{on}", technique.actions.join(" + ")),
                     catalog_id: Some(technique.id),

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use accessgraph_policy::{Action, Policy, RequestContext, Resource};
 
 use super::check_all;
+use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
 use crate::context::{Actor, Context};
-use crate::model::{Edge, EdgeKind};
+use crate::model::EdgeKind;
 
 fn spec(
     from: &Actor,
@@ -19,9 +20,9 @@ fn spec(
     requirements: Vec<String>,
 ) -> EdgeSpec {
     EdgeSpec {
-        from: NodeKey::Principal(from.arn.clone()),
+        from: NodeKey::Actor(from.index),
         to,
-        edge: Edge {
+        edge: Draft {
             kind: EdgeKind::Privesc,
             technique,
             catalog_id: Some(catalog_id),
@@ -169,7 +170,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         .filter(|peer| (wants_users || wants_roles) && peer.arn != actor.arn);
     for peer in peers {
         let resource = Resource::new(peer.arn.clone()).with_account(peer.account.clone());
-        let target = NodeKey::Principal(peer.arn.clone());
+        let target = NodeKey::Actor(peer.index);
         if peer.is_user && wants_users {
             if let Some(checked) = check_all(context, actor, &[(&create_key, &resource, &none)]) {
                 match check_all(context, actor, &[(&delete_key, &resource, &none)]) {

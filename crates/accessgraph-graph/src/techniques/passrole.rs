@@ -6,9 +6,10 @@
 use accessgraph_policy::{Action, RequestContext, Resource};
 
 use super::{Checked, check_all};
+use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
 use crate::context::{Actor, Context};
-use crate::model::{Edge, EdgeKind};
+use crate::model::EdgeKind;
 
 /// One technique: catalog id, the service principal the role must trust, the actions besides
 /// `iam:PassRole`, and what must already exist.
@@ -253,25 +254,31 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         .filter(|role| {
             !role.is_user && role.arn != actor.arn && !role.principal.is_service_linked()
         });
-    for role in roles {
-        let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
-        for technique in TECHNIQUES {
-            if !technique
-                .actions
-                .iter()
-                .all(|action| Context::might_allow(actor, &Action::new(*action)))
-            {
-                continue;
-            }
-            if !trusts(role, technique.service) {
-                continue;
-            }
-            let passed_to = RequestContext::new().with("iam:PassedToService", technique.service);
+    // The techniques whose every action some statement could allow, with their actions, once.
+    let candidates: Vec<(&Technique, Vec<Action>)> = TECHNIQUES
+        .iter()
+        .filter_map(|technique| {
             let actions: Vec<Action> = technique
                 .actions
                 .iter()
                 .map(|action| Action::new(*action))
                 .collect();
+            actions
+                .iter()
+                .all(|action| Context::might_allow(actor, action))
+                .then_some((technique, actions))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return specs;
+    }
+    for role in roles {
+        let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
+        for (technique, actions) in &candidates {
+            if !trusts(role, technique.service) {
+                continue;
+            }
+            let passed_to = RequestContext::new().with("iam:PassedToService", technique.service);
             let mut steps: Vec<(&Action, &Resource, &RequestContext)> =
                 vec![(&pass_role, &role_resource, &passed_to)];
             steps.extend(actions.iter().map(|action| (action, &anything, &none)));
@@ -329,9 +336,9 @@ fn edge(
     requirements: Vec<String>,
 ) -> EdgeSpec {
     EdgeSpec {
-        from: NodeKey::Principal(actor.arn.clone()),
-        to: NodeKey::Principal(role.arn.clone()),
-        edge: Edge {
+        from: NodeKey::Actor(actor.index),
+        to: NodeKey::Actor(role.index),
+        edge: Draft {
             kind: EdgeKind::Privesc,
             technique: format!("iam:PassRole + {}", technique.actions.join(" + ")),
             catalog_id: Some(technique.id),

@@ -46,7 +46,7 @@ impl fmt::Display for Layer {
 }
 
 /// One statement cited as evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Citation {
     /// The layer of the policy.
     pub layer: Layer,
