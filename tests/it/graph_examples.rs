@@ -283,3 +283,108 @@ fn reach_builds_the_same_paths_on_demand() {
         "billing-bot reaches no dev admin"
     );
 }
+
+fn permit_edge<'g>(graph: &'g Graph, from: &str, to: &str) -> Option<&'g accessgraph_graph::Edge> {
+    let from = graph.find(from)?;
+    let to = graph.find(to)?;
+    graph
+        .edges()
+        .find(|(source, target, edge)| {
+            *source == from && *target == to && edge.kind == accessgraph_graph::EdgeKind::Permit
+        })
+        .map(|(_, _, edge)| edge)
+}
+
+#[test]
+fn q3_partner_reads_findings_conditionally() {
+    let graph = graph();
+    let edge = permit_edge(
+        graph,
+        "arn:aws:iam::999999999999:root",
+        "arn:aws:s3:::acme-security-logs",
+    )
+    .expect("partner permit edge");
+    assert!(
+        edge.technique.contains("read (s3:GetObject)"),
+        "{}",
+        edge.technique
+    );
+    // Writing logs is allowed to principals of the organization; whether an account outside the
+    // snapshot belongs to it is unknown, so that part stays conditional on aws:PrincipalOrgID.
+    if edge.technique.contains("write") {
+        assert!(
+            edge.conditions
+                .iter()
+                .any(|condition| condition.key == "aws:PrincipalOrgID"),
+            "{:?}",
+            edge.conditions
+        );
+    }
+    assert!(edge.is_conditional());
+    assert!(
+        edge.conditions
+            .iter()
+            .any(|condition| condition.key == "aws:SecureTransport"),
+        "{:?}",
+        edge.conditions
+    );
+    assert!(
+        edge.requirements
+            .iter()
+            .any(|requirement| requirement.contains("999999999999"))
+    );
+    // Through the role with the external id, the partner also reaches the reports bucket's reader.
+    let partner = graph
+        .find("arn:aws:iam::999999999999:root")
+        .expect("partner node");
+    let role = graph
+        .find("arn:aws:iam::333333333333:role/partner-reports")
+        .expect("role");
+    let path = graph
+        .shortest_path(partner, role, &Filter::default())
+        .expect("path");
+    let assume = graph.edge(path.hops[0].edges[0]).expect("edge");
+    assert!(
+        assume
+            .conditions
+            .iter()
+            .any(|condition| condition.key == "sts:ExternalId")
+    );
+    // The organization-only write statement does not make the bucket public.
+    assert!(permit_edge(graph, "*", "arn:aws:s3:::acme-security-logs").is_none());
+}
+
+#[test]
+fn q8_kms_key_users() {
+    let graph = graph();
+    let key = "arn:aws:kms:us-east-1:222222222222:key/0c7b4f1e-8d2a-4b6c-9e3f-5a1d7c2b8e40";
+    let shipper = permit_edge(graph, "arn:aws:iam::333333333333:role/log-shipper", key)
+        .expect("log-shipper may use the key");
+    assert!(
+        shipper.technique.contains("write (kms:Encrypt)"),
+        "{}",
+        shipper.technique
+    );
+    assert!(
+        !shipper.technique.contains("read"),
+        "the key policy grants no Decrypt: {}",
+        shipper.technique
+    );
+    assert!(
+        permit_edge(
+            graph,
+            "arn:aws:iam::222222222222:role/incident-responder",
+            key
+        )
+        .is_some(),
+        "the key policy enables IAM policies"
+    );
+    assert!(
+        permit_edge(graph, "arn:aws:iam::222222222222:user/dana", key).is_none(),
+        "SecurityAudit grants no key use"
+    );
+    assert!(
+        permit_edge(graph, "arn:aws:iam::333333333333:role/orders-lambda", key).is_none(),
+        "not named by the key policy"
+    );
+}

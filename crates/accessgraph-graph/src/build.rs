@@ -31,6 +31,8 @@ pub(crate) enum NodeKey {
     Anyone,
     /// The admin helper node of an account.
     AccountAdmin(String),
+    /// A resource with a policy, by ARN.
+    Resource(String, String),
     /// The existing-compute helper node of (account, technique id).
     ExistingCompute(String, &'static str),
 }
@@ -187,6 +189,13 @@ fn key_node(key: &NodeKey) -> Node {
             account: Some(account.clone()),
             admin: None,
         },
+        NodeKey::Resource(arn, owner) => Node {
+            kind: NodeKind::Resource,
+            arn: arn.clone(),
+            name: arn.rsplit([':', '/']).next().unwrap_or(arn).to_owned(),
+            account: Some(owner.clone()),
+            admin: None,
+        },
         NodeKey::ExistingCompute(account, technique) => Node {
             kind: NodeKind::ExistingCompute,
             arn: format!("existing:{account}:{technique}"),
@@ -277,6 +286,11 @@ impl Graph {
                 &context, &helpers,
             ));
             specs.extend(member_edges(&context, &indices));
+            specs.extend(
+                chunk
+                    .iter()
+                    .flat_map(|account| crate::permit::edges(&context, account)),
+            );
             specs.extend(admin_edges(&context, &admins, &indices));
             let specs = merge_parallel(specs);
             let missing: BTreeSet<&NodeKey> = specs

@@ -17,6 +17,7 @@ mod assume;
 mod build;
 mod context;
 mod model;
+mod permit;
 mod search;
 mod techniques;
 

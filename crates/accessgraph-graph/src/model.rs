@@ -41,6 +41,8 @@ pub enum NodeKind {
     /// Helper: "an administrator of account N", which can take over every principal of N.
     /// Never shown in answers.
     AccountAdmin,
+    /// A resource with a resource-based policy (bucket, key, function, queue, topic, secret).
+    Resource,
     /// Helper: "whoever controls existing compute of a service in account N", for techniques on
     /// existing resources when the snapshot has no inventory of the service. Never shown.
     ExistingCompute,
@@ -90,6 +92,8 @@ pub enum EdgeKind {
     Takeover,
     /// Helper edge: existing compute of a service may run as a role that trusts the service.
     RunsAs,
+    /// The source may act on the target resource (read, write, permissions management).
+    Permit,
 }
 
 /// An edge, with the statements that justify it.

@@ -75,6 +75,7 @@ fn kind_bits(kind: EdgeKind) -> u8 {
         EdgeKind::Admin => 3,
         EdgeKind::Takeover => 4,
         EdgeKind::RunsAs => 5,
+        EdgeKind::Permit => 6,
     }
 }
 
@@ -170,6 +171,7 @@ impl Filter {
             0 => kinds.contains(&EdgeKind::Assume),
             2 => kinds.contains(&EdgeKind::Member),
             3 => true,
+            6 => kinds.contains(&EdgeKind::Permit),
             _ => kinds.contains(&EdgeKind::Privesc),
         }
     }
