@@ -260,7 +260,7 @@ fn reach_builds_the_same_paths_on_demand() {
     let full = graph.who_can_reach_admin("555555555555", &filter);
     let reach = graph.reach_admin("555555555555", &filter);
     let lazily: Vec<(accessgraph_graph::NodeId, Path)> = reach
-        .sources(graph)
+        .sources(graph, &filter)
         .map(|source| {
             (
                 source,
@@ -387,4 +387,84 @@ fn q8_kms_key_users() {
         permit_edge(graph, "arn:aws:iam::333333333333:role/orders-lambda", key).is_none(),
         "not named by the key policy"
     );
+}
+
+#[test]
+fn source_filters() {
+    let graph = graph();
+    let from_dev = Filter {
+        source_accounts: Some(vec!["555555555555".into()]),
+        ..Filter::default()
+    };
+    let sources: Vec<String> = graph
+        .who_can_reach_admin("555555555555", &from_dev)
+        .iter()
+        .filter_map(|(source, _)| graph.node(*source).map(|node| node.name.clone()))
+        .collect();
+    assert!(
+        sources.contains(&"bob".to_owned()) && !sources.contains(&"alice".to_owned()),
+        "{sources:?}"
+    );
+    let external = Filter {
+        external_sources: true,
+        ..Filter::default()
+    };
+    let outside: Vec<accessgraph_graph::NodeKind> = graph
+        .who_can_reach_admin("555555555555", &external)
+        .iter()
+        .filter_map(|(source, _)| graph.node(*source).map(|node| node.kind))
+        .collect();
+    assert!(!outside.is_empty());
+    assert!(
+        outside.iter().all(|kind| !matches!(
+            kind,
+            accessgraph_graph::NodeKind::User | accessgraph_graph::NodeKind::Role
+        )),
+        "{outside:?}"
+    );
+}
+
+#[test]
+fn k_shortest_and_bounded_paths() {
+    let graph = graph();
+    let alice = graph
+        .find("arn:aws:iam::111111111111:user/alice")
+        .expect("alice");
+    let sandbox_admin = graph
+        .find("arn:aws:iam::666666666666:role/sandbox-admin")
+        .expect("sandbox-admin");
+    let paths = graph.paths(alice, sandbox_admin, &Filter::default(), 5);
+    assert!(!paths.is_empty());
+    let lengths: Vec<usize> = paths.iter().map(|path| path.hops.len()).collect();
+    let mut sorted = lengths.clone();
+    sorted.sort_unstable();
+    assert_eq!(lengths, sorted, "shortest first");
+    let shortest = graph
+        .shortest_path(alice, sandbox_admin, &Filter::default())
+        .expect("path");
+    assert_eq!(paths[0].hops.len(), shortest.hops.len());
+    assert!(
+        paths.len() > 1,
+        "alice reaches sandbox-admin in more than one way: {paths:?}"
+    );
+    for path in &paths {
+        let nodes: Vec<_> = std::iter::once(path.hops[0].from)
+            .chain(path.hops.iter().map(|hop| hop.to))
+            .collect();
+        let mut unique = nodes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), nodes.len(), "simple paths only");
+        assert_eq!(*nodes.last().expect("end"), sandbox_admin);
+    }
+    let bounded = graph.paths(
+        alice,
+        sandbox_admin,
+        &Filter {
+            max_hops: Some(1),
+            ..Filter::default()
+        },
+        5,
+    );
+    assert!(bounded.iter().all(|path| path.hops.len() <= 1));
 }

@@ -89,7 +89,7 @@ fn admin_of(actor: &Actor, context: &Context<'_>) -> Option<Admin> {
         groups: &actor.groups,
     };
     let full = full_admin(&subject);
-    let check = if full.status == Tri::True {
+    let check = if full.status == Tri::True || !may_self_escalate(actor) {
         full
     } else {
         let escalating = self_escalating_admin(&subject);
@@ -113,6 +113,24 @@ fn admin_of(actor: &Actor, context: &Context<'_>) -> Option<Admin> {
         evidence: check.evidence,
         conditions: check.conditions,
     })
+}
+
+/// Whether any identity statement could allow one of the actions self-escalation needs (a cheap
+/// filter: most principals cannot touch IAM at all).
+fn may_self_escalate(actor: &Actor) -> bool {
+    const ACTIONS: [&str; 8] = [
+        "iam:PutUserPolicy",
+        "iam:AttachUserPolicy",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutGroupPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:CreatePolicyVersion",
+        "iam:CreateRole",
+    ];
+    ACTIONS
+        .iter()
+        .any(|action| Context::might_allow(actor, &accessgraph_policy::Action::new(*action)))
 }
 
 fn principal_node(actor: &Actor, admin: Option<Admin>) -> Node {

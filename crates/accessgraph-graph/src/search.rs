@@ -25,6 +25,35 @@ pub struct Filter {
     pub definite_only: bool,
     /// Longest path, in hops as shown.
     pub max_hops: Option<usize>,
+    /// Keep only answers whose source belongs to one of these accounts.
+    pub source_accounts: Option<Vec<String>>,
+    /// Keep only answers whose source is outside the snapshot (external accounts, `*`,
+    /// identity providers and services).
+    pub external_sources: bool,
+}
+
+impl Filter {
+    /// Whether a node may be reported as the source of an answer.
+    fn keeps_source(&self, graph: &Graph, node: NodeId) -> bool {
+        let Some(node) = graph.node(node) else {
+            return false;
+        };
+        if self.external_sources
+            && matches!(
+                node.kind,
+                NodeKind::User | NodeKind::Group | NodeKind::Role | NodeKind::Resource
+            )
+        {
+            return false;
+        }
+        match &self.source_accounts {
+            None => true,
+            Some(accounts) => node
+                .account
+                .as_ref()
+                .is_some_and(|account| accounts.contains(account)),
+        }
+    }
 }
 
 /// One hop of a path as shown: one edge, or two through a helper node.
@@ -218,13 +247,19 @@ impl Reach {
         self.reached.order.is_empty()
     }
 
-    /// The nodes that reach the targets (helpers excluded), nearest first.
-    pub fn sources<'g>(&'g self, graph: &'g Graph) -> impl Iterator<Item = NodeId> + 'g {
+    /// The nodes that reach the targets (helpers excluded), nearest first, as the filter's source
+    /// criteria allow.
+    pub fn sources<'g>(
+        &'g self,
+        graph: &'g Graph,
+        filter: &'g Filter,
+    ) -> impl Iterator<Item = NodeId> + 'g {
         self.reached
             .order
             .iter()
             .filter(move |node| !graph.is_helper(**node))
             .map(|node| id(*node))
+            .filter(move |node| filter.keeps_source(graph, *node))
     }
 
     /// The shortest path from `source` to a target, if `source` reaches one.
@@ -394,6 +429,9 @@ impl Graph {
             .order
             .iter()
             .filter(|node| !self.is_helper(**node))
+            .filter(|node| {
+                direction == Direction::Outgoing || filter.keeps_source(self, id(**node))
+            })
             .map(|node| {
                 (
                     id(*node),
@@ -432,6 +470,96 @@ impl Graph {
         let start = NodeIndex::new(source.0 as usize);
         let reached = self.bfs(&[start], Direction::Outgoing, filter, None);
         self.results(&reached, Direction::Outgoing, filter)
+    }
+
+    /// Simple paths from `from` to `to` (no node twice), shortest first, at most `limit` of them and
+    /// at most `filter.max_hops` hops each (default 6): the k shortest paths, or all of them up
+    /// to the bound with a large limit. Found by iterative deepening, so the cost is bounded by
+    /// the hop limit, not the size of the graph.
+    #[must_use]
+    pub fn paths(&self, from: NodeId, to: NodeId, filter: &Filter, limit: usize) -> Vec<Path> {
+        const DEFAULT_MAX_HOPS: usize = 6;
+        let max_hops = filter.max_hops.unwrap_or(DEFAULT_MAX_HOPS);
+        let start = NodeIndex::new(from.0 as usize);
+        let end = NodeIndex::new(to.0 as usize);
+        let mut found: Vec<Path> = Vec::new();
+        // A hop through a helper node is two edges.
+        for depth in 1..=max_hops.saturating_mul(2) {
+            let mut stack: Vec<EdgeIndex<u32>> = Vec::new();
+            let mut on_path = vec![false; self.graph.node_count()];
+            if let Some(slot) = on_path.get_mut(start.index()) {
+                *slot = true;
+            }
+            self.deepen(
+                start,
+                end,
+                depth,
+                filter,
+                &mut stack,
+                &mut on_path,
+                &mut found,
+                limit.saturating_mul(4),
+            );
+            if found.len() >= limit.saturating_mul(4) {
+                break;
+            }
+        }
+        found.retain(|path| path.hops.len() <= max_hops);
+        found.sort_by_key(|path| path.hops.len());
+        found.dedup();
+        found.truncate(limit);
+        found
+    }
+
+    /// Depth-first search for paths of exactly `depth` edges.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the recursion state of one search"
+    )]
+    fn deepen(
+        &self,
+        node: NodeIndex<u32>,
+        end: NodeIndex<u32>,
+        depth: usize,
+        filter: &Filter,
+        stack: &mut Vec<EdgeIndex<u32>>,
+        on_path: &mut [bool],
+        found: &mut Vec<Path>,
+        cap: usize,
+    ) {
+        if found.len() >= cap {
+            return;
+        }
+        if depth == 0 {
+            if node == end {
+                found.push(self.collapse(stack));
+            }
+            return;
+        }
+        for &(next, edge) in self.adjacency.neighbours(node.index(), Direction::Outgoing) {
+            let next = NodeIndex::new(next as usize);
+            let flags = self
+                .adjacency
+                .flags
+                .get(edge as usize)
+                .copied()
+                .unwrap_or(0);
+            if on_path.get(next.index()).copied().unwrap_or(true) || !filter.allows_flags(flags) {
+                continue;
+            }
+            if next != end && depth == 1 {
+                continue;
+            }
+            if let Some(slot) = on_path.get_mut(next.index()) {
+                *slot = true;
+            }
+            stack.push(EdgeIndex::new(edge as usize));
+            self.deepen(next, end, depth - 1, filter, stack, on_path, found, cap);
+            stack.pop();
+            if let Some(slot) = on_path.get_mut(next.index()) {
+                *slot = false;
+            }
+        }
     }
 
     /// The shortest path from `from` to `to`, if any.
