@@ -73,7 +73,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
         let reach = graph.reach_admin(&account, &filter);
         bfs_times.push(started.elapsed().as_secs_f64() * 1000.0);
         let page: Vec<_> = reach
-            .sources(&graph)
+            .sources(&graph, &filter)
             .take(100)
             .filter_map(|source| reach.path(&graph, source))
             .collect();
