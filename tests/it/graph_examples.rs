@@ -468,3 +468,24 @@ fn k_shortest_and_bounded_paths() {
     );
     assert!(bounded.iter().all(|path| path.hops.len() <= 1));
 }
+
+#[test]
+fn q4_appsync_reaches_the_api_invoker() {
+    let graph = graph();
+    let appsync = graph.find("appsync.amazonaws.com").expect("service node");
+    let invoker = graph
+        .find("arn:aws:iam::333333333333:role/api-invoker")
+        .expect("api-invoker");
+    let path = graph
+        .shortest_path(appsync, invoker, &Filter::default())
+        .expect("path");
+    assert_eq!(
+        render(graph, appsync, &path),
+        "appsync.amazonaws.com --sts-001--> appsync-datasource --sts-001--> api-invoker"
+    );
+    assert!(path.hops.iter().all(|hop| {
+        graph
+            .edge(hop.edges[0])
+            .is_some_and(|edge| !edge.is_conditional())
+    }));
+}
