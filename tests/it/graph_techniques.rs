@@ -134,7 +134,6 @@ fn snapshot(
     first_action: &str,
     mut account: Account,
     attacker_grant: Value,
-    attacker_groups: Vec<String>,
 ) -> Snapshot {
     let mut builder = builder;
     let boundary = (variant == Variant::Boundary).then(|| {
@@ -146,7 +145,7 @@ fn snapshot(
         account.managed_policies.push(policy);
         boundary_arn
     });
-    let attacker = builder.user("attacker", Some(attacker_grant), boundary, attacker_groups);
+    let attacker = builder.user("attacker", Some(attacker_grant), boundary, vec![]);
     account.users.push(attacker);
     account.users.sort_by(|a, b| a.arn.cmp(&b.arn));
     account.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
@@ -249,6 +248,28 @@ fn check(failures: &mut Vec<String>, id: &str, variant: Variant, graph: &Graph, 
             }
         ));
     }
+}
+
+/// Builds the variant's snapshot and checks the attacker's edge to `target`; `case` is the
+/// technique id, the variant and the first action (what the deny and the SCP block).
+fn run(
+    failures: &mut Vec<String>,
+    case: (&str, Variant, &str),
+    builder: Builder,
+    account: Account,
+    grants: (Vec<Value>, Vec<Value>),
+    target: &str,
+) {
+    let (id, variant, first) = case;
+    let (allows, wrong) = grants;
+    let snapshot = snapshot(
+        builder,
+        variant,
+        first,
+        account,
+        grant(variant, allows, first, wrong),
+    );
+    check(failures, id, variant, &Graph::build(&snapshot), target);
 }
 
 fn resource_of(service: ComputeService, name: &str) -> (String, ComputeResource) {
@@ -361,19 +382,12 @@ fn new_passrole_techniques() {
                 roles: vec![target],
                 ..Account::default()
             };
-            let snapshot = snapshot(
-                builder,
-                variant,
-                first,
-                account,
-                grant(variant, allows, first, wrong),
-                vec![],
-            );
-            check(
+            run(
                 &mut failures,
-                technique.id,
-                variant,
-                &Graph::build(&snapshot),
+                (technique.id, variant, first),
+                builder,
+                account,
+                (allows, wrong),
                 &arn("role", "target"),
             );
         }
@@ -430,19 +444,12 @@ fn existing_resource_techniques() {
             let wrong = vec![
                 json!({"Effect": "Allow", "Action": technique.actions, "Resource": wrong_resource}),
             ];
-            let snapshot = snapshot(
-                builder,
-                variant,
-                first,
-                account,
-                grant(variant, allows, first, wrong),
-                vec![],
-            );
-            check(
+            run(
                 &mut failures,
-                technique.id,
-                variant,
-                &Graph::build(&snapshot),
+                (technique.id, variant, first),
+                builder,
+                account,
+                (allows, wrong),
                 &arn("role", "target"),
             );
         }
@@ -615,14 +622,6 @@ fn iam_techniques() {
                 .iter()
                 .map(|(action, resource)| json!({"Effect": "Allow", "Action": action, "Resource": format!("arn:aws:iam::{ACCOUNT}:{resource}-other")}))
                 .collect();
-            let snapshot = snapshot(
-                builder,
-                variant,
-                first,
-                account,
-                grant(variant, allows, first, wrong),
-                vec![],
-            );
             let target = if case.edge_to == "admin" {
                 format!("admin:{ACCOUNT}")
             } else {
@@ -631,11 +630,12 @@ fn iam_techniques() {
                     case.edge_to.split('/').nth(1).unwrap_or_default(),
                 )
             };
-            check(
+            run(
                 &mut failures,
-                case.id,
-                variant,
-                &Graph::build(&snapshot),
+                (case.id, variant, first),
+                builder,
+                account,
+                (allows, wrong),
                 &target,
             );
         }
@@ -723,7 +723,6 @@ fn set_default_policy_version() {
             "iam:SetDefaultPolicyVersion",
             account,
             grant(variant, allows, "iam:SetDefaultPolicyVersion", wrong),
-            vec![],
         );
         for user in &mut snapshot.accounts[0].users {
             if user.name == "attacker" {

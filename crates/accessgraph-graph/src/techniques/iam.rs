@@ -197,25 +197,30 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     )),
                 }
             }
-            if let Some(checked) = check_all(context, actor, &[(&create_login, &resource, &none)]) {
-                specs.push(spec(
-                    actor,
-                    target.clone(),
-                    "iam:CreateLoginProfile".into(),
+            // Console access: which one applies depends on whether the user has a password.
+            let logins = [
+                (
+                    &create_login,
                     "iam-004",
-                    checked,
-                    vec![format!("`{}` has no console password", peer.name)],
-                ));
-            }
-            if let Some(checked) = check_all(context, actor, &[(&update_login, &resource, &none)]) {
-                specs.push(spec(
-                    actor,
-                    target.clone(),
-                    "iam:UpdateLoginProfile".into(),
+                    format!("`{}` has no console password", peer.name),
+                ),
+                (
+                    &update_login,
                     "iam-006",
-                    checked,
-                    vec![format!("`{}` has a console password", peer.name)],
-                ));
+                    format!("`{}` has a console password", peer.name),
+                ),
+            ];
+            for (action, catalog_id, requirement) in logins {
+                if let Some(checked) = check_all(context, actor, &[(action, &resource, &none)]) {
+                    specs.push(spec(
+                        actor,
+                        target.clone(),
+                        action.to_string(),
+                        catalog_id,
+                        checked,
+                        vec![requirement],
+                    ));
+                }
             }
             // Make the user an administrator, then use its credentials (iam-015, iam-018).
             for (action, request_context, catalog_id) in [
