@@ -489,3 +489,61 @@ fn q4_appsync_reaches_the_api_invoker() {
             .is_some_and(|edge| !edge.is_conditional())
     }));
 }
+
+#[test]
+fn saved_graphs_load_identically_through_the_store() {
+    let graph = graph();
+    let bytes = graph.to_bytes();
+    let loaded = Graph::from_bytes(&bytes).expect("loads");
+    let edges = |graph: &Graph| -> Vec<String> {
+        graph
+            .edges()
+            .map(|(from, to, edge)| format!("{from:?} {to:?} {edge:?}"))
+            .collect()
+    };
+    assert_eq!(edges(&loaded), edges(graph));
+    assert_eq!(
+        loaded.who_can_reach_admin("555555555555", &Filter::default()),
+        graph.who_can_reach_admin("555555555555", &Filter::default())
+    );
+    let (_, to, edge) = loaded
+        .edges()
+        .find(|(_, _, edge)| !edge.evidence.is_empty())
+        .expect("an edge with evidence");
+    assert!(loaded.citation(edge.evidence[0]).is_some() && loaded.node(to).is_some());
+
+    let snapshot = ingest(&data("../examples/org"), &IngestOptions::default())
+        .expect("ingest")
+        .snapshot;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let meta = accessgraph_store::Store::open(dir.path())
+        .expect("open")
+        .put(&snapshot)
+        .expect("put");
+    accessgraph_store::Store::open(dir.path())
+        .expect("open")
+        .put_graph(meta.id, &bytes)
+        .expect("save graph");
+    let cached = accessgraph_store::Store::open(dir.path())
+        .expect("reopen")
+        .graph(meta.id)
+        .expect("read")
+        .expect("cached");
+    assert_eq!(
+        edges(&Graph::from_bytes(&cached).expect("loads")),
+        edges(graph)
+    );
+
+    let mut damaged = bytes.clone();
+    damaged[3] = 9;
+    assert!(
+        Graph::from_bytes(&damaged)
+            .unwrap_err()
+            .to_string()
+            .contains("format version 9")
+    );
+    assert!(
+        Graph::from_bytes(&bytes[..bytes.len() / 2]).is_err(),
+        "a truncated graph is an error, not a panic"
+    );
+}

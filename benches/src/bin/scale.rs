@@ -53,6 +53,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
     let started = Instant::now();
     let graph = Graph::build(&ingested.snapshot);
     let built = started.elapsed().as_secs_f64();
+    let rss_after_build = peak_rss_mib().unwrap_or(f64::NAN);
     let (nodes, edges) = (graph.nodes().count(), graph.edges().count());
     let filter = Filter::default();
     let mut admin_times = Vec::new();
@@ -99,13 +100,24 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
             path_times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }
+    let started = Instant::now();
+    let bytes = graph.to_bytes();
+    let saved = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let loaded = Graph::from_bytes(&bytes).map_err(|error| error.to_string())?;
+    let load = started.elapsed().as_secs_f64();
+    let persist_report = format!(
+        "saved graph {:.0} MiB: encode {saved:.2} s, load {load:.2} s ({} edges)",
+        bytes.len() as f64 / 1024.0 / 1024.0,
+        loaded.edges().count()
+    );
+    drop(loaded);
     let median = |times: &mut Vec<f64>| {
         times.sort_by(f64::total_cmp);
         times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
     };
     let graph_report = format!(
-        "graph build {built:.2} s ({nodes} nodes, {edges} edges, peak RSS {:.0} MiB)\nwho-can-reach-admin over {} accounts ({answers} answers): all paths p50 {:.2} ms; search only p50 {:.2} ms; first 100 paths p50 {:.2} ms; definite only, all paths p50 {:.2} ms\nshortest path p50 {:.2} ms",
-        peak_rss_mib().unwrap_or(f64::NAN),
+        "graph build {built:.2} s ({nodes} nodes, {edges} edges, peak RSS {rss_after_build:.0} MiB)\nwho-can-reach-admin over {} accounts ({answers} answers): all paths p50 {:.2} ms; search only p50 {:.2} ms; first 100 paths p50 {:.2} ms; definite only, all paths p50 {:.2} ms\nshortest path p50 {:.2} ms",
         admin_times.len(),
         median(&mut admin_times),
         median(&mut bfs_times),
@@ -115,7 +127,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
     );
     Ok(format!(
         "{accounts} accounts x {principals} principals ({} users, {} roles, {} files): generate {generated:.2} s; \
-         ingest {total:.2} s (parse {parsed:.2} s, store {:.2} s); {} documents; peak RSS {rss_after_ingest:.0} MiB (after generating: {rss_after_generate:.0} MiB)\n{graph_report}",
+         ingest {total:.2} s (parse {parsed:.2} s, store {:.2} s); {} documents; peak RSS {rss_after_ingest:.0} MiB (after generating: {rss_after_generate:.0} MiB)\n{graph_report}\n{persist_report}",
         summary.users,
         summary.roles,
         summary.files,

@@ -68,11 +68,11 @@ pub(crate) struct EdgeSpec {
 pub struct Graph {
     pub(crate) graph: DiGraph<Node, Edge, u32>,
     pub(crate) by_arn: HashMap<String, NodeIndex<u32>>,
-    account_names: BTreeMap<String, String>,
+    pub(crate) account_names: BTreeMap<String, String>,
     admins_by_account: BTreeMap<String, Vec<NodeId>>,
-    citations: Vec<accessgraph_policy::Citation>,
+    pub(crate) citations: Vec<accessgraph_policy::Citation>,
     pub(crate) adjacency: crate::search::Adjacency,
-    warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 fn admin_of(actor: &Actor, context: &Context<'_>) -> Option<Admin> {
@@ -349,15 +349,6 @@ impl Graph {
                 graph.add_edge(*from, *to, edge);
             }
         }
-        let mut by_arn = HashMap::new();
-        for (key, index) in &by_key {
-            if matches!(key, NodeKey::AccountAdmin(_)) {
-                continue;
-            }
-            if let Some(node) = graph.node_weight(*index) {
-                by_arn.insert(node.arn.clone(), *index);
-            }
-        }
         let account_names = snapshot
             .organization
             .iter()
@@ -367,6 +358,17 @@ impl Graph {
                     .map(|account| (account.id.clone(), account.name.clone()))
             })
             .collect();
+        Graph::assemble(graph, citations, account_names, context.warnings)
+    }
+
+    /// A graph from its parts, with its indexes (ARN lookup, admins per account, adjacency).
+    pub(crate) fn assemble(
+        graph: DiGraph<Node, Edge, u32>,
+        citations: Vec<accessgraph_policy::Citation>,
+        account_names: BTreeMap<String, String>,
+        warnings: Vec<String>,
+    ) -> Graph {
+        let by_arn = crate::persist::arn_index(&graph);
         let mut admins_by_account: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
         for index in graph.node_indices() {
             if let Some(node) = graph.node_weight(index) {
@@ -382,13 +384,13 @@ impl Graph {
         }
         let adjacency = crate::search::Adjacency::new(&graph);
         Graph {
-            adjacency,
             graph,
             by_arn,
             account_names,
             admins_by_account,
             citations,
-            warnings: context.warnings,
+            adjacency,
+            warnings,
         }
     }
 

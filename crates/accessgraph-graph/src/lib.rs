@@ -18,10 +18,12 @@ mod build;
 mod context;
 mod model;
 mod permit;
+mod persist;
 mod search;
 mod techniques;
 
 pub use build::Graph;
 pub use model::{Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
+pub use persist::LoadError;
 pub use search::{Filter, Hop, Path, Reach};
 pub use techniques::{TechniqueInfo, catalog};

@@ -1,25 +1,25 @@
 //! Nodes and edges of the access graph, as the query layer and the server see them.
 
 use accessgraph_policy::{Citation, Tri, Unresolved};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A node's id in one built graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NodeId(pub(crate) u32);
 
 /// An edge's id in one built graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EdgeId(pub(crate) u32);
 
 /// A citation's id in one built graph: evidence is stored once per distinct statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CitationId(pub(crate) u32);
 
 /// What a node is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     /// An IAM user.
@@ -49,7 +49,7 @@ pub enum NodeKind {
 }
 
 /// Why a principal is an administrator of its account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Admin {
     /// `True` or `Unknown` (conditional).
     pub status: Tri,
@@ -62,7 +62,7 @@ pub struct Admin {
 }
 
 /// A node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     /// Kind.
     pub kind: NodeKind,
@@ -77,7 +77,7 @@ pub struct Node {
 }
 
 /// What an edge means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EdgeKind {
     /// Obtains the target role's credentials (`sts:AssumeRole*`).

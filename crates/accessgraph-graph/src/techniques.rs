@@ -94,6 +94,17 @@ pub fn catalog() -> Vec<TechniqueInfo> {
     entries
 }
 
+/// The static id of a technique named `text` (for loading saved graphs).
+pub(crate) fn static_id(text: &str) -> Option<&'static str> {
+    if text == "sts-001" {
+        return Some("sts-001");
+    }
+    catalog()
+        .into_iter()
+        .map(|technique| technique.id)
+        .find(|id| *id == text)
+}
+
 /// The outcome of checking every permission a technique needs.
 #[derive(Debug, Default)]
 pub(crate) struct Checked {

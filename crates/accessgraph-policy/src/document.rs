@@ -11,7 +11,7 @@ mod to_json;
 
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use self::action_index::ActionIndex;
 pub(crate) use self::action_index::fingerprint;
@@ -33,7 +33,7 @@ pub enum Version {
 }
 
 /// `Allow` or `Deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Effect {
     /// Grants when matched.
     Allow,

@@ -1,13 +1,13 @@
 //! Three-valued logic for decisions that a static snapshot cannot always settle.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A truth value that may be unknown: `False < Unknown < True`.
 ///
 /// `and` is the minimum and `or` the maximum, which is Kleene's strong three-valued logic.
 /// A condition key that a snapshot cannot know (for example `aws:SourceIp`) evaluates to `Unknown`,
 /// so an answer is never silently true or false.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tri {
     /// Definitely false.

@@ -45,6 +45,8 @@ pub struct Store {
     data: sled::Tree,
     /// Policy documents: hash -> text.
     documents: sled::Tree,
+    /// Built graphs, a cache: snapshot id -> encoded graph (opaque bytes).
+    graphs: sled::Tree,
     path: PathBuf,
 }
 
@@ -80,6 +82,7 @@ impl Store {
             pending: db.open_tree("pending")?,
             data: db.open_tree("data")?,
             documents: db.open_tree("documents")?,
+            graphs: db.open_tree("graphs")?,
             db,
             path: path.to_path_buf(),
         };
@@ -146,7 +149,23 @@ impl Store {
         Ok(())
     }
 
+    /// Caches the encoded graph of a published snapshot (replacing an earlier one).
+    pub fn put_graph(&self, id: SnapshotId, bytes: &[u8]) -> Result<(), StoreError> {
+        if !self.catalog.contains_key(encode_id(id))? {
+            return Err(StoreError::NotFound(id));
+        }
+        self.graphs.insert(encode_id(id), bytes)?;
+        self.graphs.flush()?;
+        Ok(())
+    }
+
+    /// The cached graph of a snapshot, if one was saved.
+    pub fn graph(&self, id: SnapshotId) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.graphs.get(encode_id(id))?.map(|bytes| bytes.to_vec()))
+    }
+
     fn remove_data(&self, id: SnapshotId) -> Result<(), StoreError> {
+        self.graphs.remove(encode_id(id))?;
         let mut batch = sled::Batch::default();
         for key in self.data.scan_prefix(encode_id(id)).keys() {
             batch.remove(key?);

@@ -175,6 +175,32 @@ fn delete_keeps_shared_documents() {
 }
 
 #[test]
+fn graph_cache_follows_its_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(
+        matches!(
+            store.put_graph(SnapshotId(5), b"x"),
+            Err(StoreError::NotFound(_))
+        ),
+        "only published snapshots"
+    );
+    let meta = store.put(&snapshot("a", &["111122223333"], "{}")).unwrap();
+    assert_eq!(store.graph(meta.id).unwrap(), None);
+    store.put_graph(meta.id, b"encoded graph").unwrap();
+    assert_eq!(
+        store.graph(meta.id).unwrap().as_deref(),
+        Some(b"encoded graph".as_slice())
+    );
+    store.delete(meta.id).unwrap();
+    assert_eq!(
+        store.graph(meta.id).unwrap(),
+        None,
+        "deleting the snapshot drops its graph"
+    );
+}
+
+#[test]
 fn a_second_opener_gets_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let _first = Store::open(dir.path()).unwrap();

@@ -4,12 +4,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::document::Effect;
 
 /// Where a policy sits in the evaluation (iam-semantics.md §3.1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Layer {
     /// Identity-based policies.
@@ -46,7 +46,7 @@ impl fmt::Display for Layer {
 }
 
 /// One statement cited as evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Citation {
     /// The layer of the policy.
     pub layer: Layer,
@@ -55,7 +55,7 @@ pub struct Citation {
     /// Zero-based statement index.
     pub statement: usize,
     /// The statement's `Sid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<Arc<str>>,
     /// The statement's effect.
     pub effect: Effect,
@@ -82,7 +82,7 @@ impl fmt::Display for Citation {
 }
 
 /// A condition clause (or principal/variable check) that a snapshot cannot settle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unresolved {
     /// The statement it belongs to.
     pub citation: Citation,
