@@ -11,6 +11,40 @@ use rayon::prelude::*;
 use crate::context::{Actor, Context};
 use crate::model::{Admin, CitationId, Edge, EdgeKind, Node, NodeId, NodeKind};
 
+/// Identity of a citation for interning: the same statement of the same labelled policy (labels
+/// are shared `Arc`s, so their addresses identify them) in the same layer. Hashing a few integers
+/// instead of the strings keeps interning millions of citations cheap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CitationKey {
+    policy: usize,
+    statement: usize,
+    layer: (u8, usize),
+    effect: bool,
+    conditional: bool,
+}
+
+impl CitationKey {
+    fn of(citation: &accessgraph_policy::Citation) -> CitationKey {
+        use accessgraph_policy::Layer;
+        let address = |text: &std::sync::Arc<str>| std::sync::Arc::as_ptr(text).cast::<u8>() as usize;
+        let layer = match &citation.layer {
+            Layer::Identity => (0, 0),
+            Layer::Boundary => (1, 0),
+            Layer::Session => (2, 0),
+            Layer::Scp { target } => (3, address(target)),
+            Layer::Rcp { target } => (4, address(target)),
+            Layer::Resource => (5, 0),
+        };
+        CitationKey {
+            policy: address(&citation.policy),
+            statement: citation.statement,
+            layer,
+            effect: citation.effect == accessgraph_policy::Effect::Allow,
+            conditional: citation.conditional,
+        }
+    }
+}
+
 /// Accounts whose edges are built together (bounds the candidates held in memory).
 const ACCOUNTS_PER_CHUNK: usize = 32;
 
@@ -270,7 +304,7 @@ impl Graph {
         let mut accounts: Vec<&String> = context.account_ranges.keys().collect();
         accounts.sort();
         let mut citations: Vec<accessgraph_policy::Citation> = Vec::new();
-        let mut citation_ids: HashMap<accessgraph_policy::Citation, u32> = HashMap::new();
+        let mut citation_ids: HashMap<CitationKey, u32> = HashMap::new();
         for chunk in accounts.chunks(ACCOUNTS_PER_CHUNK) {
             let indices: Vec<usize> = chunk
                 .iter()
@@ -330,7 +364,7 @@ impl Graph {
                     .into_iter()
                     .map(|citation| {
                         let next = u32::try_from(citations.len()).unwrap_or(u32::MAX);
-                        let id = *citation_ids.entry(citation.clone()).or_insert_with(|| {
+                        let id = *citation_ids.entry(CitationKey::of(&citation)).or_insert_with(|| {
                             citations.push(citation);
                             next
                         });
