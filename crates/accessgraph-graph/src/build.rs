@@ -26,7 +26,8 @@ struct CitationKey {
 impl CitationKey {
     fn of(citation: &accessgraph_policy::Citation) -> CitationKey {
         use accessgraph_policy::Layer;
-        let address = |text: &std::sync::Arc<str>| std::sync::Arc::as_ptr(text).cast::<u8>() as usize;
+        let address =
+            |text: &std::sync::Arc<str>| std::sync::Arc::as_ptr(text).cast::<u8>() as usize;
         let layer = match &citation.layer {
             Layer::Identity => (0, 0),
             Layer::Boundary => (1, 0),
@@ -364,10 +365,12 @@ impl Graph {
                     .into_iter()
                     .map(|citation| {
                         let next = u32::try_from(citations.len()).unwrap_or(u32::MAX);
-                        let id = *citation_ids.entry(CitationKey::of(&citation)).or_insert_with(|| {
-                            citations.push(citation);
-                            next
-                        });
+                        let id = *citation_ids
+                            .entry(CitationKey::of(&citation))
+                            .or_insert_with(|| {
+                                citations.push(citation);
+                                next
+                            });
                         CitationId(id)
                     })
                     .collect();
