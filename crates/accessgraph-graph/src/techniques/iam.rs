@@ -108,6 +108,25 @@ pub(crate) const CATALOG: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// An edge to the account's administrators: the actor makes `target` an administrator and uses
+/// it (a boundary on the target may cap the added policy).
+fn admin_spec(
+    actor: &Actor,
+    target: &Actor,
+    technique: String,
+    catalog_id: &'static str,
+    checked: super::Checked,
+) -> EdgeSpec {
+    spec(
+        actor,
+        NodeKey::AccountAdmin(target.account.clone()),
+        technique,
+        catalog_id,
+        checked,
+        boundary_requirement(target),
+    )
+}
+
 /// Whether `actor` could assume `role` after rewriting its trust policy to name the actor.
 fn can_assume_after_rewrite(
     context: &Context<'_>,
@@ -239,23 +258,17 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     ],
                 ) {
                     let technique = format!("{action} + iam:CreateAccessKey on `{}`", peer.arn);
-                    specs.push(spec(
-                        actor,
-                        NodeKey::AccountAdmin(peer.account.clone()),
-                        technique,
-                        catalog_id,
-                        checked,
-                        boundary_requirement(peer),
-                    ));
+                    specs.push(admin_spec(actor, peer, technique, catalog_id, checked));
                 }
             }
         }
         if !peer.is_user && !peer.principal.is_service_linked() && wants_roles {
-            let rewrite = check_all(context, actor, &[(&update_trust, &resource, &none)]).and_then(
-                |checked| {
-                    can_assume_after_rewrite(context, actor, peer).map(|assumed| (checked, assumed))
-                },
-            );
+            let update_trust_allowed =
+                check_all(context, actor, &[(&update_trust, &resource, &none)]);
+            let rewritten = update_trust_allowed.is_some();
+            let rewrite = update_trust_allowed.and_then(|checked| {
+                can_assume_after_rewrite(context, actor, peer).map(|assumed| (checked, assumed))
+            });
             if let Some((mut checked, assumed)) = rewrite {
                 checked.evidence.extend(assumed.evidence);
                 checked.conditions.extend(assumed.conditions);
@@ -276,8 +289,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     .decision
                     .is_possible()
             });
-            let rewritable = !assumable
-                && check_all(context, actor, &[(&update_trust, &resource, &none)]).is_some();
+            let rewritable = !assumable && rewritten;
             if assumable || rewritable {
                 let how = if assumable {
                     "sts:AssumeRole"
@@ -322,14 +334,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                             target_resource.arn(),
                             peer.arn
                         );
-                        specs.push(spec(
-                            actor,
-                            NodeKey::AccountAdmin(peer.account.clone()),
-                            technique,
-                            catalog_id,
-                            checked,
-                            boundary_requirement(peer),
-                        ));
+                        specs.push(admin_spec(actor, peer, technique, catalog_id, checked));
                     }
                 }
             }
