@@ -316,6 +316,18 @@ impl<'s> Context<'s> {
         evaluate(&request, &policies)
     }
 
+    /// Whether any identity statement of `actor` could allow `action` on `resource` (ignoring
+    /// conditions and variables): a cheap filter before full evaluation.
+    pub(crate) fn might_allow_on(actor: &Actor, action: &Action, resource: &str) -> bool {
+        actor.identity.iter().any(|policy| {
+            policy.document().statements_for(action).any(|statement| {
+                statement.effect() == accessgraph_policy::Effect::Allow
+                    && statement.matches_action(action.lower())
+                    && statement.might_match_resource(resource)
+            })
+        })
+    }
+
     /// Whether any identity statement of `actor` could allow `action` (ignoring resources and
     /// conditions): a cheap filter before full evaluation.
     pub(crate) fn might_allow(actor: &Actor, action: &Action) -> bool {

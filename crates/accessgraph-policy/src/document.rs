@@ -212,6 +212,25 @@ impl Statement {
         &self.conditions
     }
 
+    /// Whether the resource element could match `resource` (a cheap pre-check: patterns with
+    /// policy variables and `NotResource` elements count as possible matches).
+    #[must_use]
+    pub fn might_match_resource(&self, resource: &str) -> bool {
+        let Some(resources) = &self.resources else {
+            return true;
+        };
+        if resources.negated {
+            return true;
+        }
+        resources
+            .patterns
+            .iter()
+            .any(|pattern| match &pattern.matcher {
+                ResourceMatcher::Static(glob) => glob.matches(resource),
+                ResourceMatcher::Dynamic(_) => true,
+            })
+    }
+
     /// Whether the action element matches a lowercased action.
     #[must_use]
     pub fn matches_action(&self, action_lower: &str) -> bool {

@@ -191,7 +191,13 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         let resource = Resource::new(peer.arn.clone()).with_account(peer.account.clone());
         let target = NodeKey::Actor(peer.index);
         if peer.is_user && wants_users {
-            if let Some(checked) = check_all(context, actor, &[(&create_key, &resource, &none)]) {
+            // Users have no resource policy, so only the actor's own statements can allow these
+            // actions on them: skip the evaluation when none could match this user.
+            let might_on = |action: &Action| Context::might_allow_on(actor, action, &peer.arn);
+            let create_key_allowed = might_on(&create_key)
+                .then(|| check_all(context, actor, &[(&create_key, &resource, &none)]))
+                .flatten();
+            if let Some(checked) = create_key_allowed {
                 match check_all(context, actor, &[(&delete_key, &resource, &none)]) {
                     Some(delete) => {
                         let mut checked = checked;
@@ -230,6 +236,9 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 ),
             ];
             for (action, catalog_id, requirement) in logins {
+                if !might_on(action) {
+                    continue;
+                }
                 if let Some(checked) = check_all(context, actor, &[(action, &resource, &none)]) {
                     specs.push(spec(
                         actor,

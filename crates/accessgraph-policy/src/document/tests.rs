@@ -436,3 +436,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn might_match_resource_is_a_safe_prefilter() {
+    let doc = parse(json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::111122223333:user/alice"},
+        {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::111122223333:user/${aws:username}"},
+        {"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": "arn:aws:iam::111122223333:user/alice"},
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}
+    ]}))
+    .unwrap();
+    let statements = doc.statements();
+    assert!(statements[0].might_match_resource("arn:aws:iam::111122223333:user/alice"));
+    assert!(!statements[0].might_match_resource("arn:aws:iam::111122223333:user/bob"));
+    assert!(
+        statements[1].might_match_resource("arn:aws:iam::111122223333:user/bob"),
+        "variables may match anything"
+    );
+    assert!(
+        statements[2].might_match_resource("arn:aws:iam::111122223333:user/alice"),
+        "NotResource is left to evaluation"
+    );
+    assert!(
+        statements[3].might_match_resource("anything"),
+        "no Resource element"
+    );
+}
