@@ -70,8 +70,9 @@ fn killed_ingests_leave_the_store_consistent() {
     let started = std::time::Instant::now();
     assert!(ingest().wait().expect("wait").success());
     let full = started.elapsed();
-    let mut completed = 1;
     assert_eq!(check_store(&db, &earlier), 2);
+    let mut completed = 1;
+    let mut attempts = 1;
     // Kill at fractions of that: while parsing, and densely near the end, where the snapshot is
     // written, flushed and published.
     for percent in [3u32, 20, 45, 70, 80, 86, 90, 93, 96, 98, 100, 103] {
@@ -79,14 +80,17 @@ fn killed_ingests_leave_the_store_consistent() {
         std::thread::sleep(full * percent / 100);
         let _ = child.kill();
         let status = child.wait().expect("wait");
+        attempts += 1;
         if status.success() {
             completed += 1;
         }
+        // A process killed after publishing (while printing its summary) leaves a complete
+        // snapshot: listed snapshots are between the successful ingests and all attempts, and
+        // every one is complete (checked in `check_store`).
         let listed = check_store(&db, &earlier);
-        assert_eq!(
-            listed,
-            1 + completed,
-            "after a kill at {percent}% of an ingest: only completed ingests are listed"
+        assert!(
+            (1 + completed..=1 + attempts).contains(&listed),
+            "after a kill at {percent}% of an ingest: {listed} listed, {completed} completed, {attempts} attempted"
         );
     }
 }
