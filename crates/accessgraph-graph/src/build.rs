@@ -179,6 +179,7 @@ fn principal_node(actor: &Actor, admin: Option<Admin>) -> Node {
         name: actor.name.clone(),
         account: Some(actor.account.clone()),
         admin,
+        instance_profiles: actor.instance_profiles.clone(),
     }
 }
 
@@ -192,6 +193,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: format!("actor {index}"),
             account: None,
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::Principal(arn) => Node {
             kind: NodeKind::Role,
@@ -199,6 +201,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: arn.rsplit('/').next().unwrap_or(arn).to_owned(),
             account: account_of(arn),
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::Provider(name) => Node {
             kind: if name.contains(":saml-provider/") {
@@ -213,6 +216,7 @@ fn key_node(key: &NodeKey) -> Node {
                 .to_owned(),
             account: account_of(name),
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::Service(name) => Node {
             kind: NodeKind::Service,
@@ -220,6 +224,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: name.clone(),
             account: None,
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::External(account) => Node {
             kind: NodeKind::ExternalAccount,
@@ -227,6 +232,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: account.clone(),
             account: Some(account.clone()),
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::Anyone => Node {
             kind: NodeKind::Anyone,
@@ -234,6 +240,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: "*".into(),
             account: None,
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::AccountAdmin(account) => Node {
             kind: NodeKind::AccountAdmin,
@@ -241,6 +248,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: format!("administrators of {account}"),
             account: Some(account.clone()),
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::Resource(arn, owner) => Node {
             kind: NodeKind::Resource,
@@ -248,6 +256,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: arn.rsplit([':', '/']).next().unwrap_or(arn).to_owned(),
             account: Some(owner.clone()),
             admin: None,
+            instance_profiles: Vec::new(),
         },
         NodeKey::ExistingCompute(account, technique) => Node {
             kind: NodeKind::ExistingCompute,
@@ -255,6 +264,7 @@ fn key_node(key: &NodeKey) -> Node {
             name: format!("existing compute ({technique}) in {account}"),
             account: Some(account.clone()),
             admin: None,
+            instance_profiles: Vec::new(),
         },
     }
 }
@@ -285,6 +295,7 @@ impl Graph {
                     name: group.name.clone(),
                     account: Some(account.id.clone()),
                     admin,
+                    instance_profiles: Vec::new(),
                 });
                 by_key.insert(NodeKey::Principal(group.arn.clone()), index);
             }

@@ -74,6 +74,9 @@ pub struct Node {
     pub account: Option<String>,
     /// Admin status, for principals that are administrators of their account.
     pub admin: Option<Admin>,
+    /// For roles: the instance profiles holding the role (EC2 can run as it through them).
+    #[serde(default)]
+    pub instance_profiles: Vec<String>,
 }
 
 /// What an edge means.
