@@ -60,6 +60,25 @@ fn from_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreEr
         .map_err(|error| StoreError::Corrupt(format!("cannot decode {what}: {error}")))
 }
 
+/// How long `Store::open` waits for a store that is being closed (sled releases its directory
+/// lock from a background thread shortly after the last handle is dropped).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::Config::new().path(path).open() {
+            Ok(db) => return Ok(db),
+            Err(error) => match StoreError::from_open(path, error) {
+                StoreError::Locked(_) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return Err(other),
+            },
+        }
+    }
+}
+
 impl Store {
     /// The default location: `$ACCESSGRAPH_DB`, else `accessgraph/db` in the XDG data directory.
     #[must_use]
@@ -71,12 +90,10 @@ impl Store {
     }
 
     /// Opens (creating if needed) the store at `path`, checks its format version and removes the
-    /// leftovers of interrupted ingests.
+    /// leftovers of interrupted ingests. A store held by another handle is waited for up to two
+    /// seconds (it may be closing), then reported as in use.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|error| StoreError::from_open(path, error))?;
+        let db = open_db(path)?;
         let store = Store {
             catalog: db.open_tree("catalog")?,
             pending: db.open_tree("pending")?,
