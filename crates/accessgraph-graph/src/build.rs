@@ -85,6 +85,19 @@ pub(crate) struct Draft {
 }
 
 impl Draft {
+    /// An edge of `kind` with no evidence, conditions, requirements or alternatives yet.
+    pub(crate) fn new(kind: EdgeKind, technique: impl Into<String>) -> Draft {
+        Draft {
+            kind,
+            technique: technique.into(),
+            catalog_id: None,
+            evidence: Vec::new(),
+            conditions: Vec::new(),
+            requirements: Vec::new(),
+            alternatives: Vec::new(),
+        }
+    }
+
     pub(crate) fn is_conditional(&self) -> bool {
         !self.conditions.is_empty() || !self.requirements.is_empty()
     }
@@ -153,19 +166,26 @@ fn admin_of(actor: &Actor, context: &Context<'_>) -> Option<Admin> {
 /// Whether any identity statement could allow one of the actions self-escalation needs (a cheap
 /// filter: most principals cannot touch IAM at all).
 fn may_self_escalate(actor: &Actor) -> bool {
-    const ACTIONS: [&str; 8] = [
-        "iam:PutUserPolicy",
-        "iam:AttachUserPolicy",
-        "iam:PutRolePolicy",
-        "iam:AttachRolePolicy",
-        "iam:PutGroupPolicy",
-        "iam:AttachGroupPolicy",
-        "iam:CreatePolicyVersion",
-        "iam:CreateRole",
-    ];
+    // Built once: this runs for every principal of the organization.
+    static ACTIONS: std::sync::LazyLock<Vec<accessgraph_policy::Action>> =
+        std::sync::LazyLock::new(|| {
+            [
+                "iam:PutUserPolicy",
+                "iam:AttachUserPolicy",
+                "iam:PutRolePolicy",
+                "iam:AttachRolePolicy",
+                "iam:PutGroupPolicy",
+                "iam:AttachGroupPolicy",
+                "iam:CreatePolicyVersion",
+                "iam:CreateRole",
+            ]
+            .into_iter()
+            .map(accessgraph_policy::Action::new)
+            .collect()
+        });
     ACTIONS
         .iter()
-        .any(|action| Context::might_allow(actor, &accessgraph_policy::Action::new(*action)))
+        .any(|action| Context::might_allow(actor, action))
 }
 
 fn principal_node(actor: &Actor, admin: Option<Admin>) -> Node {
@@ -556,15 +576,7 @@ fn member_edges(context: &Context<'_>, indices: &[usize]) -> Vec<EdgeSpec> {
             specs.push(EdgeSpec {
                 from: NodeKey::Actor(actor.index),
                 to: NodeKey::Principal(group.arn.clone()),
-                edge: Draft {
-                    kind: EdgeKind::Member,
-                    technique: "member".into(),
-                    catalog_id: None,
-                    evidence: Vec::new(),
-                    conditions: Vec::new(),
-                    requirements: Vec::new(),
-                    alternatives: Vec::new(),
-                },
+                edge: Draft::new(EdgeKind::Member, "member"),
             });
         }
     }
@@ -588,13 +600,9 @@ fn admin_edges(
                 from: NodeKey::Actor(actor.index),
                 to: NodeKey::AccountAdmin(actor.account.clone()),
                 edge: Draft {
-                    kind: EdgeKind::Admin,
-                    technique: format!("administrator: {}", admin.reason),
-                    catalog_id: None,
                     evidence: admin.evidence.clone(),
                     conditions: admin.conditions.clone(),
-                    requirements: Vec::new(),
-                    alternatives: Vec::new(),
+                    ..Draft::new(EdgeKind::Admin, format!("administrator: {}", admin.reason))
                 },
             });
         }
@@ -607,15 +615,7 @@ fn admin_edges(
             specs.push(EdgeSpec {
                 from: NodeKey::AccountAdmin(actor.account.clone()),
                 to: NodeKey::Actor(actor.index),
-                edge: Draft {
-                    kind: EdgeKind::Takeover,
-                    technique: technique.to_owned(),
-                    catalog_id: None,
-                    evidence: Vec::new(),
-                    conditions: Vec::new(),
-                    requirements: Vec::new(),
-                    alternatives: Vec::new(),
-                },
+                edge: Draft::new(EdgeKind::Takeover, technique),
             });
         }
     }
