@@ -14,5 +14,6 @@ mod graph_techniques;
 mod ingest;
 mod ingest_errors;
 mod policy_conformance;
+mod query_golden;
 mod store_crash;
 mod tidy;

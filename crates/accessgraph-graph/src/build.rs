@@ -111,12 +111,23 @@ pub(crate) struct EdgeSpec {
     pub(crate) edge: Draft,
 }
 
+/// The accounts of a snapshot: names, which have IAM data, and the organization tree.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Directory {
+    /// Account names from Organizations.
+    pub(crate) names: BTreeMap<String, String>,
+    /// Accounts with IAM data, sorted.
+    pub(crate) accounts: Vec<String>,
+    /// The organization.
+    pub(crate) organization: Option<accessgraph_model::Organization>,
+}
+
 /// The access graph of one snapshot.
 #[derive(Debug, Clone)]
 pub struct Graph {
     pub(crate) graph: DiGraph<Node, Edge, u32>,
     pub(crate) by_arn: HashMap<String, NodeIndex<u32>>,
-    pub(crate) account_names: BTreeMap<String, String>,
+    pub(crate) directory: Directory,
     admins_by_account: BTreeMap<String, Vec<NodeId>>,
     pub(crate) citations: Vec<accessgraph_policy::Citation>,
     pub(crate) adjacency: crate::search::Adjacency,
@@ -417,23 +428,31 @@ impl Graph {
                 graph.add_edge(*from, *to, edge);
             }
         }
-        let account_names = snapshot
-            .organization
-            .iter()
-            .flat_map(|org| {
-                org.accounts
-                    .iter()
-                    .map(|account| (account.id.clone(), account.name.clone()))
-            })
-            .collect();
-        Graph::assemble(graph, citations, account_names, context.warnings)
+        let directory = Directory {
+            names: snapshot
+                .organization
+                .iter()
+                .flat_map(|org| {
+                    org.accounts
+                        .iter()
+                        .map(|account| (account.id.clone(), account.name.clone()))
+                })
+                .collect(),
+            accounts: snapshot
+                .accounts
+                .iter()
+                .map(|account| account.id.clone())
+                .collect(),
+            organization: snapshot.organization.clone(),
+        };
+        Graph::assemble(graph, citations, directory, context.warnings)
     }
 
     /// A graph from its parts, with its indexes (ARN lookup, admins per account, adjacency).
     pub(crate) fn assemble(
         graph: DiGraph<Node, Edge, u32>,
         citations: Vec<accessgraph_policy::Citation>,
-        account_names: BTreeMap<String, String>,
+        directory: Directory,
         warnings: Vec<String>,
     ) -> Graph {
         let by_arn = crate::persist::arn_index(&graph);
@@ -454,7 +473,7 @@ impl Graph {
         Graph {
             graph,
             by_arn,
-            account_names,
+            directory,
             admins_by_account,
             citations,
             adjacency,
@@ -513,7 +532,19 @@ impl Graph {
     /// An account's name from Organizations, if known.
     #[must_use]
     pub fn account_name(&self, account: &str) -> Option<&str> {
-        self.account_names.get(account).map(String::as_str)
+        self.directory.names.get(account).map(String::as_str)
+    }
+
+    /// The accounts whose IAM data the snapshot holds, sorted.
+    #[must_use]
+    pub fn accounts(&self) -> &[String] {
+        &self.directory.accounts
+    }
+
+    /// The organization (its tree, accounts and policies), when the snapshot has one.
+    #[must_use]
+    pub fn organization(&self) -> Option<&accessgraph_model::Organization> {
+        self.directory.organization.as_ref()
     }
 
     /// A citation of an edge's evidence.

@@ -285,8 +285,7 @@ impl<'s> Context<'s> {
         self.accounts.get(id).cloned().unwrap_or_default()
     }
 
-    /// Evaluates `actor` performing `action` on `resource` (owned by `resource_account`), with an
-    /// optional resource policy.
+    /// Evaluates `actor` performing `action` on `resource`, with an optional resource policy.
     pub(crate) fn evaluate(
         &self,
         actor: &Actor,
@@ -295,25 +294,14 @@ impl<'s> Context<'s> {
         resource_policy: Option<&Policy>,
         context: &RequestContext,
     ) -> Evaluation {
-        let caller = self.accounts.get(&actor.account);
-        let owner = resource
-            .account()
-            .and_then(|account| self.accounts.get(account));
-        let request = Request {
-            principal: &actor.principal,
+        evaluate_actor(
+            &self.accounts,
+            actor,
             action,
             resource,
+            resource_policy,
             context,
-        };
-        let policies = PolicySet {
-            identity: &actor.identity,
-            boundary: actor.boundary.as_deref(),
-            session: None,
-            scps: caller.and_then(|account| account.scps.as_deref()),
-            rcps: owner.and_then(|account| account.rcps.as_deref()),
-            resource: resource_policy,
-        };
-        evaluate(&request, &policies)
+        )
     }
 
     /// Whether any identity statement of `actor` could allow `action` on `resource` (ignoring
@@ -338,6 +326,35 @@ impl<'s> Context<'s> {
             })
         })
     }
+}
+
+/// Evaluates `actor` performing `action` on `resource` (whose owner is the resource's account),
+/// with every layer: identity, boundary, the caller's SCPs, the owner's RCPs, the resource policy.
+pub(crate) fn evaluate_actor(
+    accounts: &BTreeMap<String, AccountContext>,
+    actor: &Actor,
+    action: &Action,
+    resource: &Resource,
+    resource_policy: Option<&Policy>,
+    context: &RequestContext,
+) -> Evaluation {
+    let caller = accounts.get(&actor.account);
+    let owner = resource.account().and_then(|account| accounts.get(account));
+    let request = Request {
+        principal: &actor.principal,
+        action,
+        resource,
+        context,
+    };
+    let policies = PolicySet {
+        identity: &actor.identity,
+        boundary: actor.boundary.as_deref(),
+        session: None,
+        scps: caller.and_then(|account| account.scps.as_deref()),
+        rcps: owner.and_then(|account| account.rcps.as_deref()),
+        resource: resource_policy,
+    };
+    evaluate(&request, &policies)
 }
 
 /// The service principals a role's trust policy lets assume it, each checked by evaluation

@@ -20,10 +20,12 @@ mod model;
 mod permit;
 mod persist;
 mod search;
+mod simulate;
 mod techniques;
 
 pub use build::Graph;
 pub use model::{Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
 pub use persist::LoadError;
 pub use search::{Filter, Hop, Path, Reach};
+pub use simulate::{SimulateError, Simulator, UNKNOWN_IDENTITY};
 pub use techniques::{TechniqueInfo, catalog};

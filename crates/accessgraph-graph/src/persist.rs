@@ -2,10 +2,9 @@
 //!
 //! The bytes are a CBOR encoding (self-describing, so tagged enums and optional fields round-trip)
 //! of the nodes, the edges with their endpoints, the interned
-//! citations, account names and warnings, behind a format version. Indexes (ARN lookup, admins
+//! citations, the account directory and warnings, behind a format version. Indexes (ARN lookup, admins
 //! per account, adjacency arrays) are rebuilt on load.
 
-use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -15,7 +14,7 @@ use crate::build::Graph;
 use crate::model::{Edge, Node};
 
 /// Version of the encoding; loading another version is an error.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +37,7 @@ struct Saved {
     nodes: Vec<Node>,
     edges: Vec<(u32, u32, Edge)>,
     citations: Vec<accessgraph_policy::Citation>,
-    account_names: BTreeMap<String, String>,
+    directory: crate::build::Directory,
     warnings: Vec<String>,
 }
 
@@ -103,7 +102,7 @@ impl Graph {
             nodes: self.graph.node_weights().cloned().collect(),
             edges,
             citations: self.citations.clone(),
-            account_names: self.account_names.clone(),
+            directory: self.directory.clone(),
             warnings: self.warnings.clone(),
         };
         let mut bytes = FORMAT_VERSION.to_be_bytes().to_vec();
@@ -147,7 +146,7 @@ impl Graph {
         Ok(Graph::assemble(
             graph,
             saved.citations,
-            saved.account_names,
+            saved.directory,
             saved.warnings,
         ))
     }

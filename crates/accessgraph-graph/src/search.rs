@@ -34,7 +34,8 @@ pub struct Filter {
 
 impl Filter {
     /// Whether a node may be reported as the source of an answer.
-    fn keeps_source(&self, graph: &Graph, node: NodeId) -> bool {
+    #[must_use]
+    pub fn keeps_source(&self, graph: &Graph, node: NodeId) -> bool {
         let Some(node) = graph.node(node) else {
             return false;
         };
@@ -292,7 +293,22 @@ impl Graph {
         }
     }
 
-    fn admin_targets(&self, account: &str, filter: &Filter) -> Vec<NodeId> {
+    /// Who reaches any of `targets`, without building paths.
+    #[must_use]
+    pub fn reach(&self, targets: &[NodeId], filter: &Filter) -> Reach {
+        let starts: Vec<NodeIndex<u32>> = targets
+            .iter()
+            .map(|target| NodeIndex::new(target.0 as usize))
+            .collect();
+        Reach {
+            reached: self.bfs(&starts, Direction::Incoming, filter, None),
+        }
+    }
+
+    /// The administrators of `account` a search aims at: all of them, or with
+    /// [`Filter::definite_only`] the definite ones.
+    #[must_use]
+    pub fn admin_targets(&self, account: &str, filter: &Filter) -> Vec<NodeId> {
         let mut targets = self.admins(account);
         if filter.definite_only {
             targets.retain(|target| {
@@ -580,5 +596,49 @@ impl Graph {
             .max_hops
             .is_none_or(|max| path.hops.len() <= max)
             .then_some(path)
+    }
+}
+
+impl Graph {
+    /// The hops into `node` (`Incoming`) or out of it (`Outgoing`), as answers show them: a
+    /// neighbour that is a helper node is replaced by the nodes on its other side.
+    #[must_use]
+    pub fn hops(&self, node: NodeId, incoming: bool) -> Vec<Hop> {
+        let direction = if incoming {
+            Direction::Incoming
+        } else {
+            Direction::Outgoing
+        };
+        let hop = |far: u32, near_edge: u32, far_edge: Option<u32>| {
+            let mut edges = vec![EdgeId(near_edge)];
+            edges.extend(far_edge.map(EdgeId));
+            if incoming {
+                edges.reverse();
+                Hop {
+                    from: NodeId(far),
+                    to: node,
+                    edges,
+                }
+            } else {
+                Hop {
+                    from: node,
+                    to: NodeId(far),
+                    edges,
+                }
+            }
+        };
+        let mut hops = Vec::new();
+        for &(next, edge) in self.adjacency.neighbours(node.0 as usize, direction) {
+            if !self.is_helper(NodeIndex::new(next as usize)) {
+                hops.push(hop(next, edge, None));
+                continue;
+            }
+            for &(far, far_edge) in self.adjacency.neighbours(next as usize, direction) {
+                if far != node.0 && !self.is_helper(NodeIndex::new(far as usize)) {
+                    hops.push(hop(far, edge, Some(far_edge)));
+                }
+            }
+        }
+        hops
     }
 }

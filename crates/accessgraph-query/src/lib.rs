@@ -1,16 +1,32 @@
 //! The accessgraph query language: a pest grammar (`grammar/accessgraph.pest`) parsed into an
-//! AST with spans ([`parse`]), planned against one graph ([`plan`]) and executed into an
-//! [`Answer`] of rows with paths and evidence.
+//! AST with spans ([`parse`]), planned against one snapshot's graph ([`plan`]) and executed
+//! ([`execute`], or [`run`] for all three) into an [`Answer`] of rows with paths and evidence,
+//! which [`render`] turns into a table, JSON, Graphviz DOT or Mermaid.
+//!
+//! Storage stays behind the [`Catalog`] trait: the command line serves views from a sled store,
+//! tests and benchmarks from memory.
 
 #![warn(missing_docs)]
 
+mod answer;
 mod ast;
 mod error;
+mod exec;
+mod plan;
+mod render;
 mod syntax;
+mod view;
 
+pub use answer::{
+    Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, Step, edge_name,
+};
 pub use ast::{
     EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope, Span, Spanned,
     Statement, Target,
 };
 pub use error::{ErrorKind, QueryError};
+pub use exec::{execute, run, run_query};
+pub use plan::{DEFAULT_PATH_LIMIT, Op, Plan, Targets, plan, snapshot_of};
+pub use render::{Format, render};
 pub use syntax::{MAX_QUERY_BYTES, parse};
+pub use view::{Catalog, CatalogError, MemoryCatalog, SnapshotLoader, SnapshotRef, View};

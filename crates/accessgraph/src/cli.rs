@@ -20,6 +20,8 @@ pub(crate) enum Command {
     Ingest(IngestArgs),
     /// List, show or delete stored snapshots.
     Snapshots(SnapshotsArgs),
+    /// Ask a question of a snapshot in the query language (see docs/query-language.md).
+    Query(QueryArgs),
     /// Write a synthetic organization in the snapshot layout (for benchmarks and scale tests).
     Synth(SynthArgs),
 }
@@ -50,6 +52,39 @@ pub(crate) struct IngestArgs {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QueryArgs {
+    /// The query, e.g. `who can reach admin in account 123456789012` (quote it, or give it as
+    /// words). Without it, queries are read from standard input, one per line.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = false)]
+    pub(crate) query: Vec<String>,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Query a snapshot directory (AWS CLI output in the snapshot layout) read into memory,
+    /// instead of a store; nothing is written.
+    #[arg(long, value_name = "PATH", conflicts_with = "db")]
+    pub(crate) snapshot: Option<PathBuf>,
+    /// The stored snapshot to query (default: the newest); a query's `at snapshot N` wins.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with = "snapshot")]
+    pub(crate) at: Option<u64>,
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<QueryFormat>,
+}
+
+/// Output formats of `query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum QueryFormat {
+    /// One line per answer row, with paths and account names, and a count.
+    Table,
+    /// The answer as JSON (one document per line when reading queries from standard input).
+    Json,
+    /// Graphviz DOT of the paths.
+    Dot,
+    /// Mermaid flowchart of the paths.
+    Mermaid,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod cli;
 mod eval_command;
 mod ingest_command;
 mod policy_file;
+mod query_command;
 mod snapshots_command;
 
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         cli::Command::Eval(args) => eval_command::run(&args),
         cli::Command::Ingest(args) => ingest_command::run(&args),
         cli::Command::Snapshots(args) => snapshots_command::run(&args),
+        cli::Command::Query(args) => query_command::run_command(&args),
         cli::Command::Synth(args) => snapshots_command::synth(&args),
     };
     match result {

@@ -1,0 +1,300 @@
+//! The result model of a query: rows of paths with evidence, a decision for simulated requests,
+//! node details for `show`. Its JSON form is the stable schema of `--format json` (documented in
+//! docs/query-language.md); renderers and the gRPC layer read it.
+
+use std::collections::BTreeMap;
+
+use accessgraph_graph::{Graph, Hop, NodeId, NodeKind, Path};
+use accessgraph_policy::{Citation, Evaluation, Layer, Unresolved};
+use serde::Serialize;
+
+use crate::view::SnapshotRef;
+
+/// The answer to one query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Answer {
+    /// The query in canonical form.
+    pub query: String,
+    /// The statement kind (`who_can_reach`, `can_do`, ...).
+    pub statement: &'static str,
+    /// The snapshot answered from (the later one for `diff`).
+    pub snapshot: Option<SnapshotRef>,
+    /// For `diff`: the earlier snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<SnapshotRef>,
+    /// For `can ... reach`: whether any path exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachable: Option<bool>,
+    /// For `can ... do`: the decision and why.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionInfo>,
+    /// For `show`: the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<NodeDetail>,
+    /// One row per answer (source principal, reached node, path, administrator, ...).
+    pub rows: Vec<Row>,
+    /// Rows before `limit` applied.
+    pub total: usize,
+    /// Every node named in rows or paths, with its label.
+    pub nodes: BTreeMap<String, NodeInfo>,
+}
+
+/// The decision of a simulated request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionInfo {
+    /// `allow`, `deny` or `conditional`.
+    pub decision: &'static str,
+    /// `explicit` or `implicit`, when denied (or when a conditional allow fails).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deny_kind: Option<String>,
+    /// The statements that decided it.
+    pub evidence: Vec<Citation>,
+    /// Policy layers that lacked a required allow.
+    pub missing: Vec<Layer>,
+    /// Conditions the snapshot cannot settle.
+    pub conditions: Vec<Unresolved>,
+    /// Remarks.
+    pub notes: Vec<String>,
+}
+
+impl DecisionInfo {
+    /// The decision of an evaluation.
+    #[must_use]
+    pub fn of(evaluation: &Evaluation) -> DecisionInfo {
+        DecisionInfo {
+            decision: evaluation.decision.as_str(),
+            deny_kind: evaluation
+                .decision
+                .deny_kind()
+                .map(|kind| format!("{kind:?}").to_lowercase()),
+            evidence: evaluation.evidence.clone(),
+            missing: evaluation.missing.clone(),
+            conditions: evaluation.conditions.clone(),
+            notes: evaluation.notes.clone(),
+        }
+    }
+}
+
+/// How a `diff` row changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// In the later snapshot only.
+    Gained,
+    /// In the earlier snapshot only.
+    Lost,
+}
+
+/// One answer row: a principal and its path to what it reaches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// The source principal's id (ARN, provider, `*`).
+    pub principal: String,
+    /// Where the path ends (an administrator, a node, a resource).
+    pub target: String,
+    /// The hops; empty when the principal is itself the target.
+    pub path: Vec<Step>,
+    /// Whether any hop is conditional.
+    pub conditional: bool,
+    /// For `diff`: gained or lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+    /// For `who is admin`: why the principal is an administrator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `who is admin`: the statements that make it so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Citation>,
+}
+
+/// One hop of a path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// Start id.
+    pub from: String,
+    /// End id.
+    pub to: String,
+    /// `assume`, `privesc`, `member`, `permit` or `takeover` (an administrator taking over a
+    /// principal of its account).
+    pub edge: &'static str,
+    /// The technique (`sts:AssumeRole`, `iam:PassRole + ec2:RunInstances`, an action).
+    pub technique: Option<String>,
+    /// The pathfinding.cloud id (or PMapper name) of a privilege-escalation technique.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog_id: Option<String>,
+    /// The statements that justify the hop.
+    pub evidence: Vec<Citation>,
+    /// Whether the hop holds only under unresolved conditions or unconfirmed prerequisites.
+    pub conditional: bool,
+    /// Conditions the snapshot cannot settle.
+    pub conditions: Vec<Unresolved>,
+    /// Prerequisites the snapshot cannot confirm.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
+}
+
+/// A node's label in answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeInfo {
+    /// Kind.
+    pub kind: NodeKind,
+    /// Short name.
+    pub name: String,
+    /// Account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Account name from Organizations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// `true` for a definite administrator, `conditional` ones too (see `admin_conditional`).
+    pub admin: bool,
+    /// Whether the administrator status holds only under unresolved conditions.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub admin_conditional: bool,
+}
+
+/// A policy of a node, for `show`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyInfo {
+    /// `trust`, `inline`, `managed`, `group_inline`, `group_managed`, `boundary` or `resource`.
+    pub kind: &'static str,
+    /// The policy's name or ARN.
+    pub name: String,
+    /// The document, when the snapshot has it.
+    pub document: Option<serde_json::Value>,
+}
+
+/// Everything about one node, for `show`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeDetail {
+    /// The node's id.
+    pub id: String,
+    /// Why the node is an administrator of its account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_reason: Option<String>,
+    /// The statements that make it an administrator.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub admin_evidence: Vec<Citation>,
+    /// Its policies.
+    pub policies: Vec<PolicyInfo>,
+    /// A role's instance profiles.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instance_profiles: Vec<String>,
+    /// Hops into the node.
+    pub incoming: Vec<Step>,
+    /// Hops out of the node.
+    pub outgoing: Vec<Step>,
+}
+
+/// Turns graph values into answer values, recording every node it names.
+#[derive(Debug)]
+pub(crate) struct Writer<'g> {
+    graph: &'g Graph,
+    pub(crate) nodes: BTreeMap<String, NodeInfo>,
+}
+
+impl<'g> Writer<'g> {
+    pub(crate) fn new(graph: &'g Graph) -> Writer<'g> {
+        Writer {
+            graph,
+            nodes: BTreeMap::new(),
+        }
+    }
+
+    /// The id of a node, recording its label.
+    pub(crate) fn id(&mut self, node: NodeId) -> String {
+        let Some(node) = self.graph.node(node) else {
+            return String::new();
+        };
+        if !self.nodes.contains_key(&node.arn) {
+            let info = NodeInfo {
+                kind: node.kind,
+                name: node.name.clone(),
+                account: node.account.clone(),
+                account_name: node
+                    .account
+                    .as_deref()
+                    .and_then(|account| self.graph.account_name(account))
+                    .map(str::to_owned),
+                admin: node.admin.is_some(),
+                admin_conditional: node
+                    .admin
+                    .as_ref()
+                    .is_some_and(|admin| admin.status != accessgraph_policy::Tri::True),
+            };
+            self.nodes.insert(node.arn.clone(), info);
+        }
+        node.arn.clone()
+    }
+
+    /// A hop as a step: a hop through a helper node is one step named after its meaningful edge.
+    pub(crate) fn step(&mut self, hop: &Hop) -> Step {
+        let edges: Vec<_> = hop
+            .edges
+            .iter()
+            .filter_map(|edge| self.graph.edge(*edge))
+            .collect();
+        let main = edges
+            .iter()
+            .find(|edge| edge.kind == accessgraph_graph::EdgeKind::Privesc)
+            .or_else(|| {
+                edges
+                    .iter()
+                    .find(|edge| edge.kind == accessgraph_graph::EdgeKind::Takeover)
+            })
+            .or_else(|| edges.first());
+        let edge_name = main.map_or("unknown", |edge| edge_name(edge.kind));
+        let mut evidence: Vec<Citation> = Vec::new();
+        let mut conditions = Vec::new();
+        let mut requirements = Vec::new();
+        for edge in &edges {
+            for citation in &edge.evidence {
+                if let Some(citation) = self.graph.citation(*citation)
+                    && !evidence.contains(citation)
+                {
+                    evidence.push(citation.clone());
+                }
+            }
+            conditions.extend(edge.conditions.iter().cloned());
+            requirements.extend(edge.requirements.iter().cloned());
+        }
+        Step {
+            from: self.id(hop.from),
+            to: self.id(hop.to),
+            edge: edge_name,
+            technique: main.map(|edge| edge.technique.clone()),
+            catalog_id: main.and_then(|edge| edge.catalog_id).map(str::to_owned),
+            conditional: edges.iter().any(|edge| edge.is_conditional()),
+            evidence,
+            conditions,
+            requirements,
+        }
+    }
+
+    /// A row for `source` reaching `target` along `path`.
+    pub(crate) fn row(&mut self, source: NodeId, target: NodeId, path: &Path) -> Row {
+        let steps: Vec<Step> = path.hops.iter().map(|hop| self.step(hop)).collect();
+        Row {
+            principal: self.id(source),
+            target: self.id(target),
+            conditional: steps.iter().any(|step| step.conditional),
+            path: steps,
+            change: None,
+            reason: None,
+            evidence: Vec::new(),
+        }
+    }
+}
+
+/// The name of an edge kind in answers.
+#[must_use]
+pub fn edge_name(kind: accessgraph_graph::EdgeKind) -> &'static str {
+    use accessgraph_graph::EdgeKind;
+    match kind {
+        EdgeKind::Assume => "assume",
+        EdgeKind::Privesc | EdgeKind::RunsAs => "privesc",
+        EdgeKind::Member => "member",
+        EdgeKind::Admin | EdgeKind::Takeover => "takeover",
+        EdgeKind::Permit => "permit",
+    }
+}

@@ -1,0 +1,613 @@
+//! Execution: a [`Plan`] run on a [`View`] into an [`Answer`].
+
+use std::collections::{BTreeMap, HashSet};
+
+use accessgraph_graph::{Filter, Graph, NodeId, NodeKind, Path, Simulator, UNKNOWN_IDENTITY};
+use accessgraph_model::{PolicyHash, Snapshot};
+use accessgraph_policy::{Evaluation, RequestContext};
+
+use crate::answer::{Answer, Change, DecisionInfo, NodeDetail, PolicyInfo, Row, Step, Writer};
+use crate::ast::{PathMode, Query, RequestSpec, Span, Statement};
+use crate::error::QueryError;
+use crate::plan::{DEFAULT_PATH_LIMIT, Op, Plan, Targets, plan, snapshot_of};
+use crate::view::{Catalog, View};
+
+/// Parses, plans and executes one query on the catalog's snapshots.
+///
+/// # Errors
+/// A [`QueryError`]: syntax, or a semantic error naming its token (unknown snapshot, node,
+/// account, ...).
+pub fn run(text: &str, catalog: &dyn Catalog) -> Result<Answer, QueryError> {
+    let query = crate::parse(text)?;
+    run_query(&query, catalog)
+}
+
+/// Plans and executes a parsed query.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_query(query: &Query, catalog: &dyn Catalog) -> Result<Answer, QueryError> {
+    let at = snapshot_of(query);
+    let view = catalog
+        .view(at.as_ref().map(|at| at.value))
+        .map_err(|error| {
+            QueryError::semantic(error.to_string(), at.map_or(Span::default(), |at| at.span))
+        })?;
+    let plan = plan(query, &view)?;
+    execute(&plan, &view, catalog)
+}
+
+fn statement_name(statement: &Statement) -> &'static str {
+    match statement {
+        Statement::WhoCanReach { .. } => "who_can_reach",
+        Statement::WhoCanDo { .. } => "who_can_do",
+        Statement::WhoIsAdmin { .. } => "who_is_admin",
+        Statement::CanDo { .. } => "can_do",
+        Statement::CanReach { .. } => "can_reach",
+        Statement::Path { .. } => "path",
+        Statement::WhatCanReach { .. } => "what_can_reach",
+        Statement::Show { .. } => "show",
+        Statement::Diff { .. } => "diff",
+    }
+}
+
+/// Executes a plan on the view it was planned against.
+///
+/// # Errors
+/// When a snapshot the plan needs cannot be read, or a simulated request names a principal
+/// that does not exist.
+pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer, QueryError> {
+    let graph = view.graph();
+    let mut writer = Writer::new(graph);
+    let mut answer = Answer {
+        query: plan.query.to_string(),
+        statement: statement_name(&plan.query.statement),
+        snapshot: Some(view.snapshot_ref()),
+        ..Answer::default()
+    };
+    let limit = plan.limit.unwrap_or(usize::MAX);
+    match &plan.op {
+        Op::WhoCanReach(targets) => {
+            let (rows, total) = who_can_reach(graph, &mut writer, targets, plan, limit);
+            answer.rows = rows;
+            answer.total = total;
+        }
+        Op::CanReach { from, targets } => {
+            let rows = from
+                .map(|from| reach_targets(graph, &mut writer, from, targets, &plan.filter))
+                .unwrap_or_default();
+            answer.reachable = Some(!rows.is_empty());
+            finish(&mut answer, rows, limit);
+        }
+        Op::Paths {
+            from,
+            targets,
+            mode,
+        } => {
+            let rows = from
+                .map(|from| paths(graph, &mut writer, from, targets, *mode, plan))
+                .unwrap_or_default();
+            answer.reachable = Some(!rows.is_empty());
+            finish(&mut answer, rows, limit);
+        }
+        Op::Reachable { from } => {
+            let rows: Vec<Row> = from
+                .map(|from| {
+                    graph
+                        .reachable_from(from, &plan.filter)
+                        .into_iter()
+                        .filter(|(node, _)| *node != from)
+                        .map(|(node, path)| writer.row(from, node, &path))
+                        .collect()
+                })
+                .unwrap_or_default();
+            finish(&mut answer, rows, limit);
+        }
+        Op::Admins { accounts } => {
+            let mut rows = Vec::new();
+            for account in accounts {
+                for admin in graph.admins(account) {
+                    rows.push(admin_row(graph, &mut writer, admin));
+                }
+            }
+            finish(&mut answer, rows, limit);
+        }
+        Op::CanDo { principal, request } => {
+            let simulator = simulator(view)?;
+            let evaluation = simulator
+                .evaluate(
+                    principal,
+                    &request.action.value,
+                    &request.resource.value,
+                    &context(request),
+                )
+                .map_err(|error| {
+                    QueryError::semantic(error.to_string(), plan_principal_span(&plan.query))
+                })?;
+            answer.decision = Some(DecisionInfo::of(&evaluation));
+        }
+        Op::WhoCanDo { request } => {
+            let simulator = simulator(view)?;
+            let rows = who_can_do(graph, &simulator, &mut writer, request, plan);
+            finish(&mut answer, rows, limit);
+        }
+        Op::Show { node } => {
+            let snapshot = view
+                .snapshot()
+                .map_err(|error| QueryError::semantic(error, Span::default()))?;
+            answer.node = Some(show(graph, &snapshot, &mut writer, *node));
+        }
+        Op::Diff {
+            before,
+            after,
+            target,
+        } => {
+            let fetch = |id: &crate::ast::Spanned<u64>| {
+                catalog
+                    .view(Some(id.value))
+                    .map_err(|error| QueryError::semantic(error.to_string(), id.span))
+            };
+            let (old, new) = (fetch(before)?, fetch(after)?);
+            answer.snapshot = Some(new.snapshot_ref());
+            answer.before = Some(old.snapshot_ref());
+            let side = |view: &View| -> Result<
+                (Vec<Row>, BTreeMap<String, crate::answer::NodeInfo>),
+                QueryError,
+            > {
+                let targets = match crate::plan::targets(view, target, &plan.filter) {
+                    Ok(targets) => targets,
+                    // A node missing from one snapshot reaches nothing there.
+                    Err(error) if error.message.starts_with("no ") => Targets {
+                        nodes: Vec::new(),
+                        admin_of: None,
+                    },
+                    Err(error) => return Err(error),
+                };
+                let mut writer = Writer::new(view.graph());
+                let (rows, _) =
+                    who_can_reach(view.graph(), &mut writer, &targets, plan, usize::MAX);
+                Ok((rows, writer.nodes))
+            };
+            let (old_rows, old_nodes) = side(&old)?;
+            let (new_rows, new_nodes) = side(&new)?;
+            let key = |row: &Row| (row.principal.clone(), row.target.clone());
+            let old_keys: HashSet<_> = old_rows.iter().map(key).collect();
+            let new_keys: HashSet<_> = new_rows.iter().map(key).collect();
+            let mut rows: Vec<Row> = Vec::new();
+            for mut row in new_rows
+                .into_iter()
+                .filter(|row| !old_keys.contains(&key(row)))
+            {
+                row.change = Some(Change::Gained);
+                rows.push(row);
+            }
+            for mut row in old_rows
+                .into_iter()
+                .filter(|row| !new_keys.contains(&key(row)))
+            {
+                row.change = Some(Change::Lost);
+                rows.push(row);
+            }
+            writer.nodes = old_nodes;
+            writer.nodes.extend(new_nodes);
+            finish(&mut answer, rows, limit);
+        }
+    }
+    answer.nodes = writer.nodes;
+    retain_named_nodes(&mut answer);
+    Ok(answer)
+}
+
+/// Keeps the node labels the answer refers to (a limit may have dropped rows).
+fn retain_named_nodes(answer: &mut Answer) {
+    let mut named: HashSet<&str> = HashSet::new();
+    for row in &answer.rows {
+        named.insert(&row.principal);
+        named.insert(&row.target);
+        for step in &row.path {
+            named.insert(&step.from);
+            named.insert(&step.to);
+        }
+    }
+    if let Some(node) = &answer.node {
+        named.insert(&node.id);
+        for step in node.incoming.iter().chain(&node.outgoing) {
+            named.insert(&step.from);
+            named.insert(&step.to);
+        }
+    }
+    let named: HashSet<String> = named.into_iter().map(str::to_owned).collect();
+    answer.nodes.retain(|id, _| named.contains(id));
+}
+
+fn finish(answer: &mut Answer, mut rows: Vec<Row>, limit: usize) {
+    answer.total = rows.len();
+    rows.truncate(limit);
+    answer.rows = rows;
+}
+
+fn plan_principal_span(query: &Query) -> Span {
+    match &query.statement {
+        Statement::CanDo { principal, .. } => principal.span(),
+        _ => Span::default(),
+    }
+}
+
+fn simulator(view: &View) -> Result<std::sync::Arc<Simulator>, QueryError> {
+    view.simulator()
+        .map_err(|error| QueryError::semantic(error, Span::default()))
+}
+
+fn context(request: &RequestSpec) -> RequestContext {
+    let mut context = RequestContext::new();
+    for (key, value) in &request.context {
+        context.insert(&key.value, value.value.clone());
+    }
+    context
+}
+
+/// Whether a node may be listed as a source: principals only (no services, resources, helpers),
+/// and people only when asked.
+fn listable(graph: &Graph, node: NodeId, people_only: bool) -> bool {
+    graph.node(node).is_some_and(|node| {
+        if people_only {
+            node.kind == NodeKind::User
+        } else {
+            !matches!(
+                node.kind,
+                NodeKind::Service
+                    | NodeKind::Resource
+                    | NodeKind::AccountAdmin
+                    | NodeKind::ExistingCompute
+            )
+        }
+    })
+}
+
+fn path_end(source: NodeId, path: &Path) -> NodeId {
+    path.hops.last().map_or(source, |hop| hop.to)
+}
+
+/// Rows for every source reaching the targets, nearest first, paths built for the first `limit`.
+fn who_can_reach(
+    graph: &Graph,
+    writer: &mut Writer<'_>,
+    targets: &Targets,
+    plan: &Plan,
+    limit: usize,
+) -> (Vec<Row>, usize) {
+    let reach = graph.reach(&targets.nodes, &plan.filter);
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for source in reach.sources(graph, &plan.filter) {
+        if !listable(graph, source, plan.people_only) {
+            continue;
+        }
+        if rows.len() >= limit && plan.filter.max_hops.is_none() {
+            total += 1;
+            continue;
+        }
+        let Some(path) = reach.path(graph, source) else {
+            continue;
+        };
+        if plan
+            .filter
+            .max_hops
+            .is_some_and(|max| path.hops.len() > max)
+        {
+            continue;
+        }
+        total += 1;
+        if rows.len() < limit {
+            rows.push(writer.row(source, path_end(source, &path), &path));
+        }
+    }
+    rows.sort_by_key(|row| row.path.len());
+    (rows, total)
+}
+
+/// The shortest path from `from` to each target it reaches.
+fn reach_targets(
+    graph: &Graph,
+    writer: &mut Writer<'_>,
+    from: NodeId,
+    targets: &Targets,
+    filter: &Filter,
+) -> Vec<Row> {
+    let wanted: HashSet<NodeId> = targets.nodes.iter().copied().collect();
+    if wanted.contains(&from) {
+        return vec![writer.row(from, from, &Path::default())];
+    }
+    // A path through another target is that target's path extended: only the first target
+    // reached on each path counts.
+    graph
+        .reachable_from(from, filter)
+        .into_iter()
+        .filter(|(node, path)| {
+            wanted.contains(node)
+                && !path
+                    .hops
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .any(|hop| wanted.contains(&hop.to))
+        })
+        .map(|(node, path)| writer.row(from, node, &path))
+        .collect()
+}
+
+fn paths(
+    graph: &Graph,
+    writer: &mut Writer<'_>,
+    from: NodeId,
+    targets: &Targets,
+    mode: PathMode,
+    plan: &Plan,
+) -> Vec<Row> {
+    let count = match mode {
+        PathMode::Shortest => 1,
+        PathMode::K(k) => usize::try_from(k).unwrap_or(usize::MAX),
+        PathMode::All => plan.limit.unwrap_or(DEFAULT_PATH_LIMIT),
+    };
+    if mode == PathMode::Shortest {
+        return reach_targets(graph, writer, from, targets, &plan.filter)
+            .into_iter()
+            .take(1)
+            .collect();
+    }
+    let mut found: Vec<(NodeId, Path)> = Vec::new();
+    for target in &targets.nodes {
+        if *target == from {
+            found.push((from, Path::default()));
+            continue;
+        }
+        found.extend(
+            graph
+                .paths(from, *target, &plan.filter, count)
+                .into_iter()
+                .map(|path| (*target, path)),
+        );
+    }
+    found.sort_by_key(|(_, path)| path.hops.len());
+    found.truncate(count);
+    found
+        .iter()
+        .map(|(target, path)| writer.row(from, *target, path))
+        .collect()
+}
+
+fn admin_row(graph: &Graph, writer: &mut Writer<'_>, admin: NodeId) -> Row {
+    let mut row = writer.row(admin, admin, &Path::default());
+    if let Some(info) = graph.node(admin).and_then(|node| node.admin.as_ref()) {
+        row.reason = Some(info.reason.clone());
+        row.evidence = info.evidence.clone();
+        row.conditional = info.status != accessgraph_policy::Tri::True;
+    }
+    row
+}
+
+/// The last step of a `who can do` path: the principal making the request.
+fn request_step(
+    writer: &mut Writer<'_>,
+    principal: NodeId,
+    request: &RequestSpec,
+    evaluation: &Evaluation,
+) -> Step {
+    Step {
+        from: writer.id(principal),
+        to: request.resource.value.clone(),
+        edge: "permit",
+        technique: Some(request.action.value.clone()),
+        catalog_id: None,
+        evidence: evaluation
+            .evidence
+            .iter()
+            .filter(|citation| &*citation.policy != UNKNOWN_IDENTITY)
+            .cloned()
+            .collect(),
+        conditional: evaluation.decision != accessgraph_policy::Decision::Allow,
+        conditions: evaluation.conditions.clone(),
+        requirements: evaluation.notes.clone(),
+    }
+}
+
+/// Principals allowed a request directly (users, roles, and principals outside the snapshot that
+/// a resource policy names), then everyone reaching one of them.
+fn who_can_do(
+    graph: &Graph,
+    simulator: &Simulator,
+    writer: &mut Writer<'_>,
+    request: &RequestSpec,
+    plan: &Plan,
+) -> Vec<Row> {
+    let context = context(request);
+    let action = &request.action.value;
+    let resource = &request.resource.value;
+    let mut allowed: BTreeMap<NodeId, Evaluation> = BTreeMap::new();
+    for (arn, evaluation) in simulator.allowed(action, resource, &context) {
+        if let Some(node) = graph.find(arn) {
+            allowed.insert(node, evaluation);
+        }
+    }
+    for (node, info) in graph.nodes() {
+        if matches!(
+            info.kind,
+            NodeKind::ExternalAccount
+                | NodeKind::Anyone
+                | NodeKind::SamlProvider
+                | NodeKind::WebIdentityProvider
+        ) && let Ok(evaluation) = simulator.evaluate(&info.arn, action, resource, &context)
+            && evaluation.decision.is_possible()
+        {
+            allowed.insert(node, evaluation);
+        }
+    }
+    let targets: Vec<NodeId> = allowed.keys().copied().collect();
+    let reach = graph.reach(&targets, &plan.filter);
+    let mut rows = Vec::new();
+    for source in reach.sources(graph, &plan.filter) {
+        if !listable(graph, source, plan.people_only) {
+            continue;
+        }
+        let Some(path) = reach.path(graph, source) else {
+            continue;
+        };
+        let end = path_end(source, &path);
+        let Some(evaluation) = allowed.get(&end) else {
+            continue;
+        };
+        if plan.filter.definite_only && evaluation.decision != accessgraph_policy::Decision::Allow {
+            continue;
+        }
+        let mut row = writer.row(source, end, &path);
+        row.path
+            .push(request_step(writer, end, request, evaluation));
+        row.target = resource.clone();
+        row.conditional = row.path.iter().any(|step| step.conditional);
+        if plan.filter.max_hops.is_none_or(|max| row.path.len() <= max) {
+            rows.push(row);
+        }
+    }
+    rows.sort_by_key(|row| row.path.len());
+    rows
+}
+
+fn document(snapshot: &Snapshot, hash: &PolicyHash) -> Option<serde_json::Value> {
+    snapshot
+        .documents
+        .get(hash)
+        .and_then(|text| serde_json::from_str(text).ok())
+}
+
+fn managed(snapshot: &Snapshot, kind: &'static str, arn: &str) -> PolicyInfo {
+    let document = snapshot
+        .accounts
+        .iter()
+        .flat_map(|account| &account.managed_policies)
+        .find(|policy| policy.arn == arn)
+        .and_then(|policy| policy.default_document())
+        .and_then(|hash| document(snapshot, hash));
+    PolicyInfo {
+        kind,
+        name: arn.to_owned(),
+        document,
+    }
+}
+
+fn inline(
+    snapshot: &Snapshot,
+    kind: &'static str,
+    policies: &[accessgraph_model::InlinePolicy],
+) -> Vec<PolicyInfo> {
+    policies
+        .iter()
+        .map(|policy| PolicyInfo {
+            kind,
+            name: policy.name.clone(),
+            document: document(snapshot, &policy.document),
+        })
+        .collect()
+}
+
+/// The policies of a user, role, group or resource, from the snapshot.
+fn policies_of(snapshot: &Snapshot, arn: &str) -> Vec<PolicyInfo> {
+    let mut out = Vec::new();
+    for account in &snapshot.accounts {
+        if let Some(role) = account.roles.iter().find(|role| role.arn == arn) {
+            out.push(PolicyInfo {
+                kind: "trust",
+                name: "AssumeRolePolicyDocument".into(),
+                document: document(snapshot, &role.trust_policy),
+            });
+            out.extend(inline(snapshot, "inline", &role.inline_policies));
+            out.extend(
+                role.attached_policies
+                    .iter()
+                    .map(|arn| managed(snapshot, "managed", arn)),
+            );
+            out.extend(
+                role.permissions_boundary
+                    .iter()
+                    .map(|arn| managed(snapshot, "boundary", arn)),
+            );
+        }
+        if let Some(user) = account.users.iter().find(|user| user.arn == arn) {
+            out.extend(inline(snapshot, "inline", &user.inline_policies));
+            out.extend(
+                user.attached_policies
+                    .iter()
+                    .map(|arn| managed(snapshot, "managed", arn)),
+            );
+            out.extend(
+                user.permissions_boundary
+                    .iter()
+                    .map(|arn| managed(snapshot, "boundary", arn)),
+            );
+            for group in account
+                .groups
+                .iter()
+                .filter(|group| user.groups.contains(&group.name))
+            {
+                out.extend(inline(snapshot, "group_inline", &group.inline_policies));
+                out.extend(
+                    group
+                        .attached_policies
+                        .iter()
+                        .map(|arn| managed(snapshot, "group_managed", arn)),
+                );
+            }
+        }
+        if let Some(group) = account.groups.iter().find(|group| group.arn == arn) {
+            out.extend(inline(snapshot, "inline", &group.inline_policies));
+            out.extend(
+                group
+                    .attached_policies
+                    .iter()
+                    .map(|arn| managed(snapshot, "managed", arn)),
+            );
+        }
+        if let Some(resource) = account
+            .resource_policies
+            .iter()
+            .find(|resource| resource.arn == arn)
+        {
+            out.push(PolicyInfo {
+                kind: "resource",
+                name: format!("{arn}#policy"),
+                document: document(snapshot, &resource.document),
+            });
+        }
+    }
+    out
+}
+
+fn show(graph: &Graph, snapshot: &Snapshot, writer: &mut Writer<'_>, node: NodeId) -> NodeDetail {
+    let info = graph.node(node);
+    let id = writer.id(node);
+    let incoming = graph
+        .hops(node, true)
+        .iter()
+        .map(|hop| writer.step(hop))
+        .collect();
+    let outgoing = graph
+        .hops(node, false)
+        .iter()
+        .map(|hop| writer.step(hop))
+        .collect();
+    NodeDetail {
+        policies: policies_of(snapshot, &id),
+        id,
+        admin_reason: info
+            .and_then(|info| info.admin.as_ref())
+            .map(|admin| admin.reason.clone()),
+        admin_evidence: info
+            .and_then(|info| info.admin.as_ref())
+            .map(|admin| admin.evidence.clone())
+            .unwrap_or_default(),
+        instance_profiles: info
+            .map(|info| info.instance_profiles.clone())
+            .unwrap_or_default(),
+        incoming,
+        outgoing,
+    }
+}

@@ -1,0 +1,512 @@
+//! Planning: checking a parsed query against one snapshot's graph. Names become node ids, scopes
+//! become account lists, modifiers become one search filter; every mistake names its token.
+
+use std::collections::BTreeSet;
+
+use accessgraph_graph::{EdgeKind, Filter, Graph, NodeId, NodeKind};
+
+use crate::ast::{
+    EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope, Span, Spanned,
+    Statement, Target,
+};
+use crate::error::QueryError;
+use crate::view::View;
+
+/// Rows a path enumeration (`path ... all`) returns at most unless `limit` says otherwise.
+pub const DEFAULT_PATH_LIMIT: usize = 1000;
+
+/// A query checked against a snapshot, ready to execute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The query.
+    pub query: Query,
+    /// Which edges and sources the searches use.
+    pub filter: Filter,
+    /// Most rows returned.
+    pub limit: Option<usize>,
+    /// Only people (IAM users) as sources.
+    pub people_only: bool,
+    /// `at snapshot N`.
+    pub at: Option<u64>,
+    /// The operation.
+    pub op: Op,
+}
+
+/// What a plan does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Who reaches any of the targets (reverse search).
+    WhoCanReach(Targets),
+    /// Whether a node reaches the targets, with the shortest path to each.
+    CanReach {
+        /// Start.
+        from: Option<NodeId>,
+        /// Targets.
+        targets: Targets,
+    },
+    /// Paths between a node and targets.
+    Paths {
+        /// Start.
+        from: Option<NodeId>,
+        /// Targets.
+        targets: Targets,
+        /// Shortest, all or k.
+        mode: PathMode,
+    },
+    /// Everything a node reaches.
+    Reachable {
+        /// Start.
+        from: Option<NodeId>,
+    },
+    /// One simulated request.
+    CanDo {
+        /// The caller (any principal text).
+        principal: String,
+        /// The request.
+        request: RequestSpec,
+    },
+    /// Who may make a request, directly or through chains.
+    WhoCanDo {
+        /// The request.
+        request: RequestSpec,
+    },
+    /// The administrators of accounts.
+    Admins {
+        /// The accounts.
+        accounts: Vec<String>,
+    },
+    /// One node's details.
+    Show {
+        /// The node.
+        node: NodeId,
+    },
+    /// Reachability compared between two snapshots (planned against each when executed).
+    Diff {
+        /// Earlier snapshot.
+        before: Spanned<u64>,
+        /// Later snapshot.
+        after: Spanned<u64>,
+        /// The question compared.
+        target: Target,
+    },
+}
+
+/// Resolved targets of a reachability question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Targets {
+    /// The nodes.
+    pub nodes: Vec<NodeId>,
+    /// The accounts when the target is "an administrator of" them.
+    pub admin_of: Option<Vec<String>>,
+}
+
+fn all_kinds() -> Vec<EdgeKind> {
+    vec![
+        EdgeKind::Assume,
+        EdgeKind::Privesc,
+        EdgeKind::Member,
+        EdgeKind::Permit,
+    ]
+}
+
+fn edge_kind(name: EdgeKindName) -> EdgeKind {
+    match name {
+        EdgeKindName::Assume => EdgeKind::Assume,
+        EdgeKindName::Privesc => EdgeKind::Privesc,
+        EdgeKindName::Member => EdgeKind::Member,
+        EdgeKindName::Permit => EdgeKind::Permit,
+    }
+}
+
+/// Which modifiers a statement takes.
+fn applies(statement: &Statement, modifier: &Modifier) -> bool {
+    let search = matches!(
+        statement,
+        Statement::WhoCanReach { .. }
+            | Statement::WhoCanDo { .. }
+            | Statement::CanReach { .. }
+            | Statement::Path { .. }
+            | Statement::WhatCanReach { .. }
+            | Statement::Diff { .. }
+    );
+    let sources = matches!(
+        statement,
+        Statement::WhoCanReach { .. } | Statement::WhoCanDo { .. } | Statement::Diff { .. }
+    );
+    match modifier {
+        Modifier::Via(_) | Modifier::Without(_) | Modifier::MaxHops(_) | Modifier::DefiniteOnly => {
+            search
+        }
+        Modifier::FromAccounts(_) | Modifier::FromExternal | Modifier::PeopleOnly => sources,
+        Modifier::Limit(_) => !matches!(statement, Statement::CanDo { .. }),
+        Modifier::AtSnapshot(_) => !matches!(statement, Statement::Diff { .. }),
+    }
+}
+
+/// The `at snapshot` of a query, if any.
+#[must_use]
+pub fn snapshot_of(query: &Query) -> Option<Spanned<u64>> {
+    query
+        .modifiers
+        .iter()
+        .find_map(|modifier| match modifier.value {
+            Modifier::AtSnapshot(id) => Some(Spanned::new(id, modifier.span)),
+            _ => None,
+        })
+}
+
+/// Checks `query` against `view` and plans it.
+///
+/// # Errors
+/// A semantic [`QueryError`] naming the offending token: an unknown node, account or OU, an
+/// invalid account id, a modifier that does not apply or is given twice.
+pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
+    let graph = view.graph();
+    let mut filter = Filter::default();
+    let mut limit = None;
+    let mut people_only = false;
+    let mut at = None;
+    let mut seen: Vec<&'static str> = Vec::new();
+    for modifier in &query.modifiers {
+        let keyword = modifier.value.keyword();
+        if !applies(&query.statement, &modifier.value) {
+            return Err(QueryError::semantic(
+                format!(
+                    "`{keyword}` does not apply to `{}`",
+                    query.statement.keyword()
+                ),
+                modifier.span,
+            ));
+        }
+        if seen.contains(&keyword) {
+            return Err(QueryError::semantic(
+                format!("`{keyword}` is given twice"),
+                modifier.span,
+            ));
+        }
+        seen.push(keyword);
+        match &modifier.value {
+            Modifier::Via(kinds) => {
+                let allowed: Vec<EdgeKind> = kinds.iter().map(|kind| edge_kind(*kind)).collect();
+                let current = filter.kinds.take().unwrap_or_else(all_kinds);
+                filter.kinds = Some(
+                    current
+                        .into_iter()
+                        .filter(|kind| allowed.contains(kind))
+                        .collect(),
+                );
+            }
+            Modifier::Without(kinds) => {
+                let removed: Vec<EdgeKind> = kinds.iter().map(|kind| edge_kind(*kind)).collect();
+                let current = filter.kinds.take().unwrap_or_else(all_kinds);
+                filter.kinds = Some(
+                    current
+                        .into_iter()
+                        .filter(|kind| !removed.contains(kind))
+                        .collect(),
+                );
+            }
+            Modifier::MaxHops(hops) => {
+                filter.max_hops = Some(usize::try_from(*hops).unwrap_or(usize::MAX));
+            }
+            Modifier::Limit(rows) => limit = Some(usize::try_from(*rows).unwrap_or(usize::MAX)),
+            Modifier::FromAccounts(accounts) => {
+                let mut ids = Vec::new();
+                for account in accounts {
+                    ids.push(account_id(graph, account)?);
+                }
+                filter.source_accounts = Some(ids);
+            }
+            Modifier::FromExternal => filter.external_sources = true,
+            Modifier::DefiniteOnly => filter.definite_only = true,
+            Modifier::AtSnapshot(id) => at = Some(*id),
+            Modifier::PeopleOnly => people_only = true,
+        }
+    }
+    if filter.external_sources && filter.source_accounts.is_some() {
+        let span = query
+            .modifiers
+            .iter()
+            .find(|modifier| modifier.value == Modifier::FromExternal)
+            .map_or(Span::default(), |modifier| modifier.span);
+        return Err(QueryError::semantic(
+            "`from external` and `from account` exclude each other".into(),
+            span,
+        ));
+    }
+    let op = match &query.statement {
+        Statement::WhoCanReach { target } => Op::WhoCanReach(targets(view, target, &filter)?),
+        Statement::CanReach { from, target } => Op::CanReach {
+            from: node(view, from)?,
+            targets: targets(view, target, &filter)?,
+        },
+        Statement::Path { from, target, mode } => Op::Paths {
+            from: node(view, from)?,
+            targets: targets(view, target, &filter)?,
+            mode: mode.as_ref().map_or(PathMode::Shortest, |mode| mode.value),
+        },
+        Statement::WhatCanReach { from } => Op::Reachable {
+            from: node(view, from)?,
+        },
+        Statement::CanDo { principal, request } => Op::CanDo {
+            principal: principal_text(view, principal)?,
+            request: request.clone(),
+        },
+        Statement::WhoCanDo { request } => Op::WhoCanDo {
+            request: request.clone(),
+        },
+        Statement::WhoIsAdmin { scope } => Op::Admins {
+            accounts: match scope {
+                Some(scope) => accounts(graph, scope)?,
+                None => graph.accounts().to_vec(),
+            },
+        },
+        Statement::Show { node: reference } => Op::Show {
+            node: node(view, reference)?.ok_or_else(|| {
+                QueryError::semantic(
+                    "no policy names `*` in this snapshot".into(),
+                    reference.span(),
+                )
+            })?,
+        },
+        Statement::Diff {
+            before,
+            after,
+            target,
+        } => Op::Diff {
+            before: before.clone(),
+            after: after.clone(),
+            target: target.clone().unwrap_or(Target::Admin {
+                scope: Spanned::new(Scope::Org, Span::default()),
+            }),
+        },
+    };
+    Ok(Plan {
+        query: query.clone(),
+        filter,
+        limit,
+        people_only,
+        at,
+        op,
+    })
+}
+
+/// Resolves a target.
+pub(crate) fn targets(
+    view: &View,
+    target: &Target,
+    filter: &Filter,
+) -> Result<Targets, QueryError> {
+    let graph = view.graph();
+    match target {
+        Target::Admin { scope } => {
+            let accounts = accounts(graph, scope)?;
+            let mut nodes: Vec<NodeId> = accounts
+                .iter()
+                .flat_map(|account| graph.admin_targets(account, filter))
+                .collect();
+            nodes.sort();
+            nodes.dedup();
+            Ok(Targets {
+                nodes,
+                admin_of: Some(accounts),
+            })
+        }
+        Target::Node { node: reference } => Ok(Targets {
+            nodes: node(view, reference)?.into_iter().collect(),
+            admin_of: None,
+        }),
+    }
+}
+
+/// A checked account id, known to the snapshot.
+fn account_id(graph: &Graph, written: &Spanned<String>) -> Result<String, QueryError> {
+    let id = &written.value;
+    if id.len() != 12 || !id.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(QueryError::semantic(
+            format!(
+                "`{id}` is not an account id: an account id has 12 digits ({} given)",
+                id.len()
+            ),
+            written.span,
+        ));
+    }
+    let known =
+        graph.accounts().iter().any(|account| account == id) || graph.account_name(id).is_some();
+    if !known {
+        let suggestion = nearest(id, graph.accounts().iter().map(String::as_str));
+        return Err(QueryError::semantic(
+            format!("unknown account {id}: the snapshot has no such account"),
+            written.span,
+        )
+        .with_suggestion(suggestion));
+    }
+    Ok(id.clone())
+}
+
+/// The accounts of a scope.
+fn accounts(graph: &Graph, scope: &Spanned<Scope>) -> Result<Vec<String>, QueryError> {
+    match &scope.value {
+        Scope::Account(id) => {
+            // The account digits follow `in account `.
+            let start = scope.span.end.saturating_sub(id.len());
+            let written = Spanned::new(
+                id.clone(),
+                Span {
+                    start,
+                    end: scope.span.end,
+                },
+            );
+            Ok(vec![account_id(graph, &written)?])
+        }
+        Scope::Org => {
+            let mut accounts: BTreeSet<String> = graph.accounts().iter().cloned().collect();
+            if let Some(org) = graph.organization() {
+                accounts.extend(org.accounts.iter().map(|account| account.id.clone()));
+            }
+            Ok(accounts.into_iter().collect())
+        }
+        Scope::Ou(name) => {
+            let Some(org) = graph.organization() else {
+                return Err(QueryError::semantic(
+                    "the snapshot has no organization, so no OU".into(),
+                    scope.span,
+                ));
+            };
+            let ou = org
+                .ous
+                .iter()
+                .find(|ou| ou.id.eq_ignore_ascii_case(name) || ou.name.eq_ignore_ascii_case(name));
+            let root = org.roots.iter().find(|root| root.id == *name);
+            let Some(top) = ou
+                .map(|ou| ou.id.clone())
+                .or(root.map(|root| root.id.clone()))
+            else {
+                let suggestion = nearest(name, org.ous.iter().map(|ou| ou.name.as_str()));
+                return Err(
+                    QueryError::semantic(format!("unknown OU `{name}`"), scope.span)
+                        .with_suggestion(suggestion),
+                );
+            };
+            Ok(org
+                .accounts
+                .iter()
+                .filter(|account| {
+                    org.chain(&account.id)
+                        .is_some_and(|chain| chain.contains(&top))
+                })
+                .map(|account| account.id.clone())
+                .collect())
+        }
+    }
+}
+
+fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|candidate| (strsim::levenshtein(word, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate.to_owned())
+}
+
+/// Resolves a node; `*` resolves to `None` when no policy names it (it then reaches nothing).
+pub(crate) fn node(view: &View, reference: &NodeRef) -> Result<Option<NodeId>, QueryError> {
+    let graph = view.graph();
+    match reference {
+        NodeRef::Anyone { .. } => Ok(graph.find("*")),
+        NodeRef::Arn { arn } => graph.find(&arn.value).map(Some).ok_or_else(|| {
+            let account = arn.value.split(':').nth(4).unwrap_or_default();
+            let message = if arn.value.ends_with(":root") && graph.accounts().iter().any(|a| a == account) {
+                format!("`{}` is an account of the snapshot, not a principal node: ask about `admin in account {account}`", arn.value)
+            } else {
+                format!("no node `{}` in this snapshot", arn.value)
+            };
+            let name = arn.value.rsplit('/').next().unwrap_or_default();
+            let suggestion = nearest(
+                &arn.value,
+                graph
+                    .nodes()
+                    .filter(|(_, node)| node.name.eq_ignore_ascii_case(name) || node.account.as_deref() == Some(account))
+                    .map(|(_, node)| node.arn.as_str()),
+            );
+            QueryError::semantic(message, arn.span).with_suggestion(suggestion)
+        }),
+        NodeRef::Named {
+            kind,
+            name,
+            account,
+        } => {
+            let node_kind = match kind {
+                NamedKind::User => NodeKind::User,
+                NamedKind::Role => NodeKind::Role,
+                NamedKind::Group => NodeKind::Group,
+            };
+            let account = account
+                .as_ref()
+                .map(|account| account_id(graph, account))
+                .transpose()?;
+            let (path, short) = match name.value.rsplit_once('/') {
+                Some((path, short)) => (Some(format!("/{path}/")), short),
+                None => (None, name.value.as_str()),
+            };
+            let matches: Vec<NodeId> = view
+                .by_name(node_kind, short)
+                .iter()
+                .copied()
+                .filter(|id| {
+                    graph.node(*id).is_some_and(|node| {
+                        account.as_ref().is_none_or(|account| node.account.as_ref() == Some(account))
+                            && path.as_ref().is_none_or(|path| node.arn.contains(path.as_str()))
+                    })
+                })
+                .collect();
+            let written = format!("{}/{}", format!("{kind:?}").to_lowercase(), name.value);
+            match matches.as_slice() {
+                [one] => Ok(Some(*one)),
+                [] => {
+                    let suggestion = nearest(
+                        short,
+                        graph
+                            .nodes()
+                            .filter(|(_, node)| {
+                                node.kind == node_kind
+                                    && account.as_ref().is_none_or(|account| node.account.as_ref() == Some(account))
+                            })
+                            .map(|(_, node)| node.name.as_str()),
+                    );
+                    let place = account.map_or_else(|| "in this snapshot".to_owned(), |account| format!("in account {account}"));
+                    Err(QueryError::semantic(format!("no `{written}` {place}"), name.span).with_suggestion(suggestion))
+                }
+                several => {
+                    let accounts: Vec<String> = several
+                        .iter()
+                        .filter_map(|id| graph.node(*id).and_then(|node| node.account.clone()))
+                        .collect();
+                    Err(QueryError::semantic(
+                        format!(
+                            "`{written}` is ambiguous: it exists in accounts {}; add `in account ID`",
+                            accounts.join(", ")
+                        ),
+                        name.span,
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// The principal text of a `can ... do` caller: an ARN as written (it may be outside the
+/// snapshot), `*`, or a named node's ARN.
+fn principal_text(view: &View, reference: &NodeRef) -> Result<String, QueryError> {
+    match reference {
+        NodeRef::Arn { arn } => Ok(arn.value.clone()),
+        NodeRef::Anyone { .. } => Ok("*".into()),
+        NodeRef::Named { .. } => {
+            let id = node(view, reference)?;
+            Ok(id
+                .and_then(|id| view.graph().node(id))
+                .map(|node| node.arn.clone())
+                .unwrap_or_default())
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! Text forms of an [`Answer`]: a table for people, JSON for programs, Graphviz DOT and Mermaid
+//! for pictures. Pure functions of the answer, so a remote answer renders the same way.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use accessgraph_graph::NodeKind;
+
+use crate::answer::{Answer, Change, NodeInfo, Row, Step};
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One line per row, for a terminal.
+    Table,
+    /// The answer as one JSON document.
+    Json,
+    /// Graphviz DOT of the union of the paths.
+    Dot,
+    /// Mermaid flowchart of the union of the paths.
+    Mermaid,
+}
+
+/// Renders an answer; `pretty` indents JSON (one document per line otherwise).
+#[must_use]
+pub fn render(answer: &Answer, format: Format, pretty: bool) -> String {
+    match format {
+        Format::Table => table(answer),
+        Format::Json if pretty => serde_json::to_string_pretty(answer).unwrap_or_default(),
+        Format::Json => serde_json::to_string(answer).unwrap_or_default(),
+        Format::Dot => dot(answer),
+        Format::Mermaid => mermaid(answer),
+    }
+}
+
+fn info<'a>(answer: &'a Answer, id: &str) -> Option<&'a NodeInfo> {
+    answer.nodes.get(id)
+}
+
+fn account_label(info: &NodeInfo) -> Option<String> {
+    let account = info.account.as_ref()?;
+    Some(match &info.account_name {
+        Some(name) => format!("{name} {account}"),
+        None => account.clone(),
+    })
+}
+
+fn admin_mark(info: Option<&NodeInfo>) -> &'static str {
+    match info {
+        Some(info) if info.admin && info.admin_conditional => " (admin?)",
+        Some(info) if info.admin => " (admin)",
+        _ => "",
+    }
+}
+
+/// A node in a path: its name, its account when it changes, its admin mark.
+fn node_label(answer: &Answer, id: &str, previous_account: Option<&str>) -> String {
+    let Some(node) = info(answer, id) else {
+        return id.to_owned();
+    };
+    let mut label = node.name.clone();
+    if node.account.as_deref() != previous_account
+        && let Some(account) = account_label(node)
+    {
+        let _ = write!(label, " [{account}]");
+    }
+    label.push_str(admin_mark(Some(node)));
+    label
+}
+
+fn arrow(step: &Step) -> String {
+    let mark = if step.conditional { "?" } else { "" };
+    match (&step.technique, step.edge) {
+        (Some(technique), "privesc" | "permit") => format!("--{}:{technique}{mark}-->", step.edge),
+        _ => format!("--{}{mark}-->", step.edge),
+    }
+}
+
+fn path_text(answer: &Answer, row: &Row) -> String {
+    let mut text = String::new();
+    let first = info(answer, &row.principal);
+    let mut account = first.and_then(|node| node.account.clone());
+    for step in &row.path {
+        let _ = write!(
+            text,
+            " {} {}",
+            arrow(step),
+            node_label(answer, &step.to, account.as_deref())
+        );
+        if let Some(node) = info(answer, &step.to) {
+            account = node.account.clone();
+        }
+    }
+    text
+}
+
+fn source_label(answer: &Answer, id: &str) -> String {
+    let Some(node) = info(answer, id) else {
+        return id.to_owned();
+    };
+    let kind = kind_name(node.kind);
+    let mut label = format!("{} ({kind}", node.name);
+    if let Some(account) = account_label(node) {
+        let _ = write!(label, ", {account}");
+    }
+    label.push(')');
+    label
+}
+
+/// A node kind as answers name it.
+fn kind_name(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::User => "user",
+        NodeKind::Group => "group",
+        NodeKind::Role => "role",
+        NodeKind::SamlProvider => "saml provider",
+        NodeKind::WebIdentityProvider => "web identity provider",
+        NodeKind::Service => "service",
+        NodeKind::ExternalAccount => "external account",
+        NodeKind::Anyone => "anyone",
+        NodeKind::AccountAdmin | NodeKind::ExistingCompute => "helper",
+        NodeKind::Resource => "resource",
+    }
+}
+
+fn count_line(answer: &Answer, noun: &str) -> String {
+    let plural = if answer.total == 1 { "" } else { "s" };
+    if answer.rows.len() < answer.total {
+        format!(
+            "{} of {} {noun}{plural} shown (limit)",
+            answer.rows.len(),
+            answer.total
+        )
+    } else {
+        format!("{} {noun}{plural}", answer.total)
+    }
+}
+
+fn table(answer: &Answer) -> String {
+    let mut out = String::new();
+    if let Some(decision) = &answer.decision {
+        let _ = write!(out, "decision: {}", decision.decision);
+        if let Some(kind) = &decision.deny_kind {
+            if decision.decision == "conditional" {
+                let _ = write!(out, " ({kind} deny otherwise)");
+            } else {
+                let _ = write!(out, " ({kind})");
+            }
+        }
+        out.push('\n');
+        for citation in &decision.evidence {
+            let _ = writeln!(out, "  evidence: {citation}");
+        }
+        for layer in &decision.missing {
+            let _ = writeln!(out, "  no allow in: {layer:?}");
+        }
+        for condition in &decision.conditions {
+            let _ = writeln!(out, "  unresolved: {condition}");
+        }
+        for note in &decision.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
+        return out;
+    }
+    if let Some(node) = &answer.node {
+        return show_table(answer, node);
+    }
+    if let Some(reachable) = answer.reachable {
+        let _ = writeln!(out, "{}", if reachable { "yes" } else { "no" });
+    }
+    for row in &answer.rows {
+        let change = match row.change {
+            Some(Change::Gained) => "+ ",
+            Some(Change::Lost) => "- ",
+            None => "",
+        };
+        let source = source_label(answer, &row.principal);
+        if let Some(reason) = &row.reason {
+            let mark = if row.conditional {
+                " (conditional)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "{change}{source}: {reason}{mark}");
+            continue;
+        }
+        if row.path.is_empty() {
+            let _ = writeln!(
+                out,
+                "{change}{source}{}",
+                admin_mark(info(answer, &row.principal))
+            );
+        } else {
+            let _ = writeln!(out, "{change}{source}{}", path_text(answer, row));
+        }
+    }
+    let noun = match answer.statement {
+        "who_is_admin" => "administrator",
+        "path" | "can_reach" => "path",
+        "what_can_reach" => "reachable node",
+        "diff" => "change",
+        _ => "principal",
+    };
+    out.push_str(&count_line(answer, noun));
+    if answer
+        .rows
+        .iter()
+        .any(|row| row.path.iter().any(|step| step.conditional))
+    {
+        out.push_str(" (? marks a conditional hop)");
+    }
+    out.push('\n');
+    out
+}
+
+fn show_table(answer: &Answer, node: &crate::answer::NodeDetail) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", node.id);
+    if let Some(info) = info(answer, &node.id) {
+        let _ = writeln!(out, "  kind: {}", kind_name(info.kind));
+        if let Some(account) = account_label(info) {
+            let _ = writeln!(out, "  account: {account}");
+        }
+    }
+    match &node.admin_reason {
+        Some(reason) => {
+            let _ = writeln!(out, "  admin: yes, {reason}");
+            for citation in &node.admin_evidence {
+                let _ = writeln!(out, "    evidence: {citation}");
+            }
+        }
+        None => {
+            let _ = writeln!(out, "  admin: no");
+        }
+    }
+    for profile in &node.instance_profiles {
+        let _ = writeln!(out, "  instance profile: {profile}");
+    }
+    for policy in &node.policies {
+        let document = policy.document.as_ref().map_or_else(
+            || "(document not in the snapshot)".to_owned(),
+            ToString::to_string,
+        );
+        let _ = writeln!(
+            out,
+            "  policy ({}) {}: {document}",
+            policy.kind, policy.name
+        );
+    }
+    for (title, steps) in [("in", &node.incoming), ("out", &node.outgoing)] {
+        let _ = writeln!(out, "  {title}-edges: {}", steps.len());
+        for step in steps {
+            let _ = writeln!(
+                out,
+                "    {} {} {}",
+                node_label(answer, &step.from, None),
+                arrow(step),
+                node_label(answer, &step.to, None)
+            );
+        }
+    }
+    out
+}
+
+/// The nodes and edges of the union of the answer's paths.
+fn union(answer: &Answer) -> (Vec<String>, BTreeMap<(String, String), &Step>) {
+    let mut nodes: Vec<String> = Vec::new();
+    let mut edges: BTreeMap<(String, String), &Step> = BTreeMap::new();
+    let add = |id: &str, nodes: &mut Vec<String>| {
+        if !nodes.iter().any(|known| known == id) {
+            nodes.push(id.to_owned());
+        }
+    };
+    let steps = answer.rows.iter().flat_map(|row| &row.path).chain(
+        answer
+            .node
+            .iter()
+            .flat_map(|node| node.incoming.iter().chain(&node.outgoing)),
+    );
+    for row in &answer.rows {
+        add(&row.principal, &mut nodes);
+    }
+    for step in steps {
+        add(&step.from, &mut nodes);
+        add(&step.to, &mut nodes);
+        edges
+            .entry((step.from.clone(), step.to.clone()))
+            .or_insert(step);
+    }
+    (nodes, edges)
+}
+
+fn kind_colour(kind: Option<NodeKind>) -> &'static str {
+    match kind {
+        Some(NodeKind::User) => "#cfe2ff",
+        Some(NodeKind::Group) => "#e2d9f3",
+        Some(NodeKind::Role) => "#d1e7dd",
+        Some(NodeKind::SamlProvider | NodeKind::WebIdentityProvider) => "#fff3cd",
+        Some(NodeKind::ExternalAccount | NodeKind::Anyone) => "#f8d7da",
+        Some(NodeKind::Service) => "#e9ecef",
+        _ => "#ffffff",
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn edge_label(step: &Step) -> String {
+    match (&step.technique, step.edge) {
+        (Some(technique), "privesc" | "permit") => format!("{}: {technique}", step.edge),
+        _ => step.edge.to_owned(),
+    }
+}
+
+fn dot(answer: &Answer) -> String {
+    let (nodes, edges) = union(answer);
+    let mut out = String::from(
+        "digraph accessgraph {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n",
+    );
+    for (index, id) in nodes.iter().enumerate() {
+        let node = info(answer, id);
+        let mut label = escape(&node.map_or_else(|| id.clone(), |node| node.name.clone()));
+        if let Some(account) = node.and_then(account_label) {
+            let _ = write!(label, "\\n{}", escape(&account));
+        }
+        label.push_str(admin_mark(node));
+        let admin = if node.is_some_and(|node| node.admin) {
+            ", peripheries=2, color=\"#b02a37\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  n{index} [label=\"{label}\", tooltip=\"{}\", fillcolor=\"{}\"{admin}];",
+            escape(id),
+            kind_colour(node.map(|node| node.kind))
+        );
+    }
+    let position = |id: &str| nodes.iter().position(|known| known == id).unwrap_or(0);
+    for ((from, to), step) in &edges {
+        let style = if step.conditional {
+            ", style=dashed"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  n{} -> n{} [label=\"{}\"{style}];",
+            position(from),
+            position(to),
+            escape(&edge_label(step))
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn mermaid(answer: &Answer) -> String {
+    let (nodes, edges) = union(answer);
+    let mut out = String::from("flowchart LR\n");
+    for (index, id) in nodes.iter().enumerate() {
+        let node = info(answer, id);
+        let mut label = node.map_or_else(|| id.clone(), |node| node.name.clone());
+        if let Some(account) = node.and_then(account_label) {
+            let _ = write!(label, "<br/>{account}");
+        }
+        label.push_str(admin_mark(node));
+        let label = label.replace('"', "#quot;");
+        let class = node
+            .map_or("resource", |node| kind_name(node.kind))
+            .replace(' ', "_");
+        let _ = writeln!(out, "  n{index}[\"{label}\"]:::{class}");
+        if node.is_some_and(|node| node.admin) {
+            let _ = writeln!(out, "  class n{index} admin");
+        }
+    }
+    let position = |id: &str| nodes.iter().position(|known| known == id).unwrap_or(0);
+    for ((from, to), step) in &edges {
+        let arrow = if step.conditional { "-.->" } else { "-->" };
+        let label = edge_label(step).replace('"', "#quot;").replace('|', "/");
+        let _ = writeln!(
+            out,
+            "  n{} {arrow}|\"{label}\"| n{}",
+            position(from),
+            position(to)
+        );
+    }
+    for kind in [
+        NodeKind::User,
+        NodeKind::Group,
+        NodeKind::Role,
+        NodeKind::SamlProvider,
+        NodeKind::WebIdentityProvider,
+        NodeKind::ExternalAccount,
+        NodeKind::Anyone,
+        NodeKind::Service,
+    ] {
+        let _ = writeln!(
+            out,
+            "  classDef {} fill:{}",
+            kind_name(kind).replace(' ', "_"),
+            kind_colour(Some(kind))
+        );
+    }
+    out.push_str(
+        "  classDef resource fill:#ffffff\n  classDef admin stroke:#b02a37,stroke-width:3px\n",
+    );
+    out
+}

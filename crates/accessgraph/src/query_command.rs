@@ -1,0 +1,97 @@
+//! `accessgraph query`: questions in the query language, from the argument or standard input.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::sync::Arc;
+
+use accessgraph_db::{StoreCatalog, directory_catalog};
+use accessgraph_query::{Catalog, CatalogError, Format, View, render, run};
+use anyhow::{Result, anyhow};
+
+use crate::cli::{QueryArgs, QueryFormat};
+use crate::snapshots_command::open_store;
+
+/// A catalog whose default snapshot is `--at`.
+struct DefaultAt<'c> {
+    inner: &'c dyn Catalog,
+    at: Option<u64>,
+}
+
+impl Catalog for DefaultAt<'_> {
+    fn view(&self, id: Option<u64>) -> Result<Arc<View>, CatalogError> {
+        self.inner.view(id.or(self.at))
+    }
+}
+
+fn format(args: &QueryArgs) -> Format {
+    match args.format {
+        Some(QueryFormat::Table) => Format::Table,
+        Some(QueryFormat::Json) => Format::Json,
+        Some(QueryFormat::Dot) => Format::Dot,
+        Some(QueryFormat::Mermaid) => Format::Mermaid,
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Json,
+    }
+}
+
+/// Runs `query`.
+pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
+    let catalog: Box<dyn Catalog> = match &args.snapshot {
+        Some(path) => Box::new(directory_catalog(path)?),
+        None => Box::new(StoreCatalog::new(open_store(&args.db)?)),
+    };
+    let catalog = DefaultAt {
+        inner: catalog.as_ref(),
+        at: args.at,
+    };
+    let format = format(args);
+    if !args.query.is_empty() {
+        let text = args.query.join(" ");
+        let answer = run(&text, &catalog).map_err(|error| {
+            anyhow!(
+                "{}",
+                error.render(&text).trim_start_matches("error: ").to_owned()
+            )
+        })?;
+        let mut out = render(&answer, format, true);
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        return Ok(out);
+    }
+    // One query per line; blank lines and `#` comments are skipped. Each answer is printed as it
+    // comes; errors go to standard error and the run fails at the end.
+    let mut failures = 0usize;
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let text = line.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        match run(text, &catalog) {
+            Ok(answer) => {
+                let mut out = render(&answer, format, false);
+                if format == Format::Table {
+                    out = format!("> {text}\n{out}");
+                }
+                #[expect(clippy::print_stdout, reason = "answers stream as they come")]
+                {
+                    println!("{}", out.trim_end());
+                }
+            }
+            Err(error) => {
+                failures += 1;
+                #[expect(clippy::print_stderr, reason = "errors stream as they come")]
+                {
+                    eprintln!("{}", error.render(text));
+                }
+            }
+        }
+    }
+    if failures > 0 {
+        return Err(anyhow!(
+            "{failures} quer{} failed",
+            if failures == 1 { "y" } else { "ies" }
+        ));
+    }
+    Ok(String::new())
+}

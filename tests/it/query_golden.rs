@@ -1,0 +1,137 @@
+//! Golden tests of the query language on the example organization: every file
+//! `tests/data/queries/NAME.query` holds one query; `NAME.table` and `NAME.json` hold its answer
+//! in both formats, or `NAME.error` the error as the command line shows it; `NAME.dot` and
+//! `NAME.mermaid`, where present, its pictures.
+//!
+//! Snapshot 2 is `examples/org`; snapshot 1 is the same organization before the `sandbox-deny-iam`
+//! SCP existed, so `diff` has changes to report. Run with `UPDATE_GOLDEN=1` to rewrite the
+//! expected files after a deliberate change, then review the diff.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use accessgraph_ingest::{IngestOptions, ingest};
+use accessgraph_query::{Format, MemoryCatalog, View, render, run};
+
+use crate::ingest::data;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The example org without the sandbox SCP, in a temporary directory.
+fn before_sandbox_scp() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&data("../examples/org"), dir.path());
+    for file in [
+        "organizations/policies/p-sandboxiam1.json",
+        "organizations/targets/p-sandboxiam1.json",
+    ] {
+        std::fs::remove_file(dir.path().join(file)).unwrap();
+    }
+    dir
+}
+
+pub(crate) fn catalog() -> &'static MemoryCatalog {
+    static CATALOG: OnceLock<MemoryCatalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let before = before_sandbox_scp();
+        let view = |id, label: &str, path: &Path| {
+            let snapshot = ingest(path, &IngestOptions::default()).unwrap().snapshot;
+            Arc::new(View::from_snapshot(
+                id,
+                Some(label.to_owned()),
+                Arc::new(snapshot),
+            ))
+        };
+        MemoryCatalog::new(vec![
+            view(1, "before-sandbox-scp", before.path()),
+            view(2, "examples/org", &data("../examples/org")),
+        ])
+    })
+}
+
+fn queries() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data("data/queries"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "query"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Compares `actual` with the expected file, or rewrites it under `UPDATE_GOLDEN`.
+fn check(path: &Path, actual: &str, failures: &mut Vec<String>) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected != actual {
+        failures.push(format!(
+            "{}:\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        ));
+    }
+}
+
+#[test]
+fn every_query_answers_as_its_golden_files_say() {
+    let files = queries();
+    assert!(files.len() >= 30, "golden queries missing");
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let text = text.trim();
+        match run(text, catalog()) {
+            Ok(answer) => {
+                check(
+                    &file.with_extension("table"),
+                    &render(&answer, Format::Table, true),
+                    &mut failures,
+                );
+                check(
+                    &file.with_extension("json"),
+                    &format!("{}\n", render(&answer, Format::Json, true)),
+                    &mut failures,
+                );
+                // Pictures for the queries that have them.
+                for (extension, format) in [("dot", Format::Dot), ("mermaid", Format::Mermaid)] {
+                    let picture = file.with_extension(extension);
+                    if picture.exists() {
+                        check(&picture, &render(&answer, format, true), &mut failures);
+                    }
+                }
+                assert!(
+                    !file.with_extension("error").exists(),
+                    "{} answers, but an error is expected",
+                    file.display()
+                );
+            }
+            Err(error) => {
+                check(
+                    &file.with_extension("error"),
+                    &format!("{}\n", error.render(text)),
+                    &mut failures,
+                );
+                assert!(
+                    !file.with_extension("table").exists(),
+                    "{} fails: {}",
+                    file.display(),
+                    error.message
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
