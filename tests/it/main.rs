@@ -14,6 +14,7 @@ mod graph_techniques;
 mod ingest;
 mod ingest_errors;
 mod policy_conformance;
+mod query_cli;
 mod query_golden;
 mod store_crash;
 mod tidy;

@@ -135,3 +135,56 @@ fn every_query_answers_as_its_golden_files_say() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The examples of `docs/query-language.md`: each ```` ```query ```` block is followed by a
+/// ```` ```text ```` block with its table output (or its error), and the grammar section holds
+/// the grammar file. `UPDATE_GOLDEN=1` rewrites the outputs.
+#[test]
+fn the_language_guide_shows_real_answers_and_the_real_grammar() {
+    let path = data("../docs/query-language.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let grammar = std::fs::read_to_string(data("../grammar/accessgraph.pest")).unwrap();
+    let mut out = String::new();
+    let mut lines = doc.split_inclusive('\n').peekable();
+    let mut pending_query: Option<String> = None;
+    let mut examples = 0;
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        let fence = line.trim_end();
+        if fence == "```query" || fence == "```text" || fence == "```pest" {
+            let mut body = String::new();
+            for inner in lines.by_ref() {
+                if inner.trim_end() == "```" {
+                    break;
+                }
+                body.push_str(inner);
+            }
+            let body = match fence {
+                "```query" => {
+                    pending_query = Some(body.trim().to_owned());
+                    body
+                }
+                "```text" => {
+                    let query = pending_query.take().expect("a text block follows a query");
+                    examples += 1;
+                    match run(&query, catalog()) {
+                        Ok(answer) => render(&answer, Format::Table, true),
+                        Err(error) => format!("{}\n", error.render(&query)),
+                    }
+                }
+                _ => grammar.clone(),
+            };
+            out.push_str(&body);
+            out.push_str("```\n");
+        }
+    }
+    assert!(examples >= 20, "examples missing from the guide");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &out).unwrap();
+    } else {
+        assert!(
+            doc == out,
+            "docs/query-language.md differs from the answers; run with UPDATE_GOLDEN=1 and review"
+        );
+    }
+}

@@ -29,6 +29,8 @@ use self::keys::{DataKey, data_key, decode_id, encode_id};
 pub const FORMAT_VERSION: u32 = 1;
 
 const FORMAT_KEY: &[u8] = b"format_version";
+/// The last snapshot id handed out.
+const NEXT_ID_KEY: &[u8] = b"last_snapshot_id";
 
 /// Entries written per batch while storing a snapshot.
 const BATCH_ENTRIES: usize = 512;
@@ -215,9 +217,32 @@ impl Store {
         }
     }
 
+    /// The next snapshot id: one more than the last handed out, skipping ids in use, so ids read
+    /// 1, 2, 3 ... (sled's own id generator jumps by a million after each restart).
+    fn next_id(&self) -> Result<SnapshotId, StoreError> {
+        loop {
+            let bytes = self.db.update_and_fetch(NEXT_ID_KEY, |old| {
+                let last = old
+                    .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+                    .map_or(0, u64::from_be_bytes);
+                Some(last.saturating_add(1).to_be_bytes().to_vec())
+            })?;
+            let id = bytes
+                .and_then(|bytes| <[u8; 8]>::try_from(bytes.as_ref()).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| StoreError::Corrupt("the snapshot id counter".into()))?;
+            let id = SnapshotId(id);
+            if !self.catalog.contains_key(encode_id(id))?
+                && !self.pending.contains_key(encode_id(id))?
+            {
+                return Ok(id);
+            }
+        }
+    }
+
     /// Stores a snapshot and publishes it atomically; returns its metadata with id and ingest time.
     pub fn put(&self, snapshot: &Snapshot) -> Result<SnapshotMeta, StoreError> {
-        let id = SnapshotId(self.db.generate_id()? + 1);
+        let id = self.next_id()?;
         self.pending.insert(encode_id(id), &[])?;
         self.pending.flush()?;
 

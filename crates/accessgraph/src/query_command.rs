@@ -39,6 +39,11 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
         Some(path) => Box::new(directory_catalog(path)?),
         None => Box::new(StoreCatalog::new(open_store(&args.db)?)),
     };
+    if let Some(at) = args.at {
+        catalog
+            .view(Some(at))
+            .map_err(|error| anyhow!("--at {at}: {error}"))?;
+    }
     let catalog = DefaultAt {
         inner: catalog.as_ref(),
         at: args.at,

@@ -1,0 +1,161 @@
+//! End-to-end tests of `accessgraph query`: from a snapshot directory, from a store, from standard
+//! input, and its errors.
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+use crate::cli::{accessgraph, tempdir};
+use crate::ingest::data;
+
+fn org() -> String {
+    data("../examples/org").display().to_string()
+}
+
+/// The README's main command: the example org, in a table.
+#[test]
+fn readme_main_command_answers_who_can_reach_admin() {
+    accessgraph()
+        .args(["query", "--snapshot", &org(), "--format", "table"])
+        .arg("who can reach admin in account 555555555555")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "bob (user, acme-dev 555555555555) --privesc:iam:PassRole + ec2:RunInstances?--> ec2-admin (admin)",
+        ))
+        .stdout(predicate::str::contains("9 principals"));
+}
+
+#[test]
+fn the_query_may_be_given_as_words_and_defaults_to_json_off_a_terminal() {
+    let output = accessgraph()
+        .args(["query", "--snapshot", &org()])
+        .args(["who", "is", "admin", "in", "account", "111111111111"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["statement"], "who_is_admin");
+    let admins: Vec<&str> = answer["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["principal"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        admins,
+        [
+            "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b",
+            "arn:aws:iam::111111111111:user/alice"
+        ]
+    );
+}
+
+#[test]
+fn standard_input_gives_one_json_document_per_query_and_reports_every_error() {
+    let output = accessgraph()
+        .args(["query", "--snapshot", &org(), "--format", "json"])
+        .write_stdin(
+            "# questions after the change window\nwho is admin in account 111111111111\n\nwho can reech admin\ncan user/bob reach admin in account 555555555555\n",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let second: Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(second["reachable"], true);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("did you mean `reach`?"), "{stderr}");
+    assert!(stderr.contains("1 query failed"), "{stderr}");
+}
+
+#[test]
+fn a_syntax_error_shows_a_caret_and_fails() {
+    accessgraph()
+        .args(["query", "--snapshot", &org(), "who can reach admin in acount 1"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "1 | who can reach admin in acount 1\n  |                        ^^^^^^ did you mean `account`?",
+        ));
+}
+
+#[test]
+fn a_semantic_error_names_the_token() {
+    accessgraph()
+        .args([
+            "query",
+            "--snapshot",
+            &org(),
+            "show role/nobody in account 555555555555",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no `role/nobody` in account 555555555555",
+        ));
+}
+
+#[test]
+fn a_store_is_queried_at_any_snapshot_and_its_graph_is_cached() {
+    let db = tempdir().join("db");
+    let db = db.to_str().unwrap();
+    for label in ["first", "second"] {
+        accessgraph()
+            .args(["ingest", &org(), "--db", db, "--label", label])
+            .assert()
+            .success();
+    }
+    let ask = |extra: &[&str]| {
+        let output = accessgraph()
+            .args(["query", "--db", db, "--format", "json"])
+            .args(extra)
+            .arg("who is admin in account 555555555555")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let newest = ask(&[]);
+    assert_eq!(newest["snapshot"]["label"], "second");
+    let first = ask(&["--at", "1"]);
+    assert_eq!(first["snapshot"]["label"], "first");
+    assert_eq!(first["rows"], newest["rows"]);
+    accessgraph()
+        .args(["query", "--db", db, "--at", "9", "who is admin"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--at 9: unknown snapshot 9 (the store holds 1, 2)",
+        ));
+}
+
+#[test]
+fn an_empty_store_says_to_ingest_first() {
+    let db = tempdir().join("empty");
+    accessgraph()
+        .args(["query", "--db", db.to_str().unwrap(), "who is admin"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ingest one first"));
+}
+
+#[test]
+fn pictures_render_as_dot_and_mermaid() {
+    accessgraph()
+        .args(["query", "--snapshot", &org(), "--format", "dot"])
+        .arg("who can reach admin in account 222222222222")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("digraph accessgraph {"))
+        .stdout(predicate::str::contains("style=dashed"));
+    accessgraph()
+        .args(["query", "--snapshot", &org(), "--format", "mermaid"])
+        .arg("who can reach admin in account 222222222222")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("flowchart LR"))
+        .stdout(predicate::str::contains("-.->"));
+}
