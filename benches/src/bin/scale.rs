@@ -51,7 +51,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
     let rss_after_ingest = peak_rss_mib().unwrap_or(f64::NAN);
 
     let started = Instant::now();
-    let graph = Graph::build(&ingested.snapshot);
+    let graph = std::sync::Arc::new(Graph::build(&ingested.snapshot));
     let built = started.elapsed().as_secs_f64();
     let rss_after_build = peak_rss_mib().unwrap_or(f64::NAN);
     let (nodes, edges) = (graph.nodes().count(), graph.edges().count());
@@ -100,6 +100,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
             path_times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }
+    let query_report = query_engine(&graph, &ingested.snapshot, accounts)?;
     let started = Instant::now();
     let bytes = graph.to_bytes();
     let saved = started.elapsed().as_secs_f64();
@@ -127,12 +128,68 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
     );
     Ok(format!(
         "{accounts} accounts x {principals} principals ({} users, {} roles, {} files): generate {generated:.2} s; \
-         ingest {total:.2} s (parse {parsed:.2} s, store {:.2} s); {} documents; peak RSS {rss_after_ingest:.0} MiB (after generating: {rss_after_generate:.0} MiB)\n{graph_report}\n{persist_report}",
+         ingest {total:.2} s (parse {parsed:.2} s, store {:.2} s); {} documents; peak RSS {rss_after_ingest:.0} MiB (after generating: {rss_after_generate:.0} MiB)\n{graph_report}\n{query_report}\n{persist_report}",
         summary.users,
         summary.roles,
         summary.files,
         total - parsed,
         meta.counts.documents,
+    ))
+}
+
+fn median(times: &mut [f64]) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// End-to-end `who can reach admin` through the query engine (parse, plan, search, answer rows
+/// with evidence), and parse + plan alone.
+fn query_engine(
+    graph: &std::sync::Arc<Graph>,
+    snapshot: &accessgraph_model::Snapshot,
+    accounts: usize,
+) -> Result<String, String> {
+    use accessgraph_query::{Format, MemoryCatalog, View, parse, plan, render, run};
+    let snapshot = std::sync::Arc::new(snapshot.clone());
+    let view = std::sync::Arc::new(View::new(
+        1,
+        None,
+        graph.clone(),
+        Box::new(move || Ok(snapshot.as_ref().clone())),
+    ));
+    let catalog = MemoryCatalog::new(vec![view.clone()]);
+    let (mut full, mut page, mut json, mut planned) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rows = 0;
+    for index in (0..accounts).step_by((accounts / 50).max(1)) {
+        let account = accessgraph_synth::account_id(index);
+        let text = format!("who can reach admin in account {account}");
+        let started = Instant::now();
+        let answer = run(&text, &catalog).map_err(|error| error.message)?;
+        full.push(started.elapsed().as_secs_f64() * 1000.0);
+        rows += answer.rows.len();
+        let started = Instant::now();
+        std::hint::black_box(render(&answer, Format::Json, false).len());
+        json.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = Instant::now();
+        std::hint::black_box(
+            run(&format!("{text} limit 100"), &catalog).map_err(|error| error.message)?,
+        );
+        page.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = Instant::now();
+        for _ in 0..100 {
+            let query = parse(&text).map_err(|error| error.message)?;
+            std::hint::black_box(plan(&query, &view).map_err(|error| error.message)?);
+        }
+        planned.push(started.elapsed().as_secs_f64() * 1e6 / 100.0);
+    }
+    Ok(format!(
+        "query engine, who can reach admin in account N over {} accounts ({rows} rows): full answer p50 {:.2} ms; limit 100 p50 {:.2} ms; JSON rendering of the full answer p50 {:.2} ms; parse + plan p50 {:.1} us",
+        full.len(),
+        median(&mut full),
+        median(&mut page),
+        median(&mut json),
+        median(&mut planned),
     ))
 }
 
