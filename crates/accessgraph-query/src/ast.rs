@@ -150,9 +150,10 @@ pub enum Scope {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "node", rename_all = "snake_case")]
 pub enum NodeRef {
-    /// A full ARN (or provider ARN, `arn:aws:iam::ID:root`).
+    /// A node by id: a full ARN (a provider ARN, `arn:aws:iam::ID:root`), or the name of a
+    /// well-known identity provider or service (`cognito-identity.amazonaws.com`).
     Arn {
-        /// The ARN.
+        /// The ARN or name.
         arn: Spanned<String>,
     },
     /// `*`: any principal, including anonymous callers.

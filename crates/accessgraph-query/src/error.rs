@@ -100,7 +100,8 @@ fn describe(rule: Rule) -> String {
         Rule::number => "a number".into(),
         Rule::arn => "an ARN".into(),
         Rule::node | Rule::named_node | Rule::node_kind => {
-            "a principal (an ARN, `*`, `user/NAME`, `role/NAME` or `group/NAME`)".into()
+            "a principal (an ARN, `*`, `user/NAME`, `role/NAME`, `group/NAME` or a provider name)"
+                .into()
         }
         Rule::anyone => "`*`".into(),
         Rule::action => "an action such as `s3:GetObject`".into(),

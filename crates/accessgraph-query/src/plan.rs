@@ -464,7 +464,21 @@ pub(crate) fn node(view: &View, reference: &NodeRef) -> Result<Option<NodeId>, Q
             match matches.as_slice() {
                 [one] => Ok(Some(*one)),
                 [] => {
-                    let suggestion = nearest(
+                    // The same name under another kind (`role/x` written for `user/x`)?
+                    let other_kind = [NodeKind::User, NodeKind::Role, NodeKind::Group]
+                        .into_iter()
+                        .filter(|other| *other != node_kind)
+                        .find(|other| {
+                            view.by_name(*other, short).iter().any(|id| {
+                                graph.node(*id).is_some_and(|node| {
+                                    account.as_ref().is_none_or(|account| {
+                                        node.account.as_ref() == Some(account)
+                                    })
+                                })
+                            })
+                        })
+                        .map(|other| format!("{}/{short}", format!("{other:?}").to_lowercase()));
+                    let suggestion = other_kind.or_else(|| nearest(
                         short,
                         graph
                             .nodes()
@@ -473,7 +487,7 @@ pub(crate) fn node(view: &View, reference: &NodeRef) -> Result<Option<NodeId>, Q
                                     && account.as_ref().is_none_or(|account| node.account.as_ref() == Some(account))
                             })
                             .map(|(_, node)| node.name.as_str()),
-                    );
+                    ));
                     let place = account.map_or_else(|| "in this snapshot".to_owned(), |account| format!("in account {account}"));
                     Err(QueryError::semantic(format!("no `{written}` {place}"), name.span).with_suggestion(suggestion))
                 }

@@ -205,7 +205,7 @@ fn build_node(pair: Pair<'_, Rule>) -> Result<NodeRef, QueryError> {
     let whole = pair.clone();
     let inner = next(&mut pair.into_inner(), &whole)?;
     match inner.as_rule() {
-        Rule::arn => Ok(NodeRef::Arn {
+        Rule::arn | Rule::dotted_name => Ok(NodeRef::Arn {
             arn: spanned_str(&inner),
         }),
         Rule::anyone => Ok(NodeRef::Anyone {

@@ -197,6 +197,7 @@ mod round_trip {
                 }
             ),
             Just(NodeRef::Anyone { at: at(()) }),
+            "[a-z-]{1,8}\\.amazonaws\\.com".prop_map(|name| NodeRef::Arn { arn: at(name) }),
             (
                 prop_oneof![
                     Just(NamedKind::User),
