@@ -188,3 +188,25 @@ fn the_language_guide_shows_real_answers_and_the_real_grammar() {
         );
     }
 }
+
+/// Every query `examples/README.md` tells a reader to ask runs on the example organization.
+#[test]
+fn the_example_questions_run() {
+    let readme = std::fs::read_to_string(data("../examples/README.md")).unwrap();
+    let mut asked = 0;
+    for line in readme
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Ask: "))
+    {
+        for query in line.split('`').skip(1).step_by(2) {
+            asked += 1;
+            let answer =
+                run(query, catalog()).unwrap_or_else(|error| panic!("{}", error.render(query)));
+            assert!(
+                answer.total > 0 || answer.decision.is_some() || answer.reachable.is_some(),
+                "{query}"
+            );
+        }
+    }
+    assert!(asked >= 10, "questions missing");
+}
