@@ -11,6 +11,7 @@
 mod cli;
 mod graph_examples;
 mod graph_techniques;
+mod grpc;
 mod ingest;
 mod ingest_errors;
 mod policy_conformance;

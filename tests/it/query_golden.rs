@@ -29,7 +29,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The example org without the sandbox SCP, in a temporary directory.
-fn before_sandbox_scp() -> tempfile::TempDir {
+pub(crate) fn before_sandbox_scp() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&data("../examples/org"), dir.path());
     for file in [

@@ -26,6 +26,6 @@ mod techniques;
 pub use build::Graph;
 pub use model::{Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
 pub use persist::LoadError;
-pub use search::{Filter, Hop, Path, Reach};
+pub use search::{Filter, Hop, Path, Reach, Stop};
 pub use simulate::{SimulateError, Simulator, UNKNOWN_IDENTITY};
 pub use techniques::{TechniqueInfo, catalog};

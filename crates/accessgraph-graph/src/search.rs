@@ -16,6 +16,57 @@ use serde::Serialize;
 use crate::build::Graph;
 use crate::model::{EdgeId, EdgeKind, NodeId, NodeKind};
 
+/// A way to stop a long search early: a deadline, or a flag another thread raises (a client that
+/// went away). A stopped search returns what it has found so far; callers check
+/// [`Stop::stopped`] before trusting it.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    deadline: Option<std::time::Instant>,
+    flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Stop {
+    /// Stops at `deadline`, or when `flag` is raised.
+    #[must_use]
+    pub fn new(
+        deadline: Option<std::time::Instant>,
+        flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    ) -> Stop {
+        Stop { deadline, flag }
+    }
+
+    /// Whether the search should stop now.
+    #[must_use]
+    pub fn stopped(&self) -> bool {
+        self.flag
+            .as_ref()
+            .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed))
+            || self
+                .deadline
+                .is_some_and(|deadline| std::time::Instant::now() >= deadline)
+    }
+
+    /// Whether the deadline has passed (as opposed to a cancellation).
+    #[must_use]
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| std::time::Instant::now() >= deadline)
+    }
+}
+
+impl PartialEq for Stop {
+    fn eq(&self, other: &Self) -> bool {
+        self.deadline == other.deadline
+            && match (&self.flag, &other.flag) {
+                (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+    }
+}
+
+impl Eq for Stop {}
+
 /// Which edges a search may use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -30,6 +81,8 @@ pub struct Filter {
     /// Keep only answers whose source is outside the snapshot (external accounts, `*`,
     /// identity providers and services).
     pub external_sources: bool,
+    /// When to give up (path enumeration checks it as it goes).
+    pub stop: Stop,
 }
 
 impl Filter {
@@ -516,7 +569,7 @@ impl Graph {
                 &mut found,
                 limit.saturating_mul(4),
             );
-            if found.len() >= limit.saturating_mul(4) {
+            if found.len() >= limit.saturating_mul(4) || filter.stop.stopped() {
                 break;
             }
         }
@@ -543,7 +596,7 @@ impl Graph {
         found: &mut Vec<Path>,
         cap: usize,
     ) {
-        if found.len() >= cap {
+        if found.len() >= cap || filter.stop.stopped() {
             return;
         }
         if depth == 0 {

@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Syntax,
     /// The text parses but names something that does not exist or does not fit.
     Semantic,
+    /// The query was stopped before it finished (deadline or cancellation); no answer.
+    Interrupted,
 }
 
 /// An error in a query, with the position it refers to.
@@ -166,6 +168,21 @@ impl QueryError {
             kind: ErrorKind::Semantic,
             message,
             span,
+            suggestion: None,
+        }
+    }
+
+    /// A query stopped before it finished.
+    #[must_use]
+    pub fn interrupted(deadline_passed: bool) -> QueryError {
+        QueryError {
+            kind: ErrorKind::Interrupted,
+            message: if deadline_passed {
+                "the query ran past its deadline".into()
+            } else {
+                "the query was cancelled".into()
+            },
+            span: Span::default(),
             suggestion: None,
         }
     }

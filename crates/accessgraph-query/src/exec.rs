@@ -193,6 +193,9 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
             finish(&mut answer, rows, limit);
         }
     }
+    if plan.filter.stop.stopped() {
+        return Err(QueryError::interrupted(plan.filter.stop.deadline_passed()));
+    }
     answer.nodes = writer.nodes;
     retain_named_nodes(&mut answer);
     Ok(answer)
@@ -280,6 +283,9 @@ fn who_can_reach(
     let mut rows = Vec::new();
     let mut total = 0;
     for source in reach.sources(graph, &plan.filter) {
+        if plan.filter.stop.stopped() {
+            break;
+        }
         if !listable(graph, source, plan.people_only) {
             continue;
         }
@@ -446,6 +452,9 @@ fn who_can_do(
     let reach = graph.reach(&targets, &plan.filter);
     let mut rows = Vec::new();
     for source in reach.sources(graph, &plan.filter) {
+        if plan.filter.stop.stopped() {
+            break;
+        }
         if !listable(graph, source, plan.people_only) {
             continue;
         }

@@ -22,6 +22,8 @@ pub(crate) enum Command {
     Snapshots(SnapshotsArgs),
     /// Ask a question of a snapshot in the query language (see docs/query-language.md).
     Query(QueryArgs),
+    /// Serve queries over gRPC (accessgraph.v1.AccessGraph, health, reflection); see docs/grpc.md.
+    Serve(Box<ServeArgs>),
     /// Write a synthetic organization in the snapshot layout (for benchmarks and scale tests).
     Synth(SynthArgs),
 }
@@ -72,6 +74,68 @@ pub(crate) struct QueryArgs {
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, value_enum)]
     pub(crate) format: Option<QueryFormat>,
+    /// Ask a running server (`http://HOST:PORT`, or `https://` for TLS) instead of a local store.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["snapshot", "db"])]
+    pub(crate) server: Option<String>,
+    /// File holding the bearer token for `--server`.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// CA certificate (PEM) to trust for the server's TLS certificate.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub(crate) ca: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE", requires_all = ["server", "client_key"])]
+    pub(crate) client_cert: Option<PathBuf>,
+    /// Client private key (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub(crate) client_key: Option<PathBuf>,
+    /// Deadline of a remote query, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        requires = "server"
+    )]
+    pub(crate) timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Address to listen on. A non-loopback address needs TLS (or `--insecure`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:50151")]
+    pub(crate) listen: String,
+    /// Server certificate chain (PEM) for TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// Server private key (PEM) for TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// CA (PEM) that client certificates must chain to: turns on mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) client_ca: Option<PathBuf>,
+    /// File holding the read token (queries need it when given; without it reads are open).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// File holding the admin token (Ingest, SetActiveSnapshot; disabled without it).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) admin_token_file: Option<PathBuf>,
+    /// Accept plaintext on a non-loopback address.
+    #[arg(long)]
+    pub(crate) insecure: bool,
+    /// Longest a query may run, in seconds (a client's shorter deadline wins).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub(crate) max_query_time: u64,
+    /// Most rows one answer returns.
+    #[arg(long, value_name = "ROWS", default_value_t = 100_000)]
+    pub(crate) max_rows: usize,
+    /// Largest `max hops` a query may ask for.
+    #[arg(long, value_name = "HOPS", default_value_t = 12)]
+    pub(crate) max_hops: usize,
+    /// Queries running at once (more wait for a slot until their deadline).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub(crate) max_concurrent: usize,
 }
 
 /// Output formats of `query`.

@@ -8,6 +8,8 @@ mod eval_command;
 mod ingest_command;
 mod policy_file;
 mod query_command;
+mod remote;
+mod serve_command;
 mod snapshots_command;
 
 use std::process::ExitCode;
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         cli::Command::Ingest(args) => ingest_command::run(&args),
         cli::Command::Snapshots(args) => snapshots_command::run(&args),
         cli::Command::Query(args) => query_command::run_command(&args),
+        cli::Command::Serve(args) => serve_command::run(&args),
         cli::Command::Synth(args) => snapshots_command::synth(&args),
     };
     match result {

@@ -22,7 +22,7 @@ impl Catalog for DefaultAt<'_> {
     }
 }
 
-fn format(args: &QueryArgs) -> Format {
+pub(crate) fn format(args: &QueryArgs) -> Format {
     match args.format {
         Some(QueryFormat::Table) => Format::Table,
         Some(QueryFormat::Json) => Format::Json,
@@ -35,6 +35,9 @@ fn format(args: &QueryArgs) -> Format {
 
 /// Runs `query`.
 pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
+    if args.server.is_some() {
+        return crate::remote::run(args);
+    }
     let catalog: Box<dyn Catalog> = match &args.snapshot {
         Some(path) => Box::new(directory_catalog(path)?),
         None => Box::new(StoreCatalog::new(open_store(&args.db)?)),
@@ -48,15 +51,22 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
         inner: catalog.as_ref(),
         at: args.at,
     };
+    answer_all(args, |text| {
+        run(text, &catalog).map_err(|error| error.render(text))
+    })
+}
+
+/// Answers the query of the arguments, or each query of standard input, with `ask` (which gives
+/// an answer or an error as it should be shown).
+pub(crate) fn answer_all(
+    args: &QueryArgs,
+    mut ask: impl FnMut(&str) -> Result<accessgraph_query::Answer, String>,
+) -> Result<String> {
     let format = format(args);
     if !args.query.is_empty() {
         let text = args.query.join(" ");
-        let answer = run(&text, &catalog).map_err(|error| {
-            anyhow!(
-                "{}",
-                error.render(&text).trim_start_matches("error: ").to_owned()
-            )
-        })?;
+        let answer = ask(&text)
+            .map_err(|error| anyhow!("{}", error.trim_start_matches("error: ").to_owned()))?;
         let mut out = render(&answer, format, true);
         if !out.ends_with('\n') {
             out.push('\n');
@@ -72,7 +82,7 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
         if text.is_empty() || text.starts_with('#') {
             continue;
         }
-        match run(text, &catalog) {
+        match ask(text) {
             Ok(answer) => {
                 let mut out = render(&answer, format, false);
                 if format == Format::Table {
@@ -87,7 +97,7 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
                 failures += 1;
                 #[expect(clippy::print_stderr, reason = "errors stream as they come")]
                 {
-                    eprintln!("{}", error.render(text));
+                    eprintln!("{error}");
                 }
             }
         }

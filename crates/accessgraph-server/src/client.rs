@@ -1,0 +1,146 @@
+//! The client side: connect to a server (TLS, mutual TLS, a bearer token), run a query, and
+//! rebuild its [`Answer`] from the streamed messages.
+
+use std::time::Duration;
+
+use accessgraph_proto::v1 as pb;
+use accessgraph_proto::v1::access_graph_client::AccessGraphClient;
+use accessgraph_query::Answer;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+
+use crate::convert::{self, DecodeError};
+
+/// Adds `authorization: Bearer TOKEN` to every call.
+#[derive(Debug, Clone)]
+pub struct BearerToken(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for BearerToken {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(token) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", token.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A connected client.
+pub type Client = AccessGraphClient<InterceptedService<Channel, BearerToken>>;
+
+/// How to reach a server.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// `http://HOST:PORT`, or `https://HOST:PORT` for TLS.
+    pub url: String,
+    /// The bearer token.
+    pub token: Option<String>,
+    /// CA certificate(s) to trust for the server (PEM); TLS when set.
+    pub ca: Option<Vec<u8>>,
+    /// Client certificate and key (PEM), for mutual TLS.
+    pub identity: Option<(Vec<u8>, Vec<u8>)>,
+    /// Deadline of each call.
+    pub timeout: Option<Duration>,
+}
+
+/// Why a remote call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The URL or the TLS files are invalid, or the server cannot be reached.
+    #[error("cannot connect to `{url}`: {source}")]
+    Connect {
+        /// The server URL.
+        url: String,
+        /// Why.
+        source: tonic::transport::Error,
+    },
+    /// The token is not valid in a header.
+    #[error("the token contains characters that cannot be sent in a header")]
+    Token,
+    /// The server answered with an error.
+    #[error("{}", .0.message())]
+    Status(#[from] tonic::Status),
+    /// The server sent something this client does not understand.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+/// Connects to a server.
+///
+/// # Errors
+/// When the URL or TLS material is invalid or the server cannot be reached.
+pub async fn connect(options: &ClientOptions) -> Result<Client, ClientError> {
+    let failed = |source| ClientError::Connect {
+        url: options.url.clone(),
+        source,
+    };
+    let mut endpoint = Endpoint::from_shared(options.url.clone()).map_err(failed)?;
+    if let Some(timeout) = options.timeout {
+        endpoint = endpoint.timeout(timeout);
+    }
+    if options.ca.is_some() || options.identity.is_some() || options.url.starts_with("https://") {
+        let mut tls = ClientTlsConfig::new();
+        if let Some(ca) = &options.ca {
+            tls = tls.ca_certificate(Certificate::from_pem(ca));
+        }
+        if let Some((cert, key)) = &options.identity {
+            tls = tls.identity(Identity::from_pem(cert, key));
+        }
+        endpoint = endpoint.tls_config(tls).map_err(failed)?;
+    }
+    let channel = endpoint.connect().await.map_err(failed)?;
+    let token = match &options.token {
+        Some(token) => Some(
+            format!("Bearer {}", token.trim())
+                .parse::<MetadataValue<Ascii>>()
+                .map_err(|_| ClientError::Token)?,
+        ),
+        None => None,
+    };
+    Ok(
+        AccessGraphClient::with_interceptor(channel, BearerToken(token))
+            .max_decoding_message_size(64 * 1024 * 1024),
+    )
+}
+
+/// Collects a streamed answer.
+///
+/// # Errors
+/// A status from the server, or a message this client cannot decode.
+pub async fn collect(mut stream: tonic::Streaming<pb::QueryRow>) -> Result<Answer, ClientError> {
+    let mut answer: Option<Answer> = None;
+    while let Some(message) = stream.message().await? {
+        match message.item {
+            Some(pb::query_row::Item::Header(header)) => {
+                answer = Some(convert::answer_from_header(&header)?);
+            }
+            Some(pb::query_row::Item::Row(row)) => {
+                if let Some(answer) = answer.as_mut() {
+                    answer.rows.push(convert::row_from(&row)?);
+                }
+            }
+            Some(pb::query_row::Item::Summary(summary)) => {
+                if let Some(answer) = answer.as_mut() {
+                    convert::apply_summary(answer, &summary)?;
+                }
+            }
+            None => {}
+        }
+    }
+    answer.ok_or_else(|| ClientError::Decode(DecodeError::new("an empty answer")))
+}
+
+/// Runs one query remotely.
+///
+/// # Errors
+/// As [`collect`].
+pub async fn query(client: &mut Client, request: pb::QueryRequest) -> Result<Answer, ClientError> {
+    let stream = client.query(request).await?.into_inner();
+    collect(stream).await
+}

@@ -1,0 +1,457 @@
+//! Between the query engine's [`Answer`] and the protobuf messages of `accessgraph.v1`, in both
+//! directions: the server sends answers, the remote client rebuilds them and renders them with
+//! the same code as a local query.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use accessgraph_graph::NodeKind;
+use accessgraph_policy::{Citation, Effect, Layer, Unresolved};
+use accessgraph_proto::v1 as pb;
+use accessgraph_query::{
+    Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, SnapshotRef, Step,
+};
+
+// --- to protobuf ------------------------------------------------------------------------------
+
+fn layer(layer: &Layer) -> pb::Layer {
+    let (kind, target) = match layer {
+        Layer::Identity => ("identity", None),
+        Layer::Boundary => ("boundary", None),
+        Layer::Session => ("session", None),
+        Layer::Scp { target } => ("scp", Some(target.to_string())),
+        Layer::Rcp { target } => ("rcp", Some(target.to_string())),
+        Layer::Resource => ("resource", None),
+    };
+    pb::Layer {
+        r#type: kind.into(),
+        target,
+    }
+}
+
+fn citation(citation: &Citation) -> pb::Citation {
+    pb::Citation {
+        layer: Some(layer(&citation.layer)),
+        policy: citation.policy.to_string(),
+        statement: citation.statement as u64,
+        sid: citation.sid.as_ref().map(ToString::to_string),
+        effect: match citation.effect {
+            Effect::Allow => "Allow".into(),
+            Effect::Deny => "Deny".into(),
+        },
+        conditional: citation.conditional,
+    }
+}
+
+fn condition(condition: &Unresolved) -> pb::Condition {
+    pb::Condition {
+        citation: Some(citation(&condition.citation)),
+        operator: condition.operator.clone(),
+        key: condition.key.clone(),
+        values: condition.values.clone(),
+    }
+}
+
+fn step(step: &Step) -> pb::Step {
+    pb::Step {
+        from: step.from.clone(),
+        to: step.to.clone(),
+        edge: step.edge.into(),
+        technique: step.technique.clone(),
+        catalog_id: step.catalog_id.clone(),
+        evidence: step.evidence.iter().map(citation).collect(),
+        conditional: step.conditional,
+        conditions: step.conditions.iter().map(condition).collect(),
+        requirements: step.requirements.clone(),
+    }
+}
+
+/// An answer row as a message.
+#[must_use]
+pub fn row(row: &Row) -> pb::Row {
+    pb::Row {
+        principal: row.principal.clone(),
+        target: row.target.clone(),
+        path: row.path.iter().map(step).collect(),
+        conditional: row.conditional,
+        change: row.change.map(|change| match change {
+            Change::Gained => "gained".into(),
+            Change::Lost => "lost".into(),
+        }),
+        reason: row.reason.clone(),
+        evidence: row.evidence.iter().map(citation).collect(),
+    }
+}
+
+fn snapshot_ref(snapshot: &SnapshotRef) -> pb::SnapshotRef {
+    pb::SnapshotRef {
+        id: snapshot.id,
+        label: snapshot.label.clone(),
+    }
+}
+
+fn decision(decision: &DecisionInfo) -> pb::Decision {
+    pb::Decision {
+        decision: decision.decision.into(),
+        deny_kind: decision.deny_kind.clone(),
+        evidence: decision.evidence.iter().map(citation).collect(),
+        missing: decision.missing.iter().map(layer).collect(),
+        conditions: decision.conditions.iter().map(condition).collect(),
+        notes: decision.notes.clone(),
+    }
+}
+
+fn node_detail(node: &NodeDetail) -> pb::NodeDetail {
+    pb::NodeDetail {
+        id: node.id.clone(),
+        admin_reason: node.admin_reason.clone(),
+        admin_evidence: node.admin_evidence.iter().map(citation).collect(),
+        policies: node
+            .policies
+            .iter()
+            .map(|policy| pb::PolicyInfo {
+                kind: policy.kind.into(),
+                name: policy.name.clone(),
+                document_json: policy.document.as_ref().map(ToString::to_string),
+            })
+            .collect(),
+        instance_profiles: node.instance_profiles.clone(),
+        incoming: node.incoming.iter().map(step).collect(),
+        outgoing: node.outgoing.iter().map(step).collect(),
+    }
+}
+
+/// The first message of an answer.
+#[must_use]
+pub fn header(answer: &Answer) -> pb::AnswerHeader {
+    pb::AnswerHeader {
+        query: answer.query.clone(),
+        statement: answer.statement.into(),
+        snapshot: answer.snapshot.as_ref().map(snapshot_ref),
+        before: answer.before.as_ref().map(snapshot_ref),
+        reachable: answer.reachable,
+        decision: answer.decision.as_ref().map(decision),
+        node: answer.node.as_ref().map(node_detail),
+    }
+}
+
+fn kind_name(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::User => "user",
+        NodeKind::Group => "group",
+        NodeKind::Role => "role",
+        NodeKind::SamlProvider => "saml_provider",
+        NodeKind::WebIdentityProvider => "web_identity_provider",
+        NodeKind::Service => "service",
+        NodeKind::ExternalAccount => "external_account",
+        NodeKind::Anyone => "anyone",
+        NodeKind::AccountAdmin => "account_admin",
+        NodeKind::Resource => "resource",
+        NodeKind::ExistingCompute => "existing_compute",
+    }
+}
+
+/// The last message of an answer.
+#[must_use]
+pub fn summary(answer: &Answer) -> pb::AnswerSummary {
+    pb::AnswerSummary {
+        total: answer.total as u64,
+        nodes: answer
+            .nodes
+            .iter()
+            .map(|(id, info)| {
+                (
+                    id.clone(),
+                    pb::NodeInfo {
+                        kind: kind_name(info.kind).into(),
+                        name: info.name.clone(),
+                        account: info.account.clone(),
+                        account_name: info.account_name.clone(),
+                        admin: info.admin,
+                        admin_conditional: info.admin_conditional,
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A whole answer in one message.
+#[must_use]
+pub fn answer(answer: &Answer) -> pb::Answer {
+    pb::Answer {
+        header: Some(header(answer)),
+        rows: answer.rows.iter().map(row).collect(),
+        summary: Some(summary(answer)),
+    }
+}
+
+// --- from protobuf ----------------------------------------------------------------------------
+
+/// Why a message cannot be turned back into an answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the server sent {0}")]
+pub struct DecodeError(String);
+
+impl DecodeError {
+    /// A decode error saying what was sent.
+    #[must_use]
+    pub fn new(what: &str) -> DecodeError {
+        DecodeError(what.to_owned())
+    }
+}
+
+/// The static name among `known` equal to `text`.
+fn known(text: &str, known: &[&'static str], what: &str) -> Result<&'static str, DecodeError> {
+    known
+        .iter()
+        .find(|candidate| **candidate == text)
+        .copied()
+        .ok_or_else(|| DecodeError(format!("an unknown {what} `{text}`")))
+}
+
+const STATEMENTS: [&str; 9] = [
+    "who_can_reach",
+    "who_can_do",
+    "who_is_admin",
+    "can_do",
+    "can_reach",
+    "path",
+    "what_can_reach",
+    "show",
+    "diff",
+];
+const EDGES: [&str; 5] = ["assume", "privesc", "member", "takeover", "permit"];
+const DECISIONS: [&str; 3] = ["allow", "deny", "conditional"];
+const POLICY_KINDS: [&str; 7] = [
+    "trust",
+    "inline",
+    "managed",
+    "group_inline",
+    "group_managed",
+    "boundary",
+    "resource",
+];
+
+fn layer_from(layer: Option<&pb::Layer>) -> Result<Layer, DecodeError> {
+    let layer = layer.ok_or_else(|| DecodeError("a citation without a layer".into()))?;
+    let target = || -> Arc<str> { layer.target.clone().unwrap_or_default().into() };
+    Ok(match layer.r#type.as_str() {
+        "identity" => Layer::Identity,
+        "boundary" => Layer::Boundary,
+        "session" => Layer::Session,
+        "scp" => Layer::Scp { target: target() },
+        "rcp" => Layer::Rcp { target: target() },
+        "resource" => Layer::Resource,
+        other => return Err(DecodeError(format!("an unknown layer `{other}`"))),
+    })
+}
+
+fn citation_from(citation: &pb::Citation) -> Result<Citation, DecodeError> {
+    Ok(Citation {
+        layer: layer_from(citation.layer.as_ref())?,
+        policy: citation.policy.as_str().into(),
+        statement: usize::try_from(citation.statement).unwrap_or(usize::MAX),
+        sid: citation.sid.as_deref().map(Into::into),
+        effect: match citation.effect.as_str() {
+            "Allow" => Effect::Allow,
+            "Deny" => Effect::Deny,
+            other => return Err(DecodeError(format!("an unknown effect `{other}`"))),
+        },
+        conditional: citation.conditional,
+    })
+}
+
+fn citations_from(citations: &[pb::Citation]) -> Result<Vec<Citation>, DecodeError> {
+    citations.iter().map(citation_from).collect()
+}
+
+fn conditions_from(conditions: &[pb::Condition]) -> Result<Vec<Unresolved>, DecodeError> {
+    conditions
+        .iter()
+        .map(|condition| {
+            Ok(Unresolved {
+                citation: citation_from(
+                    condition
+                        .citation
+                        .as_ref()
+                        .ok_or_else(|| DecodeError("a condition without a citation".into()))?,
+                )?,
+                operator: condition.operator.clone(),
+                key: condition.key.clone(),
+                values: condition.values.clone(),
+            })
+        })
+        .collect()
+}
+
+fn step_from(step: &pb::Step) -> Result<Step, DecodeError> {
+    Ok(Step {
+        from: step.from.clone(),
+        to: step.to.clone(),
+        edge: known(&step.edge, &EDGES, "edge kind")?,
+        technique: step.technique.clone(),
+        catalog_id: step.catalog_id.clone(),
+        evidence: citations_from(&step.evidence)?,
+        conditional: step.conditional,
+        conditions: conditions_from(&step.conditions)?,
+        requirements: step.requirements.clone(),
+    })
+}
+
+fn steps_from(steps: &[pb::Step]) -> Result<Vec<Step>, DecodeError> {
+    steps.iter().map(step_from).collect()
+}
+
+/// An answer row from its message.
+///
+/// # Errors
+/// When the message holds a value this client does not know.
+pub fn row_from(row: &pb::Row) -> Result<Row, DecodeError> {
+    Ok(Row {
+        principal: row.principal.clone(),
+        target: row.target.clone(),
+        path: steps_from(&row.path)?,
+        conditional: row.conditional,
+        change: match row.change.as_deref() {
+            None => None,
+            Some("gained") => Some(Change::Gained),
+            Some("lost") => Some(Change::Lost),
+            Some(other) => return Err(DecodeError(format!("an unknown change `{other}`"))),
+        },
+        reason: row.reason.clone(),
+        evidence: citations_from(&row.evidence)?,
+    })
+}
+
+fn snapshot_from(snapshot: &pb::SnapshotRef) -> SnapshotRef {
+    SnapshotRef {
+        id: snapshot.id,
+        label: snapshot.label.clone(),
+    }
+}
+
+fn kind_from(text: &str) -> Result<NodeKind, DecodeError> {
+    Ok(match text {
+        "user" => NodeKind::User,
+        "group" => NodeKind::Group,
+        "role" => NodeKind::Role,
+        "saml_provider" => NodeKind::SamlProvider,
+        "web_identity_provider" => NodeKind::WebIdentityProvider,
+        "service" => NodeKind::Service,
+        "external_account" => NodeKind::ExternalAccount,
+        "anyone" => NodeKind::Anyone,
+        "account_admin" => NodeKind::AccountAdmin,
+        "resource" => NodeKind::Resource,
+        "existing_compute" => NodeKind::ExistingCompute,
+        other => return Err(DecodeError(format!("an unknown node kind `{other}`"))),
+    })
+}
+
+/// Starts rebuilding an answer from its header.
+///
+/// # Errors
+/// When the message holds a value this client does not know.
+pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeError> {
+    let decision = header
+        .decision
+        .as_ref()
+        .map(|decision| -> Result<DecisionInfo, DecodeError> {
+            Ok(DecisionInfo {
+                decision: known(&decision.decision, &DECISIONS, "decision")?,
+                deny_kind: decision.deny_kind.clone(),
+                evidence: citations_from(&decision.evidence)?,
+                missing: decision
+                    .missing
+                    .iter()
+                    .map(|missing| layer_from(Some(missing)))
+                    .collect::<Result<_, _>>()?,
+                conditions: conditions_from(&decision.conditions)?,
+                notes: decision.notes.clone(),
+            })
+        })
+        .transpose()?;
+    let node = header
+        .node
+        .as_ref()
+        .map(|node| -> Result<NodeDetail, DecodeError> {
+            Ok(NodeDetail {
+                id: node.id.clone(),
+                admin_reason: node.admin_reason.clone(),
+                admin_evidence: citations_from(&node.admin_evidence)?,
+                policies: node
+                    .policies
+                    .iter()
+                    .map(|policy| {
+                        Ok(PolicyInfo {
+                            kind: known(&policy.kind, &POLICY_KINDS, "policy kind")?,
+                            name: policy.name.clone(),
+                            document: policy
+                                .document_json
+                                .as_deref()
+                                .and_then(|text| serde_json::from_str(text).ok()),
+                        })
+                    })
+                    .collect::<Result<_, DecodeError>>()?,
+                instance_profiles: node.instance_profiles.clone(),
+                incoming: steps_from(&node.incoming)?,
+                outgoing: steps_from(&node.outgoing)?,
+            })
+        })
+        .transpose()?;
+    Ok(Answer {
+        query: header.query.clone(),
+        statement: known(&header.statement, &STATEMENTS, "statement")?,
+        snapshot: header.snapshot.as_ref().map(snapshot_from),
+        before: header.before.as_ref().map(snapshot_from),
+        reachable: header.reachable,
+        decision,
+        node,
+        rows: Vec::new(),
+        total: 0,
+        nodes: BTreeMap::new(),
+    })
+}
+
+/// Completes an answer with its summary.
+///
+/// # Errors
+/// When the message holds a value this client does not know.
+pub fn apply_summary(answer: &mut Answer, summary: &pb::AnswerSummary) -> Result<(), DecodeError> {
+    answer.total = usize::try_from(summary.total).unwrap_or(usize::MAX);
+    for (id, info) in &summary.nodes {
+        answer.nodes.insert(
+            id.clone(),
+            NodeInfo {
+                kind: kind_from(&info.kind)?,
+                name: info.name.clone(),
+                account: info.account.clone(),
+                account_name: info.account_name.clone(),
+                admin: info.admin,
+                admin_conditional: info.admin_conditional,
+            },
+        );
+    }
+    Ok(())
+}
+
+/// A whole answer from its message.
+///
+/// # Errors
+/// When the message is incomplete or holds a value this client does not know.
+pub fn answer_from(message: &pb::Answer) -> Result<Answer, DecodeError> {
+    let header = message
+        .header
+        .as_ref()
+        .ok_or_else(|| DecodeError("an answer without a header".into()))?;
+    let mut answer = answer_from_header(header)?;
+    answer.rows = message
+        .rows
+        .iter()
+        .map(row_from)
+        .collect::<Result<_, _>>()?;
+    if let Some(summary) = &message.summary {
+        apply_summary(&mut answer, summary)?;
+    }
+    Ok(answer)
+}

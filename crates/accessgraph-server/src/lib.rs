@@ -1,0 +1,132 @@
+//! The accessgraph gRPC service (`proto/accessgraph/v1/accessgraph.proto`) and its client.
+//!
+//! [`serve`] runs the service with standard health checks and server reflection, bearer-token
+//! authentication, optional TLS and mutual TLS, limits per query, and graceful shutdown.
+//! [`client`] connects to it and rebuilds answers, so the command line renders remote answers
+//! with the same code as local ones.
+
+#![warn(missing_docs)]
+
+mod auth;
+pub mod client;
+pub mod convert;
+mod service;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use accessgraph_db::StoreCatalog;
+use accessgraph_proto::v1::access_graph_server::AccessGraphServer;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+
+pub use auth::{Access, Tokens};
+pub use service::{Limits, SERVICE_NAME, Service};
+
+/// PEM files of the server's TLS identity and, for mutual TLS, the CA of client certificates.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// Certificate chain (PEM).
+    pub cert: Vec<u8>,
+    /// Private key (PEM).
+    pub key: Vec<u8>,
+    /// CA certificates that client certificates must chain to (PEM); clients without one are
+    /// refused when set.
+    pub client_ca: Option<Vec<u8>>,
+}
+
+/// How to serve.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// TLS, if any.
+    pub tls: Option<TlsFiles>,
+    /// Tokens.
+    pub tokens: Tokens,
+    /// Limits.
+    pub limits: Limits,
+    /// Allow plaintext on a non-loopback address.
+    pub insecure: bool,
+}
+
+/// Why the server cannot start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Plaintext on a non-loopback address without `--insecure`.
+    #[error(
+        "refusing to listen on {0} without TLS: give `--tls-cert` and `--tls-key`, or `--insecure` to accept plaintext on a network address"
+    )]
+    PlaintextOnNetwork(SocketAddr),
+    /// The store's newest snapshot cannot be loaded.
+    #[error("cannot load the served snapshot: {0}")]
+    Catalog(#[from] accessgraph_query::CatalogError),
+    /// TLS configuration or transport error.
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection setup.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// Socket error.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Largest request message accepted (a query is at most 16 KiB).
+const MAX_REQUEST_BYTES: usize = 64 * 1024;
+/// Largest response message sent (one row, or one `GetNode` answer).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Serves `catalog` on `listener` until `shutdown` completes, then finishes the calls in flight.
+///
+/// # Errors
+/// When the address is a network address without TLS (and not `insecure`), the TLS files are
+/// invalid, or the newest snapshot cannot be loaded.
+pub async fn serve(
+    listener: TcpListener,
+    catalog: StoreCatalog,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let address = listener.local_addr()?;
+    if options.tls.is_none() && !address.ip().is_loopback() && !options.insecure {
+        return Err(ServeError::PlaintextOnNetwork(address));
+    }
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let service = Service::new(catalog, options.tokens, options.limits, health_reporter).await?;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(accessgraph_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(accessgraph_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let mut builder = Server::builder();
+    if let Some(tls) = &options.tls {
+        let mut config = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert, &tls.key));
+        if let Some(ca) = &tls.client_ca {
+            config = config.client_ca_root(Certificate::from_pem(ca));
+        }
+        builder = builder.tls_config(config)?;
+    }
+    tracing::info!(
+        %address,
+        tls = options.tls.is_some(),
+        mutual_tls = options.tls.as_ref().is_some_and(|tls| tls.client_ca.is_some()),
+        active_snapshot = ?service.active(),
+        "serving accessgraph.v1.AccessGraph"
+    );
+    builder
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(
+            AccessGraphServer::new(service)
+                .max_decoding_message_size(MAX_REQUEST_BYTES)
+                .max_encoding_message_size(MAX_RESPONSE_BYTES),
+        )
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}

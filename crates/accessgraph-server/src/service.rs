@@ -1,0 +1,632 @@
+//! The `accessgraph.v1.AccessGraph` service: queries on the served snapshot, with limits, and the
+//! admin calls that change what is served.
+//!
+//! The served snapshot is an `ArcSwapOption<View>`: a query takes the view once when it starts and
+//! answers from it to the end, so a swap (after an ingest, or `SetActiveSnapshot`) never mixes two
+//! snapshots in one answer, and in-flight queries finish on the graph they started with. Query
+//! work runs on blocking threads; a deadline and a cancellation flag stop it between rows and
+//! inside path enumeration.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use accessgraph_db::StoreCatalog;
+use accessgraph_graph::Stop;
+use accessgraph_ingest::{IngestOptions, ingest};
+use accessgraph_model::{SnapshotId, SnapshotMeta};
+use accessgraph_proto::v1 as pb;
+use accessgraph_proto::v1::access_graph_server::AccessGraph;
+use accessgraph_query::{
+    Catalog, CatalogError, ErrorKind, Modifier, NodeRef, PathMode, Query, QueryError, Span,
+    Spanned, Statement, View, execute, parse, plan, snapshot_of,
+};
+use arc_swap::ArcSwapOption;
+use tokio::sync::{Mutex, Semaphore, mpsc};
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::auth::{Access, Tokens};
+use crate::convert;
+
+/// The service name health checks report on.
+pub const SERVICE_NAME: &str = "accessgraph.v1.AccessGraph";
+
+/// Bounds on the work one query may cause.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest a query may run (a client's shorter `grpc-timeout` wins).
+    pub max_query_time: Duration,
+    /// Most rows an answer returns (a query's `limit` is capped to it).
+    pub max_rows: usize,
+    /// Largest `max hops` (and `k`) a query may ask for.
+    pub max_hops: usize,
+    /// Queries running at once; more wait for a slot until their deadline.
+    pub max_concurrent: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_query_time: Duration::from_secs(30),
+            max_rows: 100_000,
+            max_hops: 12,
+            max_concurrent: 64,
+        }
+    }
+}
+
+/// Everything the service holds.
+pub(crate) struct State {
+    catalog: Arc<StoreCatalog>,
+    active: ArcSwapOption<View>,
+    tokens: Tokens,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+    health: HealthReporter,
+    ingesting: Mutex<()>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field(
+                "active",
+                &self.active.load().as_ref().map(|view| view.snapshot_ref()),
+            )
+            .field("tokens", &self.tokens)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The service.
+#[derive(Debug, Clone)]
+pub struct Service {
+    state: Arc<State>,
+}
+
+/// A catalog whose default is the view a query started with.
+struct Pinned {
+    catalog: Arc<StoreCatalog>,
+    active: Option<Arc<View>>,
+}
+
+impl Catalog for Pinned {
+    fn view(&self, id: Option<u64>) -> Result<Arc<View>, CatalogError> {
+        match (id, &self.active) {
+            (None, Some(active)) => Ok(active.clone()),
+            (Some(id), Some(active)) if active.snapshot_ref().id == id => Ok(active.clone()),
+            (None, None) => Err(CatalogError::Empty),
+            (id, _) => self.catalog.view(id),
+        }
+    }
+}
+
+fn query_status(error: &QueryError, text: &str, stop: Option<&Stop>) -> Status {
+    match error.kind {
+        ErrorKind::Interrupted => match stop {
+            Some(stop) if !stop.deadline_passed() => Status::cancelled(error.message.clone()),
+            _ => Status::deadline_exceeded(error.message.clone()),
+        },
+        ErrorKind::Syntax | ErrorKind::Semantic
+            if error.message.starts_with("unknown snapshot") =>
+        {
+            Status::not_found(error.render(text))
+        }
+        ErrorKind::Syntax | ErrorKind::Semantic
+            if error.message.starts_with("the store holds no snapshot") =>
+        {
+            Status::unavailable(error.message.clone())
+        }
+        ErrorKind::Syntax | ErrorKind::Semantic => Status::invalid_argument(error.render(text)),
+    }
+}
+
+/// Parses a `grpc-timeout` header value (`100m`, `5S`, ...).
+fn grpc_timeout(value: &str) -> Option<Duration> {
+    let (digits, unit) = value.split_at_checked(value.len().checked_sub(1)?)?;
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => Duration::from_secs(amount.saturating_mul(60)),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+fn snapshot_info(meta: &SnapshotMeta) -> pb::SnapshotInfo {
+    pb::SnapshotInfo {
+        id: meta.id.0,
+        label: meta.label.clone(),
+        source: meta.source.clone(),
+        collected_at: meta.collected_at.clone(),
+        ingested_at: meta.ingested_at.clone(),
+        accounts: meta.counts.accounts as u64,
+        users: meta.counts.users as u64,
+        roles: meta.counts.roles as u64,
+        groups: meta.counts.groups as u64,
+        documents: meta.counts.documents as u64,
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> Status {
+    Status::internal(error.to_string())
+}
+
+/// A stream of answer messages that raises a flag when dropped (the client went away), so the
+/// query behind it stops.
+struct Answers {
+    receiver: mpsc::Receiver<Result<pb::QueryRow, Status>>,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Stream for Answers {
+    type Item = Result<pb::QueryRow, Status>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.receiver.poll_recv(context)
+    }
+}
+
+impl Drop for Answers {
+    fn drop(&mut self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+}
+
+type AnswerStream = Pin<Box<dyn Stream<Item = Result<pb::QueryRow, Status>> + Send>>;
+
+impl Service {
+    /// A service over `catalog`, serving its newest snapshot (loading its graph) if it has one.
+    ///
+    /// # Errors
+    /// When the newest snapshot cannot be loaded.
+    pub async fn new(
+        catalog: StoreCatalog,
+        tokens: Tokens,
+        limits: Limits,
+        health: HealthReporter,
+    ) -> Result<Service, CatalogError> {
+        let catalog = Arc::new(catalog);
+        let loader = catalog.clone();
+        let active = tokio::task::spawn_blocking(move || match loader.view(None) {
+            Ok(view) => Ok(Some(view)),
+            Err(CatalogError::Empty) => Ok(None),
+            Err(error) => Err(error),
+        })
+        .await
+        .map_err(|error| CatalogError::Failed(error.to_string()))??;
+        let serving = if active.is_some() {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        health.set_service_status(SERVICE_NAME, serving).await;
+        let permits = Arc::new(Semaphore::new(limits.max_concurrent.max(1)));
+        Ok(Service {
+            state: Arc::new(State {
+                catalog,
+                active: ArcSwapOption::new(active),
+                tokens,
+                limits,
+                permits,
+                health,
+                ingesting: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The snapshot served by default.
+    #[must_use]
+    pub fn active(&self) -> Option<u64> {
+        self.state
+            .active
+            .load()
+            .as_ref()
+            .map(|view| view.snapshot_ref().id)
+    }
+
+    fn deadline<T>(&self, request: &Request<T>) -> Instant {
+        let client = request
+            .metadata()
+            .get("grpc-timeout")
+            .and_then(|value| value.to_str().ok())
+            .and_then(grpc_timeout);
+        let allowed = match client {
+            Some(client) => client.min(self.state.limits.max_query_time),
+            None => self.state.limits.max_query_time,
+        };
+        Instant::now() + allowed
+    }
+
+    /// Applies the request's options to a parsed query and checks the server's caps; returns the
+    /// most rows the answer may hold.
+    fn bound(&self, query: &mut Query, request: &pb::QueryRequest) -> Result<usize, Status> {
+        let limits = &self.state.limits;
+        let has = |query: &Query, wanted: fn(&Modifier) -> bool| {
+            query
+                .modifiers
+                .iter()
+                .any(|modifier| wanted(&modifier.value))
+        };
+        let at = |value| Spanned::new(value, Span::default());
+        if let Some(snapshot) = request.snapshot
+            && !has(query, |modifier| {
+                matches!(modifier, Modifier::AtSnapshot(_))
+            })
+        {
+            query.modifiers.push(at(Modifier::AtSnapshot(snapshot)));
+        }
+        if request.definite_only && !has(query, |modifier| *modifier == Modifier::DefiniteOnly) {
+            query.modifiers.push(at(Modifier::DefiniteOnly));
+        }
+        let max_rows = limits.max_rows as u64;
+        for modifier in &query.modifiers {
+            if let Modifier::MaxHops(hops) = modifier.value
+                && hops > limits.max_hops as u64
+            {
+                return Err(Status::resource_exhausted(format!(
+                    "`max hops {hops}` exceeds this server's cap of {}",
+                    limits.max_hops
+                )));
+            }
+        }
+        if let Statement::Path {
+            mode: Some(mode), ..
+        } = &query.statement
+            && let PathMode::K(k) = mode.value
+            && k > max_rows
+        {
+            return Err(Status::resource_exhausted(format!(
+                "`k {k}` exceeds this server's cap of {max_rows} rows"
+            )));
+        }
+        let rows = request.limit.unwrap_or(max_rows).min(max_rows);
+        Ok(usize::try_from(rows).unwrap_or(usize::MAX))
+    }
+
+    /// Runs a query on a blocking thread and streams its answer.
+    async fn answer(
+        &self,
+        query: Query,
+        text: String,
+        deadline: Instant,
+        max_rows: usize,
+    ) -> Result<AnswerStream, Status> {
+        let state = self.state.clone();
+        let active = state.active.load_full();
+        if active.is_none()
+            && snapshot_of(&query).is_none()
+            && !matches!(query.statement, Statement::Diff { .. })
+        {
+            return Err(Status::unavailable(
+                "no snapshot is being served: ingest one (the Ingest call) or choose one (SetActiveSnapshot)",
+            ));
+        }
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let permit = tokio::time::timeout(wait, state.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| Status::resource_exhausted("too many queries running; try again later"))?
+            .map_err(internal)?;
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let (sender, receiver) = mpsc::channel(256);
+        let flag = cancelled.clone();
+        let started = Instant::now();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let stop = Stop::new(Some(deadline), Some(flag));
+            let catalog = Pinned {
+                catalog: state.catalog.clone(),
+                active,
+            };
+            let outcome = (|| -> Result<accessgraph_query::Answer, QueryError> {
+                let at = snapshot_of(&query);
+                let view = catalog
+                    .view(at.as_ref().map(|at| at.value))
+                    .map_err(|error| {
+                        QueryError::semantic(
+                            error.to_string(),
+                            at.map_or(Span::default(), |at| at.span),
+                        )
+                    })?;
+                let mut planned = plan(&query, &view)?;
+                planned.filter.stop = stop.clone();
+                planned.limit = Some(planned.limit.unwrap_or(usize::MAX).min(max_rows));
+                execute(&planned, &view, &catalog)
+            })();
+            let answer = match outcome {
+                Ok(answer) => answer,
+                Err(error) => {
+                    let status = query_status(&error, &text, Some(&stop));
+                    tracing::info!(query = %text, code = ?status.code(), "query failed");
+                    let _ = sender.blocking_send(Err(status));
+                    return;
+                }
+            };
+            tracing::info!(
+                query = %text,
+                rows = answer.rows.len(),
+                total = answer.total,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "query answered"
+            );
+            let item = |item| Ok(pb::QueryRow { item: Some(item) });
+            if sender
+                .blocking_send(item(pb::query_row::Item::Header(convert::header(&answer))))
+                .is_err()
+            {
+                return;
+            }
+            for row in &answer.rows {
+                if stop.stopped()
+                    || sender
+                        .blocking_send(item(pb::query_row::Item::Row(convert::row(row))))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = sender.blocking_send(item(pb::query_row::Item::Summary(convert::summary(
+                &answer,
+            ))));
+        });
+        Ok(Box::pin(Answers {
+            receiver,
+            cancelled,
+        }))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        work: impl FnOnce() -> Result<T, Status> + Send + 'static,
+    ) -> Result<T, Status> {
+        tokio::task::spawn_blocking(work).await.map_err(internal)?
+    }
+
+    async fn serve_view(&self, view: Arc<View>) {
+        self.state.active.store(Some(view));
+        self.state
+            .health
+            .set_service_status(SERVICE_NAME, ServingStatus::Serving)
+            .await;
+    }
+}
+
+fn parse_status(text: &str) -> Result<Query, Status> {
+    parse(text).map_err(|error| query_status(&error, text, None))
+}
+
+#[tonic::async_trait]
+impl AccessGraph for Service {
+    type QueryStream = AnswerStream;
+    type DiffStream = AnswerStream;
+
+    async fn query(
+        &self,
+        request: Request<pb::QueryRequest>,
+    ) -> Result<Response<Self::QueryStream>, Status> {
+        self.state.tokens.check(request.metadata(), Access::Read)?;
+        let deadline = self.deadline(&request);
+        let message = request.into_inner();
+        let mut query = parse_status(&message.query)?;
+        let max_rows = self.bound(&mut query, &message)?;
+        let stream = self
+            .answer(query, message.query, deadline, max_rows)
+            .await?;
+        Ok(Response::new(stream))
+    }
+
+    async fn diff(
+        &self,
+        request: Request<pb::DiffRequest>,
+    ) -> Result<Response<Self::DiffStream>, Status> {
+        self.state.tokens.check(request.metadata(), Access::Read)?;
+        let deadline = self.deadline(&request);
+        let message = request.into_inner();
+        let text = match &message.question {
+            Some(question) => format!("diff {} {} {question}", message.before, message.after),
+            None => format!("diff {} {}", message.before, message.after),
+        };
+        let mut query = parse_status(&text)?;
+        let max_rows = self.bound(
+            &mut query,
+            &pb::QueryRequest {
+                query: text.clone(),
+                ..pb::QueryRequest::default()
+            },
+        )?;
+        let stream = self.answer(query, text, deadline, max_rows).await?;
+        Ok(Response::new(stream))
+    }
+
+    async fn explain(
+        &self,
+        request: Request<pb::ExplainRequest>,
+    ) -> Result<Response<pb::ExplainResponse>, Status> {
+        self.state.tokens.check(request.metadata(), Access::Read)?;
+        let message = request.into_inner();
+        let mut query = parse_status(&message.query)?;
+        if let Some(snapshot) = message.snapshot
+            && snapshot_of(&query).is_none()
+        {
+            query.modifiers.push(Spanned::new(
+                Modifier::AtSnapshot(snapshot),
+                Span::default(),
+            ));
+        }
+        let catalog = Pinned {
+            catalog: self.state.catalog.clone(),
+            active: self.state.active.load_full(),
+        };
+        let text = message.query.clone();
+        let response = Service::blocking(move || {
+            let at = snapshot_of(&query);
+            let view = catalog
+                .view(at.map(|at| at.value))
+                .map_err(|error| Status::unavailable(error.to_string()))?;
+            let planned = plan(&query, &view).map_err(|error| query_status(&error, &text, None))?;
+            Ok(pb::ExplainResponse {
+                canonical: query.to_string(),
+                parse_tree_json: serde_json::to_string_pretty(&query).map_err(internal)?,
+                plan: format!(
+                    "snapshot: {}\nop: {:#?}\nfilter: {:#?}\nlimit: {:?}\npeople only: {}",
+                    view.snapshot_ref().id,
+                    planned.op,
+                    planned.filter,
+                    planned.limit,
+                    planned.people_only
+                ),
+            })
+        })
+        .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn list_snapshots(
+        &self,
+        request: Request<pb::ListSnapshotsRequest>,
+    ) -> Result<Response<pb::ListSnapshotsResponse>, Status> {
+        self.state.tokens.check(request.metadata(), Access::Read)?;
+        let catalog = self.state.catalog.clone();
+        let snapshots = Service::blocking(move || catalog.store().list().map_err(internal)).await?;
+        Ok(Response::new(pb::ListSnapshotsResponse {
+            snapshots: snapshots.iter().map(snapshot_info).collect(),
+            active: self.active(),
+        }))
+    }
+
+    async fn get_node(
+        &self,
+        request: Request<pb::GetNodeRequest>,
+    ) -> Result<Response<pb::Answer>, Status> {
+        self.state.tokens.check(request.metadata(), Access::Read)?;
+        let deadline = self.deadline(&request);
+        let message = request.into_inner();
+        let node = if message.arn == "*" {
+            NodeRef::Anyone {
+                at: Spanned::new((), Span::default()),
+            }
+        } else {
+            NodeRef::Arn {
+                arn: Spanned::new(message.arn.clone(), Span::default()),
+            }
+        };
+        let mut query = Query {
+            statement: Statement::Show { node },
+            modifiers: Vec::new(),
+        };
+        if let Some(snapshot) = message.snapshot {
+            query.modifiers.push(Spanned::new(
+                Modifier::AtSnapshot(snapshot),
+                Span::default(),
+            ));
+        }
+        let text = query.to_string();
+        let mut stream = self
+            .answer(query, text, deadline, self.state.limits.max_rows)
+            .await?;
+        let mut answer: Option<accessgraph_query::Answer> = None;
+        while let Some(item) = tokio_stream::StreamExt::next(&mut stream).await {
+            match item?.item {
+                Some(pb::query_row::Item::Header(header)) => {
+                    answer = Some(convert::answer_from_header(&header).map_err(internal)?);
+                }
+                Some(pb::query_row::Item::Summary(summary)) => {
+                    if let Some(answer) = answer.as_mut() {
+                        convert::apply_summary(answer, &summary).map_err(internal)?;
+                    }
+                }
+                Some(pb::query_row::Item::Row(_)) | None => {}
+            }
+        }
+        let answer = answer.ok_or_else(|| internal("no answer"))?;
+        Ok(Response::new(convert::answer(&answer)))
+    }
+
+    async fn ingest(
+        &self,
+        request: Request<pb::IngestRequest>,
+    ) -> Result<Response<pb::IngestResponse>, Status> {
+        self.state.tokens.check(request.metadata(), Access::Admin)?;
+        let message = request.into_inner();
+        let _one_at_a_time = self.state.ingesting.lock().await;
+        let catalog = self.state.catalog.clone();
+        let started = Instant::now();
+        let (meta, view, warnings) = Service::blocking(move || {
+            let path = std::path::PathBuf::from(&message.path);
+            let options = IngestOptions {
+                label: message.label.clone(),
+                ..IngestOptions::default()
+            };
+            let ingested = ingest(&path, &options).map_err(|error| {
+                Status::invalid_argument(format!("cannot ingest `{}`: {error}", message.path))
+            })?;
+            let warnings = ingested.snapshot.warnings.clone();
+            let meta = catalog.store().put(&ingested.snapshot).map_err(internal)?;
+            let view = catalog
+                .view(Some(meta.id.0))
+                .map_err(|error| Status::internal(error.to_string()))?;
+            Ok((meta, view, warnings))
+        })
+        .await?;
+        self.serve_view(view).await;
+        tracing::info!(
+            snapshot = meta.id.0,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "ingested and serving"
+        );
+        Ok(Response::new(pb::IngestResponse {
+            snapshot: Some(snapshot_info(&meta)),
+            warnings,
+        }))
+    }
+
+    async fn set_active_snapshot(
+        &self,
+        request: Request<pb::SetActiveSnapshotRequest>,
+    ) -> Result<Response<pb::SetActiveSnapshotResponse>, Status> {
+        self.state.tokens.check(request.metadata(), Access::Admin)?;
+        let id = request.into_inner().id;
+        let catalog = self.state.catalog.clone();
+        let (meta, view) = Service::blocking(move || {
+            let view = catalog.view(Some(id)).map_err(|error| match error {
+                CatalogError::Unknown { .. } => Status::not_found(error.to_string()),
+                other => Status::internal(other.to_string()),
+            })?;
+            let meta = catalog.store().meta(SnapshotId(id)).map_err(internal)?;
+            Ok((meta, view))
+        })
+        .await?;
+        self.serve_view(view).await;
+        tracing::info!(snapshot = id, "serving");
+        Ok(Response::new(pb::SetActiveSnapshotResponse {
+            snapshot: Some(snapshot_info(&meta)),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grpc_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn grpc_timeouts_parse() {
+        assert_eq!(grpc_timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(grpc_timeout("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(grpc_timeout("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(grpc_timeout("x"), None);
+        assert_eq!(grpc_timeout(""), None);
+        assert_eq!(grpc_timeout("12"), None);
+    }
+}

@@ -1,0 +1,66 @@
+//! `accessgraph query --server URL`: the same statements and output formats, answered by a
+//! running server.
+
+use std::time::Duration;
+
+use accessgraph_proto::v1 as pb;
+use accessgraph_server::client::{ClientError, ClientOptions, connect, query};
+use anyhow::{Context as _, Result};
+
+use crate::cli::QueryArgs;
+use crate::query_command::answer_all;
+use crate::serve_command::read_token;
+
+fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} `{}`", path.display()))
+}
+
+/// How a remote error is shown: parse errors arrive rendered (with the caret) from the server.
+fn shown(error: &ClientError) -> String {
+    match error {
+        ClientError::Status(status) => {
+            let message = status.message();
+            if message.starts_with("error: ") {
+                message.to_owned()
+            } else {
+                format!("error: {message} ({:?})", status.code())
+            }
+        }
+        other => format!("error: {other}"),
+    }
+}
+
+/// Runs the queries of `args` on the server.
+pub(crate) fn run(args: &QueryArgs) -> Result<String> {
+    let options = ClientOptions {
+        url: args.server.clone().unwrap_or_default(),
+        token: args.token_file.as_deref().map(read_token).transpose()?,
+        ca: args
+            .ca
+            .as_deref()
+            .map(|path| read(path, "CA certificate"))
+            .transpose()?,
+        identity: match (&args.client_cert, &args.client_key) {
+            (Some(cert), Some(key)) => {
+                Some((read(cert, "client certificate")?, read(key, "client key")?))
+            }
+            _ => None,
+        },
+        timeout: Some(Duration::from_secs(args.timeout.max(1))),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut client = runtime.block_on(connect(&options))?;
+    answer_all(args, |text| {
+        let request = pb::QueryRequest {
+            query: text.to_owned(),
+            snapshot: args.at,
+            ..pb::QueryRequest::default()
+        };
+        runtime
+            .block_on(query(&mut client, request))
+            .map_err(|error| shown(&error))
+    })
+}

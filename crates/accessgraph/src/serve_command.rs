@@ -1,0 +1,105 @@
+//! `accessgraph serve`: the gRPC server, until SIGINT or SIGTERM.
+
+use std::time::Duration;
+
+use accessgraph_db::StoreCatalog;
+use accessgraph_server::{Limits, Options, TlsFiles, Tokens, serve};
+use anyhow::{Context as _, Result, anyhow};
+
+use crate::cli::ServeArgs;
+use crate::snapshots_command::open_store;
+
+/// Reads a token file: its content without surrounding whitespace, which must not be empty.
+pub(crate) fn read_token(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the token file `{}`", path.display()))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(anyhow!("the token file `{}` is empty", path.display()));
+    }
+    Ok(token.to_owned())
+}
+
+fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} `{}`", path.display()))
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {},
+            () = terminate => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutting down: finishing calls in flight");
+}
+
+/// Runs `serve`.
+pub(crate) fn run(args: &ServeArgs) -> Result<String> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: read(cert, "TLS certificate")?,
+            key: read(key, "TLS key")?,
+            client_ca: args
+                .client_ca
+                .as_deref()
+                .map(|path| read(path, "client CA"))
+                .transpose()?,
+        }),
+        _ => None,
+    };
+    let read_token_file = args.token_file.as_deref().map(read_token).transpose()?;
+    let admin_token = args
+        .admin_token_file
+        .as_deref()
+        .map(read_token)
+        .transpose()?;
+    let options = Options {
+        tls,
+        tokens: Tokens::new(read_token_file.as_deref(), admin_token.as_deref()),
+        limits: Limits {
+            max_query_time: Duration::from_secs(args.max_query_time.max(1)),
+            max_rows: args.max_rows.max(1),
+            max_hops: args.max_hops,
+            max_concurrent: args.max_concurrent.max(1),
+        },
+        insecure: args.insecure,
+    };
+    let store = open_store(&args.db)?;
+    let catalog = StoreCatalog::new(store);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on `{}`", args.listen))?;
+        serve(listener, catalog, options, shutdown_signal())
+            .await
+            .map_err(anyhow::Error::from)
+    })?;
+    Ok(String::new())
+}

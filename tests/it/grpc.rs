@@ -1,0 +1,746 @@
+//! End-to-end tests of the gRPC service over loopback with a tonic client: every call, streaming,
+//! errors and their status codes, tokens, TLS and mutual TLS, health, reflection, the hot swap of
+//! the served snapshot under concurrent queries, deadlines and cancellation, limits.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use accessgraph_db::StoreCatalog;
+use accessgraph_ingest::{IngestOptions, ingest};
+use accessgraph_proto::v1 as pb;
+use accessgraph_server::client::{Client, ClientError, ClientOptions, collect, connect, query};
+use accessgraph_server::{Limits, Options, ServeError, TlsFiles, Tokens, serve};
+use accessgraph_store::Store;
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+use tonic::Code;
+
+use crate::ingest::data;
+
+/// A server on an ephemeral loopback port, stopped when dropped.
+pub(crate) struct TestServer {
+    pub(crate) url: String,
+    pub(crate) runtime: Runtime,
+    shutdown: Option<oneshot::Sender<()>>,
+    _store: tempfile::TempDir,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// A store holding the example org before the sandbox SCP (snapshot 1) and as it is (2).
+fn example_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    let before = crate::query_golden::before_sandbox_scp();
+    for path in [before.path(), &data("../examples/org")] {
+        let snapshot = ingest(path, &IngestOptions::default()).unwrap().snapshot;
+        store.put(&snapshot).unwrap();
+    }
+    drop(store);
+    dir
+}
+
+pub(crate) fn start_with(store: tempfile::TempDir, options: Options) -> TestServer {
+    let runtime = Runtime::new().unwrap();
+    let catalog = StoreCatalog::new(Store::open(&store.path().join("db")).unwrap());
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    runtime.spawn(async move {
+        let _ = serve(listener, catalog, options, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    // The server is ready when its port accepts and health answers.
+    let url = format!("{scheme}://localhost:{}", address.port());
+    TestServer {
+        url,
+        runtime,
+        shutdown: Some(shutdown),
+        _store: store,
+    }
+}
+
+fn tokens() -> Tokens {
+    Tokens::new(Some("read-token"), Some("admin-token"))
+}
+
+fn start() -> TestServer {
+    start_with(
+        example_store(),
+        Options {
+            tokens: tokens(),
+            ..Options::default()
+        },
+    )
+}
+
+impl TestServer {
+    pub(crate) fn client(&self, token: Option<&str>) -> Client {
+        self.client_with(ClientOptions {
+            url: self.url.clone(),
+            token: token.map(str::to_owned),
+            ..ClientOptions::default()
+        })
+    }
+
+    fn client_with(&self, options: ClientOptions) -> Client {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self.runtime.block_on(connect(&options)) {
+                Ok(client) => return client,
+                Err(error) if Instant::now() > deadline => panic!("{error}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    fn ask(
+        &self,
+        client: &mut Client,
+        text: &str,
+    ) -> Result<accessgraph_query::Answer, ClientError> {
+        self.runtime.block_on(query(
+            client,
+            pb::QueryRequest {
+                query: text.into(),
+                ..pb::QueryRequest::default()
+            },
+        ))
+    }
+}
+
+fn code(error: ClientError) -> (Code, String) {
+    match error {
+        ClientError::Status(status) => (status.code(), status.message().to_owned()),
+        other => panic!("not a status: {other}"),
+    }
+}
+
+#[test]
+fn every_call_answers() {
+    let server = start();
+    let mut client = server.client(Some("read-token"));
+    let runtime = &server.runtime;
+
+    let listed = runtime
+        .block_on(client.list_snapshots(pb::ListSnapshotsRequest {}))
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.snapshots.len(), 2);
+    assert_eq!(listed.active, Some(2));
+
+    // Query streams a header, one message per row, and a summary.
+    let mut stream = runtime
+        .block_on(client.query(pb::QueryRequest {
+            query: "who can reach admin in account 222222222222".into(),
+            ..pb::QueryRequest::default()
+        }))
+        .unwrap()
+        .into_inner();
+    let mut kinds = Vec::new();
+    while let Some(message) = runtime.block_on(stream.message()).unwrap() {
+        kinds.push(match message.item.unwrap() {
+            pb::query_row::Item::Header(_) => "header",
+            pb::query_row::Item::Row(_) => "row",
+            pb::query_row::Item::Summary(_) => "summary",
+        });
+    }
+    assert_eq!(kinds.first(), Some(&"header"));
+    assert_eq!(kinds.last(), Some(&"summary"));
+    assert_eq!(kinds.iter().filter(|kind| **kind == "row").count(), 6);
+
+    // The rebuilt answer renders exactly as a local one.
+    let remote = server
+        .ask(&mut client, "who can reach admin in account 555555555555")
+        .unwrap();
+    let local = accessgraph_query::run(
+        "who can reach admin in account 555555555555",
+        crate::query_golden::catalog(),
+    )
+    .unwrap();
+    assert_eq!(remote.query, local.query);
+    assert_eq!(remote.rows, local.rows);
+    assert_eq!(remote.nodes, local.nodes);
+    assert_eq!(
+        accessgraph_query::render(&remote, accessgraph_query::Format::Table, true),
+        accessgraph_query::render(&local, accessgraph_query::Format::Table, true)
+    );
+
+    let decision = server
+        .ask(
+            &mut client,
+            "can arn:aws:iam::999999999999:root do s3:GetObject on arn:aws:s3:::acme-security-logs/findings/x.json with aws:SecureTransport=true",
+        )
+        .unwrap();
+    assert_eq!(decision.decision.unwrap().decision, "conditional");
+
+    let explained = runtime
+        .block_on(client.explain(pb::ExplainRequest {
+            query: "WHO can reach admin in account 555555555555 definite only".into(),
+            snapshot: None,
+        }))
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        explained.canonical,
+        "who can reach admin in account 555555555555 definite only"
+    );
+    assert!(
+        explained
+            .parse_tree_json
+            .contains("\"statement\": \"who_can_reach\"")
+    );
+    assert!(
+        explained.plan.contains("definite_only: true"),
+        "{}",
+        explained.plan
+    );
+
+    let node = runtime
+        .block_on(client.get_node(pb::GetNodeRequest {
+            arn: "arn:aws:iam::222222222222:user/dana".into(),
+            snapshot: None,
+        }))
+        .unwrap()
+        .into_inner();
+    let detail = node.header.unwrap().node.unwrap();
+    assert_eq!(detail.outgoing.len(), 7);
+    assert!(
+        detail
+            .policies
+            .iter()
+            .any(|policy| policy.name == "assume-audit")
+    );
+
+    let diff = runtime
+        .block_on(client.diff(pb::DiffRequest {
+            before: 1,
+            after: 2,
+            question: Some("who can reach admin in account 666666666666".into()),
+        }))
+        .unwrap()
+        .into_inner();
+    let diff = runtime.block_on(collect(diff)).unwrap();
+    assert_eq!(diff.rows.len(), 8);
+    assert!(
+        diff.rows
+            .iter()
+            .all(|row| row.change == Some(accessgraph_query::Change::Lost))
+    );
+
+    // Admin calls: choose snapshot 1, then ingest a third, which becomes the served one.
+    let mut admin = server.client(Some("admin-token"));
+    let chosen = runtime
+        .block_on(admin.set_active_snapshot(pb::SetActiveSnapshotRequest { id: 1 }))
+        .unwrap()
+        .into_inner();
+    assert_eq!(chosen.snapshot.unwrap().id, 1);
+    let answer = server
+        .ask(&mut client, "who is admin in account 666666666666")
+        .unwrap();
+    assert_eq!(answer.snapshot.unwrap().id, 1);
+    assert_eq!(
+        answer.rows.len(),
+        3,
+        "the sandbox SCP did not exist in snapshot 1"
+    );
+    let ingested = runtime
+        .block_on(admin.ingest(pb::IngestRequest {
+            path: data("../examples/org").display().to_string(),
+            label: Some("third".into()),
+        }))
+        .unwrap()
+        .into_inner();
+    assert_eq!(ingested.snapshot.unwrap().id, 3);
+    let answer = server
+        .ask(&mut client, "who is admin in account 666666666666")
+        .unwrap();
+    assert_eq!(answer.snapshot.unwrap().label.as_deref(), Some("third"));
+    assert_eq!(answer.rows.len(), 1);
+}
+
+#[test]
+fn errors_map_to_status_codes() {
+    let server = start();
+    let mut client = server.client(Some("read-token"));
+    let (status, message) = code(server.ask(&mut client, "who can reech admin").unwrap_err());
+    assert_eq!(status, Code::InvalidArgument);
+    assert!(
+        message.contains("(line 1, column 9)") && message.contains("did you mean `reach`?"),
+        "{message}"
+    );
+    let (status, message) = code(
+        server
+            .ask(&mut client, "who can reach admin in account 123456789012")
+            .unwrap_err(),
+    );
+    assert_eq!(status, Code::InvalidArgument);
+    assert!(
+        message.contains("unknown account 123456789012"),
+        "{message}"
+    );
+    let (status, _) = code(
+        server
+            .ask(&mut client, "who is admin at snapshot 9")
+            .unwrap_err(),
+    );
+    assert_eq!(status, Code::NotFound);
+    let mut admin = server.client(Some("admin-token"));
+    let status = server
+        .runtime
+        .block_on(admin.set_active_snapshot(pb::SetActiveSnapshotRequest { id: 9 }))
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    let status = server
+        .runtime
+        .block_on(admin.ingest(pb::IngestRequest {
+            path: "/nonexistent/snapshot".into(),
+            label: None,
+        }))
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("/nonexistent/snapshot"));
+    // The failed ingest left the served snapshot alone.
+    let answer = server.ask(&mut client, "who is admin").unwrap();
+    assert_eq!(answer.snapshot.unwrap().id, 2);
+}
+
+#[test]
+fn tokens_are_checked() {
+    let server = start();
+    let mut anonymous = server.client(None);
+    let (status, _) = code(server.ask(&mut anonymous, "who is admin").unwrap_err());
+    assert_eq!(status, Code::Unauthenticated);
+    let mut wrong = server.client(Some("not-the-token"));
+    let (status, _) = code(server.ask(&mut wrong, "who is admin").unwrap_err());
+    assert_eq!(status, Code::Unauthenticated);
+    let mut reader = server.client(Some("read-token"));
+    assert!(server.ask(&mut reader, "who is admin").is_ok());
+    let status = server
+        .runtime
+        .block_on(reader.set_active_snapshot(pb::SetActiveSnapshotRequest { id: 1 }))
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let mut admin = server.client(Some("admin-token"));
+    assert!(server.ask(&mut admin, "who is admin").is_ok());
+
+    // Health needs no token.
+    let channel = server
+        .runtime
+        .block_on(
+            tonic::transport::Endpoint::from_shared(server.url.clone())
+                .unwrap()
+                .connect(),
+        )
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let status = server
+        .runtime
+        .block_on(health.check(tonic_health::pb::HealthCheckRequest {
+            service: accessgraph_server::SERVICE_NAME.into(),
+        }))
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+}
+
+#[test]
+fn reflection_lists_the_service() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+
+    let server = start();
+    let _ = server.client(None);
+    let channel = server
+        .runtime
+        .block_on(
+            tonic::transport::Endpoint::from_shared(server.url.clone())
+                .unwrap()
+                .connect(),
+        )
+        .unwrap();
+    let mut reflection = ServerReflectionClient::new(channel);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = server
+        .runtime
+        .block_on(reflection.server_reflection_info(tokio_stream::iter(vec![request])))
+        .unwrap()
+        .into_inner();
+    let response = server
+        .runtime
+        .block_on(responses.message())
+        .unwrap()
+        .unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("not a service list");
+    };
+    let names: Vec<String> = list
+        .service
+        .into_iter()
+        .map(|service| service.name)
+        .collect();
+    assert!(
+        names.contains(&"accessgraph.v1.AccessGraph".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"grpc.health.v1.Health".to_owned()),
+        "{names:?}"
+    );
+}
+
+/// A certificate authority, and server and client certificates it signed.
+struct Pki {
+    ca: String,
+    server_cert: String,
+    server_key: String,
+    client_cert: String,
+    client_key: String,
+}
+
+fn pki() -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let issue = |names: Vec<String>| {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&key, &ca)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server_cert, server_key) = issue(vec!["localhost".into()]);
+    let (client_cert, client_key) = issue(vec!["client.accessgraph.test".into()]);
+    Pki {
+        ca: ca.pem(),
+        server_cert,
+        server_key,
+        client_cert,
+        client_key,
+    }
+}
+
+#[test]
+fn tls_and_mutual_tls() {
+    let pki = pki();
+    let server = start_with(
+        example_store(),
+        Options {
+            tls: Some(TlsFiles {
+                cert: pki.server_cert.clone().into_bytes(),
+                key: pki.server_key.clone().into_bytes(),
+                client_ca: Some(pki.ca.clone().into_bytes()),
+            }),
+            ..Options::default()
+        },
+    );
+    assert!(server.url.starts_with("https://"));
+    let with_identity = ClientOptions {
+        url: server.url.clone(),
+        ca: Some(pki.ca.clone().into_bytes()),
+        identity: Some((pki.client_cert.into_bytes(), pki.client_key.into_bytes())),
+        ..ClientOptions::default()
+    };
+    let mut client = server.client_with(with_identity);
+    let answer = server
+        .ask(&mut client, "who is admin in account 111111111111")
+        .unwrap();
+    assert_eq!(answer.rows.len(), 2);
+    // Without a client certificate the handshake (or the first call) fails.
+    let without_identity = ClientOptions {
+        url: server.url.clone(),
+        ca: Some(pki.ca.into_bytes()),
+        ..ClientOptions::default()
+    };
+    let refused = server.runtime.block_on(async {
+        let mut client = connect(&without_identity).await?;
+        query(
+            &mut client,
+            pb::QueryRequest {
+                query: "who is admin".into(),
+                ..pb::QueryRequest::default()
+            },
+        )
+        .await
+    });
+    assert!(refused.is_err());
+    // Plaintext to a TLS port fails too.
+    let plaintext = ClientOptions {
+        url: server.url.replace("https://", "http://"),
+        ..ClientOptions::default()
+    };
+    let refused = server.runtime.block_on(async {
+        let mut client = connect(&plaintext).await?;
+        query(
+            &mut client,
+            pb::QueryRequest {
+                query: "who is admin".into(),
+                ..pb::QueryRequest::default()
+            },
+        )
+        .await
+    });
+    assert!(refused.is_err());
+}
+
+#[test]
+fn plaintext_on_a_network_address_is_refused() {
+    let runtime = Runtime::new().unwrap();
+    let store = example_store();
+    let catalog = StoreCatalog::new(Store::open(&store.path().join("db")).unwrap());
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+        serve(listener, catalog, Options::default(), async {}).await
+    });
+    assert!(
+        matches!(result, Err(ServeError::PlaintextOnNetwork(_))),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn an_empty_store_is_unavailable_until_an_ingest() {
+    let store = tempfile::tempdir().unwrap();
+    drop(Store::open(&store.path().join("db")).unwrap());
+    let server = start_with(
+        store,
+        Options {
+            tokens: tokens(),
+            ..Options::default()
+        },
+    );
+    let mut client = server.client(Some("read-token"));
+    let (status, _) = code(server.ask(&mut client, "who is admin").unwrap_err());
+    assert_eq!(status, Code::Unavailable);
+    let mut admin = server.client(Some("admin-token"));
+    server
+        .runtime
+        .block_on(admin.ingest(pb::IngestRequest {
+            path: data("../examples/org").display().to_string(),
+            label: None,
+        }))
+        .unwrap();
+    assert_eq!(
+        server.ask(&mut client, "who is admin").unwrap().rows.len(),
+        11
+    );
+}
+
+/// Queries run while the served snapshot flips between 1 and 2: every answer is exactly the
+/// answer of one snapshot, never a mix, and none fails.
+#[test]
+fn hot_swap_under_concurrent_queries() {
+    let server = Arc::new(start());
+    let question = "who can reach admin in account 666666666666";
+    let expected: Vec<(u64, usize)> = vec![(1, 12), (2, 4)];
+    let mut admin = server.client(Some("admin-token"));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                let mut client = server.client(Some("read-token"));
+                let mut seen = Vec::new();
+                for _ in 0..40 {
+                    let answer = server.ask(&mut client, question).unwrap();
+                    seen.push((answer.snapshot.unwrap().id, answer.rows.len(), answer.total));
+                }
+                seen
+            })
+        })
+        .collect();
+    for round in 0..20 {
+        let id = 1 + (round % 2);
+        server
+            .runtime
+            .block_on(admin.set_active_snapshot(pb::SetActiveSnapshotRequest { id }))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut snapshots = std::collections::BTreeSet::new();
+    for worker in workers {
+        for (id, rows, total) in worker.join().unwrap() {
+            assert!(
+                expected.contains(&(id, rows)),
+                "snapshot {id} answered {rows} rows"
+            );
+            assert_eq!(rows, total);
+            snapshots.insert(id);
+        }
+    }
+    assert!(!snapshots.is_empty());
+}
+
+/// A synthetic organization dense enough that enumerating every path is hopeless.
+fn synthetic_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot_dir = dir.path().join("snapshot");
+    accessgraph_synth::generate(
+        &accessgraph_synth::SynthConfig {
+            accounts: 20,
+            principals: 60,
+            seed: 3,
+        },
+        &snapshot_dir,
+    )
+    .unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    store
+        .put(
+            &ingest(&snapshot_dir, &IngestOptions::default())
+                .unwrap()
+                .snapshot,
+        )
+        .unwrap();
+    drop(store);
+    dir
+}
+
+/// A pathological query (every path of up to 12 hops between two principals of a dense graph)
+/// ends with DEADLINE_EXCEEDED at the server's limit, a client that goes away frees its slot,
+/// and the server keeps answering.
+#[test]
+fn deadlines_and_cancellation_stop_pathological_queries() {
+    let server = start_with(
+        synthetic_store(),
+        Options {
+            limits: Limits {
+                max_query_time: Duration::from_millis(700),
+                max_concurrent: 1,
+                ..Limits::default()
+            },
+            ..Options::default()
+        },
+    );
+    let mut client = server.client(None);
+    let heavy = format!(
+        "path from role/OrganizationAccountAccessRole in account {} to admin in account {} all max hops 12",
+        accessgraph_synth::account_id(0),
+        accessgraph_synth::account_id(11)
+    );
+    let started = Instant::now();
+    let (status, _) = code(server.ask(&mut client, &heavy).unwrap_err());
+    assert_eq!(status, Code::DeadlineExceeded);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(server.ask(&mut client, "who is admin limit 3").is_ok());
+
+    // Cancellation: with one query slot, a client that gives up on the heavy query frees it.
+    let mut patient = server.client_with(ClientOptions {
+        url: server.url.clone(),
+        timeout: Some(Duration::from_millis(150)),
+        ..ClientOptions::default()
+    });
+    let (status, _) = code(server.ask(&mut patient, &heavy).unwrap_err());
+    assert!(
+        matches!(status, Code::Cancelled | Code::DeadlineExceeded),
+        "{status:?}"
+    );
+    let started = Instant::now();
+    assert!(server.ask(&mut client, "who is admin limit 3").is_ok());
+    assert!(
+        started.elapsed() < Duration::from_millis(650),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn limits_bound_hops_and_rows() {
+    let server = start_with(
+        example_store(),
+        Options {
+            limits: Limits {
+                max_rows: 3,
+                max_hops: 4,
+                ..Limits::default()
+            },
+            ..Options::default()
+        },
+    );
+    let mut client = server.client(None);
+    let (status, message) = code(
+        server
+            .ask(&mut client, "who can reach admin in org max hops 9")
+            .unwrap_err(),
+    );
+    assert_eq!(status, Code::ResourceExhausted);
+    assert!(message.contains("cap of 4"), "{message}");
+    let answer = server
+        .ask(&mut client, "who can reach admin in org")
+        .unwrap();
+    assert_eq!((answer.rows.len(), answer.total), (3, 15));
+    let answer = server
+        .ask(&mut client, "who can reach admin in org limit 2")
+        .unwrap();
+    assert_eq!(answer.rows.len(), 2);
+}
+
+/// The Python example client (stubs generated at test time with grpcio-tools) lists snapshots,
+/// runs a query and checks health through the same service. It runs where a Python with
+/// `grpcio-tools` is available: `$ACCESSGRAPH_PYTHON` (set by `.ci/run`, which then requires it),
+/// else `python3` if it has the packages.
+#[test]
+fn the_python_client_talks_to_the_server() {
+    let python = std::env::var("ACCESSGRAPH_PYTHON").ok();
+    let required = python.is_some();
+    let python = python.unwrap_or_else(|| "python3".into());
+    let has_tools = std::process::Command::new(&python)
+        .args(["-c", "import grpc, grpc_tools"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !has_tools {
+        assert!(!required, "`{python}` lacks grpcio-tools");
+        eprintln!("skipped: no Python with grpcio-tools (see clients/python/README.md)");
+        return;
+    }
+    let server = start();
+    let _ = server.client(None);
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let script = data("../clients/python/accessgraph_client.py");
+    let output = std::process::Command::new(&python)
+        .arg(&script)
+        .args(["--server", &address, "--token", "read-token"])
+        .arg("who can reach admin in account 222222222222")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("health: SERVING"), "{stdout}");
+    assert!(stdout.contains("snapshots: 1, 2 (active 2)"), "{stdout}");
+    assert!(
+        stdout.contains("arn:aws:iam::222222222222:user/dana -> arn:aws:iam::222222222222:role/incident-responder (1 hop, conditional)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("6 rows"), "{stdout}");
+}
