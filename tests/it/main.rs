@@ -17,5 +17,6 @@ mod ingest_errors;
 mod policy_conformance;
 mod query_cli;
 mod query_golden;
+mod serve_cli;
 mod store_crash;
 mod tidy;

@@ -7,7 +7,6 @@
 
 #![warn(missing_docs)]
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -29,20 +28,53 @@ pub enum DbError {
 }
 
 /// Snapshots of a sled store as query views. Graphs are loaded from the store's cache, or built
-/// and cached there; views stay in memory for the catalog's lifetime.
+/// and cached there; the most recently used views stay in memory (a large organization's graph
+/// takes gigabytes, so only a few are kept; a view in use elsewhere lives on until dropped).
 #[derive(Debug)]
 pub struct StoreCatalog {
     store: Arc<Store>,
-    views: Mutex<HashMap<u64, Arc<View>>>,
+    /// Views in memory, least recently used first.
+    views: Mutex<Vec<Arc<View>>>,
+    capacity: usize,
 }
 
+/// Views a catalog keeps in memory by default.
+pub const DEFAULT_VIEWS_IN_MEMORY: usize = 2;
+
 impl StoreCatalog {
-    /// A catalog of the store's snapshots.
+    /// A catalog of the store's snapshots keeping [`DEFAULT_VIEWS_IN_MEMORY`] views.
     #[must_use]
     pub fn new(store: Store) -> StoreCatalog {
+        StoreCatalog::with_capacity(store, DEFAULT_VIEWS_IN_MEMORY)
+    }
+
+    /// A catalog keeping at most `capacity` views in memory (at least one).
+    #[must_use]
+    pub fn with_capacity(store: Store, capacity: usize) -> StoreCatalog {
         StoreCatalog {
             store: Arc::new(store),
-            views: Mutex::new(HashMap::new()),
+            views: Mutex::new(Vec::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The cached view of `id`, marked as the most recently used.
+    fn cached(&self, id: u64) -> Option<Arc<View>> {
+        let mut views = self.views.lock().ok()?;
+        let position = views.iter().position(|view| view.snapshot_ref().id == id)?;
+        let view = views.remove(position);
+        views.push(view.clone());
+        Some(view)
+    }
+
+    fn remember(&self, view: Arc<View>) {
+        if let Ok(mut views) = self.views.lock() {
+            let id = view.snapshot_ref().id;
+            views.retain(|cached| cached.snapshot_ref().id != id);
+            views.push(view);
+            while views.len() > self.capacity {
+                views.remove(0);
+            }
         }
     }
 
@@ -88,12 +120,7 @@ impl Catalog for StoreCatalog {
                     .0
             }
         };
-        if let Some(view) = self
-            .views
-            .lock()
-            .ok()
-            .and_then(|views| views.get(&id).cloned())
-        {
+        if let Some(view) = self.cached(id) {
             return Ok(view);
         }
         let meta = self
@@ -118,9 +145,7 @@ impl Catalog for StoreCatalog {
                     .map_err(|error| error.to_string())
             }),
         ));
-        if let Ok(mut views) = self.views.lock() {
-            views.insert(id, view.clone());
-        }
+        self.remember(view.clone());
         Ok(view)
     }
 }
@@ -138,4 +163,46 @@ pub fn directory_catalog(path: &Path) -> Result<MemoryCatalog, DbError> {
         Arc::new(ingested.snapshot),
     );
     Ok(MemoryCatalog::new(vec![Arc::new(view)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/org")
+    }
+
+    #[test]
+    fn views_are_cached_saved_and_evicted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let snapshot = ingest(&org(), &IngestOptions::default()).unwrap().snapshot;
+        for _ in 0..3 {
+            store.put(&snapshot).unwrap();
+        }
+        let catalog = StoreCatalog::with_capacity(store, 2);
+        let first = catalog.view(Some(1)).unwrap();
+        assert!(Arc::ptr_eq(&first, &catalog.view(Some(1)).unwrap()));
+        // Building the view saved the graph in the store.
+        assert!(catalog.store().graph(SnapshotId(1)).unwrap().is_some());
+        catalog.view(Some(2)).unwrap();
+        catalog.view(Some(3)).unwrap();
+        // Snapshot 1 was the least recently used: a new view, loaded from the saved graph.
+        let again = catalog.view(Some(1)).unwrap();
+        assert!(!Arc::ptr_eq(&first, &again));
+        assert_eq!(again.graph().nodes().count(), first.graph().nodes().count());
+        assert_eq!(catalog.view(None).unwrap().snapshot_ref().id, 3);
+        assert!(matches!(
+            catalog.view(Some(9)),
+            Err(CatalogError::Unknown { id: 9, .. })
+        ));
+    }
+
+    #[test]
+    fn an_empty_store_has_no_default_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = StoreCatalog::new(Store::open(&dir.path().join("db")).unwrap());
+        assert!(matches!(catalog.view(None), Err(CatalogError::Empty)));
+    }
 }
