@@ -502,6 +502,12 @@ impl Graph {
             .edge_weight(petgraph::graph::EdgeIndex::new(id.0 as usize))
     }
 
+    /// How many nodes the graph has (helpers included).
+    #[must_use]
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
     /// Every node, in id order.
     pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
         self.graph.node_indices().filter_map(|index| {

@@ -5,7 +5,8 @@
 //! answers from it to the end, so a swap (after an ingest, or `SetActiveSnapshot`) never mixes two
 //! snapshots in one answer, and in-flight queries finish on the graph they started with. Query
 //! work runs on blocking threads; a deadline and a cancellation flag stop it between rows and
-//! inside path enumeration.
+//! inside path enumeration. An answer is computed whole, then streamed as its header, rows and
+//! summary.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use accessgraph_query::{
     Spanned, Statement, View, execute, parse, plan, snapshot_of,
 };
 use arc_swap::ArcSwapOption;
-use tokio::sync::{Mutex, Semaphore, mpsc};
+use tokio::sync::{Mutex, Semaphore};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use tonic_health::ServingStatus;
@@ -31,6 +32,10 @@ use tonic_health::server::HealthReporter;
 
 use crate::auth::{Access, Tokens};
 use crate::convert;
+
+/// Graphs up to this many nodes answer path-free queries on the I/O thread (a breadth-first
+/// search over them takes well under a millisecond).
+const INLINE_MAX_NODES: usize = 20_000;
 
 /// The service name health checks report on.
 pub const SERVICE_NAME: &str = "accessgraph.v1.AccessGraph";
@@ -160,27 +165,13 @@ fn internal(error: impl std::fmt::Display) -> Status {
     Status::internal(error.to_string())
 }
 
-/// A stream of answer messages that raises a flag when dropped (the client went away), so the
-/// query behind it stops.
-struct Answers {
-    receiver: mpsc::Receiver<Result<pb::QueryRow, Status>>,
-    cancelled: Arc<AtomicBool>,
-}
+/// Raises a flag when dropped: a call dropped before its work ends (the client went away, or its
+/// deadline passed) stops the query working for it.
+struct CancelOnDrop(Arc<AtomicBool>);
 
-impl Stream for Answers {
-    type Item = Result<pb::QueryRow, Status>;
-
-    fn poll_next(
-        mut self: Pin<&mut Self>,
-        context: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.receiver.poll_recv(context)
-    }
-}
-
-impl Drop for Answers {
+impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.cancelled.store(true, Ordering::Relaxed);
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -313,16 +304,37 @@ impl Service {
                 "no snapshot is being served: ingest one (the Ingest call) or choose one (SetActiveSnapshot)",
             ));
         }
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let permit = tokio::time::timeout(wait, state.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| Status::resource_exhausted("too many queries running; try again later"))?
-            .map_err(internal)?;
+        let permit = match state.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let wait = deadline.saturating_duration_since(Instant::now());
+                tokio::time::timeout(wait, state.permits.clone().acquire_owned())
+                    .await
+                    .map_err(|_| {
+                        Status::resource_exhausted("too many queries running; try again later")
+                    })?
+                    .map_err(internal)?
+            }
+        };
         let cancelled = Arc::new(AtomicBool::new(false));
-        let (sender, receiver) = mpsc::channel(256);
+        // Raised if this call is dropped (the client went away or gave up) before the work ends.
+        let _guard = CancelOnDrop(cancelled.clone());
         let flag = cancelled.clone();
         let started = Instant::now();
-        tokio::task::spawn_blocking(move || {
+        // Small work runs on this thread: a query that cannot enumerate paths, on a small graph,
+        // is bounded by the graph's size and costs less than the hand-off to a blocking thread.
+        let inline = active
+            .as_ref()
+            .is_some_and(|view| view.graph().node_count() <= INLINE_MAX_NODES)
+            && snapshot_of(&query).is_none()
+            && !matches!(
+                query.statement,
+                Statement::Path { .. }
+                    | Statement::Diff { .. }
+                    | Statement::WhoCanDo { .. }
+                    | Statement::CanDo { .. }
+            );
+        let work = move || {
             let _permit = permit;
             let stop = Stop::new(Some(deadline), Some(flag));
             let catalog = Pinned {
@@ -344,46 +356,40 @@ impl Service {
                 planned.limit = Some(planned.limit.unwrap_or(usize::MAX).min(max_rows));
                 execute(&planned, &view, &catalog)
             })();
-            let answer = match outcome {
-                Ok(answer) => answer,
-                Err(error) => {
-                    let status = query_status(&error, &text, Some(&stop));
-                    tracing::info!(query = %text, code = ?status.code(), "query failed");
-                    let _ = sender.blocking_send(Err(status));
-                    return;
-                }
-            };
-            tracing::info!(
+            let answer = outcome.map_err(|error| {
+                let status = query_status(&error, &text, Some(&stop));
+                tracing::info!(query = %text, code = ?status.code(), "query failed");
+                status
+            })?;
+            tracing::debug!(
                 query = %text,
                 rows = answer.rows.len(),
                 total = answer.total,
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "query answered"
             );
-            let item = |item| Ok(pb::QueryRow { item: Some(item) });
-            if sender
-                .blocking_send(item(pb::query_row::Item::Header(convert::header(&answer))))
-                .is_err()
-            {
-                return;
-            }
-            for row in &answer.rows {
-                if stop.stopped()
-                    || sender
-                        .blocking_send(item(pb::query_row::Item::Row(convert::row(row))))
-                        .is_err()
-                {
-                    return;
-                }
-            }
-            let _ = sender.blocking_send(item(pb::query_row::Item::Summary(convert::summary(
+            let item = |item| pb::QueryRow { item: Some(item) };
+            let mut messages = Vec::with_capacity(answer.rows.len() + 2);
+            messages.push(item(pb::query_row::Item::Header(convert::header(&answer))));
+            messages.extend(
+                answer
+                    .rows
+                    .iter()
+                    .map(|row| item(pb::query_row::Item::Row(convert::row(row)))),
+            );
+            messages.push(item(pb::query_row::Item::Summary(convert::summary(
                 &answer,
             ))));
-        });
-        Ok(Box::pin(Answers {
-            receiver,
-            cancelled,
-        }))
+            Ok::<_, Status>(messages)
+        };
+        let messages = if inline {
+            work()?
+        } else {
+            tokio::task::spawn_blocking(work)
+                .await
+                .map_err(internal)??
+        };
+        Ok(Box::pin(tokio_stream::iter(messages.into_iter().map(Ok))))
     }
 
     async fn blocking<T: Send + 'static>(
