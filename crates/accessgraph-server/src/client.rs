@@ -122,7 +122,7 @@ pub async fn collect(mut stream: tonic::Streaming<pb::QueryRow>) -> Result<Answe
             }
             Some(pb::query_row::Item::Row(row)) => {
                 if let Some(answer) = answer.as_mut() {
-                    answer.rows.push(convert::row_from(&row)?);
+                    answer.rows.push(convert::row_from(row)?);
                 }
             }
             Some(pb::query_row::Item::Summary(summary)) => {

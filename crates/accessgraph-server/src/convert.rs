@@ -43,42 +43,42 @@ fn citation(citation: &Citation) -> pb::Citation {
     }
 }
 
-fn condition(condition: &Unresolved) -> pb::Condition {
+fn condition(condition: Unresolved) -> pb::Condition {
     pb::Condition {
         citation: Some(citation(&condition.citation)),
-        operator: condition.operator.clone(),
-        key: condition.key.clone(),
-        values: condition.values.clone(),
+        operator: condition.operator,
+        key: condition.key,
+        values: condition.values,
     }
 }
 
-fn step(step: &Step) -> pb::Step {
+fn step(step: Step) -> pb::Step {
     pb::Step {
-        from: step.from.clone(),
-        to: step.to.clone(),
+        from: step.from,
+        to: step.to,
         edge: step.edge.into(),
-        technique: step.technique.clone(),
-        catalog_id: step.catalog_id.clone(),
+        technique: step.technique,
+        catalog_id: step.catalog_id,
         evidence: step.evidence.iter().map(citation).collect(),
         conditional: step.conditional,
-        conditions: step.conditions.iter().map(condition).collect(),
-        requirements: step.requirements.clone(),
+        conditions: step.conditions.into_iter().map(condition).collect(),
+        requirements: step.requirements,
     }
 }
 
-/// An answer row as a message.
+/// An answer row as a message (moved, not copied: large answers have many rows).
 #[must_use]
-pub fn row(row: &Row) -> pb::Row {
+pub fn row(row: Row) -> pb::Row {
     pb::Row {
-        principal: row.principal.clone(),
-        target: row.target.clone(),
-        path: row.path.iter().map(step).collect(),
+        principal: row.principal,
+        target: row.target,
+        path: row.path.into_iter().map(step).collect(),
         conditional: row.conditional,
         change: row.change.map(|change| match change {
             Change::Gained => "gained".into(),
             Change::Lost => "lost".into(),
         }),
-        reason: row.reason.clone(),
+        reason: row.reason,
         evidence: row.evidence.iter().map(citation).collect(),
     }
 }
@@ -96,7 +96,7 @@ fn decision(decision: &DecisionInfo) -> pb::Decision {
         deny_kind: decision.deny_kind.clone(),
         evidence: decision.evidence.iter().map(citation).collect(),
         missing: decision.missing.iter().map(layer).collect(),
-        conditions: decision.conditions.iter().map(condition).collect(),
+        conditions: decision.conditions.iter().cloned().map(condition).collect(),
         notes: decision.notes.clone(),
     }
 }
@@ -116,8 +116,8 @@ fn node_detail(node: &NodeDetail) -> pb::NodeDetail {
             })
             .collect(),
         instance_profiles: node.instance_profiles.clone(),
-        incoming: node.incoming.iter().map(step).collect(),
-        outgoing: node.outgoing.iter().map(step).collect(),
+        incoming: node.incoming.iter().cloned().map(step).collect(),
+        outgoing: node.outgoing.iter().cloned().map(step).collect(),
     }
 }
 
@@ -181,7 +181,7 @@ pub fn summary(answer: &Answer) -> pb::AnswerSummary {
 pub fn answer(answer: &Answer) -> pb::Answer {
     pb::Answer {
         header: Some(header(answer)),
-        rows: answer.rows.iter().map(row).collect(),
+        rows: answer.rows.iter().cloned().map(row).collect(),
         summary: Some(summary(answer)),
     }
 }
@@ -266,9 +266,9 @@ fn citations_from(citations: &[pb::Citation]) -> Result<Vec<Citation>, DecodeErr
     citations.iter().map(citation_from).collect()
 }
 
-fn conditions_from(conditions: &[pb::Condition]) -> Result<Vec<Unresolved>, DecodeError> {
+fn conditions_from(conditions: Vec<pb::Condition>) -> Result<Vec<Unresolved>, DecodeError> {
     conditions
-        .iter()
+        .into_iter()
         .map(|condition| {
             Ok(Unresolved {
                 citation: citation_from(
@@ -277,50 +277,50 @@ fn conditions_from(conditions: &[pb::Condition]) -> Result<Vec<Unresolved>, Deco
                         .as_ref()
                         .ok_or_else(|| DecodeError("a condition without a citation".into()))?,
                 )?,
-                operator: condition.operator.clone(),
-                key: condition.key.clone(),
-                values: condition.values.clone(),
+                operator: condition.operator,
+                key: condition.key,
+                values: condition.values,
             })
         })
         .collect()
 }
 
-fn step_from(step: &pb::Step) -> Result<Step, DecodeError> {
+fn step_from(step: pb::Step) -> Result<Step, DecodeError> {
     Ok(Step {
-        from: step.from.clone(),
-        to: step.to.clone(),
         edge: known(&step.edge, &EDGES, "edge kind")?,
-        technique: step.technique.clone(),
-        catalog_id: step.catalog_id.clone(),
         evidence: citations_from(&step.evidence)?,
+        conditions: conditions_from(step.conditions)?,
+        from: step.from,
+        to: step.to,
+        technique: step.technique,
+        catalog_id: step.catalog_id,
         conditional: step.conditional,
-        conditions: conditions_from(&step.conditions)?,
-        requirements: step.requirements.clone(),
+        requirements: step.requirements,
     })
 }
 
-fn steps_from(steps: &[pb::Step]) -> Result<Vec<Step>, DecodeError> {
-    steps.iter().map(step_from).collect()
+fn steps_from(steps: Vec<pb::Step>) -> Result<Vec<Step>, DecodeError> {
+    steps.into_iter().map(step_from).collect()
 }
 
 /// An answer row from its message.
 ///
 /// # Errors
 /// When the message holds a value this client does not know.
-pub fn row_from(row: &pb::Row) -> Result<Row, DecodeError> {
+pub fn row_from(row: pb::Row) -> Result<Row, DecodeError> {
     Ok(Row {
-        principal: row.principal.clone(),
-        target: row.target.clone(),
-        path: steps_from(&row.path)?,
-        conditional: row.conditional,
         change: match row.change.as_deref() {
             None => None,
             Some("gained") => Some(Change::Gained),
             Some("lost") => Some(Change::Lost),
             Some(other) => return Err(DecodeError(format!("an unknown change `{other}`"))),
         },
-        reason: row.reason.clone(),
         evidence: citations_from(&row.evidence)?,
+        path: steps_from(row.path)?,
+        principal: row.principal,
+        target: row.target,
+        conditional: row.conditional,
+        reason: row.reason,
     })
 }
 
@@ -366,7 +366,7 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
                     .iter()
                     .map(|missing| layer_from(Some(missing)))
                     .collect::<Result<_, _>>()?,
-                conditions: conditions_from(&decision.conditions)?,
+                conditions: conditions_from(decision.conditions.clone())?,
                 notes: decision.notes.clone(),
             })
         })
@@ -394,8 +394,8 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
                     })
                     .collect::<Result<_, DecodeError>>()?,
                 instance_profiles: node.instance_profiles.clone(),
-                incoming: steps_from(&node.incoming)?,
-                outgoing: steps_from(&node.outgoing)?,
+                incoming: steps_from(node.incoming.clone())?,
+                outgoing: steps_from(node.outgoing.clone())?,
             })
         })
         .transpose()?;
@@ -448,6 +448,7 @@ pub fn answer_from(message: &pb::Answer) -> Result<Answer, DecodeError> {
     answer.rows = message
         .rows
         .iter()
+        .cloned()
         .map(row_from)
         .collect::<Result<_, _>>()?;
     if let Some(summary) = &message.summary {

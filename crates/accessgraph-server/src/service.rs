@@ -371,15 +371,14 @@ impl Service {
             let item = |item| pb::QueryRow { item: Some(item) };
             let mut messages = Vec::with_capacity(answer.rows.len() + 2);
             messages.push(item(pb::query_row::Item::Header(convert::header(&answer))));
+            let summary = convert::summary(&answer);
             messages.extend(
                 answer
                     .rows
-                    .iter()
+                    .into_iter()
                     .map(|row| item(pb::query_row::Item::Row(convert::row(row)))),
             );
-            messages.push(item(pb::query_row::Item::Summary(convert::summary(
-                &answer,
-            ))));
+            messages.push(item(pb::query_row::Item::Summary(summary)));
             Ok::<_, Status>(messages)
         };
         let messages = if inline {
