@@ -290,11 +290,29 @@ fn errors_map_to_status_codes() {
             .ask(&mut client, "who can reach admin in account 123456789012")
             .unwrap_err(),
     );
-    assert_eq!(status, Code::InvalidArgument);
+    assert_eq!(status, Code::NotFound);
     assert!(
         message.contains("unknown account 123456789012"),
         "{message}"
     );
+    let (status, _) = code(
+        server
+            .ask(&mut client, "who can reach admin in account 1234")
+            .unwrap_err(),
+    );
+    assert_eq!(
+        status,
+        Code::InvalidArgument,
+        "an invalid id is not a missing one"
+    );
+    let status = server
+        .runtime
+        .block_on(client.get_node(pb::GetNodeRequest {
+            arn: "arn:aws:iam::555555555555:user/nobody".into(),
+            snapshot: None,
+        }))
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
     let (status, _) = code(
         server
             .ask(&mut client, "who is admin at snapshot 9")

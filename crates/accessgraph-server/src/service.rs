@@ -117,8 +117,16 @@ fn query_status(error: &QueryError, text: &str, stop: Option<&Stop>) -> Status {
             Some(stop) if !stop.deadline_passed() => Status::cancelled(error.message.clone()),
             _ => Status::deadline_exceeded(error.message.clone()),
         },
-        ErrorKind::Syntax | ErrorKind::Semantic
-            if error.message.starts_with("unknown snapshot") =>
+        ErrorKind::Semantic
+            if [
+                "unknown snapshot",
+                "unknown account",
+                "unknown OU",
+                "no node `",
+                "no `",
+            ]
+            .iter()
+            .any(|prefix| error.message.starts_with(prefix)) =>
         {
             Status::not_found(error.render(text))
         }
