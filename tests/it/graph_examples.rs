@@ -70,6 +70,11 @@ fn reach_admin(account: &str) -> Vec<String> {
 
 const SSO_ADMIN: &str = "AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b";
 const SSO_PROVIDER: &str = "AWSSSO_5c8e2a71b9d04f3e_DO_NOT_DELETE";
+/// Identity Center: the `Admins` group is assigned `AdministratorAccess` in the management account.
+const ADMINS_SSO: &str =
+    "Admins --sso:AdministratorAccess--> AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b";
+/// Jane, a member of `Admins`.
+const JANE: &str = "jane@acme.example --identitystore:GroupMembership-->";
 
 #[test]
 fn q1_who_can_reach_admin_in_dev() {
@@ -87,6 +92,8 @@ fn q1_who_can_reach_admin_in_dev() {
             format!(
                 "{SSO_PROVIDER} --sts:AssumeRoleWithSAML--> {SSO_ADMIN} --sts-001--> OrganizationAccountAccessRole"
             ),
+            format!("{ADMINS_SSO} --sts-001--> OrganizationAccountAccessRole"),
+            format!("{JANE} {ADMINS_SSO} --sts-001--> OrganizationAccountAccessRole"),
         ],
     );
     let graph = graph();
@@ -128,6 +135,8 @@ fn q2_sandbox_admins_and_who_reaches_sandbox_admin_role() {
             format!(
                 "{SSO_PROVIDER} --sts:AssumeRoleWithSAML--> {SSO_ADMIN} --sts-001--> OrganizationAccountAccessRole"
             ),
+            format!("{ADMINS_SSO} --sts-001--> OrganizationAccountAccessRole"),
+            format!("{JANE} {ADMINS_SSO} --sts-001--> OrganizationAccountAccessRole"),
         ],
     );
     let graph = graph();
@@ -202,8 +211,66 @@ fn q7_management_admins() {
         [
             SSO_ADMIN.to_owned(),
             "alice".to_owned(),
-            format!("{SSO_PROVIDER} --sts:AssumeRoleWithSAML--> {SSO_ADMIN}")
+            format!("{SSO_PROVIDER} --sts:AssumeRoleWithSAML--> {SSO_ADMIN}"),
+            ADMINS_SSO.to_owned(),
+            format!("{JANE} {ADMINS_SSO}"),
         ]
+    );
+}
+
+/// Identity Center (issue: paths that start at people): a person reaches admin through a group
+/// assignment; an assignment whose role is not provisioned is a warning, not an edge; Omar and
+/// Priya (in `Engineers`, assigned only the unprovisioned `DeveloperAccess`) reach nothing.
+#[test]
+fn q9_people_reach_admin_through_identity_center() {
+    let graph = graph();
+    let jane = graph
+        .find("arn:aws:identitystore::d-9067a1b2c3/user/c6a0b4e3-1d5f-4a8c-8b32-4e9f7d1a3c11")
+        .expect("jane");
+    let node = graph.node(jane).expect("node");
+    assert_eq!(node.kind, accessgraph_graph::NodeKind::IdentityCenterUser);
+    assert_eq!(node.display_name.as_deref(), Some("Jane Doe"));
+    let reached = graph.reachable_from(jane, &Filter::default());
+    let sso_admin = graph
+        .find("arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_1a2b3c4d5e6f7a8b")
+        .expect("role");
+    let (_, path) = reached
+        .iter()
+        .find(|(node, _)| *node == sso_admin)
+        .expect("jane reaches the provisioned role");
+    assert_eq!(render(graph, jane, path), format!("{JANE} {ADMINS_SSO}"));
+    let sso_edge = graph.edge(path.hops[1].edges[0]).expect("edge");
+    assert_eq!(sso_edge.kind, accessgraph_graph::EdgeKind::Sso);
+    assert!(
+        sso_edge
+            .details
+            .iter()
+            .any(|detail| detail.contains("ps-0a1b2c3d4e5f6a7b"))
+            && sso_edge
+                .details
+                .iter()
+                .any(|detail| detail.contains("group `Admins` in account 111111111111")),
+        "{:?}",
+        sso_edge.details
+    );
+    let omar = graph
+        .find("arn:aws:identitystore::d-9067a1b2c3/user/d7b1c5f4-2e6a-4b9d-9c43-5fa08e2b4d22")
+        .expect("omar");
+    let reached: Vec<String> = graph
+        .reachable_from(omar, &Filter::default())
+        .iter()
+        .filter_map(|(node, _)| graph.node(*node).map(|node| node.name.clone()))
+        .collect();
+    assert_eq!(reached, ["omar@acme.example", "Engineers"]);
+    assert!(
+        graph
+            .warnings()
+            .iter()
+            .any(|warning| warning.contains("`DeveloperAccess`")
+                && warning.contains("555555555555")
+                && warning.contains("no role `AWSReservedSSO_DeveloperAccess_*`")),
+        "{:?}",
+        graph.warnings()
     );
 }
 

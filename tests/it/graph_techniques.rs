@@ -200,6 +200,7 @@ fn snapshot(
                 parent_id: Some("r-test".into()),
             }],
             policies,
+            identity_center: None,
         }),
         accounts: vec![account],
         documents: builder.documents,

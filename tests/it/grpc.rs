@@ -163,7 +163,7 @@ fn every_call_answers() {
     }
     assert_eq!(kinds.first(), Some(&"header"));
     assert_eq!(kinds.last(), Some(&"summary"));
-    assert_eq!(kinds.iter().filter(|kind| **kind == "row").count(), 6);
+    assert_eq!(kinds.iter().filter(|kind| **kind == "row").count(), 8);
 
     // The rebuilt answer renders exactly as a local one.
     let remote = server
@@ -576,7 +576,7 @@ fn an_empty_store_is_unavailable_until_an_ingest() {
 fn hot_swap_under_concurrent_queries() {
     let server = Arc::new(start());
     let question = "who can reach admin in account 666666666666";
-    let expected: Vec<(u64, usize)> = vec![(1, 12), (2, 4)];
+    let expected: Vec<(u64, usize)> = vec![(1, 14), (2, 6)];
     let mut admin = server.client(Some("admin-token"));
     let workers: Vec<_> = (0..4)
         .map(|_| {
@@ -715,7 +715,7 @@ fn limits_bound_hops_and_rows() {
     let answer = server
         .ask(&mut client, "who can reach admin in org")
         .unwrap();
-    assert_eq!((answer.rows.len(), answer.total), (3, 15));
+    assert_eq!((answer.rows.len(), answer.total), (3, 17));
     let answer = server
         .ask(&mut client, "who can reach admin in org limit 2")
         .unwrap();
@@ -760,5 +760,5 @@ fn the_python_client_talks_to_the_server() {
         stdout.contains("arn:aws:iam::222222222222:user/dana -> arn:aws:iam::222222222222:role/incident-responder (1 hop, conditional)"),
         "{stdout}"
     );
-    assert!(stdout.contains("6 rows"), "{stdout}");
+    assert!(stdout.contains("8 rows"), "{stdout}");
 }

@@ -64,10 +64,24 @@ fn example_org_counts() {
     assert!(snapshot.documents.contains_key(&sandbox_scp.document));
     assert_eq!(
         snapshot.warnings.len(),
-        1,
-        "the API Gateway file is listed as not ingested yet: {:?}",
+        2,
+        "the API Gateway file is listed as not ingested yet, and the unprovisioned Identity Center assignment is reported: {:?}",
         snapshot.warnings
     );
+    assert!(snapshot.warnings.iter().any(|warning| warning.contains(
+        "permission set `DeveloperAccess` is assigned in account 555555555555 but no role"
+    )));
+    let center = organization
+        .identity_center
+        .as_ref()
+        .expect("identity center");
+    assert_eq!(center.instances.len(), 1);
+    assert_eq!(center.permission_sets.len(), 2);
+    assert_eq!(center.assignments.len(), 2);
+    assert_eq!(center.users.len(), 3);
+    assert_eq!(center.groups.len(), 2);
+    assert_eq!(center.memberships.len(), 3);
+    assert_eq!(center.users[0].display_name.as_deref(), Some("Jane Doe"));
 }
 
 #[test]

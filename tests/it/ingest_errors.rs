@@ -65,7 +65,36 @@ const GAAD: &str = "accounts/555555555555/iam/get-account-authorization-details.
 fn bad_files_fail_the_ingest_and_leave_the_store_unchanged() {
     let db = store_with_one_snapshot();
     type Damage = fn(&Path);
-    let cases: [(&str, Damage, &[&str]); 6] = [
+    let cases: [(&str, Damage, &[&str]); 8] = [
+        (
+            "Identity Center assignment to an unknown principal type",
+            |root| {
+                std::fs::write(
+                    root.join("organizations/sso/assignments/111111111111.ps-0a1b2c3d4e5f6a7b.json"),
+                    r#"{"AccountAssignments": [{"AccountId": "111111111111", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-0a1b2c3d4e5f6a7b", "PrincipalType": "ROBOT", "PrincipalId": "x"}]}"#,
+                )
+                .unwrap()
+            },
+            &[
+                "organizations/sso/assignments/111111111111.ps-0a1b2c3d4e5f6a7b.json",
+                "$.AccountAssignments[0].PrincipalType",
+                "expected `USER` or `GROUP`, found `ROBOT`",
+            ],
+        ),
+        (
+            "Identity Center user without an id",
+            |root| {
+                std::fs::write(
+                    root.join("organizations/sso/identitystore/list-users.json"),
+                    r#"{"Users": [{"UserName": "x", "IdentityStoreId": "d-9067a1b2c3"}]}"#,
+                )
+                .unwrap()
+            },
+            &[
+                "organizations/sso/identitystore/list-users.json",
+                "$.Users[0]: missing required field `UserId`",
+            ],
+        ),
         (
             "invalid JSON",
             |root| {

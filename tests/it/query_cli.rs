@@ -22,7 +22,7 @@ fn readme_main_command_answers_who_can_reach_admin() {
         .stdout(predicate::str::contains(
             "bob (user, acme-dev 555555555555) --privesc:iam:PassRole + ec2:RunInstances?--> ec2-admin (admin)",
         ))
-        .stdout(predicate::str::contains("9 principals"));
+        .stdout(predicate::str::contains("11 principals"));
 }
 
 #[test]

@@ -211,6 +211,7 @@ fn principal_node(actor: &Actor, admin: Option<Admin>) -> Node {
         account: Some(actor.account.clone()),
         admin,
         instance_profiles: actor.instance_profiles.clone(),
+        display_name: None,
     }
 }
 
@@ -225,6 +226,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: None,
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::Principal(arn) => Node {
             kind: NodeKind::Role,
@@ -233,6 +235,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: account_of(arn),
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::Provider(name) => Node {
             kind: if name.contains(":saml-provider/") {
@@ -248,6 +251,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: account_of(name),
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::Service(name) => Node {
             kind: NodeKind::Service,
@@ -256,6 +260,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: None,
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::External(account) => Node {
             kind: NodeKind::ExternalAccount,
@@ -264,6 +269,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: Some(account.clone()),
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::Anyone => Node {
             kind: NodeKind::Anyone,
@@ -272,6 +278,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: None,
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::AccountAdmin(account) => Node {
             kind: NodeKind::AccountAdmin,
@@ -280,6 +287,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: Some(account.clone()),
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::Resource(arn, owner) => Node {
             kind: NodeKind::Resource,
@@ -288,6 +296,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: Some(owner.clone()),
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
         NodeKey::ExistingCompute(account, technique) => Node {
             kind: NodeKind::ExistingCompute,
@@ -296,6 +305,7 @@ fn key_node(key: &NodeKey) -> Node {
             account: Some(account.clone()),
             admin: None,
             instance_profiles: Vec::new(),
+            display_name: None,
         },
     }
 }
@@ -327,6 +337,7 @@ impl Graph {
                     account: Some(account.id.clone()),
                     admin,
                     instance_profiles: Vec::new(),
+                    display_name: None,
                 });
                 by_key.insert(NodeKey::Principal(group.arn.clone()), index);
             }
@@ -424,9 +435,25 @@ impl Graph {
                     conditions: draft.conditions,
                     requirements: draft.requirements,
                     alternatives: draft.alternatives,
+                    details: Vec::new(),
                 };
                 graph.add_edge(*from, *to, edge);
             }
+        }
+        let mut warnings = context.warnings.clone();
+        if let Some(center) = snapshot
+            .organization
+            .as_ref()
+            .and_then(|org| org.identity_center.as_ref())
+        {
+            let actors: HashMap<u32, NodeIndex<u32>> = by_key
+                .iter()
+                .filter_map(|(key, index)| match key {
+                    NodeKey::Actor(actor) => Some((*actor, *index)),
+                    _ => None,
+                })
+                .collect();
+            crate::sso::add(&mut graph, &actors, &context, center, &mut warnings);
         }
         let directory = Directory {
             names: snapshot
@@ -445,7 +472,7 @@ impl Graph {
                 .collect(),
             organization: snapshot.organization.clone(),
         };
-        Graph::assemble(graph, citations, directory, context.warnings)
+        Graph::assemble(graph, citations, directory, warnings)
     }
 
     /// A graph from its parts, with its indexes (ARN lookup, admins per account, adjacency).

@@ -21,6 +21,7 @@ mod permit;
 mod persist;
 mod search;
 mod simulate;
+mod sso;
 mod techniques;
 
 pub use build::Graph;

@@ -46,6 +46,10 @@ pub enum NodeKind {
     /// Helper: "whoever controls existing compute of a service in account N", for techniques on
     /// existing resources when the snapshot has no inventory of the service. Never shown.
     ExistingCompute,
+    /// A person in IAM Identity Center's identity store.
+    IdentityCenterUser,
+    /// A group in IAM Identity Center's identity store.
+    IdentityCenterGroup,
 }
 
 /// Why a principal is an administrator of its account.
@@ -77,6 +81,9 @@ pub struct Node {
     /// For roles: the instance profiles holding the role (EC2 can run as it through them).
     #[serde(default)]
     pub instance_profiles: Vec<String>,
+    /// For Identity Center users and groups: the display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 /// What an edge means.
@@ -97,6 +104,9 @@ pub enum EdgeKind {
     RunsAs,
     /// The source may act on the target resource (read, write, permissions management).
     Permit,
+    /// An Identity Center user or group signs in to the role a permission set assigned to it is
+    /// provisioned as.
+    Sso,
 }
 
 /// An edge, with the statements that justify it.
@@ -117,6 +127,8 @@ pub struct Edge {
     pub requirements: Vec<String>,
     /// Other techniques that also connect the same two nodes (the edge keeps the most certain).
     pub alternatives: Vec<String>,
+    /// Facts behind an edge that are not policy statements (an Identity Center assignment).
+    pub details: Vec<String>,
 }
 
 impl Edge {

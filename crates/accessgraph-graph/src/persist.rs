@@ -14,7 +14,7 @@ use crate::build::Graph;
 use crate::model::{Edge, Node};
 
 /// Version of the encoding; loading another version is an error.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,8 @@ pub(crate) struct EdgeRepr {
     conditions: Vec<accessgraph_policy::Unresolved>,
     requirements: Vec<String>,
     alternatives: Vec<String>,
+    #[serde(default)]
+    details: Vec<String>,
 }
 
 impl<'de> Deserialize<'de> for Edge {
@@ -78,6 +80,7 @@ impl TryFrom<EdgeRepr> for Edge {
             conditions: repr.conditions,
             requirements: repr.requirements,
             alternatives: repr.alternatives,
+            details: repr.details,
         })
     }
 }

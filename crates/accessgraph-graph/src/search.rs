@@ -95,7 +95,12 @@ impl Filter {
         if self.external_sources
             && matches!(
                 node.kind,
-                NodeKind::User | NodeKind::Group | NodeKind::Role | NodeKind::Resource
+                NodeKind::User
+                    | NodeKind::Group
+                    | NodeKind::Role
+                    | NodeKind::Resource
+                    | NodeKind::IdentityCenterUser
+                    | NodeKind::IdentityCenterGroup
             )
         {
             return false;
@@ -159,6 +164,7 @@ fn kind_bits(kind: EdgeKind) -> u8 {
         EdgeKind::Takeover => 4,
         EdgeKind::RunsAs => 5,
         EdgeKind::Permit => 6,
+        EdgeKind::Sso => 7,
     }
 }
 
@@ -255,6 +261,7 @@ impl Filter {
             2 => kinds.contains(&EdgeKind::Member),
             3 => true,
             6 => kinds.contains(&EdgeKind::Permit),
+            7 => kinds.contains(&EdgeKind::Sso),
             _ => kinds.contains(&EdgeKind::Privesc),
         }
     }

@@ -55,6 +55,12 @@ pub(crate) enum Fragment {
         service: ComputeService,
         resources: Vec<ComputeResource>,
     },
+    SsoInstances(Vec<accessgraph_model::SsoInstance>),
+    PermissionSet(accessgraph_model::PermissionSet),
+    SsoAssignments(Vec<accessgraph_model::AccountAssignment>),
+    SsoUsers(Vec<accessgraph_model::SsoUser>),
+    SsoGroups(Vec<accessgraph_model::SsoGroup>),
+    SsoMemberships(Vec<accessgraph_model::GroupMembership>),
     /// A file of the layout that is not ingested yet; becomes a warning.
     NotYetModelled,
 }

@@ -20,6 +20,7 @@ mod json;
 mod merge;
 mod organizations;
 mod resources;
+mod sso;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -316,6 +317,12 @@ fn parse_file(
             organizations::policy(root, &mut documents)?.unwrap_or(Fragment::NotYetModelled)
         }
         FileKind::Targets { policy_id } => organizations::targets(root, policy_id)?,
+        FileKind::SsoInstances => sso::instances(root)?,
+        FileKind::PermissionSet => sso::permission_set(root)?,
+        FileKind::SsoAssignments => sso::assignments(root)?,
+        FileKind::SsoUsers => sso::users(root)?,
+        FileKind::SsoGroups => sso::groups(root)?,
+        FileKind::SsoMemberships { group } => sso::memberships(root, group)?,
         FileKind::Authorization { account, .. } => {
             let account = if single_file {
                 account_from_arns(&root)?

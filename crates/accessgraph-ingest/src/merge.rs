@@ -56,6 +56,7 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
     let mut org = OrgParts::default();
     let mut warnings = Vec::new();
     let mut not_yet_modelled = 0usize;
+    let mut identity_center: Option<accessgraph_model::IdentityCenter> = None;
     for Parsed {
         fragment,
         documents: found,
@@ -151,18 +152,62 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                 entry.inventory_coverage.insert((service, region));
                 entry.compute.extend(resources);
             }
+            Fragment::SsoInstances(instances) => {
+                identity_center
+                    .get_or_insert_default()
+                    .instances
+                    .extend(instances);
+            }
+            Fragment::PermissionSet(set) => {
+                identity_center
+                    .get_or_insert_default()
+                    .permission_sets
+                    .push(set);
+            }
+            Fragment::SsoAssignments(assignments) => {
+                identity_center
+                    .get_or_insert_default()
+                    .assignments
+                    .extend(assignments);
+            }
+            Fragment::SsoUsers(users) => {
+                identity_center.get_or_insert_default().users.extend(users)
+            }
+            Fragment::SsoGroups(groups) => {
+                identity_center
+                    .get_or_insert_default()
+                    .groups
+                    .extend(groups);
+            }
+            Fragment::SsoMemberships(memberships) => {
+                identity_center
+                    .get_or_insert_default()
+                    .memberships
+                    .extend(memberships);
+            }
             Fragment::NotYetModelled => not_yet_modelled += 1,
         }
     }
     if not_yet_modelled > 0 {
         warnings.push(format!(
-            "{not_yet_modelled} file(s) of Identity Center, S3 ACLs, S3 ownership controls or API Gateway are not ingested yet"
+            "{not_yet_modelled} file(s) of S3 ACLs, S3 ownership controls or API Gateway are not ingested yet"
         ));
     }
     for account in accounts.values_mut() {
         normalize(account);
     }
-    let organization = build_organization(org, &mut warnings)?;
+    let mut organization = build_organization(org, &mut warnings)?;
+    if let Some(mut center) = identity_center {
+        normalize_identity_center(&mut center, &mut warnings);
+        check_provisioned_roles(&center, &accounts, &mut warnings);
+        match organization.as_mut() {
+            Some(organization) => organization.identity_center = Some(center),
+            None => warnings.push(
+                "organizations/sso/: Identity Center files without Organizations data are ignored"
+                    .to_owned(),
+            ),
+        }
+    }
     Ok(Snapshot {
         meta: SnapshotMeta {
             id: SnapshotId(0),
@@ -196,6 +241,69 @@ fn normalize(account: &mut Account) {
     account.oidc_providers.dedup();
     account.resource_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
     account.compute.sort();
+}
+
+/// Sorts Identity Center lists, drops duplicates, and warns about references to users, groups or
+/// permission sets the files do not list.
+fn normalize_identity_center(
+    center: &mut accessgraph_model::IdentityCenter,
+    warnings: &mut Vec<String>,
+) {
+    center.instances.sort();
+    center.instances.dedup();
+    center.permission_sets.sort();
+    center.permission_sets.dedup_by(|a, b| a.arn == b.arn);
+    center.assignments.sort();
+    center.assignments.dedup();
+    center.users.sort();
+    center.users.dedup_by(|a, b| a.id == b.id);
+    center.groups.sort();
+    center.groups.dedup_by(|a, b| a.id == b.id);
+    center.memberships.sort();
+    center.memberships.dedup();
+    for assignment in &center.assignments {
+        if !center
+            .permission_sets
+            .iter()
+            .any(|set| set.arn == assignment.permission_set_arn)
+        {
+            warnings.push(format!(
+                "organizations/sso/assignments: permission set `{}` (assigned in {}) has no file in organizations/sso/permission-sets/",
+                assignment.permission_set_arn, assignment.account
+            ));
+        }
+    }
+}
+
+/// Warns about assignments whose provisioned role (`AWSReservedSSO_<PermissionSetName>_*`) is not
+/// in the assigned account's IAM data: such an assignment gives no path, and that must be visible.
+fn check_provisioned_roles(
+    center: &accessgraph_model::IdentityCenter,
+    accounts: &BTreeMap<String, Account>,
+    warnings: &mut Vec<String>,
+) {
+    for assignment in &center.assignments {
+        let Some(set) = center
+            .permission_sets
+            .iter()
+            .find(|set| set.arn == assignment.permission_set_arn)
+        else {
+            continue;
+        };
+        let prefix = format!("AWSReservedSSO_{}_", set.name);
+        let provisioned = accounts.get(&assignment.account).is_some_and(|account| {
+            account
+                .roles
+                .iter()
+                .any(|role| role.name.starts_with(&prefix))
+        });
+        if !provisioned {
+            warnings.push(format!(
+                "organizations/sso/assignments: permission set `{}` is assigned in account {} but no role `{prefix}*` is in that account's IAM data: the assignment gives no path",
+                set.name, assignment.account
+            ));
+        }
+    }
 }
 
 fn build_organization(
@@ -248,5 +356,6 @@ fn build_organization(
         ous: parts.ous,
         accounts: parts.accounts,
         policies: parts.policies,
+        identity_center: None,
     }))
 }

@@ -44,8 +44,20 @@ pub(crate) enum FileKind {
         region: String,
         service: ComputeService,
     },
-    /// A file of the layout that a later part of accessgraph reads (Identity Center, S3 ACLs,
-    /// ownership controls, API Gateway): listed, not yet ingested.
+    /// `organizations/sso/list-instances.json`.
+    SsoInstances,
+    /// `organizations/sso/permission-sets/ID.json`.
+    PermissionSet,
+    /// `organizations/sso/assignments/ACCOUNT.PS.json`.
+    SsoAssignments,
+    /// `organizations/sso/identitystore/list-users.json`.
+    SsoUsers,
+    /// `organizations/sso/identitystore/list-groups.json`.
+    SsoGroups,
+    /// `organizations/sso/identitystore/list-group-memberships/GROUP.json`.
+    SsoMemberships { group: String },
+    /// A file of the layout that a later part of accessgraph reads (S3 ACLs, ownership controls,
+    /// API Gateway): listed, not yet ingested.
     NotYetModelled,
 }
 
@@ -133,7 +145,16 @@ fn classify_organizations(rest: &[&str]) -> Option<FileKind> {
         ["targets", file] => Some(FileKind::Targets {
             policy_id: stem(file)?.to_owned(),
         }),
-        ["sso", ..] => Some(FileKind::NotYetModelled),
+        ["sso", "list-instances.json"] => Some(FileKind::SsoInstances),
+        ["sso", "permission-sets", file] => stem(file).map(|_| FileKind::PermissionSet),
+        ["sso", "assignments", file] => stem(file).map(|_| FileKind::SsoAssignments),
+        ["sso", "identitystore", "list-users.json"] => Some(FileKind::SsoUsers),
+        ["sso", "identitystore", "list-groups.json"] => Some(FileKind::SsoGroups),
+        ["sso", "identitystore", "list-group-memberships", file] => {
+            Some(FileKind::SsoMemberships {
+                group: stem(file)?.to_owned(),
+            })
+        }
         _ => None,
     }
 }

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod entities;
+mod identity_center;
 mod organization;
 mod snapshot;
 
@@ -18,6 +19,10 @@ pub use entities::{
     Account, ComputeResource, ComputeService, Group, InlinePolicy, InventoryCoverage,
     ManagedPolicy, OidcProvider, PolicyVersion, ResourcePolicy, ResourcePolicyKind, Role,
     SamlProvider, Tag, User,
+};
+pub use identity_center::{
+    AccountAssignment, AssignedTo, GroupMembership, IdentityCenter, PermissionSet, SsoGroup,
+    SsoInstance, SsoUser,
 };
 pub use organization::{
     OrgAccount, OrgPolicy, OrgPolicyKind, Organization, OrganizationalUnit, Root,

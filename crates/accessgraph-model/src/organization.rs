@@ -23,6 +23,9 @@ pub struct Organization {
     pub accounts: Vec<OrgAccount>,
     /// SCPs and RCPs, sorted by id.
     pub policies: Vec<OrgPolicy>,
+    /// IAM Identity Center, when its files were collected.
+    #[serde(default)]
+    pub identity_center: Option<crate::IdentityCenter>,
 }
 
 /// The organization root.

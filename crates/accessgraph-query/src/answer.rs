@@ -114,8 +114,8 @@ pub struct Step {
     pub from: String,
     /// End id.
     pub to: String,
-    /// `assume`, `privesc`, `member`, `permit` or `takeover` (an administrator taking over a
-    /// principal of its account).
+    /// `assume`, `privesc`, `member`, `permit`, `sso` (signing in through an Identity Center
+    /// assignment) or `takeover` (an administrator taking over a principal of its account).
     pub edge: &'static str,
     /// The technique (`sts:AssumeRole`, `iam:PassRole + ec2:RunInstances`, an action).
     pub technique: Option<String>,
@@ -131,6 +131,9 @@ pub struct Step {
     /// Prerequisites the snapshot cannot confirm.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<String>,
+    /// Facts behind the hop that are not policy statements (an Identity Center assignment).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// A node's label in answers.
@@ -140,6 +143,9 @@ pub struct NodeInfo {
     pub kind: NodeKind,
     /// Short name.
     pub name: String,
+    /// Display name (Identity Center users and groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     /// Account id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
@@ -210,6 +216,7 @@ impl<'g> Writer<'g> {
             let info = NodeInfo {
                 kind: node.kind,
                 name: node.name.clone(),
+                display_name: node.display_name.clone(),
                 account: node.account.clone(),
                 account_name: node
                     .account
@@ -247,7 +254,9 @@ impl<'g> Writer<'g> {
         let mut evidence: Vec<Citation> = Vec::new();
         let mut conditions = Vec::new();
         let mut requirements = Vec::new();
+        let mut details = Vec::new();
         for edge in &edges {
+            details.extend(edge.details.iter().cloned());
             for citation in &edge.evidence {
                 if let Some(citation) = self.graph.citation(*citation)
                     && !evidence.contains(citation)
@@ -268,6 +277,7 @@ impl<'g> Writer<'g> {
             evidence,
             conditions,
             requirements,
+            details,
         }
     }
 
@@ -296,5 +306,6 @@ pub fn edge_name(kind: accessgraph_graph::EdgeKind) -> &'static str {
         EdgeKind::Member => "member",
         EdgeKind::Admin | EdgeKind::Takeover => "takeover",
         EdgeKind::Permit => "permit",
+        EdgeKind::Sso => "sso",
     }
 }

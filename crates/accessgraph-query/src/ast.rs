@@ -236,6 +236,8 @@ pub enum EdgeKindName {
     Member,
     /// Access to a resource.
     Permit,
+    /// Identity Center sign-in to an assigned permission set's role.
+    Sso,
 }
 
 /// A modifier of a query.
@@ -429,6 +431,7 @@ impl fmt::Display for EdgeKindName {
             EdgeKindName::Privesc => "privesc",
             EdgeKindName::Member => "member",
             EdgeKindName::Permit => "permit",
+            EdgeKindName::Sso => "sso",
         })
     }
 }

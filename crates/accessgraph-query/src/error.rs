@@ -70,6 +70,7 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_shortest => "shortest",
         Rule::kw_show => "show",
         Rule::kw_snapshot => "snapshot",
+        Rule::kw_sso => "sso",
         Rule::kw_to => "to",
         Rule::kw_user => "user",
         Rule::kw_via => "via",
@@ -112,7 +113,7 @@ fn describe(rule: Rule) -> String {
         Rule::ou_name | Rule::word | Rule::quoted => "an OU name or id".into(),
         Rule::context_key => "a condition key such as `aws:SourceIp`".into(),
         Rule::value | Rule::bare_value => "a value".into(),
-        Rule::edge_kind => "an edge kind (`assume`, `privesc`, `member`, `permit`)".into(),
+        Rule::edge_kind => "an edge kind (`assume`, `privesc`, `member`, `permit`, `sso`)".into(),
         other => format!("{other:?}").replace('_', " "),
     }
 }
@@ -124,7 +125,7 @@ fn suggestions(rule: Rule) -> &'static [&'static str] {
         Rule::target => &["admin", "user", "role", "group"],
         Rule::node | Rule::named_node | Rule::node_kind => &["user", "role", "group"],
         Rule::scope => &["in"],
-        Rule::edge_kind => &["assume", "privesc", "member", "permit"],
+        Rule::edge_kind => &["assume", "privesc", "member", "permit", "sso"],
         Rule::path_mode => &["shortest", "all"],
         _ => &[],
     }

@@ -254,7 +254,7 @@ fn context(request: &RequestSpec) -> RequestContext {
 fn listable(graph: &Graph, node: NodeId, people_only: bool) -> bool {
     graph.node(node).is_some_and(|node| {
         if people_only {
-            node.kind == NodeKind::User
+            matches!(node.kind, NodeKind::User | NodeKind::IdentityCenterUser)
         } else {
             !matches!(
                 node.kind,
@@ -414,6 +414,7 @@ fn request_step(
         conditional: evaluation.decision != accessgraph_policy::Decision::Allow,
         conditions: evaluation.conditions.clone(),
         requirements: evaluation.notes.clone(),
+        details: Vec::new(),
     }
 }
 

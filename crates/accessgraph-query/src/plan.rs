@@ -106,6 +106,7 @@ fn all_kinds() -> Vec<EdgeKind> {
         EdgeKind::Privesc,
         EdgeKind::Member,
         EdgeKind::Permit,
+        EdgeKind::Sso,
     ]
 }
 
@@ -115,6 +116,7 @@ fn edge_kind(name: EdgeKindName) -> EdgeKind {
         EdgeKindName::Privesc => EdgeKind::Privesc,
         EdgeKindName::Member => EdgeKind::Member,
         EdgeKindName::Permit => EdgeKind::Permit,
+        EdgeKindName::Sso => EdgeKind::Sso,
     }
 }
 
@@ -449,9 +451,16 @@ pub(crate) fn node(view: &View, reference: &NodeRef) -> Result<Option<NodeId>, Q
                 Some((path, short)) => (Some(format!("/{path}/")), short),
                 None => (None, name.value.as_str()),
             };
+            // `user/NAME` and `group/NAME` also name Identity Center users and groups.
+            let people_kind = match node_kind {
+                NodeKind::User => Some(NodeKind::IdentityCenterUser),
+                NodeKind::Group => Some(NodeKind::IdentityCenterGroup),
+                _ => None,
+            };
             let matches: Vec<NodeId> = view
                 .by_name(node_kind, short)
                 .iter()
+                .chain(people_kind.map_or(&[][..], |kind| view.by_name(kind, short)))
                 .copied()
                 .filter(|id| {
                     graph.node(*id).is_some_and(|node| {

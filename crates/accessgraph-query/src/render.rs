@@ -72,6 +72,7 @@ fn arrow(step: &Step) -> String {
     let mark = if step.conditional { "?" } else { "" };
     match (&step.technique, step.edge) {
         (Some(technique), "privesc" | "permit") => format!("--{}:{technique}{mark}-->", step.edge),
+        (Some(technique), "sso") => format!("--{technique}{mark}-->"),
         _ => format!("--{}{mark}-->", step.edge),
     }
 }
@@ -99,7 +100,10 @@ fn source_label(answer: &Answer, id: &str) -> String {
         return id.to_owned();
     };
     let kind = kind_name(node.kind);
-    let mut label = format!("{} ({kind}", node.name);
+    let mut label = match &node.display_name {
+        Some(display) if *display != node.name => format!("{} ({display}, {kind}", node.name),
+        _ => format!("{} ({kind}", node.name),
+    };
     if let Some(account) = account_label(node) {
         let _ = write!(label, ", {account}");
     }
@@ -119,6 +123,8 @@ fn kind_name(kind: NodeKind) -> &'static str {
         NodeKind::ExternalAccount => "external account",
         NodeKind::Anyone => "anyone",
         NodeKind::AccountAdmin | NodeKind::ExistingCompute => "helper",
+        NodeKind::IdentityCenterUser => "identity center user",
+        NodeKind::IdentityCenterGroup => "identity center group",
         NodeKind::Resource => "resource",
     }
 }
@@ -292,8 +298,8 @@ fn union(answer: &Answer) -> (Vec<String>, BTreeMap<(String, String), &Step>) {
 
 fn kind_colour(kind: Option<NodeKind>) -> &'static str {
     match kind {
-        Some(NodeKind::User) => "#cfe2ff",
-        Some(NodeKind::Group) => "#e2d9f3",
+        Some(NodeKind::User | NodeKind::IdentityCenterUser) => "#cfe2ff",
+        Some(NodeKind::Group | NodeKind::IdentityCenterGroup) => "#e2d9f3",
         Some(NodeKind::Role) => "#d1e7dd",
         Some(NodeKind::SamlProvider | NodeKind::WebIdentityProvider) => "#fff3cd",
         Some(NodeKind::ExternalAccount | NodeKind::Anyone) => "#f8d7da",
@@ -309,6 +315,7 @@ fn escape(text: &str) -> String {
 fn edge_label(step: &Step) -> String {
     match (&step.technique, step.edge) {
         (Some(technique), "privesc" | "permit") => format!("{}: {technique}", step.edge),
+        (Some(technique), "sso") => technique.clone(),
         _ => step.edge.to_owned(),
     }
 }

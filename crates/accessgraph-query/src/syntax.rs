@@ -288,6 +288,7 @@ fn edge_kinds(pair: Pair<'_, Rule>) -> Result<Vec<EdgeKindName>, QueryError> {
                 Rule::kw_privesc => EdgeKindName::Privesc,
                 Rule::kw_member => EdgeKindName::Member,
                 Rule::kw_permit => EdgeKindName::Permit,
+                Rule::kw_sso => EdgeKindName::Sso,
                 _ => return Err(shape(&kind)),
             })
         })

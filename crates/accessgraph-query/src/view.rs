@@ -114,7 +114,14 @@ impl View {
         let names = self.names.get_or_init(|| {
             let mut names: HashMap<String, Vec<NodeId>> = HashMap::new();
             for (id, node) in self.graph.nodes() {
-                if matches!(node.kind, NodeKind::User | NodeKind::Role | NodeKind::Group) {
+                if matches!(
+                    node.kind,
+                    NodeKind::User
+                        | NodeKind::Role
+                        | NodeKind::Group
+                        | NodeKind::IdentityCenterUser
+                        | NodeKind::IdentityCenterGroup
+                ) {
                     names
                         .entry(name_key(node.kind, &node.name))
                         .or_default()

@@ -63,6 +63,7 @@ fn step(step: Step) -> pb::Step {
         conditional: step.conditional,
         conditions: step.conditions.into_iter().map(condition).collect(),
         requirements: step.requirements,
+        details: step.details,
     }
 }
 
@@ -148,6 +149,8 @@ fn kind_name(kind: NodeKind) -> &'static str {
         NodeKind::AccountAdmin => "account_admin",
         NodeKind::Resource => "resource",
         NodeKind::ExistingCompute => "existing_compute",
+        NodeKind::IdentityCenterUser => "identity_center_user",
+        NodeKind::IdentityCenterGroup => "identity_center_group",
     }
 }
 
@@ -165,6 +168,7 @@ pub fn summary(answer: &Answer) -> pb::AnswerSummary {
                     pb::NodeInfo {
                         kind: kind_name(info.kind).into(),
                         name: info.name.clone(),
+                        display_name: info.display_name.clone(),
                         account: info.account.clone(),
                         account_name: info.account_name.clone(),
                         admin: info.admin,
@@ -221,7 +225,7 @@ const STATEMENTS: [&str; 9] = [
     "show",
     "diff",
 ];
-const EDGES: [&str; 5] = ["assume", "privesc", "member", "takeover", "permit"];
+const EDGES: [&str; 6] = ["assume", "privesc", "member", "takeover", "permit", "sso"];
 const DECISIONS: [&str; 3] = ["allow", "deny", "conditional"];
 const POLICY_KINDS: [&str; 7] = [
     "trust",
@@ -296,6 +300,7 @@ fn step_from(step: pb::Step) -> Result<Step, DecodeError> {
         catalog_id: step.catalog_id,
         conditional: step.conditional,
         requirements: step.requirements,
+        details: step.details,
     })
 }
 
@@ -344,6 +349,8 @@ fn kind_from(text: &str) -> Result<NodeKind, DecodeError> {
         "account_admin" => NodeKind::AccountAdmin,
         "resource" => NodeKind::Resource,
         "existing_compute" => NodeKind::ExistingCompute,
+        "identity_center_user" => NodeKind::IdentityCenterUser,
+        "identity_center_group" => NodeKind::IdentityCenterGroup,
         other => return Err(DecodeError(format!("an unknown node kind `{other}`"))),
     })
 }
@@ -425,6 +432,7 @@ pub fn apply_summary(answer: &mut Answer, summary: &pb::AnswerSummary) -> Result
             NodeInfo {
                 kind: kind_from(&info.kind)?,
                 name: info.name.clone(),
+                display_name: info.display_name.clone(),
                 account: info.account.clone(),
                 account_name: info.account_name.clone(),
                 admin: info.admin,

@@ -286,6 +286,7 @@ mod round_trip {
                 Just(EdgeKindName::Privesc),
                 Just(EdgeKindName::Member),
                 Just(EdgeKindName::Permit),
+                Just(EdgeKindName::Sso),
             ],
             1..4,
         );
