@@ -614,3 +614,66 @@ fn saved_graphs_load_identically_through_the_store() {
         "a truncated graph is an error, not a panic"
     );
 }
+
+/// S3 ACLs (issue: the other ways AWS shares access): a READ grant to the security account's
+/// canonical user id gives permit edges to that account's principals whose own policies allow
+/// `s3:ListBucket` (the cross-account rule), and not to those whose policies do not (dana, whose
+/// SecurityAudit policy lacks it); a grant to an unknown canonical id comes from an external
+/// canonical-user node; an `AllUsers` grant is public (`*`) unless the bucket's ownership
+/// controls say `BucketOwnerEnforced`, which disables ACLs.
+#[test]
+fn q10_bucket_acls_share_buckets() {
+    let graph = graph();
+    let reports = graph
+        .find("arn:aws:s3:::acme-prod-a-reports")
+        .expect("bucket");
+    let direct: Vec<String> = graph
+        .who_can_reach(&[reports], &Filter::default())
+        .iter()
+        .filter(|(_, path)| path.hops.len() == 1)
+        .filter_map(|(node, _)| graph.node(*node).map(|node| node.arn.clone()))
+        .collect();
+    assert!(direct.contains(&"arn:aws:iam::222222222222:role/incident-responder".to_owned()));
+    assert!(
+        direct.contains(
+            &"s3-canonical-user:5e0a7c3b9d1f2e4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c4d6e8f0a2b4c6d8e0f1a"
+                .to_owned()
+        )
+    );
+    assert!(
+        !direct.contains(&"arn:aws:iam::222222222222:user/dana".to_owned()),
+        "dana's own policies do not allow s3:ListBucket: {direct:?}"
+    );
+    let edge = graph
+        .edges()
+        .find(|(from, to, _)| {
+            *to == reports
+                && graph
+                    .node(*from)
+                    .is_some_and(|node| node.name == "incident-responder")
+        })
+        .map(|(_, _, edge)| edge)
+        .expect("edge");
+    assert_eq!(
+        edge.technique,
+        "read (s3:ListBucket) by ACL grant READ to account 222222222222"
+    );
+    assert!(
+        !edge.evidence.is_empty(),
+        "the grantee's own allow is the evidence"
+    );
+    let anyone = graph.find("*").expect("anyone");
+    let public: Vec<String> = graph
+        .reachable_from(anyone, &Filter::default())
+        .iter()
+        .filter_map(|(node, _)| graph.node(*node).map(|node| node.name.clone()))
+        .collect();
+    assert!(
+        public.contains(&"acme-dev-public-site".to_owned()),
+        "{public:?}"
+    );
+    assert!(
+        graph.find("arn:aws:s3:::acme-prod-a-static").is_none(),
+        "BucketOwnerEnforced disables the public ACL of acme-prod-a-static"
+    );
+}

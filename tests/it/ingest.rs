@@ -82,6 +82,34 @@ fn example_org_counts() {
     assert_eq!(center.groups.len(), 2);
     assert_eq!(center.memberships.len(), 3);
     assert_eq!(center.users[0].display_name.as_deref(), Some("Jane Doe"));
+    let prod_a = snapshot.account("333333333333").expect("prod-a");
+    let acls: Vec<(&str, usize, Option<&str>)> = prod_a
+        .bucket_acls
+        .iter()
+        .map(|acl| {
+            (
+                acl.bucket.as_str(),
+                acl.grants.len(),
+                acl.ownership.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        acls,
+        [
+            ("acme-prod-a-reports", 3, Some("BucketOwnerPreferred")),
+            ("acme-prod-a-static", 2, Some("BucketOwnerEnforced"))
+        ]
+    );
+    assert!(
+        prod_a.bucket_acls[1]
+            .grants
+            .iter()
+            .any(
+                |grant| grant.grantee == accessgraph_model::AclGrantee::AllUsers
+                    && grant.permission == "READ"
+            )
+    );
 }
 
 #[test]

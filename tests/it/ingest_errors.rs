@@ -65,7 +65,22 @@ const GAAD: &str = "accounts/555555555555/iam/get-account-authorization-details.
 fn bad_files_fail_the_ingest_and_leave_the_store_unchanged() {
     let db = store_with_one_snapshot();
     type Damage = fn(&Path);
-    let cases: [(&str, Damage, &[&str]); 8] = [
+    let cases: [(&str, Damage, &[&str]); 9] = [
+        (
+            "bucket ACL with an unknown permission",
+            |root| {
+                std::fs::write(
+                    root.join("accounts/333333333333/s3/acl/acme-prod-a-reports.json"),
+                    r#"{"Grants": [{"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "EVERYTHING"}]}"#,
+                )
+                .unwrap()
+            },
+            &[
+                "accounts/333333333333/s3/acl/acme-prod-a-reports.json",
+                "$.Grants[0].Permission",
+                "expected one of READ, WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL, found `EVERYTHING`",
+            ],
+        ),
         (
             "Identity Center assignment to an unknown principal type",
             |root| {

@@ -70,6 +70,8 @@ pub(crate) enum NodeKey {
     Resource(String, String),
     /// The existing-compute helper node of (account, technique id).
     ExistingCompute(String, &'static str),
+    /// An S3 canonical user id that no account of the snapshot has (an ACL grantee).
+    CanonicalUser(String),
 }
 
 /// An edge before insertion: like [`Edge`], with the citations themselves.
@@ -271,6 +273,15 @@ fn key_node(key: &NodeKey) -> Node {
             instance_profiles: Vec::new(),
             display_name: None,
         },
+        NodeKey::CanonicalUser(id) => Node {
+            kind: NodeKind::ExternalAccount,
+            arn: format!("s3-canonical-user:{id}"),
+            name: format!("S3 canonical user {}", id.get(..12).unwrap_or(id)),
+            account: None,
+            admin: None,
+            instance_profiles: Vec::new(),
+            display_name: None,
+        },
         NodeKey::Anyone => Node {
             kind: NodeKind::Anyone,
             arn: "*".into(),
@@ -396,6 +407,11 @@ impl Graph {
                 chunk
                     .iter()
                     .flat_map(|account| crate::permit::edges(&context, account)),
+            );
+            specs.extend(
+                chunk
+                    .iter()
+                    .flat_map(|account| crate::acl::edges(&context, account)),
             );
             specs.extend(admin_edges(&context, &admins, &indices));
             let specs = merge_parallel(specs);

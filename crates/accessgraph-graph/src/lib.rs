@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod acl;
 mod assume;
 mod build;
 mod context;

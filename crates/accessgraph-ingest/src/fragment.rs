@@ -55,6 +55,15 @@ pub(crate) enum Fragment {
         service: ComputeService,
         resources: Vec<ComputeResource>,
     },
+    BucketAcl {
+        account: String,
+        acl: accessgraph_model::BucketAcl,
+    },
+    BucketOwnership {
+        account: String,
+        bucket: String,
+        ownership: Option<String>,
+    },
     SsoInstances(Vec<accessgraph_model::SsoInstance>),
     PermissionSet(accessgraph_model::PermissionSet),
     SsoAssignments(Vec<accessgraph_model::AccountAssignment>),

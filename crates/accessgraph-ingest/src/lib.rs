@@ -20,6 +20,7 @@ mod json;
 mod merge;
 mod organizations;
 mod resources;
+mod s3;
 mod sso;
 mod walk;
 
@@ -317,6 +318,8 @@ fn parse_file(
             organizations::policy(root, &mut documents)?.unwrap_or(Fragment::NotYetModelled)
         }
         FileKind::Targets { policy_id } => organizations::targets(root, policy_id)?,
+        FileKind::BucketAcl { account, bucket } => s3::acl(root, account, bucket)?,
+        FileKind::BucketOwnership { account, bucket } => s3::ownership(root, account, bucket)?,
         FileKind::SsoInstances => sso::instances(root)?,
         FileKind::PermissionSet => sso::permission_set(root)?,
         FileKind::SsoAssignments => sso::assignments(root)?,

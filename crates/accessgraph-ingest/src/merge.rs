@@ -152,6 +152,39 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                 entry.inventory_coverage.insert((service, region));
                 entry.compute.extend(resources);
             }
+            Fragment::BucketAcl { account, acl } => {
+                let entry = account_entry(&mut accounts, &account);
+                match entry
+                    .bucket_acls
+                    .iter_mut()
+                    .find(|known| known.bucket == acl.bucket)
+                {
+                    Some(known) => {
+                        known.owner = acl.owner;
+                        known.grants = acl.grants;
+                    }
+                    None => entry.bucket_acls.push(acl),
+                }
+            }
+            Fragment::BucketOwnership {
+                account,
+                bucket,
+                ownership,
+            } => {
+                let entry = account_entry(&mut accounts, &account);
+                match entry
+                    .bucket_acls
+                    .iter_mut()
+                    .find(|known| known.bucket == bucket)
+                {
+                    Some(known) => known.ownership = ownership,
+                    None => entry.bucket_acls.push(accessgraph_model::BucketAcl {
+                        bucket,
+                        ownership,
+                        ..accessgraph_model::BucketAcl::default()
+                    }),
+                }
+            }
             Fragment::SsoInstances(instances) => {
                 identity_center
                     .get_or_insert_default()
@@ -190,7 +223,7 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
     }
     if not_yet_modelled > 0 {
         warnings.push(format!(
-            "{not_yet_modelled} file(s) of S3 ACLs, S3 ownership controls or API Gateway are not ingested yet"
+            "{not_yet_modelled} file(s) of API Gateway are not ingested yet"
         ));
     }
     for account in accounts.values_mut() {
@@ -241,6 +274,7 @@ fn normalize(account: &mut Account) {
     account.oidc_providers.dedup();
     account.resource_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
     account.compute.sort();
+    account.bucket_acls.sort_by(|a, b| a.bucket.cmp(&b.bucket));
 }
 
 /// Sorts Identity Center lists, drops duplicates, and warns about references to users, groups or

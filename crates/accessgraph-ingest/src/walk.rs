@@ -44,6 +44,10 @@ pub(crate) enum FileKind {
         region: String,
         service: ComputeService,
     },
+    /// `accounts/ID/s3/acl/BUCKET.json`.
+    BucketAcl { account: String, bucket: String },
+    /// `accounts/ID/s3/ownership/BUCKET.json`.
+    BucketOwnership { account: String, bucket: String },
     /// `organizations/sso/list-instances.json`.
     SsoInstances,
     /// `organizations/sso/permission-sets/ID.json`.
@@ -56,8 +60,7 @@ pub(crate) enum FileKind {
     SsoGroups,
     /// `organizations/sso/identitystore/list-group-memberships/GROUP.json`.
     SsoMemberships { group: String },
-    /// A file of the layout that a later part of accessgraph reads (S3 ACLs, ownership controls,
-    /// API Gateway): listed, not yet ingested.
+    /// A file of the layout that a later part of accessgraph reads (API Gateway): listed, not yet ingested.
     NotYetModelled,
 }
 
@@ -175,7 +178,14 @@ fn classify_account(account: &str, rest: &[&str]) -> Option<FileKind> {
         ["iam", "list-saml-providers.json"] => Some(FileKind::SamlProviders { account }),
         ["iam", "list-open-id-connect-providers.json"] => Some(FileKind::OidcProviders { account }),
         ["s3", "_list-buckets.json"] => Some(FileKind::ListBuckets { account }),
-        ["s3", "acl" | "ownership", _] => Some(FileKind::NotYetModelled),
+        ["s3", "acl", file] => Some(FileKind::BucketAcl {
+            account,
+            bucket: stem(file)?.to_owned(),
+        }),
+        ["s3", "ownership", file] => Some(FileKind::BucketOwnership {
+            account,
+            bucket: stem(file)?.to_owned(),
+        }),
         ["s3", file] => Some(FileKind::ResourcePolicy {
             account,
             region: String::new(),
@@ -271,6 +281,13 @@ mod tests {
         ));
         assert_eq!(
             classify("accounts/111122223333/s3/acl/b.json"),
+            Some(FileKind::BucketAcl {
+                account: "111122223333".into(),
+                bucket: "b".into()
+            })
+        );
+        assert_eq!(
+            classify("accounts/111122223333/us-east-1/apigateway/a1b2c3.json"),
             Some(FileKind::NotYetModelled)
         );
         assert_eq!(classify("accounts/notanaccount/iam/x.json"), None);

@@ -257,4 +257,44 @@ pub struct Account {
     pub inventory_coverage: InventoryCoverage,
     /// S3 canonical user id of the account (`s3/_list-buckets.json`).
     pub s3_canonical_id: Option<String>,
+    /// S3 bucket ACLs (`s3/acl/`) with their ownership controls (`s3/ownership/`), by bucket.
+    #[serde(default)]
+    pub bucket_acls: Vec<BucketAcl>,
+}
+
+/// Who an S3 ACL grant is for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum AclGrantee {
+    /// An AWS account by its S3 canonical user id.
+    CanonicalUser(String),
+    /// `http://acs.amazonaws.com/groups/global/AllUsers`: anyone, anonymous included.
+    AllUsers,
+    /// `http://acs.amazonaws.com/groups/global/AuthenticatedUsers`: any AWS account.
+    AuthenticatedUsers,
+    /// Another grantee (the log delivery group, an e-mail address): kept for display.
+    Other(String),
+}
+
+/// One grant of a bucket ACL.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AclGrant {
+    /// Who.
+    pub grantee: AclGrantee,
+    /// `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP` or `FULL_CONTROL`.
+    pub permission: String,
+}
+
+/// A bucket's ACL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketAcl {
+    /// Bucket name.
+    pub bucket: String,
+    /// The owner's canonical user id.
+    pub owner: Option<String>,
+    /// Grants, sorted.
+    pub grants: Vec<AclGrant>,
+    /// `ObjectOwnership` of the ownership controls (`BucketOwnerEnforced` disables ACLs), when
+    /// collected.
+    pub ownership: Option<String>,
 }

@@ -16,9 +16,9 @@ mod organization;
 mod snapshot;
 
 pub use entities::{
-    Account, ComputeResource, ComputeService, Group, InlinePolicy, InventoryCoverage,
-    ManagedPolicy, OidcProvider, PolicyVersion, ResourcePolicy, ResourcePolicyKind, Role,
-    SamlProvider, Tag, User,
+    Account, AclGrant, AclGrantee, BucketAcl, ComputeResource, ComputeService, Group, InlinePolicy,
+    InventoryCoverage, ManagedPolicy, OidcProvider, PolicyVersion, ResourcePolicy,
+    ResourcePolicyKind, Role, SamlProvider, Tag, User,
 };
 pub use identity_center::{
     AccountAssignment, AssignedTo, GroupMembership, IdentityCenter, PermissionSet, SsoGroup,
