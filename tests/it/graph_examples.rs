@@ -677,3 +677,69 @@ fn q10_bucket_acls_share_buckets() {
         "BucketOwnerEnforced disables the public ACL of acme-prod-a-static"
     );
 }
+
+/// API Gateway (issue: the other ways AWS shares access): the REST API's resource policy, read
+/// from `get-rest-api` (escaped twice, with the `execute-api:/` shorthand), allows A's
+/// `api-invoker` and B's `OrganizationAccountAccessRole`; its deny of callers outside the VPC
+/// endpoint (except `api-invoker`) leaves B's role conditional on the source VPC endpoint.
+#[test]
+fn q11_api_gateway_resource_policy() {
+    use accessgraph_policy::{Decision, RequestContext};
+    let snapshot = ingest(&data("../examples/org"), &IngestOptions::default())
+        .expect("ingest")
+        .snapshot;
+    let simulator = accessgraph_graph::Simulator::new(&snapshot);
+    let method = "arn:aws:execute-api:us-east-1:333333333333:a1b2c3d4e5/prod/GET/orders";
+    let in_region = RequestContext::new().with("aws:RequestedRegion", "us-east-1");
+    let decide = |principal: &str, context: &RequestContext| {
+        simulator
+            .evaluate(principal, "execute-api:Invoke", method, context)
+            .expect("evaluation")
+    };
+    let invoker = decide("arn:aws:iam::333333333333:role/api-invoker", &in_region);
+    assert_eq!(invoker.decision, Decision::Allow, "{invoker:?}");
+    let other_account = decide(
+        "arn:aws:iam::444444444444:role/OrganizationAccountAccessRole",
+        &in_region,
+    );
+    assert!(
+        matches!(other_account.decision, Decision::Conditional { .. })
+            && other_account
+                .conditions
+                .iter()
+                .any(|condition| condition.key == "aws:SourceVpce"),
+        "{other_account:?}"
+    );
+    let through_endpoint = decide(
+        "arn:aws:iam::444444444444:role/OrganizationAccountAccessRole",
+        &in_region
+            .clone()
+            .with("aws:SourceVpce", "vpce-0a1b2c3d4e5f60718"),
+    );
+    assert_eq!(through_endpoint.decision, Decision::Allow);
+    // B's data source has no identity allow for execute-api:Invoke: only through api-invoker.
+    let datasource = decide(
+        "arn:aws:iam::444444444444:role/service-role/appsync-datasource",
+        &in_region,
+    );
+    assert!(!datasource.decision.is_possible(), "{datasource:?}");
+
+    let graph = graph();
+    let api = graph
+        .find("arn:aws:execute-api:us-east-1:333333333333:a1b2c3d4e5")
+        .expect("the API is a resource node");
+    let direct: Vec<String> = graph
+        .who_can_reach(&[api], &Filter::default())
+        .iter()
+        .filter(|(_, path)| path.hops.len() == 1)
+        .filter_map(|(node, _)| graph.node(*node).map(|node| node.arn.clone()))
+        .collect();
+    assert!(
+        direct.contains(&"arn:aws:iam::444444444444:role/OrganizationAccountAccessRole".to_owned())
+    );
+    assert!(direct.contains(&"arn:aws:iam::333333333333:role/api-invoker".to_owned()));
+    assert!(
+        !direct
+            .contains(&"arn:aws:iam::444444444444:role/service-role/appsync-datasource".to_owned())
+    );
+}

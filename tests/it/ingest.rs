@@ -38,7 +38,7 @@ fn example_org_counts() {
             counts.resource_policies,
             counts.compute_resources
         ),
-        (4, 0, 6, 3)
+        (4, 0, 7, 3)
     );
     assert_eq!(
         snapshot.meta.collected_at.as_deref(),
@@ -64,8 +64,8 @@ fn example_org_counts() {
     assert!(snapshot.documents.contains_key(&sandbox_scp.document));
     assert_eq!(
         snapshot.warnings.len(),
-        2,
-        "the API Gateway file is listed as not ingested yet, and the unprovisioned Identity Center assignment is reported: {:?}",
+        1,
+        "the unprovisioned Identity Center assignment is reported: {:?}",
         snapshot.warnings
     );
     assert!(snapshot.warnings.iter().any(|warning| warning.contains(
@@ -206,10 +206,16 @@ fn every_iam_and_resource_file_kind() {
     );
     assert_eq!(
         kinds("333333333333"),
-        [(
-            ResourcePolicyKind::LambdaFunction,
-            "arn:aws:lambda:us-east-1:333333333333:function:orders-api".to_owned()
-        )]
+        [
+            (
+                ResourcePolicyKind::ApiGateway,
+                "arn:aws:execute-api:us-east-1:333333333333:a1b2c3d4e5".to_owned()
+            ),
+            (
+                ResourcePolicyKind::LambdaFunction,
+                "arn:aws:lambda:us-east-1:333333333333:function:orders-api".to_owned()
+            )
+        ]
     );
     assert_eq!(
         kinds("444444444444"),
@@ -389,4 +395,26 @@ fn round_trip_through_the_store() {
             "documents keep their content hash"
         );
     }
+}
+
+/// An API Gateway file whose `policy` is escaped once (not twice, as API Gateway prints it) is
+/// read too, and the `execute-api:/` shorthand becomes the API's ARN.
+#[test]
+fn api_gateway_policies_in_both_encodings() {
+    let dir = crate::cli::tempdir().join("snapshot");
+    let api_dir = dir.join("accounts/123456789012/us-east-1/apigateway");
+    std::fs::create_dir_all(&api_dir).unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    let file = serde_json::json!({"id": "abc123", "name": "public", "policy": policy});
+    std::fs::write(api_dir.join("abc123.json"), file.to_string()).unwrap();
+    let snapshot = ingest(&dir, &IngestOptions::default()).unwrap().snapshot;
+    let account = snapshot.account("123456789012").unwrap();
+    let api = &account.resource_policies[0];
+    assert_eq!(api.arn, "arn:aws:execute-api:us-east-1:123456789012:abc123");
+    assert_eq!(api.kind, accessgraph_model::ResourcePolicyKind::ApiGateway);
+    let text = &snapshot.documents[&api.document];
+    assert!(
+        text.contains("arn:aws:execute-api:us-east-1:123456789012:abc123/*"),
+        "{text}"
+    );
 }

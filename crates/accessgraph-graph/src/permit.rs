@@ -22,34 +22,35 @@ use crate::context::Context;
 use crate::model::EdgeKind;
 
 /// (group, action, acts on objects rather than the bucket)
-fn groups(kind: ResourcePolicyKind) -> [(&'static str, &'static str, bool); 3] {
+fn groups(kind: ResourcePolicyKind) -> &'static [(&'static str, &'static str, bool)] {
     match kind {
-        ResourcePolicyKind::S3Bucket => [
+        ResourcePolicyKind::ApiGateway => &[("invoke", "execute-api:Invoke", true)],
+        ResourcePolicyKind::S3Bucket => &[
             ("read", "s3:GetObject", true),
             ("write", "s3:PutObject", true),
             ("permissions", "s3:PutBucketPolicy", false),
         ],
-        ResourcePolicyKind::KmsKey => [
+        ResourcePolicyKind::KmsKey => &[
             ("read", "kms:Decrypt", false),
             ("write", "kms:Encrypt", false),
             ("permissions", "kms:PutKeyPolicy", false),
         ],
-        ResourcePolicyKind::LambdaFunction => [
+        ResourcePolicyKind::LambdaFunction => &[
             ("read", "lambda:GetFunction", false),
             ("write", "lambda:InvokeFunction", false),
             ("permissions", "lambda:AddPermission", false),
         ],
-        ResourcePolicyKind::SqsQueue => [
+        ResourcePolicyKind::SqsQueue => &[
             ("read", "sqs:ReceiveMessage", false),
             ("write", "sqs:SendMessage", false),
             ("permissions", "sqs:SetQueueAttributes", false),
         ],
-        ResourcePolicyKind::SnsTopic => [
+        ResourcePolicyKind::SnsTopic => &[
             ("read", "sns:Subscribe", false),
             ("write", "sns:Publish", false),
             ("permissions", "sns:SetTopicAttributes", false),
         ],
-        ResourcePolicyKind::Secret => [
+        ResourcePolicyKind::Secret => &[
             ("read", "secretsmanager:GetSecretValue", false),
             ("write", "secretsmanager:PutSecretValue", false),
             ("permissions", "secretsmanager:PutResourcePolicy", false),
@@ -105,7 +106,11 @@ fn resource_edges(
         .iter()
         .map(|(group, action, objects)| (*group, Action::new(*action), *objects))
         .collect();
-    let probes = if resource.kind == ResourcePolicyKind::S3Bucket {
+    // Objects of a bucket, and method paths of an API (`API_ARN/stage/METHOD/path`).
+    let probes = if matches!(
+        resource.kind,
+        ResourcePolicyKind::S3Bucket | ResourcePolicyKind::ApiGateway
+    ) {
         object_probes(&resource.arn, &policy)
     } else {
         Vec::new()

@@ -91,13 +91,24 @@ impl Simulator {
         }
     }
 
-    /// The resource with its owner and policy: the exact ARN, or for an S3 object its bucket.
+    /// The resource with its owner and policy: the exact ARN, for an S3 object its bucket, for an
+    /// API method its REST API.
     fn resource(&self, arn: &str) -> (Resource, Option<&Policy>) {
-        let owned = self.resources.get(arn).or_else(|| {
-            arn.strip_prefix("arn:aws:s3:::")
-                .and_then(|rest| rest.split_once('/'))
-                .and_then(|(bucket, _)| self.resources.get(&format!("arn:aws:s3:::{bucket}")))
-        });
+        let owned = self
+            .resources
+            .get(arn)
+            .or_else(|| {
+                arn.strip_prefix("arn:aws:s3:::")
+                    .and_then(|rest| rest.split_once('/'))
+                    .and_then(|(bucket, _)| self.resources.get(&format!("arn:aws:s3:::{bucket}")))
+            })
+            .or_else(|| {
+                // A method of a REST API (`API_ARN/stage/METHOD/path`) takes the API's policy.
+                arn.starts_with("arn:aws:execute-api:")
+                    .then(|| arn.split_once('/'))
+                    .flatten()
+                    .and_then(|(api, _)| self.resources.get(api))
+            });
         let mut resource = Resource::new(arn.to_owned());
         if let Some(owned) = owned {
             resource = resource.with_account(owned.owner.clone());

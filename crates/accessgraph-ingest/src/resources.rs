@@ -64,6 +64,11 @@ pub(crate) fn resource_policy(
                     .unwrap_or_else(|| format!("arn:{partition}:sns:{region}:{account}:{name}")),
             )
         }
+        ResourcePolicyKind::ApiGateway => {
+            let id = root.opt_str("id")?.unwrap_or_else(|| name.to_owned());
+            let arn = format!("arn:{partition}:execute-api:{region}:{account}:{id}");
+            (api_policy(&root, &arn)?, arn)
+        }
         ResourcePolicyKind::Secret => (
             root.with_field("ResourcePolicy", |policy| policy.policy())?
                 .flatten(),
@@ -81,6 +86,32 @@ pub(crate) fn resource_policy(
             document: documents.keep(document),
         }),
     })
+}
+
+/// The `policy` field of `apigateway get-rest-api`. API Gateway escapes the document twice (quotes
+/// and slashes are backslash-escaped again inside the JSON string), so a string that does not
+/// parse is unescaped once more; both forms are accepted. The `execute-api:/` shorthand of API
+/// resource policies is expanded to the API's ARN.
+fn api_policy(
+    root: &Node<'_>,
+    api_arn: &str,
+) -> Result<Option<(accessgraph_model::PolicyHash, String)>> {
+    let Some(text) = root.opt_str("policy")? else {
+        return Ok(None);
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let unescaped = if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+        text
+    } else {
+        text.replace("\\\"", "\"")
+            .replace("\\/", "/")
+            .replace("\\\\", "\\")
+    };
+    let expanded = unescaped.replace("\"execute-api:/", &format!("\"{api_arn}/"));
+    let value = serde_json::Value::String(expanded);
+    Node::root(root.file, &value).policy()
 }
 
 /// `s3api list-buckets`: the account's canonical user id.

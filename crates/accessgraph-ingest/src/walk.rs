@@ -199,7 +199,7 @@ fn classify_account(account: &str, rest: &[&str]) -> Option<FileKind> {
                 "sqs" => ResourcePolicyKind::SqsQueue,
                 "sns" => ResourcePolicyKind::SnsTopic,
                 "secretsmanager" => ResourcePolicyKind::Secret,
-                "apigateway" => return Some(FileKind::NotYetModelled),
+                "apigateway" => ResourcePolicyKind::ApiGateway,
                 "inventory" => return classify_inventory(account, region, file),
                 _ => return None,
             };
@@ -286,10 +286,13 @@ mod tests {
                 bucket: "b".into()
             })
         );
-        assert_eq!(
+        assert!(matches!(
             classify("accounts/111122223333/us-east-1/apigateway/a1b2c3.json"),
-            Some(FileKind::NotYetModelled)
-        );
+            Some(FileKind::ResourcePolicy {
+                kind: accessgraph_model::ResourcePolicyKind::ApiGateway,
+                ..
+            })
+        ));
         assert_eq!(classify("accounts/notanaccount/iam/x.json"), None);
         assert_eq!(classify("README.md"), None);
     }

@@ -171,6 +171,8 @@ pub enum ResourcePolicyKind {
     SnsTopic,
     /// Secrets Manager secret policy.
     Secret,
+    /// API Gateway REST API resource policy (`execute-api:Invoke`).
+    ApiGateway,
 }
 
 /// A resource with its resource-based policy.
