@@ -14,7 +14,8 @@ fn copy_example(to: &Path) {
     copy_dir(&data("../examples/org"), to);
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a directory tree.
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

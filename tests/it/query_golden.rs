@@ -15,23 +15,10 @@ use accessgraph_query::{Format, MemoryCatalog, View, render, run};
 
 use crate::ingest::data;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The example org without the sandbox SCP, in a temporary directory.
 pub(crate) fn before_sandbox_scp() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&data("../examples/org"), dir.path());
+    crate::ingest_errors::copy_dir(&data("../examples/org"), dir.path());
     for file in [
         "organizations/policies/p-sandboxiam1.json",
         "organizations/targets/p-sandboxiam1.json",
