@@ -46,7 +46,11 @@ fn grant_policy(bucket_arn: &str, account: &str, action: &str) -> Option<Policy>
 
 /// The permit edges of every bucket ACL of `account`.
 pub(crate) fn edges(context: &Context<'_>, account: &str) -> Vec<EdgeSpec> {
-    let Some(owner) = context.snapshot.account(account) else {
+    let Some(owner) = context
+        .snapshot
+        .account(account)
+        .filter(|owner| !owner.bucket_acls.is_empty())
+    else {
         return Vec::new();
     };
     let by_canonical: HashMap<&str, &str> = context
