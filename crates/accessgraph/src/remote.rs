@@ -9,11 +9,7 @@ use anyhow::{Context as _, Result};
 
 use crate::cli::QueryArgs;
 use crate::query_command::answer_all;
-use crate::serve_command::read_token;
-
-fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read the {what} `{}`", path.display()))
-}
+use crate::serve_command::{read, read_token};
 
 /// How a remote error is shown: parse errors arrive rendered (with the caret) from the server.
 fn shown(error: &ClientError) -> String {

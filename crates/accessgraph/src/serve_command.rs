@@ -20,7 +20,8 @@ pub(crate) fn read_token(path: &std::path::Path) -> Result<String> {
     Ok(token.to_owned())
 }
 
-fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
+/// Reads a file the server or client needs (certificate, key, CA), naming it on error.
+pub(crate) fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read the {what} `{}`", path.display()))
 }
 
