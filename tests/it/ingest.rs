@@ -418,3 +418,21 @@ fn api_gateway_policies_in_both_encodings() {
         "{text}"
     );
 }
+
+/// An Identity Center assignment whose permission set has no file gives no path, and the ingest
+/// says so.
+#[test]
+fn an_assignment_without_its_permission_set_is_reported() {
+    let dir = crate::cli::tempdir().join("snapshot");
+    crate::ingest_errors::copy_dir(&data("../examples/org"), &dir);
+    std::fs::remove_file(dir.join("organizations/sso/permission-sets/ps-0a1b2c3d4e5f6a7b.json"))
+        .unwrap();
+    let snapshot = ingest(&dir, &IngestOptions::default()).unwrap().snapshot;
+    assert!(
+        snapshot.warnings.iter().any(|warning| warning.contains(
+            "permission set `arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-0a1b2c3d4e5f6a7b` (assigned in 111111111111) has no file"
+        )),
+        "{:?}",
+        snapshot.warnings
+    );
+}

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use accessgraph_model::{AssignedTo, IdentityCenter};
+use accessgraph_model::{AssignedTo, IdentityCenter, PermissionSet};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::context::Context;
@@ -39,8 +39,8 @@ fn edge(kind: EdgeKind, technique: String, details: Vec<String>) -> Edge {
 }
 
 /// The role a permission set is provisioned as in `account`, if the snapshot has it.
-fn provisioned_role(context: &Context<'_>, account: &str, permission_set: &str) -> Option<u32> {
-    let prefix = format!("AWSReservedSSO_{permission_set}_");
+fn provisioned_role(context: &Context<'_>, account: &str, set: &PermissionSet) -> Option<u32> {
+    let prefix = set.role_prefix();
     context
         .account_actors(account)
         .iter()
@@ -108,11 +108,8 @@ pub(crate) fn add(
         }
     }
     for assignment in &center.assignments {
-        let Some(set) = center
-            .permission_sets
-            .iter()
-            .find(|set| set.arn == assignment.permission_set_arn)
-        else {
+        // An assignment without its permission set's file is reported by the ingest.
+        let Some(set) = center.permission_set(&assignment.permission_set_arn) else {
             continue;
         };
         let (from, who) = match assignment.principal_type {
@@ -138,12 +135,14 @@ pub(crate) fn add(
             ));
             continue;
         };
-        let Some(role) = provisioned_role(context, &assignment.account, &set.name)
+        let Some(role) = provisioned_role(context, &assignment.account, set)
             .and_then(|actor| actors.get(&actor))
         else {
             warnings.push(format!(
-                "Identity Center assignment of `{}` to {who} in account {}: no role `AWSReservedSSO_{}_*` in the account's IAM data (not provisioned, or the account's IAM data is missing); no edge",
-                set.name, assignment.account, set.name
+                "Identity Center assignment of `{}` to {who} in account {}: no role `{}*` in the account's IAM data (not provisioned, or the account's IAM data is missing); no edge",
+                set.name,
+                assignment.account,
+                set.role_prefix()
             ));
             continue;
         };

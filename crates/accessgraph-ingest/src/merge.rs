@@ -231,8 +231,8 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
     }
     let mut organization = build_organization(org, &mut warnings)?;
     if let Some(mut center) = identity_center {
-        normalize_identity_center(&mut center, &mut warnings);
-        check_provisioned_roles(&center, &accounts, &mut warnings);
+        normalize_identity_center(&mut center);
+        check_assignments(&center, &accounts, &mut warnings);
         match organization.as_mut() {
             Some(organization) => organization.identity_center = Some(center),
             None => warnings.push(
@@ -277,12 +277,8 @@ fn normalize(account: &mut Account) {
     account.bucket_acls.sort_by(|a, b| a.bucket.cmp(&b.bucket));
 }
 
-/// Sorts Identity Center lists, drops duplicates, and warns about references to users, groups or
-/// permission sets the files do not list.
-fn normalize_identity_center(
-    center: &mut accessgraph_model::IdentityCenter,
-    warnings: &mut Vec<String>,
-) {
+/// Sorts Identity Center lists and drops duplicates.
+fn normalize_identity_center(center: &mut accessgraph_model::IdentityCenter) {
     center.instances.sort();
     center.instances.dedup();
     center.permission_sets.sort();
@@ -295,36 +291,24 @@ fn normalize_identity_center(
     center.groups.dedup_by(|a, b| a.id == b.id);
     center.memberships.sort();
     center.memberships.dedup();
-    for assignment in &center.assignments {
-        if !center
-            .permission_sets
-            .iter()
-            .any(|set| set.arn == assignment.permission_set_arn)
-        {
-            warnings.push(format!(
-                "organizations/sso/assignments: permission set `{}` (assigned in {}) has no file in organizations/sso/permission-sets/",
-                assignment.permission_set_arn, assignment.account
-            ));
-        }
-    }
 }
 
-/// Warns about assignments whose provisioned role (`AWSReservedSSO_<PermissionSetName>_*`) is not
-/// in the assigned account's IAM data: such an assignment gives no path, and that must be visible.
-fn check_provisioned_roles(
+/// Warns about assignments that give no path: their permission set has no file, or its provisioned
+/// role (`AWSReservedSSO_<PermissionSetName>_*`) is not in the assigned account's IAM data.
+fn check_assignments(
     center: &accessgraph_model::IdentityCenter,
     accounts: &BTreeMap<String, Account>,
     warnings: &mut Vec<String>,
 ) {
     for assignment in &center.assignments {
-        let Some(set) = center
-            .permission_sets
-            .iter()
-            .find(|set| set.arn == assignment.permission_set_arn)
-        else {
+        let Some(set) = center.permission_set(&assignment.permission_set_arn) else {
+            warnings.push(format!(
+                "organizations/sso/assignments: permission set `{}` (assigned in {}) has no file in organizations/sso/permission-sets/",
+                assignment.permission_set_arn, assignment.account
+            ));
             continue;
         };
-        let prefix = format!("AWSReservedSSO_{}_", set.name);
+        let prefix = set.role_prefix();
         let provisioned = accounts.get(&assignment.account).is_some_and(|account| {
             account
                 .roles

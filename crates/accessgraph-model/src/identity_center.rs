@@ -95,6 +95,23 @@ pub struct GroupMembership {
     pub user_id: String,
 }
 
+impl IdentityCenter {
+    /// The permission set with this ARN, if its file was collected.
+    #[must_use]
+    pub fn permission_set(&self, arn: &str) -> Option<&PermissionSet> {
+        self.permission_sets.iter().find(|set| set.arn == arn)
+    }
+}
+
+impl PermissionSet {
+    /// The name prefix of the role the permission set is provisioned as in an assigned account:
+    /// `AWSReservedSSO_<PermissionSetName>_` (a hash follows).
+    #[must_use]
+    pub fn role_prefix(&self) -> String {
+        format!("AWSReservedSSO_{}_", self.name)
+    }
+}
+
 impl SsoUser {
     /// The node id of the user: `arn:aws:identitystore::IDENTITY_STORE_ID/user/USER_ID`.
     #[must_use]
