@@ -504,89 +504,92 @@ fn managed(snapshot: &Snapshot, kind: &'static str, arn: &str) -> PolicyInfo {
     }
 }
 
-fn inline(
+/// A principal's own policies: inline, attached managed, and the permissions boundary.
+fn own_policies(
     snapshot: &Snapshot,
-    kind: &'static str,
-    policies: &[accessgraph_model::InlinePolicy],
+    (inline_kind, managed_kind): (&'static str, &'static str),
+    inline: &[accessgraph_model::InlinePolicy],
+    attached: &[String],
+    boundary: Option<&String>,
 ) -> Vec<PolicyInfo> {
-    policies
+    inline
         .iter()
         .map(|policy| PolicyInfo {
-            kind,
+            kind: inline_kind,
             name: policy.name.clone(),
             document: document(snapshot, &policy.document),
         })
+        .chain(
+            attached
+                .iter()
+                .map(|arn| managed(snapshot, managed_kind, arn)),
+        )
+        .chain(boundary.map(|arn| managed(snapshot, "boundary", arn)))
         .collect()
 }
 
-/// The policies of a user, role, group or resource, from the snapshot.
-fn policies_of(snapshot: &Snapshot, arn: &str) -> Vec<PolicyInfo> {
+/// The policies of a user, role, group or resource of `account`, from the snapshot.
+fn policies_of(snapshot: &Snapshot, account: Option<&str>, arn: &str) -> Vec<PolicyInfo> {
     let mut out = Vec::new();
-    for account in &snapshot.accounts {
-        if let Some(role) = account.roles.iter().find(|role| role.arn == arn) {
-            out.push(PolicyInfo {
-                kind: "trust",
-                name: "AssumeRolePolicyDocument".into(),
-                document: document(snapshot, &role.trust_policy),
-            });
-            out.extend(inline(snapshot, "inline", &role.inline_policies));
-            out.extend(
-                role.attached_policies
-                    .iter()
-                    .map(|arn| managed(snapshot, "managed", arn)),
-            );
-            out.extend(
-                role.permissions_boundary
-                    .iter()
-                    .map(|arn| managed(snapshot, "boundary", arn)),
-            );
-        }
-        if let Some(user) = account.users.iter().find(|user| user.arn == arn) {
-            out.extend(inline(snapshot, "inline", &user.inline_policies));
-            out.extend(
-                user.attached_policies
-                    .iter()
-                    .map(|arn| managed(snapshot, "managed", arn)),
-            );
-            out.extend(
-                user.permissions_boundary
-                    .iter()
-                    .map(|arn| managed(snapshot, "boundary", arn)),
-            );
-            for group in account
-                .groups
-                .iter()
-                .filter(|group| user.groups.contains(&group.name))
-            {
-                out.extend(inline(snapshot, "group_inline", &group.inline_policies));
-                out.extend(
-                    group
-                        .attached_policies
-                        .iter()
-                        .map(|arn| managed(snapshot, "group_managed", arn)),
-                );
-            }
-        }
-        if let Some(group) = account.groups.iter().find(|group| group.arn == arn) {
-            out.extend(inline(snapshot, "inline", &group.inline_policies));
-            out.extend(
-                group
-                    .attached_policies
-                    .iter()
-                    .map(|arn| managed(snapshot, "managed", arn)),
-            );
-        }
-        if let Some(resource) = account
-            .resource_policies
+    let Some(account) = account.and_then(|account| snapshot.account(account)) else {
+        return out;
+    };
+    let own = ("inline", "managed");
+    if let Some(role) = account.roles.iter().find(|role| role.arn == arn) {
+        out.push(PolicyInfo {
+            kind: "trust",
+            name: "AssumeRolePolicyDocument".into(),
+            document: document(snapshot, &role.trust_policy),
+        });
+        out.extend(own_policies(
+            snapshot,
+            own,
+            &role.inline_policies,
+            &role.attached_policies,
+            role.permissions_boundary.as_ref(),
+        ));
+    }
+    if let Some(user) = account.users.iter().find(|user| user.arn == arn) {
+        out.extend(own_policies(
+            snapshot,
+            own,
+            &user.inline_policies,
+            &user.attached_policies,
+            user.permissions_boundary.as_ref(),
+        ));
+        for group in account
+            .groups
             .iter()
-            .find(|resource| resource.arn == arn)
+            .filter(|group| user.groups.contains(&group.name))
         {
-            out.push(PolicyInfo {
-                kind: "resource",
-                name: format!("{arn}#policy"),
-                document: document(snapshot, &resource.document),
-            });
+            out.extend(own_policies(
+                snapshot,
+                ("group_inline", "group_managed"),
+                &group.inline_policies,
+                &group.attached_policies,
+                None,
+            ));
         }
+    }
+    if let Some(group) = account.groups.iter().find(|group| group.arn == arn) {
+        out.extend(own_policies(
+            snapshot,
+            own,
+            &group.inline_policies,
+            &group.attached_policies,
+            None,
+        ));
+    }
+    if let Some(resource) = account
+        .resource_policies
+        .iter()
+        .find(|resource| resource.arn == arn)
+    {
+        out.push(PolicyInfo {
+            kind: "resource",
+            name: format!("{arn}#policy"),
+            document: document(snapshot, &resource.document),
+        });
     }
     out
 }
@@ -605,7 +608,7 @@ fn show(graph: &Graph, snapshot: &Snapshot, writer: &mut Writer<'_>, node: NodeI
         .map(|hop| writer.step(hop))
         .collect();
     NodeDetail {
-        policies: policies_of(snapshot, &id),
+        policies: policies_of(snapshot, info.and_then(|info| info.account.as_deref()), &id),
         id,
         admin_reason: info
             .and_then(|info| info.admin.as_ref())
