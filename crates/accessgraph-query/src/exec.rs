@@ -219,8 +219,9 @@ fn retain_named_nodes(answer: &mut Answer) {
             named.insert(&step.to);
         }
     }
-    let named: HashSet<String> = named.into_iter().map(str::to_owned).collect();
-    answer.nodes.retain(|id, _| named.contains(id));
+    let mut nodes = std::mem::take(&mut answer.nodes);
+    nodes.retain(|id, _| named.contains(id.as_str()));
+    answer.nodes = nodes;
 }
 
 fn finish(answer: &mut Answer, mut rows: Vec<Row>, limit: usize) {
