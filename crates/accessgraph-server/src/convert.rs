@@ -136,22 +136,12 @@ pub fn header(answer: &Answer) -> pb::AnswerHeader {
     }
 }
 
-fn kind_name(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::User => "user",
-        NodeKind::Group => "group",
-        NodeKind::Role => "role",
-        NodeKind::SamlProvider => "saml_provider",
-        NodeKind::WebIdentityProvider => "web_identity_provider",
-        NodeKind::Service => "service",
-        NodeKind::ExternalAccount => "external_account",
-        NodeKind::Anyone => "anyone",
-        NodeKind::AccountAdmin => "account_admin",
-        NodeKind::Resource => "resource",
-        NodeKind::ExistingCompute => "existing_compute",
-        NodeKind::IdentityCenterUser => "identity_center_user",
-        NodeKind::IdentityCenterGroup => "identity_center_group",
-    }
+/// A node kind as the JSON output names it (its serde name), so both forms agree.
+fn kind_name(kind: NodeKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// The last message of an answer.
@@ -166,7 +156,7 @@ pub fn summary(answer: &Answer) -> pb::AnswerSummary {
                 (
                     id.clone(),
                     pb::NodeInfo {
-                        kind: kind_name(info.kind).into(),
+                        kind: kind_name(info.kind),
                         name: info.name.clone(),
                         display_name: info.display_name.clone(),
                         account: info.account.clone(),
@@ -337,22 +327,8 @@ fn snapshot_from(snapshot: &pb::SnapshotRef) -> SnapshotRef {
 }
 
 fn kind_from(text: &str) -> Result<NodeKind, DecodeError> {
-    Ok(match text {
-        "user" => NodeKind::User,
-        "group" => NodeKind::Group,
-        "role" => NodeKind::Role,
-        "saml_provider" => NodeKind::SamlProvider,
-        "web_identity_provider" => NodeKind::WebIdentityProvider,
-        "service" => NodeKind::Service,
-        "external_account" => NodeKind::ExternalAccount,
-        "anyone" => NodeKind::Anyone,
-        "account_admin" => NodeKind::AccountAdmin,
-        "resource" => NodeKind::Resource,
-        "existing_compute" => NodeKind::ExistingCompute,
-        "identity_center_user" => NodeKind::IdentityCenterUser,
-        "identity_center_group" => NodeKind::IdentityCenterGroup,
-        other => return Err(DecodeError(format!("an unknown node kind `{other}`"))),
-    })
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| DecodeError(format!("an unknown node kind `{text}`")))
 }
 
 /// Starts rebuilding an answer from its header.
@@ -463,4 +439,33 @@ pub fn answer_from(message: &pb::Answer) -> Result<Answer, DecodeError> {
         apply_summary(&mut answer, summary)?;
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_kinds_cross_the_wire_under_their_json_names() {
+        let kinds = [
+            (NodeKind::User, "user"),
+            (NodeKind::Group, "group"),
+            (NodeKind::Role, "role"),
+            (NodeKind::SamlProvider, "saml_provider"),
+            (NodeKind::WebIdentityProvider, "web_identity_provider"),
+            (NodeKind::Service, "service"),
+            (NodeKind::ExternalAccount, "external_account"),
+            (NodeKind::Anyone, "anyone"),
+            (NodeKind::AccountAdmin, "account_admin"),
+            (NodeKind::Resource, "resource"),
+            (NodeKind::ExistingCompute, "existing_compute"),
+            (NodeKind::IdentityCenterUser, "identity_center_user"),
+            (NodeKind::IdentityCenterGroup, "identity_center_group"),
+        ];
+        for (kind, name) in kinds {
+            assert_eq!(kind_name(kind), name);
+            assert_eq!(kind_from(name), Ok(kind));
+        }
+        assert!(kind_from("robot").is_err());
+    }
 }
