@@ -305,6 +305,23 @@ fn errors_map_to_status_codes() {
         Code::InvalidArgument,
         "an invalid id is not a missing one"
     );
+    for missing in [
+        "who can reach role/nobody in account 555555555555",
+        "who can reach admin in ou Nowhere",
+    ] {
+        let (status, message) = code(server.ask(&mut client, missing).unwrap_err());
+        assert_eq!(status, Code::NotFound, "{missing}: {message}");
+    }
+    let (status, _) = code(
+        server
+            .ask(&mut client, "show arn:aws:iam::555555555555:root")
+            .unwrap_err(),
+    );
+    assert_eq!(
+        status,
+        Code::InvalidArgument,
+        "an account root is not a missing node"
+    );
     let status = server
         .runtime
         .block_on(client.get_node(pb::GetNodeRequest {

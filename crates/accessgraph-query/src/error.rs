@@ -16,6 +16,10 @@ pub enum ErrorKind {
     Syntax,
     /// The text parses but names something that does not exist or does not fit.
     Semantic,
+    /// The text names a snapshot, node, account or OU that does not exist.
+    NotFound,
+    /// There is no snapshot to answer from.
+    Unavailable,
     /// The query was stopped before it finished (deadline or cancellation); no answer.
     Interrupted,
 }
@@ -170,6 +174,29 @@ impl QueryError {
             message,
             span,
             suggestion: None,
+        }
+    }
+
+    /// An error naming something that does not exist, at `span`.
+    #[must_use]
+    pub fn not_found(message: String, span: Span) -> QueryError {
+        QueryError {
+            kind: ErrorKind::NotFound,
+            ..QueryError::semantic(message, span)
+        }
+    }
+
+    /// A catalog's refusal to give a snapshot (named at `span`).
+    #[must_use]
+    pub fn from_catalog(error: &crate::CatalogError, span: Span) -> QueryError {
+        let kind = match error {
+            crate::CatalogError::Unknown { .. } => ErrorKind::NotFound,
+            crate::CatalogError::Empty => ErrorKind::Unavailable,
+            crate::CatalogError::Failed(_) => ErrorKind::Semantic,
+        };
+        QueryError {
+            kind,
+            ..QueryError::semantic(error.to_string(), span)
         }
     }
 

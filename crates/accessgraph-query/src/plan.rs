@@ -337,7 +337,7 @@ fn account_id(graph: &Graph, written: &Spanned<String>) -> Result<String, QueryE
         graph.accounts().iter().any(|account| account == id) || graph.account_name(id).is_some();
     if !known {
         let suggestion = nearest(id, graph.accounts().iter().map(String::as_str));
-        return Err(QueryError::semantic(
+        return Err(QueryError::not_found(
             format!("unknown account {id}: the snapshot has no such account"),
             written.span,
         )
@@ -386,7 +386,7 @@ fn accounts(graph: &Graph, scope: &Spanned<Scope>) -> Result<Vec<String>, QueryE
             else {
                 let suggestion = nearest(name, org.ous.iter().map(|ou| ou.name.as_str()));
                 return Err(
-                    QueryError::semantic(format!("unknown OU `{name}`"), scope.span)
+                    QueryError::not_found(format!("unknown OU `{name}`"), scope.span)
                         .with_suggestion(suggestion),
                 );
             };
@@ -418,10 +418,10 @@ pub(crate) fn node(view: &View, reference: &NodeRef) -> Result<Option<NodeId>, Q
         NodeRef::Anyone { .. } => Ok(graph.find("*")),
         NodeRef::Arn { arn } => graph.find(&arn.value).map(Some).ok_or_else(|| {
             let account = arn.value.split(':').nth(4).unwrap_or_default();
-            let message = if arn.value.ends_with(":root") && graph.accounts().iter().any(|a| a == account) {
-                format!("`{}` is an account of the snapshot, not a principal node: ask about `admin in account {account}`", arn.value)
+            let error = if arn.value.ends_with(":root") && graph.accounts().iter().any(|a| a == account) {
+                QueryError::semantic(format!("`{}` is an account of the snapshot, not a principal node: ask about `admin in account {account}`", arn.value), arn.span)
             } else {
-                format!("no node `{}` in this snapshot", arn.value)
+                QueryError::not_found(format!("no node `{}` in this snapshot", arn.value), arn.span)
             };
             let name = arn.value.rsplit('/').next().unwrap_or_default();
             let suggestion = nearest(
@@ -431,7 +431,7 @@ pub(crate) fn node(view: &View, reference: &NodeRef) -> Result<Option<NodeId>, Q
                     .filter(|(_, node)| node.name.eq_ignore_ascii_case(name) || node.account.as_deref() == Some(account))
                     .map(|(_, node)| node.arn.as_str()),
             );
-            QueryError::semantic(message, arn.span).with_suggestion(suggestion)
+            error.with_suggestion(suggestion)
         }),
         NodeRef::Named {
             kind,
@@ -498,7 +498,7 @@ pub(crate) fn node(view: &View, reference: &NodeRef) -> Result<Option<NodeId>, Q
                             .map(|(_, node)| node.name.as_str()),
                     ));
                     let place = account.map_or_else(|| "in this snapshot".to_owned(), |account| format!("in account {account}"));
-                    Err(QueryError::semantic(format!("no `{written}` {place}"), name.span).with_suggestion(suggestion))
+                    Err(QueryError::not_found(format!("no `{written}` {place}"), name.span).with_suggestion(suggestion))
                 }
                 several => {
                     let accounts: Vec<String> = several

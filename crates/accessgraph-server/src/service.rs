@@ -117,24 +117,8 @@ fn query_status(error: &QueryError, text: &str, stop: Option<&Stop>) -> Status {
             Some(stop) if !stop.deadline_passed() => Status::cancelled(error.message.clone()),
             _ => Status::deadline_exceeded(error.message.clone()),
         },
-        ErrorKind::Semantic
-            if [
-                "unknown snapshot",
-                "unknown account",
-                "unknown OU",
-                "no node `",
-                "no `",
-            ]
-            .iter()
-            .any(|prefix| error.message.starts_with(prefix)) =>
-        {
-            Status::not_found(error.render(text))
-        }
-        ErrorKind::Syntax | ErrorKind::Semantic
-            if error.message.starts_with("the store holds no snapshot") =>
-        {
-            Status::unavailable(error.message.clone())
-        }
+        ErrorKind::NotFound => Status::not_found(error.render(text)),
+        ErrorKind::Unavailable => Status::unavailable(error.message.clone()),
         ErrorKind::Syntax | ErrorKind::Semantic => Status::invalid_argument(error.render(text)),
     }
 }
@@ -354,10 +338,7 @@ impl Service {
                 let view = catalog
                     .view(at.as_ref().map(|at| at.value))
                     .map_err(|error| {
-                        QueryError::semantic(
-                            error.to_string(),
-                            at.map_or(Span::default(), |at| at.span),
-                        )
+                        QueryError::from_catalog(&error, at.map_or(Span::default(), |at| at.span))
                     })?;
                 let mut planned = plan(&query, &view)?;
                 planned.filter.stop = stop.clone();
