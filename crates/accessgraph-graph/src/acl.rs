@@ -5,8 +5,6 @@
 //! grants reach `*`. A bucket whose ownership controls say `BucketOwnerEnforced` has ACLs
 //! disabled: no edge.
 
-use std::collections::HashMap;
-
 use accessgraph_model::{AclGrantee, BucketAcl};
 use accessgraph_policy::{
     Action, Decision, DenyKind, Policy, PolicyDocument, RequestContext, Resource,
@@ -53,31 +51,15 @@ pub(crate) fn edges(context: &Context<'_>, account: &str) -> Vec<EdgeSpec> {
     else {
         return Vec::new();
     };
-    let by_canonical: HashMap<&str, &str> = context
-        .snapshot
-        .accounts
-        .iter()
-        .filter_map(|known| {
-            known
-                .s3_canonical_id
-                .as_deref()
-                .map(|id| (id, known.id.as_str()))
-        })
-        .collect();
     owner
         .bucket_acls
         .iter()
         .filter(|acl| acl.ownership.as_deref() != Some("BucketOwnerEnforced"))
-        .flat_map(|acl| bucket_edges(context, account, acl, &by_canonical))
+        .flat_map(|acl| bucket_edges(context, account, acl))
         .collect()
 }
 
-fn bucket_edges(
-    context: &Context<'_>,
-    account: &str,
-    acl: &BucketAcl,
-    by_canonical: &HashMap<&str, &str>,
-) -> Vec<EdgeSpec> {
+fn bucket_edges(context: &Context<'_>, account: &str, acl: &BucketAcl) -> Vec<EdgeSpec> {
     let bucket_arn = format!("arn:aws:s3:::{}", acl.bucket);
     let to = NodeKey::Resource(bucket_arn.clone(), account.to_owned());
     let bucket_policy = context
@@ -111,7 +93,7 @@ fn bucket_edges(
                 }
             }
             AclGrantee::CanonicalUser(id) if acl.owner.as_deref() == Some(id.as_str()) => {}
-            AclGrantee::CanonicalUser(id) => match by_canonical.get(id.as_str()) {
+            AclGrantee::CanonicalUser(id) => match context.account_by_canonical_id.get(id) {
                 Some(grantee) => {
                     specs.extend(account_edges(
                         context,

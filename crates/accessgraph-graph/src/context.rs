@@ -65,6 +65,8 @@ pub(crate) struct Context<'s> {
     pub(crate) account_ranges: HashMap<String, std::ops::Range<usize>>,
     /// One member of each group, by group ARN.
     pub(crate) group_member: HashMap<String, usize>,
+    /// Accounts by their S3 canonical user id (`s3/_list-buckets.json`), for ACL grantees.
+    pub(crate) account_by_canonical_id: HashMap<String, String>,
 }
 
 fn chain(
@@ -258,6 +260,16 @@ impl<'s> Context<'s> {
                 group_member.entry(group.arn.clone()).or_insert(idx);
             }
         }
+        let account_by_canonical_id = snapshot
+            .accounts
+            .iter()
+            .filter_map(|account| {
+                account
+                    .s3_canonical_id
+                    .clone()
+                    .map(|id| (id, account.id.clone()))
+            })
+            .collect();
         warnings.sort();
         warnings.dedup();
         Context {
@@ -269,6 +281,7 @@ impl<'s> Context<'s> {
             docs,
             account_ranges,
             group_member,
+            account_by_canonical_id,
         }
     }
 
