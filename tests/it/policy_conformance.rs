@@ -6,8 +6,10 @@
 //! every case. Case kinds:
 //! - `eval` (default): `principal`, `action`, `resource` (+ `resource_account`, tags, `context`,
 //!   `absent`, `principal_tags`, `principal_org`, `principal_id`, `session_name`,
-//!   `service_linked`), policies `identity`, `boundary`, `session`, `scps`, `rcps`,
-//!   `resource_policy`; expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`,
+//!   `service_linked`, `principal_canonical_id`, `resource_owner_unknown`, `not_before` (the
+//!   earliest request time); `principal` may be `outsider`, any principal of an account outside
+//!   the snapshot), policies `identity`, `boundary`, `session`, `scps`, `rcps`,
+//!   `resource_policy`, `acl` (an S3 ACL as a policy); expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`,
 //!   `conditional_explicit`, `conditional_implicit`), optional `evidence` (`label#statement`),
 //!   `missing` (layer names) and `conditions` (keys).
 //! - `parse`: `document` (+ `strict`, `policy_kind`), `error_path` (`null` when it must parse).
@@ -208,7 +210,13 @@ fn org(value: Option<&Value>) -> OrgMembership {
 
 fn principal(case: &Map<String, Value>) -> Result<Principal, String> {
     let text = string(case, "principal").ok_or("missing `principal`")?;
+    if text == "outsider" {
+        return Ok(Principal::outsider("aws", org(case.get("principal_org"))));
+    }
     let mut principal = Principal::parse(text).map_err(|error| error.to_string())?;
+    if let Some(id) = string(case, "principal_canonical_id") {
+        principal = principal.with_canonical_id(id);
+    }
     if let Some(tags) = tags(case, "principal_tags") {
         principal = principal.with_tags(tags);
     }
@@ -235,7 +243,15 @@ fn run_eval(case: &Map<String, Value>) -> CaseResult {
         resource = resource.with_tags(tags);
     }
     resource = resource.with_org(org(case.get("resource_org")));
+    if case.get("resource_owner_unknown").and_then(Value::as_bool) == Some(true) {
+        resource = resource.with_unknown_owner();
+    }
     let mut context = RequestContext::new();
+    if let Some(text) = string(case, "not_before") {
+        let epoch_ms = accessgraph_policy::parse_time(text)
+            .ok_or_else(|| format!("`not_before` is not a time: {text}"))?;
+        context.set_earliest_time(epoch_ms);
+    }
     if let Some(values) = case.get("context").and_then(Value::as_object) {
         for (key, value) in values {
             match value {
@@ -263,6 +279,7 @@ fn run_eval(case: &Map<String, Value>) -> CaseResult {
     let boundary = single(case, "boundary")?;
     let session = single(case, "session")?;
     let resource_policy = single(case, "resource_policy")?;
+    let acl = single(case, "acl")?;
     let scps = chain(case, "scps")?;
     let rcps = chain(case, "rcps")?;
     let request = Request {
@@ -278,6 +295,7 @@ fn run_eval(case: &Map<String, Value>) -> CaseResult {
         scps: scps.as_deref(),
         rcps: rcps.as_deref(),
         resource: resource_policy.as_deref(),
+        acl: acl.as_deref(),
     };
     let evaluation = evaluate(&request, &policies);
     let actual = match evaluation.decision {

@@ -10,13 +10,12 @@
 use std::collections::BTreeSet;
 
 use accessgraph_policy::{
-    Action, AwsPrincipal, Decision, Effect, Evaluation, Policy, PolicySet, Principal,
-    PrincipalEntry, Request, RequestContext, Resource, Unresolved, evaluate,
+    Action, AwsPrincipal, Decision, Effect, Evaluation, Principal, PrincipalEntry, RequestContext,
 };
 
 use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
-use crate::context::{Actor, Context};
+use crate::context::{Context, evaluate_anyone, evaluate_outside, relies_on_unknown_identity};
 use crate::model::EdgeKind;
 
 /// Where the callers named by a trust policy come from.
@@ -91,37 +90,15 @@ fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> O
         kind: EdgeKind::Assume,
         technique: technique.to_owned(),
         catalog_id: (technique == "sts:AssumeRole").then_some("sts-001"),
-        evidence: evaluation.evidence,
+        evidence: evaluation
+            .evidence
+            .into_iter()
+            .filter(|citation| &*citation.policy != crate::UNKNOWN_IDENTITY)
+            .collect(),
         conditions,
         requirements,
         alternatives: Vec::new(),
     })
-}
-
-/// Evaluates a caller without identity policies (service, provider, external root) against the
-/// trust policy and the role account's RCPs.
-fn evaluate_outsider(
-    context: &Context<'_>,
-    principal: &Principal,
-    action: &Action,
-    role: &Actor,
-    trust: &Policy,
-    request_context: &RequestContext,
-) -> Evaluation {
-    let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
-    let account = context.account(&role.account);
-    let request = Request {
-        principal,
-        action,
-        resource: &resource,
-        context: request_context,
-    };
-    let policies = PolicySet {
-        rcps: account.rcps.as_deref(),
-        resource: Some(trust),
-        ..PolicySet::default()
-    };
-    evaluate(&request, &policies)
 }
 
 /// The assume edges into the `role_idx`-th actor (nothing if it is a user).
@@ -129,10 +106,11 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
     let Some(role) = context.actors.get(role_idx) else {
         return Vec::new();
     };
-    let Some(trust) = role.trust.as_deref() else {
+    let assume = Action::new("sts:AssumeRole");
+    let side = context.resolve(&role.arn, &assume);
+    let Some(trust) = side.policy else {
         return Vec::new();
     };
-    let assume = Action::new("sts:AssumeRole");
     let saml = Action::new("sts:AssumeRoleWithSAML");
     let web = Action::new("sts:AssumeRoleWithWebIdentity");
     let mut found: BTreeSet<Source> = BTreeSet::new();
@@ -157,8 +135,17 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
         }
     }
     let target = NodeKey::Actor(role.index);
-    let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
     let no_context = RequestContext::new();
+    let outside = |principal: &Principal, action: &Action| {
+        evaluate_outside(
+            &context.accounts,
+            &context.resolver,
+            principal,
+            action,
+            &side,
+            &no_context,
+        )
+    };
     let mut specs = Vec::new();
     let mut callers: BTreeSet<(usize, bool)> = BTreeSet::new();
     for source in &found {
@@ -183,29 +170,36 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                         callers.insert((idx, false));
                     }
                 }
-                let (evidence, conditions) = statements_naming_everyone(trust);
-                specs.push(EdgeSpec {
-                    from: NodeKey::Anyone,
-                    to: target.clone(),
-                    edge: Draft {
-                        kind: EdgeKind::Assume,
-                        technique: "sts:AssumeRole".into(),
-                        catalog_id: Some("sts-001"),
-                        evidence,
-                        conditions,
-                        requirements: vec![
-                            "the caller's own account must allow sts:AssumeRole on the role".into(),
-                        ],
-                        alternatives: Vec::new(),
-                    },
+                let evaluation = evaluate_anyone(
+                    &context.accounts,
+                    &context.resolver,
+                    &assume,
+                    &side,
+                    &no_context,
+                );
+                let requirement = relies_on_unknown_identity(&evaluation).then(|| {
+                    "the caller's own account must allow sts:AssumeRole on the role".to_owned()
                 });
+                if let Some(edge) = edge(
+                    evaluation,
+                    "sts:AssumeRole",
+                    requirement.into_iter().collect(),
+                ) {
+                    specs.push(EdgeSpec {
+                        from: NodeKey::Anyone,
+                        to: target.clone(),
+                        edge,
+                    });
+                }
             }
             Source::External(account) => {
-                let Ok(root) = Principal::parse(&format!("arn:aws:iam::{account}:root")) else {
+                let Ok(root) = context
+                    .resolver
+                    .principal(&format!("arn:aws:iam::{account}:root"))
+                else {
                     continue;
                 };
-                let evaluation =
-                    evaluate_outsider(context, &root, &assume, role, trust, &no_context);
+                let evaluation = outside(&root, &assume);
                 let requirement = format!(
                     "account `{account}` is not in the snapshot: its own policies must allow sts:AssumeRole on the role"
                 );
@@ -221,8 +215,7 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                 let Ok(principal) = Principal::parse(service) else {
                     continue;
                 };
-                let evaluation =
-                    evaluate_outsider(context, &principal, &assume, role, trust, &no_context);
+                let evaluation = outside(&principal, &assume);
                 if let Some(edge) = edge(evaluation, "sts:AssumeRole", Vec::new()) {
                     specs.push(EdgeSpec {
                         from: NodeKey::Service(service.clone()),
@@ -241,13 +234,8 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                 } else {
                     (&web, "sts:AssumeRoleWithWebIdentity")
                 };
-                let mut request_context = RequestContext::new();
-                if is_saml {
-                    // AWS sign-in always presents this audience for console SAML federation.
-                    request_context.insert("SAML:aud", "https://signin.aws.amazon.com/saml");
-                }
-                let evaluation =
-                    evaluate_outsider(context, &principal, action, role, trust, &request_context);
+                // The resolver adds what such a request always carries (`SAML:aud`).
+                let evaluation = outside(&principal, action);
                 if let Some(edge) = edge(evaluation, technique, Vec::new()) {
                     specs.push(EdgeSpec {
                         from: NodeKey::Provider(provider.clone()),
@@ -265,7 +253,7 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
         if idx == role_idx {
             continue;
         }
-        let evaluation = context.evaluate(caller, &assume, &resource, Some(trust), &no_context);
+        let evaluation = context.evaluate(caller, &assume, &side, &no_context);
         if let Some(edge) = edge(evaluation, "sts:AssumeRole", Vec::new()) {
             specs.push(EdgeSpec {
                 from: NodeKey::Actor(caller.index),
@@ -275,38 +263,4 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
         }
     }
     specs
-}
-
-/// The trust statements that name `*`, and their conditions as unresolved (the caller is unknown).
-fn statements_naming_everyone(
-    trust: &Policy,
-) -> (Vec<accessgraph_policy::Citation>, Vec<Unresolved>) {
-    let mut citations = Vec::new();
-    let mut unresolved = Vec::new();
-    for statement in trust.document().statements() {
-        let names_everyone = statement.principals().is_some_and(|set| {
-            !set.is_negated() && set.entries().iter().any(PrincipalEntry::is_everyone)
-        });
-        if statement.effect() != Effect::Allow || !names_everyone {
-            continue;
-        }
-        let citation = accessgraph_policy::Citation {
-            layer: accessgraph_policy::Layer::Resource,
-            policy: trust.label().clone(),
-            statement: statement.index(),
-            sid: statement.sid().cloned(),
-            effect: Effect::Allow,
-            conditional: !statement.conditions().is_empty(),
-        };
-        for condition in statement.conditions() {
-            unresolved.push(Unresolved {
-                citation: citation.clone(),
-                operator: condition.operator().to_owned(),
-                key: condition.key().to_owned(),
-                values: condition.values().to_vec(),
-            });
-        }
-        citations.push(citation);
-    }
-    (citations, unresolved)
 }

@@ -408,11 +408,6 @@ impl Graph {
                     .iter()
                     .flat_map(|account| crate::permit::edges(&context, account)),
             );
-            specs.extend(
-                chunk
-                    .iter()
-                    .flat_map(|account| crate::acl::edges(&context, account)),
-            );
             specs.extend(admin_edges(&context, &admins, &indices));
             let specs = merge_parallel(specs);
             let missing: BTreeSet<&NodeKey> = specs

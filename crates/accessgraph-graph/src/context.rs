@@ -7,10 +7,15 @@ use std::sync::Arc;
 use accessgraph_model::{Account, OrgPolicyKind, Organization, PolicyHash, Snapshot};
 use accessgraph_policy::admin::Group;
 use accessgraph_policy::{
-    Action, Evaluation, OrgLevel, OrgMembership, Policy, PolicyDocument, PolicySet, Principal,
-    Request, RequestContext, Resource, evaluate,
+    Action, Decision, DenyKind, Evaluation, OrgLevel, OrgMembership, Policy, PolicyDocument,
+    PolicySet, Principal, Request, RequestContext, evaluate,
 };
 use rayon::prelude::*;
+
+use crate::resolve::{Actors, Resolver, ResourceSide};
+
+/// The label of the stand-in identity policy of principals outside the snapshot.
+pub const UNKNOWN_IDENTITY: &str = "(identity policies not in the snapshot: assumed to allow)";
 
 /// Per-account facts shared by its principals.
 #[derive(Debug, Clone, Default)]
@@ -65,8 +70,8 @@ pub(crate) struct Context<'s> {
     pub(crate) account_ranges: HashMap<String, std::ops::Range<usize>>,
     /// One member of each group, by group ARN.
     pub(crate) group_member: HashMap<String, usize>,
-    /// Accounts by their S3 canonical user id (`s3/_list-buckets.json`), for ACL grantees.
-    pub(crate) account_by_canonical_id: HashMap<String, String>,
+    /// The resource side of every request, and what the snapshot knows of outside principals.
+    pub(crate) resolver: Resolver,
 }
 
 fn chain(
@@ -229,6 +234,7 @@ impl<'s> Context<'s> {
             ));
         }
         actors.sort_by(|a, b| a.arn.cmp(&b.arn));
+        let resolver = Resolver::new(snapshot, &docs, &accounts);
         let assume = Action::new("sts:AssumeRole");
         actors
             .par_iter_mut()
@@ -236,19 +242,30 @@ impl<'s> Context<'s> {
             .for_each(|(index, actor)| {
                 actor.may_assume = Context::might_allow(actor, &assume);
                 actor.index = u32::try_from(index).unwrap_or(u32::MAX);
+                if let Some(id) = resolver.canonical_id(&actor.account) {
+                    let principal = std::mem::replace(
+                        &mut actor.principal,
+                        Principal::outsider("aws", OrgMembership::Unknown),
+                    );
+                    actor.principal = principal.with_canonical_id(id);
+                }
             });
-        let trusted: Vec<Vec<String>> = actors
-            .par_iter()
-            .map(|actor| trusted_services(actor, &accounts))
-            .collect();
-        for (actor, services) in actors.iter_mut().zip(trusted) {
-            actor.trusted_services = services;
-        }
-        let actor_by_arn = actors
+        let actor_by_arn: HashMap<String, usize> = actors
             .iter()
             .enumerate()
             .map(|(idx, actor)| (actor.arn.clone(), idx))
             .collect();
+        let list = Actors {
+            list: &actors,
+            by_arn: &actor_by_arn,
+        };
+        let trusted: Vec<Vec<String>> = actors
+            .par_iter()
+            .map(|actor| trusted_services(actor, &accounts, &resolver, list))
+            .collect();
+        for (actor, services) in actors.iter_mut().zip(trusted) {
+            actor.trusted_services = services;
+        }
         let mut account_ranges: HashMap<String, std::ops::Range<usize>> = HashMap::new();
         let mut group_member = HashMap::new();
         for (idx, actor) in actors.iter().enumerate() {
@@ -260,16 +277,6 @@ impl<'s> Context<'s> {
                 group_member.entry(group.arn.clone()).or_insert(idx);
             }
         }
-        let account_by_canonical_id = snapshot
-            .accounts
-            .iter()
-            .filter_map(|account| {
-                account
-                    .s3_canonical_id
-                    .clone()
-                    .map(|id| (id, account.id.clone()))
-            })
-            .collect();
         warnings.sort();
         warnings.dedup();
         Context {
@@ -281,8 +288,21 @@ impl<'s> Context<'s> {
             docs,
             account_ranges,
             group_member,
-            account_by_canonical_id,
+            resolver,
         }
+    }
+
+    /// The users and roles, as the resolver reads them.
+    pub(crate) fn actor_list(&self) -> Actors<'_> {
+        Actors {
+            list: &self.actors,
+            by_arn: &self.actor_by_arn,
+        }
+    }
+
+    /// The resource side of `action` on `arn` (see [`Resolver::resolve`]).
+    pub(crate) fn resolve(&self, arn: &str, action: &Action) -> ResourceSide<'_> {
+        self.resolver.resolve(arn, action, self.actor_list())
     }
 
     /// The users and roles of one account.
@@ -298,23 +318,26 @@ impl<'s> Context<'s> {
         self.accounts.get(id).cloned().unwrap_or_default()
     }
 
-    /// Evaluates `actor` performing `action` on `resource`, with an optional resource policy.
+    /// Evaluates `actor` performing `action` on the resource side `side`.
     pub(crate) fn evaluate(
         &self,
         actor: &Actor,
         action: &Action,
-        resource: &Resource,
-        resource_policy: Option<&Policy>,
+        side: &ResourceSide<'_>,
         context: &RequestContext,
     ) -> Evaluation {
-        evaluate_actor(
-            &self.accounts,
-            actor,
-            action,
-            resource,
-            resource_policy,
-            context,
-        )
+        evaluate_actor(&self.accounts, &self.resolver, actor, action, side, context)
+    }
+
+    /// Evaluates `actor` performing `action` on `arn`, its resource side resolved.
+    pub(crate) fn decide(
+        &self,
+        actor: &Actor,
+        action: &Action,
+        arn: &str,
+        context: &RequestContext,
+    ) -> Evaluation {
+        self.evaluate(actor, action, &self.resolve(arn, action), context)
     }
 
     /// Whether any identity statement of `actor` could allow `action` on `resource` (ignoring
@@ -341,23 +364,28 @@ impl<'s> Context<'s> {
     }
 }
 
-/// Evaluates `actor` performing `action` on `resource` (whose owner is the resource's account),
-/// with every layer: identity, boundary, the caller's SCPs, the owner's RCPs, the resource policy.
+/// Evaluates `actor` performing `action` on `side`, with every layer: identity, boundary, the
+/// caller's SCPs, the owner's RCPs, the resource policy and ACL; the request context starts from
+/// the resolver's (earliest request time, keys the action always carries).
 pub(crate) fn evaluate_actor(
     accounts: &BTreeMap<String, AccountContext>,
+    resolver: &Resolver,
     actor: &Actor,
     action: &Action,
-    resource: &Resource,
-    resource_policy: Option<&Policy>,
+    side: &ResourceSide<'_>,
     context: &RequestContext,
 ) -> Evaluation {
+    let context = resolver.request_context(action, context);
     let caller = accounts.get(&actor.account);
-    let owner = resource.account().and_then(|account| accounts.get(account));
+    let owner = side
+        .resource
+        .account()
+        .and_then(|account| accounts.get(account));
     let request = Request {
         principal: &actor.principal,
         action,
-        resource,
-        context,
+        resource: &side.resource,
+        context: &context,
     };
     let policies = PolicySet {
         identity: &actor.identity,
@@ -365,14 +393,112 @@ pub(crate) fn evaluate_actor(
         session: None,
         scps: caller.and_then(|account| account.scps.as_deref()),
         rcps: owner.and_then(|account| account.rcps.as_deref()),
-        resource: resource_policy,
+        resource: side.policy,
+        acl: side.acl,
     };
     evaluate(&request, &policies)
 }
 
+/// Evaluates a principal that is not a user or role of the snapshot (another account's
+/// principal, a service, a provider, `*` as anonymous or as [`Resolver::outsider`]): its identity
+/// policies are not known, so they are stood in by the resolver's allow-everything policy, and an
+/// allow that needed them becomes conditional on them.
+pub(crate) fn evaluate_outside(
+    accounts: &BTreeMap<String, AccountContext>,
+    resolver: &Resolver,
+    principal: &Principal,
+    action: &Action,
+    side: &ResourceSide<'_>,
+    context: &RequestContext,
+) -> Evaluation {
+    let context = resolver.request_context(action, context);
+    let owner = side
+        .resource
+        .account()
+        .and_then(|account| accounts.get(account));
+    let request = Request {
+        principal,
+        action,
+        resource: &side.resource,
+        context: &context,
+    };
+    let identity: &[Arc<Policy>] = if principal.has_identity() {
+        resolver.unknown_identity()
+    } else {
+        &[]
+    };
+    let policies = PolicySet {
+        identity,
+        rcps: owner.and_then(|account| account.rcps.as_deref()),
+        resource: side.policy,
+        acl: side.acl,
+        ..PolicySet::default()
+    };
+    let mut evaluation = evaluate(&request, &policies);
+    if relies_on_unknown_identity(&evaluation) && evaluation.decision == Decision::Allow {
+        evaluation.decision = Decision::Conditional {
+            deny_kind: DenyKind::Implicit,
+        };
+        evaluation.notes.push(format!(
+            "`{}` is outside the snapshot: allowed only if its own identity policies allow it",
+            principal.arn()
+        ));
+    }
+    evaluation
+}
+
+/// Whether an evaluation of an outside principal needed its unknown identity policies.
+pub(crate) fn relies_on_unknown_identity(evaluation: &Evaluation) -> bool {
+    evaluation
+        .evidence
+        .iter()
+        .any(|citation| &*citation.policy == UNKNOWN_IDENTITY)
+}
+
+/// Evaluates `*`, anyone: an anonymous caller (not for `sts:` actions, which need a signed or
+/// federated caller) and an authenticated [`Resolver::outsider`]; the more permissive answer.
+pub(crate) fn evaluate_anyone(
+    accounts: &BTreeMap<String, AccountContext>,
+    resolver: &Resolver,
+    action: &Action,
+    side: &ResourceSide<'_>,
+    context: &RequestContext,
+) -> Evaluation {
+    let outsider = evaluate_outside(
+        accounts,
+        resolver,
+        &resolver.outsider(),
+        action,
+        side,
+        context,
+    );
+    if action.service() == "sts" {
+        return outsider;
+    }
+    let Ok(anonymous) = Principal::parse("*") else {
+        return outsider;
+    };
+    let anonymous = evaluate_outside(accounts, resolver, &anonymous, action, side, context);
+    let rank = |evaluation: &Evaluation| match evaluation.decision {
+        Decision::Allow => 0,
+        Decision::Conditional { .. } => 1,
+        Decision::Deny(_) => 2,
+    };
+    if rank(&anonymous) <= rank(&outsider) {
+        anonymous
+    } else {
+        outsider
+    }
+}
+
 /// The service principals a role's trust policy lets assume it, each checked by evaluation
 /// (conditions on the service caller may leave it conditional; such services count).
-fn trusted_services(actor: &Actor, accounts: &BTreeMap<String, AccountContext>) -> Vec<String> {
+fn trusted_services(
+    actor: &Actor,
+    accounts: &BTreeMap<String, AccountContext>,
+    resolver: &Resolver,
+    actors: Actors<'_>,
+) -> Vec<String> {
     let Some(trust) = actor.trust.as_deref() else {
         return Vec::new();
     };
@@ -400,10 +526,7 @@ fn trusted_services(actor: &Actor, accounts: &BTreeMap<String, AccountContext>) 
         .collect();
     named.sort();
     named.dedup();
-    let resource = Resource::new(actor.arn.clone()).with_account(actor.account.clone());
-    let rcps = accounts
-        .get(&actor.account)
-        .and_then(|account| account.rcps.clone());
+    let side = resolver.resolve(&actor.arn, &assume, actors);
     let context = RequestContext::new();
     named
         .into_iter()
@@ -411,18 +534,9 @@ fn trusted_services(actor: &Actor, accounts: &BTreeMap<String, AccountContext>) 
             let Ok(principal) = Principal::parse(service) else {
                 return false;
             };
-            let request = Request {
-                principal: &principal,
-                action: &assume,
-                resource: &resource,
-                context: &context,
-            };
-            let policies = PolicySet {
-                rcps: rcps.as_deref(),
-                resource: Some(trust),
-                ..PolicySet::default()
-            };
-            evaluate(&request, &policies).decision.is_possible()
+            evaluate_outside(accounts, resolver, &principal, &assume, &side, &context)
+                .decision
+                .is_possible()
         })
         .collect()
 }

@@ -13,13 +13,13 @@
 
 #![warn(missing_docs)]
 
-mod acl;
 mod assume;
 mod build;
 mod context;
 mod model;
 mod permit;
 mod persist;
+mod resolve;
 mod search;
 mod simulate;
 mod sso;

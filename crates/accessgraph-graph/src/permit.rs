@@ -1,81 +1,119 @@
-//! Permit edges: which principals may act on a resource that carries a resource-based policy,
-//! grouped as read, write and permissions management, decided by full evaluation with the
-//! resource policy and the cross-account rule (KMS keys honour the key-policy rule).
+//! Permit edges: which principals may act on a resource that carries a resource-based policy or
+//! an S3 ACL, grouped as read, write and permissions management, each decided by full evaluation
+//! on the resource side the resolver gives (policy, ACL, owner, organization) with the same- and
+//! cross-account rules (KMS keys honour the key-policy rule).
 //!
-//! Candidates: the principals the resource policy names (an account delegates to those of its
+//! Candidates: the principals the policy or ACL names (an account delegates to those of its
 //! principals whose identity policies could allow one of the actions), principals of the owning
-//! account whose own policies could allow them, external accounts it names, and `*` (anyone, an
-//! anonymous request) when it names everyone. Other accounts' principals reaching a public
-//! resource are not listed one by one: the `*` edge says it.
+//! account whose own policies could allow them, accounts outside the snapshot it names (as their
+//! node, or as a canonical-user node for an ACL grantee no account of the snapshot owns), and `*`
+//! (anyone) when it names everyone. Other accounts' principals reaching a public resource are not
+//! listed one by one: the `*` edge says it.
 
 use std::collections::BTreeSet;
 
-use accessgraph_model::{ResourcePolicy, ResourcePolicyKind};
+use accessgraph_model::ResourcePolicyKind;
 use accessgraph_policy::{
-    Action, AwsPrincipal, Decision, Effect, Evaluation, Policy, PolicySet, Principal,
-    PrincipalEntry, Request, RequestContext, Resource, evaluate,
+    Action, AwsPrincipal, Decision, Effect, Evaluation, Policy, PrincipalEntry, RequestContext,
 };
 use rayon::prelude::*;
 
 use crate::build::{Draft, EdgeSpec, NodeKey};
-use crate::context::Context;
+use crate::context::{Context, evaluate_anyone, evaluate_outside, relies_on_unknown_identity};
 use crate::model::EdgeKind;
+use crate::resolve::{Resolver, ResourceSide};
 
-/// (group, action, acts on objects rather than the bucket)
-fn groups(kind: ResourcePolicyKind) -> &'static [(&'static str, &'static str, bool)] {
+/// (group, actions in order of preference, each with whether it acts on objects)
+type Group = (&'static str, &'static [(&'static str, bool)]);
+
+/// The access groups of a kind of resource. S3 `read` is reading objects or listing the bucket
+/// (what an ACL `READ` grants), `permissions` is the bucket policy or the ACL.
+fn groups(kind: ResourcePolicyKind) -> &'static [Group] {
     match kind {
-        ResourcePolicyKind::ApiGateway => &[("invoke", "execute-api:Invoke", true)],
+        ResourcePolicyKind::ApiGateway => &[("invoke", &[("execute-api:Invoke", true)])],
         ResourcePolicyKind::S3Bucket => &[
-            ("read", "s3:GetObject", true),
-            ("write", "s3:PutObject", true),
-            ("permissions", "s3:PutBucketPolicy", false),
+            ("read", &[("s3:GetObject", true), ("s3:ListBucket", false)]),
+            ("write", &[("s3:PutObject", true)]),
+            (
+                "permissions",
+                &[("s3:PutBucketPolicy", false), ("s3:PutBucketAcl", false)],
+            ),
         ],
         ResourcePolicyKind::KmsKey => &[
-            ("read", "kms:Decrypt", false),
-            ("write", "kms:Encrypt", false),
-            ("permissions", "kms:PutKeyPolicy", false),
+            ("read", &[("kms:Decrypt", false)]),
+            ("write", &[("kms:Encrypt", false)]),
+            ("permissions", &[("kms:PutKeyPolicy", false)]),
         ],
         ResourcePolicyKind::LambdaFunction => &[
-            ("read", "lambda:GetFunction", false),
-            ("write", "lambda:InvokeFunction", false),
-            ("permissions", "lambda:AddPermission", false),
+            ("read", &[("lambda:GetFunction", false)]),
+            ("write", &[("lambda:InvokeFunction", false)]),
+            ("permissions", &[("lambda:AddPermission", false)]),
         ],
         ResourcePolicyKind::SqsQueue => &[
-            ("read", "sqs:ReceiveMessage", false),
-            ("write", "sqs:SendMessage", false),
-            ("permissions", "sqs:SetQueueAttributes", false),
+            ("read", &[("sqs:ReceiveMessage", false)]),
+            ("write", &[("sqs:SendMessage", false)]),
+            ("permissions", &[("sqs:SetQueueAttributes", false)]),
         ],
         ResourcePolicyKind::SnsTopic => &[
-            ("read", "sns:Subscribe", false),
-            ("write", "sns:Publish", false),
-            ("permissions", "sns:SetTopicAttributes", false),
+            ("read", &[("sns:Subscribe", false)]),
+            ("write", &[("sns:Publish", false)]),
+            ("permissions", &[("sns:SetTopicAttributes", false)]),
         ],
         ResourcePolicyKind::Secret => &[
-            ("read", "secretsmanager:GetSecretValue", false),
-            ("write", "secretsmanager:PutSecretValue", false),
-            ("permissions", "secretsmanager:PutResourcePolicy", false),
+            ("read", &[("secretsmanager:GetSecretValue", false)]),
+            ("write", &[("secretsmanager:PutSecretValue", false)]),
+            (
+                "permissions",
+                &[("secretsmanager:PutResourcePolicy", false)],
+            ),
         ],
     }
 }
 
-/// Object ARNs to probe a bucket with: one generic key, and one per object pattern the policy
-/// names (wildcards replaced), so grants on a prefix are seen.
-fn object_probes(bucket_arn: &str, policy: &Policy) -> Vec<String> {
-    let mut probes = BTreeSet::from([format!("{bucket_arn}/accessgraph-probe")]);
-    let prefix = format!("{bucket_arn}/");
-    for statement in policy.document().statements() {
-        for pattern in statement
-            .resources()
-            .map(|set| set.patterns())
-            .unwrap_or_default()
-        {
-            let text = pattern.as_str();
-            if text.starts_with(&prefix) {
-                probes.insert(text.replace(['*', '?'], "x"));
+/// Whether a permit edge decides `action` on objects of the resource (S3 objects, API methods).
+fn acts_on_objects(action: &Action) -> bool {
+    [ResourcePolicyKind::S3Bucket, ResourcePolicyKind::ApiGateway]
+        .into_iter()
+        .flat_map(groups)
+        .flat_map(|(_, actions)| actions.iter())
+        .any(|(name, objects)| *objects && name.eq_ignore_ascii_case(action.as_str()))
+}
+
+/// The resources a permit edge into `arn` decides `action` on: the resource itself, or for an
+/// action on objects one generic object and one per object pattern the policy or ACL names
+/// (wildcards replaced), so grants on a prefix are seen.
+pub(crate) fn targets(resolver: &Resolver, arn: &str, action: &Action) -> Vec<String> {
+    if !acts_on_objects(action) {
+        return vec![arn.to_owned()];
+    }
+    let mut probes = BTreeSet::from([format!("{arn}/accessgraph-probe")]);
+    let prefix = format!("{arn}/");
+    let policies = resolver
+        .policy(arn)
+        .map(|owned| owned.policy.as_ref())
+        .into_iter()
+        .chain(resolver.bucket_acl(arn));
+    for policy in policies {
+        for statement in policy.document().statements() {
+            for pattern in statement
+                .resources()
+                .map(|set| set.patterns())
+                .unwrap_or_default()
+            {
+                let text = pattern.as_str();
+                if text.starts_with(&prefix) {
+                    probes.insert(text.replace(['*', '?'], "x"));
+                }
             }
         }
     }
     probes.into_iter().collect()
+}
+
+/// A resource with a policy or an ACL, as the edge builder sees it.
+struct Target {
+    arn: String,
+    kind: ResourcePolicyKind,
 }
 
 /// The permit edges into every resource of `account`.
@@ -83,60 +121,55 @@ pub(crate) fn edges(context: &Context<'_>, account: &str) -> Vec<EdgeSpec> {
     let Some(owner) = context.snapshot.account(account) else {
         return Vec::new();
     };
-    owner
+    let mut resources: Vec<Target> = owner
         .resource_policies
+        .iter()
+        .map(|resource| Target {
+            arn: resource.arn.clone(),
+            kind: resource.kind,
+        })
+        .collect();
+    for acl in &owner.bucket_acls {
+        let arn = format!("arn:aws:s3:::{}", acl.bucket);
+        if context.resolver.policy(&arn).is_none() && context.resolver.bucket_acl(&arn).is_some() {
+            resources.push(Target {
+                arn,
+                kind: ResourcePolicyKind::S3Bucket,
+            });
+        }
+    }
+    resources
         .par_iter()
         .flat_map_iter(|resource| resource_edges(context, account, resource))
         .collect()
 }
 
-fn resource_edges(
-    context: &Context<'_>,
-    account: &str,
-    resource: &ResourcePolicy,
-) -> Vec<EdgeSpec> {
-    let Some(policy) = context
-        .docs
-        .policy(&format!("{}#policy", resource.arn), &resource.document)
-    else {
-        return Vec::new();
-    };
-    let groups = groups(resource.kind);
-    let actions: Vec<(&str, Action, bool)> = groups
-        .iter()
-        .map(|(group, action, objects)| (*group, Action::new(*action), *objects))
-        .collect();
-    // Objects of a bucket, and method paths of an API (`API_ARN/stage/METHOD/path`).
-    let probes = if matches!(
-        resource.kind,
-        ResourcePolicyKind::S3Bucket | ResourcePolicyKind::ApiGateway
-    ) {
-        object_probes(&resource.arn, &policy)
-    } else {
-        Vec::new()
-    };
-    let targets = |objects: bool| -> Vec<Resource> {
-        if objects {
-            probes
-                .iter()
-                .map(|probe| Resource::new(probe.clone()).with_account(account))
-                .collect()
-        } else {
-            vec![Resource::new(resource.arn.clone()).with_account(account)]
-        }
-    };
-    let might = |idx: usize| {
-        context.actors.get(idx).is_some_and(|actor| {
-            actions
-                .iter()
-                .any(|(_, action, _)| Context::might_allow(actor, action))
-        })
-    };
+/// Who the resource side names, as edge sources.
+#[derive(Default)]
+struct Named {
+    actors: BTreeSet<usize>,
+    externals: BTreeSet<String>,
+    canonical_users: BTreeSet<String>,
+    anyone: bool,
+}
 
-    let mut actors: BTreeSet<usize> = BTreeSet::new();
-    let mut externals: BTreeSet<String> = BTreeSet::new();
-    let mut anyone = false;
-    for statement in policy.document().statements() {
+fn named(context: &Context<'_>, policies: &[&Policy], might: &dyn Fn(usize) -> bool) -> Named {
+    let mut named = Named::default();
+    let account_actors = |named_account: &str, into: &mut BTreeSet<usize>| {
+        let start = context
+            .account_ranges
+            .get(named_account)
+            .map_or(0, |range| range.start);
+        into.extend(
+            (0..context.account_actors(named_account).len())
+                .map(|offset| start + offset)
+                .filter(|idx| might(*idx)),
+        );
+    };
+    for statement in policies
+        .iter()
+        .flat_map(|policy| policy.document().statements())
+    {
         if statement.effect() != Effect::Allow {
             continue;
         }
@@ -146,99 +179,175 @@ fn resource_edges(
             .map(|set| set.entries())
             .unwrap_or_default()
         {
-            let PrincipalEntry::Aws { target, .. } = entry else {
-                continue;
-            };
-            match target {
-                AwsPrincipal::Everyone => anyone = true,
-                AwsPrincipal::Account(named) if context.snapshot.account(named).is_some() => {
-                    let start = context
-                        .account_ranges
-                        .get(named)
-                        .map_or(0, |range| range.start);
-                    actors.extend(
-                        (0..context.account_actors(named).len())
-                            .map(|offset| start + offset)
-                            .filter(|idx| might(*idx)),
-                    );
-                }
-                AwsPrincipal::Account(named) => {
-                    externals.insert(named.clone());
-                }
-                AwsPrincipal::User(arn) | AwsPrincipal::Role(arn) => {
-                    match context.actor_by_arn.get(arn) {
-                        Some(idx) => {
-                            actors.insert(*idx);
-                        }
+            let account = match entry {
+                PrincipalEntry::CanonicalUser(id) => {
+                    match context.resolver.account_of_canonical_id(id) {
+                        Some(account) => Some(account.to_owned()),
                         None => {
-                            if let Some(named) = accessgraph_policy::arn_components(arn)
-                                .map(|parts| parts[4].to_owned())
-                            {
-                                if context.snapshot.account(&named).is_none() {
-                                    externals.insert(named);
-                                }
-                            }
+                            named.canonical_users.insert(id.clone());
+                            None
                         }
                     }
                 }
-                _ => {}
+                PrincipalEntry::Aws { target, .. } => match target {
+                    AwsPrincipal::Everyone => {
+                        named.anyone = true;
+                        None
+                    }
+                    AwsPrincipal::Account(account) => Some(account.clone()),
+                    AwsPrincipal::User(arn) | AwsPrincipal::Role(arn) => {
+                        match context.actor_by_arn.get(arn) {
+                            Some(idx) => {
+                                named.actors.insert(*idx);
+                                None
+                            }
+                            // A principal missing from an account of the snapshot no longer
+                            // exists; one of another account is that account's.
+                            None => accessgraph_policy::arn_components(arn)
+                                .map(|parts| parts[4].to_owned())
+                                .filter(|account| context.snapshot.account(account).is_none()),
+                        }
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            match account {
+                Some(account) if context.snapshot.account(&account).is_some() => {
+                    account_actors(&account, &mut named.actors);
+                }
+                Some(account) => {
+                    named.externals.insert(account);
+                }
+                None => {}
             }
         }
     }
+    named
+}
+
+fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<EdgeSpec> {
+    let groups = groups(target.kind);
+    let actions: Vec<(&str, Vec<Action>)> = groups
+        .iter()
+        .map(|(group, actions)| {
+            (
+                *group,
+                actions.iter().map(|(name, _)| Action::new(*name)).collect(),
+            )
+        })
+        .collect();
+    // One resource side per (action, probe), resolved once and shared by every candidate.
+    let sides: Vec<Vec<(usize, Vec<ResourceSide<'_>>)>> = actions
+        .iter()
+        .map(|(_, group)| {
+            group
+                .iter()
+                .enumerate()
+                .map(|(idx, action)| {
+                    let sides = targets(&context.resolver, &target.arn, action)
+                        .iter()
+                        .map(|probe| context.resolve(probe, action))
+                        .collect();
+                    (idx, sides)
+                })
+                .collect()
+        })
+        .collect();
+    let Some(first) = sides
+        .first()
+        .and_then(|group| group.first())
+        .and_then(|(_, s)| s.first())
+    else {
+        return Vec::new();
+    };
+    let policies: Vec<&Policy> = first.policy.into_iter().chain(first.acl).collect();
+    let might = |idx: usize| {
+        context.actors.get(idx).is_some_and(|actor| {
+            actions
+                .iter()
+                .flat_map(|(_, group)| group.iter())
+                .any(|action| Context::might_allow(actor, action))
+        })
+    };
+    let mut named = named(context, &policies, &might);
     // Principals of the owning account may be allowed by their own policies alone (not for KMS,
     // whose key policy must allow).
-    if resource.kind != ResourcePolicyKind::KmsKey {
+    if target.kind != ResourcePolicyKind::KmsKey {
         let start = context
             .account_ranges
             .get(account)
             .map_or(0, |range| range.start);
-        actors.extend(
+        named.actors.extend(
             (0..context.account_actors(account).len())
                 .map(|offset| start + offset)
                 .filter(|idx| might(*idx)),
         );
     }
 
-    let to = NodeKey::Resource(resource.arn.clone(), account.to_owned());
-    let mut specs = Vec::new();
-    let evaluate_all = |decide: &dyn Fn(&Action, &Resource) -> Evaluation| -> Option<Draft> {
-        let mut allowed = Vec::new();
-        let mut evidence = Vec::new();
-        let mut conditions = Vec::new();
-        for (group, action, objects) in &actions {
-            let best = targets(*objects)
-                .iter()
-                .map(|target| decide(action, target))
-                .filter(|evaluation| evaluation.decision.is_possible())
-                .min_by_key(|evaluation| {
-                    matches!(evaluation.decision, Decision::Conditional { .. })
-                });
-            if let Some(evaluation) = best {
-                allowed.push(format!("{group} ({action})"));
-                evidence.extend(evaluation.evidence);
-                if matches!(evaluation.decision, Decision::Conditional { .. }) {
-                    conditions.extend(evaluation.conditions);
+    let to = NodeKey::Resource(target.arn.clone(), account.to_owned());
+    let none = RequestContext::new();
+    // The edge of one candidate, and whether it needed the candidate's unknown identity policies.
+    let decide_all =
+        |decide: &dyn Fn(&Action, &ResourceSide<'_>) -> Evaluation| -> Option<(Draft, bool)> {
+            let mut allowed = Vec::new();
+            let mut evidence = Vec::new();
+            let mut conditions = Vec::new();
+            let mut outside = false;
+            for ((group, group_actions), group_sides) in actions.iter().zip(&sides) {
+                let best = group_sides
+                    .iter()
+                    .flat_map(|(idx, sides)| {
+                        let action = group_actions.get(*idx);
+                        sides.iter().filter_map(move |side| {
+                            action.map(|action| (action, decide(action, side)))
+                        })
+                    })
+                    .filter(|(_, evaluation)| evaluation.decision.is_possible())
+                    .min_by_key(|(_, evaluation)| is_conditional(evaluation));
+                if let Some((action, evaluation)) = best {
+                    // A grant that comes from the ACL says so, with its statement's description.
+                    let by_acl = evaluation
+                        .evidence
+                        .iter()
+                        .find(|citation| citation.policy.ends_with("#acl"))
+                        .and_then(|citation| citation.sid.as_deref())
+                        .map(|sid| format!(" by {sid}"))
+                        .unwrap_or_default();
+                    allowed.push(format!("{group} ({action}){by_acl}"));
+                    outside |= relies_on_unknown_identity(&evaluation);
+                    evidence.extend(
+                        evaluation
+                            .evidence
+                            .into_iter()
+                            .filter(|citation| &*citation.policy != crate::UNKNOWN_IDENTITY),
+                    );
+                    if matches!(evaluation.decision, Decision::Conditional { .. }) {
+                        conditions.extend(evaluation.conditions);
+                    }
                 }
             }
+            (!allowed.is_empty()).then(|| {
+                let mut draft = Draft::new(EdgeKind::Permit, allowed.join(", "));
+                draft.evidence = evidence;
+                draft.conditions = conditions;
+                (draft, outside)
+            })
+        };
+    let with_requirement = |(mut draft, outside): (Draft, bool), requirement: String| {
+        if outside {
+            draft.requirements.push(requirement);
         }
-        (!allowed.is_empty()).then(|| Draft {
-            kind: EdgeKind::Permit,
-            technique: allowed.join(", "),
-            catalog_id: None,
-            evidence,
-            conditions,
-            requirements: Vec::new(),
-            alternatives: Vec::new(),
-        })
+        draft
     };
-    for idx in actors {
+    let mut specs = Vec::new();
+    for idx in named.actors {
         let Some(actor) = context.actors.get(idx) else {
             continue;
         };
-        let none = RequestContext::new();
-        if let Some(draft) = evaluate_all(&|action, target| {
-            context.evaluate(actor, action, target, Some(&policy), &none)
-        }) {
+        if let Some((draft, _)) =
+            decide_all(&|action, side| context.evaluate(actor, action, side, &none))
+        {
             specs.push(EdgeSpec {
                 from: NodeKey::Actor(actor.index),
                 to: to.clone(),
@@ -246,48 +355,66 @@ fn resource_edges(
             });
         }
     }
-    let rcps = context.account(account).rcps;
-    let outsider = |principal: &Principal, action: &Action, target: &Resource| {
-        let request = Request {
-            principal,
-            action,
-            resource: target,
-            context: &RequestContext::new(),
-        };
-        let policies = PolicySet {
-            rcps: rcps.as_deref(),
-            resource: Some(&policy),
-            ..PolicySet::default()
-        };
-        evaluate(&request, &policies)
+    let outside = |principal: &accessgraph_policy::Principal| {
+        decide_all(&|action, side| {
+            evaluate_outside(
+                &context.accounts,
+                &context.resolver,
+                principal,
+                action,
+                side,
+                &none,
+            )
+        })
     };
-    for named in externals {
-        let Ok(root) = Principal::parse(&format!("arn:aws:iam::{named}:root")) else {
+    for named_account in named.externals {
+        let Ok(root) = context
+            .resolver
+            .principal(&format!("arn:aws:iam::{named_account}:root"))
+        else {
             continue;
         };
-        if let Some(mut draft) = evaluate_all(&|action, target| outsider(&root, action, target)) {
-            draft.requirements.push(format!(
-                "account `{named}` is not in the snapshot: its own policies must allow the actions"
-            ));
+        if let Some(decided) = outside(&root) {
+            let requirement = format!(
+                "account `{named_account}` is not in the snapshot: its own policies must allow the actions"
+            );
             specs.push(EdgeSpec {
-                from: NodeKey::External(named),
+                from: NodeKey::External(named_account),
                 to: to.clone(),
-                edge: draft,
+                edge: with_requirement(decided, requirement),
             });
         }
     }
-    if anyone {
-        if let Ok(anonymous) = Principal::parse("*") {
-            if let Some(draft) =
-                evaluate_all(&|action, target| outsider(&anonymous, action, target))
-            {
-                specs.push(EdgeSpec {
-                    from: NodeKey::Anyone,
-                    to,
-                    edge: draft,
-                });
-            }
+    for id in named.canonical_users {
+        let grantee = context.resolver.outsider().with_canonical_id(id.clone());
+        if let Some(decided) = outside(&grantee) {
+            let requirement = format!(
+                "the account of canonical user `{id}` is not in the snapshot: its own policies must allow the actions"
+            );
+            specs.push(EdgeSpec {
+                from: NodeKey::CanonicalUser(id),
+                to: to.clone(),
+                edge: with_requirement(decided, requirement),
+            });
+        }
+    }
+    if named.anyone {
+        if let Some(decided) = decide_all(&|action, side| {
+            evaluate_anyone(&context.accounts, &context.resolver, action, side, &none)
+        }) {
+            specs.push(EdgeSpec {
+                from: NodeKey::Anyone,
+                to,
+                edge: with_requirement(
+                    decided,
+                    "the caller's own account must allow the actions".to_owned(),
+                ),
+            });
         }
     }
     specs
+}
+
+fn is_conditional(evaluation: &Evaluation) -> bool {
+    matches!(evaluation.decision, Decision::Conditional { .. })
 }

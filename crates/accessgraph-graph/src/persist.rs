@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::build::Graph;
 use crate::model::{Edge, Node};
 
-/// Version of the encoding; loading another version is an error.
-const FORMAT_VERSION: u32 = 3;
+/// Version of the encoding, raised also when the edges a snapshot yields change (a cached graph
+/// of another version is rebuilt); loading another version is an error.
+const FORMAT_VERSION: u32 = 4;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]

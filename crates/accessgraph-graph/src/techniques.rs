@@ -120,7 +120,8 @@ pub(crate) fn check_all(
 ) -> Option<Checked> {
     let mut checked = Checked::default();
     for (action, resource, request_context) in steps {
-        let evaluation = context.evaluate(actor, action, resource, None, request_context);
+        let side = context.resolve(resource.arn(), action);
+        let evaluation = context.evaluate(actor, action, &side, request_context);
         match evaluation.decision {
             Decision::Allow => {}
             Decision::Conditional { .. } => checked.conditions.extend(evaluation.conditions),

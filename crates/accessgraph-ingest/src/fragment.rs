@@ -41,9 +41,10 @@ pub(crate) enum Fragment {
         account: String,
         arns: Vec<String>,
     },
-    CanonicalId {
+    BucketList {
         account: String,
-        id: Option<String>,
+        canonical_id: Option<String>,
+        buckets: Vec<String>,
     },
     ResourcePolicy {
         account: String,

@@ -135,8 +135,14 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                         .map(|arn| accessgraph_model::OidcProvider { arn }),
                 );
             }
-            Fragment::CanonicalId { account, id } => {
-                account_entry(&mut accounts, &account).s3_canonical_id = id
+            Fragment::BucketList {
+                account,
+                canonical_id,
+                buckets,
+            } => {
+                let entry = account_entry(&mut accounts, &account);
+                entry.s3_canonical_id = canonical_id;
+                entry.buckets = Some(buckets);
             }
             Fragment::ResourcePolicy { account, policy } => {
                 let entry = account_entry(&mut accounts, &account);

@@ -114,13 +114,17 @@ fn api_policy(
     Node::root(root.file, &value).policy()
 }
 
-/// `s3api list-buckets`: the account's canonical user id.
+/// `s3api list-buckets`: the account's canonical user id and the buckets it owns.
 pub(crate) fn list_buckets(root: Node<'_>, account: &str) -> Result<Fragment> {
-    Ok(Fragment::CanonicalId {
+    let mut buckets = root.each("Buckets", |bucket| bucket.str_field("Name"))?;
+    buckets.sort();
+    buckets.dedup();
+    Ok(Fragment::BucketList {
         account: account.to_owned(),
-        id: root
+        canonical_id: root
             .with_field("Owner", |owner| owner.opt_str("ID"))?
             .flatten(),
+        buckets,
     })
 }
 

@@ -259,6 +259,9 @@ pub struct Account {
     pub inventory_coverage: InventoryCoverage,
     /// S3 canonical user id of the account (`s3/_list-buckets.json`).
     pub s3_canonical_id: Option<String>,
+    /// The buckets the account owns (`s3/_list-buckets.json`), sorted; `None` when not listed.
+    #[serde(default)]
+    pub buckets: Option<Vec<String>>,
     /// S3 bucket ACLs (`s3/acl/`) with their ownership controls (`s3/ownership/`), by bucket.
     #[serde(default)]
     pub bucket_acls: Vec<BucketAcl>,

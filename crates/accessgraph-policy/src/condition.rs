@@ -14,6 +14,13 @@ use self::value::Compiled;
 use crate::request::{Env, Lookup};
 use crate::tri::Tri;
 
+/// Parses a time as the date operators do (ISO 8601 with or without zone, a date, or epoch
+/// seconds) into epoch milliseconds (UTC).
+#[must_use]
+pub fn parse_time(text: &str) -> Option<i64> {
+    value::parse_date(text)
+}
+
 /// One compiled condition clause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Condition {
@@ -120,6 +127,23 @@ impl Condition {
         };
         let values = match lookup {
             Lookup::Unknown => return Tri::Unknown,
+            Lookup::NotBefore {
+                epoch_ms,
+                may_be_absent,
+            } => {
+                let positive = self.compiled.any_matches_after(&self.parsed, epoch_ms);
+                let present = if self.parsed.negated {
+                    !positive
+                } else {
+                    positive
+                };
+                // Every set qualifier reduces to testing the one value of a time key.
+                return if may_be_absent && present != self.absent_result() {
+                    Tri::Unknown
+                } else {
+                    present
+                };
+            }
             Lookup::Absent => return self.absent_result(),
             // With one request value every qualifier reduces to testing that value.
             Lookup::Single(value) => return test(value),

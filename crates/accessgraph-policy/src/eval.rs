@@ -101,12 +101,26 @@ fn scan_chain<'p>(levels: Option<&'p [OrgLevel]>, env: &Env<'_>, scp: bool) -> V
         .collect()
 }
 
+/// Whether the request crosses accounts: an outsider always does; a resource whose owner is not
+/// known may or may not be in the caller's account.
+fn cross_account(request: &Request<'_>) -> Tri {
+    let principal = request.principal;
+    if principal.kind() == PrincipalKind::Outsider {
+        return Tri::True;
+    }
+    match (principal.account(), request.resource.account()) {
+        (Some(caller), Some(owner)) => Tri::from(caller != owner),
+        (Some(_), None) if request.resource.owner_unknown() => Tri::Unknown,
+        _ => Tri::False,
+    }
+}
+
 /// Evaluates one request against its policies.
 #[must_use]
 pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
-    let env = Env::new(*request);
     let principal = request.principal;
     let has_identity = principal.has_identity();
+    let env = Env::new(*request).with_boundary(has_identity && policies.boundary.is_some());
     let mut notes = Vec::new();
 
     let identity = has_identity.then(|| {
@@ -141,9 +155,15 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     } else {
         Vec::new()
     };
-    let resource = policies
-        .resource
-        .map(|policy| LayerHits::scan(Layer::Resource, [policy], &env, true));
+    // The bucket ACL, written as a policy, is part of the resource side.
+    let resource = (policies.resource.is_some() || policies.acl.is_some()).then(|| {
+        LayerHits::scan(
+            Layer::Resource,
+            policies.resource.into_iter().chain(policies.acl),
+            &env,
+            true,
+        )
+    });
 
     let all_layers = || {
         identity
@@ -190,14 +210,9 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             |hits: &Option<LayerHits<'_>>| hits.as_ref().map_or(Tri::True, |hits| hits.allow(None));
         let boundary_ok = ceiling(&boundary);
         let session_ok = ceiling(&session);
-        let cross_account = matches!(
-            (principal.account(), request.resource.account()),
-            (Some(caller), Some(owner)) if caller != owner
-        );
-        let grant = if cross_account {
-            notes.push("cross-account request: both the caller's policies and the resource policy must allow".to_owned());
-            identity_allow.and(boundary_ok).and(session_ok).and(rbp_any)
-        } else {
+        let cross_account = cross_account(request);
+        let cross_grant = identity_allow.and(boundary_ok).and(session_ok).and(rbp_any);
+        let same_grant = || {
             let delegated = if required {
                 rbp(NamedAs::Account)
             } else {
@@ -210,6 +225,22 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                     .and(session_ok)
                     .and(delegated))
         };
+        let grant = match cross_account {
+            Tri::True => {
+                notes.push("cross-account request: both the caller's policies and the resource policy must allow".to_owned());
+                cross_grant
+            }
+            Tri::False => same_grant(),
+            Tri::Unknown => {
+                let same = same_grant();
+                if same == cross_grant {
+                    same
+                } else {
+                    notes.push("the resource's owner is not in the snapshot: the answer depends on whether it is the caller's account and on its resource policy".to_owned());
+                    Tri::Unknown
+                }
+            }
+        };
         if grant == Tri::False {
             for (layer, allowed) in [
                 (Layer::Identity, identity_allow),
@@ -220,7 +251,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                     missing.push(layer);
                 }
             }
-            if (cross_account || required) && rbp_any == Tri::False {
+            if (cross_account != Tri::False || required) && rbp_any == Tri::False {
                 missing.push(Layer::Resource);
             }
         }

@@ -49,7 +49,7 @@ mod wildcard;
 pub use arn::{
     Arn, ArnError, ResourceKind, components as arn_components, is_account_id, is_partition,
 };
-pub use condition::{Comparison, Condition, ConditionError, Operator, Qualifier};
+pub use condition::{Comparison, Condition, ConditionError, Operator, Qualifier, parse_time};
 pub use document::{
     ActionPattern, AwsPrincipal, Effect, Limits, Matchers, ParseOptions, PolicyDocument,
     PolicyError, PolicyErrorKind, PolicyKind, PrincipalEntry, PrincipalSet, ResourcePattern,
@@ -60,7 +60,7 @@ pub use eval::{
 };
 pub use policy::{OrgLevel, Policy, PolicySet};
 pub use request::{
-    Action, ContextValue, OrgMembership, Principal, PrincipalError, PrincipalKind, Request,
-    RequestContext, Resource, Tags,
+    Action, ContextValue, OUTSIDER_LABEL, OrgMembership, Principal, PrincipalError, PrincipalKind,
+    Request, RequestContext, Resource, Tags,
 };
 pub use tri::Tri;

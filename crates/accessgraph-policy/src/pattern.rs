@@ -94,7 +94,9 @@ impl Template {
                 Piece::Elems(literal) => elems.extend_from_slice(literal),
                 Piece::Var { key, default } => match (env.lookup(key), default) {
                     (Lookup::Single(value), _) => elems.extend(value.bytes().map(Elem::Byte)),
-                    (Lookup::Unknown, _) => return Resolved::Unknown(key.clone()),
+                    (Lookup::Unknown | Lookup::NotBefore { .. }, _) => {
+                        return Resolved::Unknown(key.clone());
+                    }
                     // Multivalued keys cannot be variables (§1.5): treat as unresolvable.
                     (Lookup::Absent | Lookup::Many(_), Some(default)) => {
                         elems.extend(default.bytes().map(Elem::Byte));

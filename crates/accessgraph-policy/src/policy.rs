@@ -85,4 +85,7 @@ pub struct PolicySet<'a> {
     pub rcps: Option<&'a [OrgLevel]>,
     /// The resource-based policy (a role's trust policy for `sts:AssumeRole*`).
     pub resource: Option<&'a Policy>,
+    /// An S3 bucket's ACL written as a policy (allow statements naming accounts or everyone),
+    /// part of the resource side next to the bucket policy.
+    pub acl: Option<&'a Policy>,
 }

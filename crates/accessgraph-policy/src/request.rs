@@ -29,6 +29,11 @@ pub enum PrincipalKind {
     Federated,
     /// An unauthenticated caller.
     Anonymous,
+    /// Any authenticated principal of an account whose principals the caller does not list one
+    /// by one (the graph's `*`, seen from an account outside the snapshot): its ARN, account and
+    /// type are unknown, its account's organization membership may be known, and every request it
+    /// makes is cross-account. Only `*` entries and `NotPrincipal` name it.
+    Outsider,
 }
 
 /// Organization membership of an account, as far as it is known.
@@ -66,6 +71,8 @@ pub struct Principal {
     tags: Tags,
     org: OrgMembership,
     service_linked: bool,
+    /// The S3 canonical user id of the principal's account, when known.
+    canonical_id: Option<String>,
 }
 
 /// Why text does not name a principal.
@@ -74,6 +81,9 @@ pub struct Principal {
     "`{0}` is not a principal: expected a user, role, assumed-role, federated-user or root ARN, a service name like `ec2.amazonaws.com`, an identity provider, or `*`"
 )]
 pub struct PrincipalError(String);
+
+/// How an outsider principal is named in notes and answers.
+pub const OUTSIDER_LABEL: &str = "(any principal outside the snapshot)";
 
 /// Identity providers that appear in trust policies by name rather than ARN.
 const WELL_KNOWN_IDPS: [&str; 4] = [
@@ -96,7 +106,22 @@ impl Principal {
             tags: None,
             org: OrgMembership::Unknown,
             service_linked: false,
+            canonical_id: None,
         }
+    }
+
+    /// An authenticated principal of an account outside the caller's inventory
+    /// ([`PrincipalKind::Outsider`]), whose account has organization membership `org`.
+    #[must_use]
+    pub fn outsider(partition: &str, org: OrgMembership) -> Principal {
+        let mut principal = Principal::base(
+            PrincipalKind::Outsider,
+            OUTSIDER_LABEL.into(),
+            None,
+            partition,
+        );
+        principal.org = org;
+        principal
     }
 
     /// Parses a principal from an ARN, a service name, an identity provider, or `*`.
@@ -217,6 +242,14 @@ impl Principal {
         self
     }
 
+    /// Sets the S3 canonical user id of the principal's account (`CanonicalUser` principal
+    /// entries and ACL grants name accounts by it).
+    #[must_use]
+    pub fn with_canonical_id(mut self, canonical_id: impl Into<String>) -> Self {
+        self.canonical_id = Some(canonical_id.into());
+        self
+    }
+
     /// Marks a role as service-linked (not subject to SCPs or RCPs, §3.2).
     #[must_use]
     pub fn with_service_linked(mut self, service_linked: bool) -> Self {
@@ -272,6 +305,24 @@ impl Principal {
         self.service_linked
     }
 
+    /// The IAM tags of the user or role, when known.
+    #[must_use]
+    pub fn tags(&self) -> Option<&BTreeMap<String, String>> {
+        self.tags.as_ref()
+    }
+
+    /// The S3 canonical user id of the principal's account, if known.
+    #[must_use]
+    pub fn canonical_id(&self) -> Option<&str> {
+        self.canonical_id.as_deref()
+    }
+
+    /// The organization membership of the principal's account.
+    #[must_use]
+    pub fn org(&self) -> &OrgMembership {
+        &self.org
+    }
+
     /// Whether the principal has an identity side (identity policies, boundary, SCPs).
     #[must_use]
     pub fn has_identity(&self) -> bool {
@@ -281,6 +332,7 @@ impl Principal {
                 | PrincipalKind::Role
                 | PrincipalKind::FederatedUser
                 | PrincipalKind::Root
+                | PrincipalKind::Outsider
         )
     }
 }
@@ -290,6 +342,9 @@ impl Principal {
 pub struct Resource {
     arn: String,
     account: Option<String>,
+    /// The owner is not known (an S3 bucket no account of the snapshot lists): the request may
+    /// be same-account or cross-account.
+    owner_unknown: bool,
     tags: Tags,
     org: OrgMembership,
 }
@@ -306,15 +361,32 @@ impl Resource {
         Resource {
             arn,
             account,
+            owner_unknown: false,
             tags: None,
             org: OrgMembership::Unknown,
         }
+    }
+
+    /// Marks the owner as unknown: whether the request is cross-account cannot be told, and a
+    /// grant that depends on it is conditional.
+    #[must_use]
+    pub fn with_unknown_owner(mut self) -> Self {
+        self.account = None;
+        self.owner_unknown = true;
+        self
+    }
+
+    /// Whether the owner is unknown (see [`Resource::with_unknown_owner`]).
+    #[must_use]
+    pub fn owner_unknown(&self) -> bool {
+        self.owner_unknown
     }
 
     /// Sets the owning account (needed for S3, whose ARNs carry none).
     #[must_use]
     pub fn with_account(mut self, account: impl Into<String>) -> Self {
         self.account = Some(account.into());
+        self.owner_unknown = false;
         self
     }
 
@@ -418,6 +490,10 @@ pub enum ContextValue {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RequestContext {
     values: BTreeMap<String, ContextValue>,
+    /// The earliest time the request can be made (epoch milliseconds): a snapshot's collection
+    /// time. Time keys not given are known to be at or after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    earliest_time_ms: Option<i64>,
 }
 
 impl RequestContext {
@@ -451,6 +527,33 @@ impl RequestContext {
         self.values.insert(key.to_lowercase(), ContextValue::Absent);
     }
 
+    /// Sets the earliest time the request can be made (epoch milliseconds): `aws:CurrentTime`,
+    /// `aws:EpochTime` and `aws:TokenIssueTime`, when not given, are at or after it, so a
+    /// condition that only held before it is false and one that holds ever after is true
+    /// (issue: a grant that expired before the snapshot was collected is no grant).
+    pub fn set_earliest_time(&mut self, epoch_ms: i64) {
+        self.earliest_time_ms = Some(epoch_ms);
+    }
+
+    /// Builder form of [`RequestContext::set_earliest_time`].
+    #[must_use]
+    pub fn with_earliest_time(mut self, epoch_ms: i64) -> Self {
+        self.set_earliest_time(epoch_ms);
+        self
+    }
+
+    /// The earliest request time, if set.
+    #[must_use]
+    pub fn earliest_time(&self) -> Option<i64> {
+        self.earliest_time_ms
+    }
+
+    /// Whether `key` (any case) was given.
+    #[must_use]
+    pub fn contains(&self, key: &str) -> bool {
+        self.values.contains_key(&key.to_lowercase())
+    }
+
     fn get(&self, key_lower: &str) -> Option<&ContextValue> {
         self.values.get(key_lower)
     }
@@ -478,6 +581,13 @@ pub(crate) enum Lookup<'a> {
     Many(&'a [String]),
     /// Known to be absent.
     Absent,
+    /// A time not known exactly, but at or after these epoch milliseconds; possibly absent.
+    NotBefore {
+        /// The earliest value, epoch milliseconds.
+        epoch_ms: i64,
+        /// Whether the key may also be absent (`aws:TokenIssueTime` of long-term keys).
+        may_be_absent: bool,
+    },
     /// Cannot be known.
     Unknown,
 }
@@ -488,6 +598,8 @@ pub(crate) struct Env<'a> {
     request: Request<'a>,
     /// The resource ARN split into its six components, computed once per request.
     resource_parts: Option<[&'a str; 6]>,
+    /// Whether the caller has a permissions boundary (a `NotPrincipal` deny always names it).
+    has_boundary: bool,
 }
 
 fn tag_lookup<'a>(tags: &'a Tags, key: &str) -> Lookup<'a> {
@@ -525,7 +637,19 @@ impl<'a> Env<'a> {
         Env {
             request,
             resource_parts: crate::arn::components(request.resource.arn()),
+            has_boundary: false,
         }
+    }
+
+    /// Records whether the caller has a permissions boundary.
+    pub(crate) fn with_boundary(mut self, has_boundary: bool) -> Env<'a> {
+        self.has_boundary = has_boundary;
+        self
+    }
+
+    /// Whether the caller has a permissions boundary.
+    pub(crate) fn has_boundary(&self) -> bool {
+        self.has_boundary
     }
 
     /// The resource ARN's six components, if it is an ARN.
@@ -557,6 +681,16 @@ impl<'a> Env<'a> {
         }
         let resource = self.request.resource;
         match key {
+            "aws:currenttime" | "aws:epochtime" => self.time(false),
+            // Long-term access keys of users and root carry no token issue time.
+            "aws:tokenissuetime" => match self.request.principal.kind {
+                PrincipalKind::Role | PrincipalKind::FederatedUser => self.time(false),
+                PrincipalKind::User | PrincipalKind::Root | PrincipalKind::Outsider => {
+                    self.time(true)
+                }
+                PrincipalKind::Anonymous => Lookup::Absent,
+                PrincipalKind::Service | PrincipalKind::Federated => Lookup::Unknown,
+            },
             "aws:resourceaccount" => optional(resource.account()),
             "aws:resourceorgid" => org_id_lookup(&resource.org),
             "aws:resourceorgpaths" => org_paths_lookup(&resource.org),
@@ -564,11 +698,21 @@ impl<'a> Env<'a> {
         }
     }
 
+    fn time(&self, may_be_absent: bool) -> Lookup<'a> {
+        self.request
+            .context
+            .earliest_time_ms
+            .map_or(Lookup::Unknown, |epoch_ms| Lookup::NotBefore {
+                epoch_ms,
+                may_be_absent,
+            })
+    }
+
     fn principal_tag(&self, tag: &str) -> Lookup<'a> {
         let principal = self.request.principal;
         match principal.kind {
             PrincipalKind::User | PrincipalKind::Role => tag_lookup(&principal.tags, tag),
-            PrincipalKind::Federated => Lookup::Unknown,
+            PrincipalKind::Federated | PrincipalKind::Outsider => Lookup::Unknown,
             _ => Lookup::Absent,
         }
     }
@@ -581,12 +725,12 @@ impl<'a> Env<'a> {
             "aws:principalarn" => match kind {
                 K::User | K::Role | K::FederatedUser | K::Root => Lookup::Single(&principal.arn),
                 K::Service | K::Anonymous => Lookup::Absent,
-                K::Federated => Lookup::Unknown,
+                K::Federated | K::Outsider => Lookup::Unknown,
             },
             "aws:principalaccount" => match kind {
                 K::Anonymous => Lookup::Single("anonymous"),
                 K::Service => Lookup::Absent,
-                K::Federated => Lookup::Unknown,
+                K::Federated | K::Outsider => Lookup::Unknown,
                 _ => optional(principal.account()),
             },
             "aws:principaltype" => match kind {
@@ -595,21 +739,25 @@ impl<'a> Env<'a> {
                 K::FederatedUser => Lookup::Single("FederatedUser"),
                 K::Root => Lookup::Single("Account"),
                 K::Anonymous => Lookup::Single("Anonymous"),
-                K::Service | K::Federated => Lookup::Unknown,
+                K::Service | K::Federated | K::Outsider => Lookup::Unknown,
             },
             "aws:username" => match kind {
                 K::User => optional(principal.name()),
-                K::Federated => Lookup::Unknown,
+                K::Federated | K::Outsider => Lookup::Unknown,
                 _ => Lookup::Absent,
             },
             "aws:userid" => self.user_id(),
             "aws:principalorgid" => match kind {
-                K::User | K::Role | K::FederatedUser | K::Root => org_id_lookup(&principal.org),
+                K::User | K::Role | K::FederatedUser | K::Root | K::Outsider => {
+                    org_id_lookup(&principal.org)
+                }
                 K::Federated => Lookup::Unknown,
                 K::Service | K::Anonymous => Lookup::Absent,
             },
             "aws:principalorgpaths" => match kind {
-                K::User | K::Role | K::FederatedUser | K::Root => org_paths_lookup(&principal.org),
+                K::User | K::Role | K::FederatedUser | K::Root | K::Outsider => {
+                    org_paths_lookup(&principal.org)
+                }
                 K::Federated => Lookup::Unknown,
                 K::Service | K::Anonymous => Lookup::Absent,
             },

@@ -273,6 +273,13 @@ pub(crate) struct EvalArgs {
     #[arg(long = "absent", value_name = "KEY")]
     pub(crate) absent: Vec<String>,
 
+    /// The earliest time the request can be made (ISO 8601, or epoch seconds), e.g. when the
+    /// policies were collected: `aws:CurrentTime`, `aws:EpochTime` and `aws:TokenIssueTime`, when
+    /// not given with `--context`, are at or after it, so a grant that expired before it is no
+    /// grant and a condition that holds ever after it is met.
+    #[arg(long = "not-before", value_name = "TIME")]
+    pub(crate) not_before: Option<String>,
+
     /// Reject policies AWS would reject (unknown elements or operators, ill-typed values).
     #[arg(long)]
     pub(crate) strict: bool,

@@ -86,6 +86,14 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
     for key in &args.absent {
         context.insert_absent(key);
     }
+    if let Some(text) = &args.not_before {
+        let Some(epoch_ms) = accessgraph_policy::parse_time(text) else {
+            bail!(
+                "in `--not-before`: `{text}` is not a time: expected ISO 8601 (`2026-12-01T00:00:00Z`) or epoch seconds"
+            );
+        };
+        context.set_earliest_time(epoch_ms);
+    }
     let action = Action::new(args.action.clone());
     if !args.action.contains(':') {
         bail!(
@@ -107,6 +115,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         scps: (!scps.is_empty()).then_some(scps.as_slice()),
         rcps: (!rcps.is_empty()).then_some(rcps.as_slice()),
         resource: resource_policy.as_deref(),
+        acl: None,
     };
     let evaluation = evaluate(&request, &policies);
     warnings.extend(

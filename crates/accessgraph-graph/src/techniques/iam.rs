@@ -139,14 +139,10 @@ fn can_assume_after_rewrite(
     );
     let trust: Arc<Policy> =
         Arc::new(Policy::parse(format!("{}#trust (rewritten)", role.arn), &trust).ok()?);
-    let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
-    let evaluation = context.evaluate(
-        actor,
-        &Action::new("sts:AssumeRole"),
-        &resource,
-        Some(&trust),
-        &RequestContext::new(),
-    );
+    let assume = Action::new("sts:AssumeRole");
+    let mut side = context.resolve(&role.arn, &assume);
+    side.policy = Some(&trust);
+    let evaluation = context.evaluate(actor, &assume, &side, &RequestContext::new());
     evaluation.decision.is_possible().then(|| super::Checked {
         evidence: evaluation
             .evidence
@@ -292,12 +288,11 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             }
             // Make a role the actor can reach (or whose trust it can rewrite) an administrator:
             // iam-014/016/017 through sts:AssumeRole, iam-019/020/021 through the rewrite.
-            let assumable = peer.trust.as_deref().is_some_and(|trust| {
-                context
-                    .evaluate(actor, &assume, &resource, Some(trust), &none)
+            let assumable = peer.trust.is_some()
+                && context
+                    .decide(actor, &assume, &peer.arn, &none)
                     .decision
-                    .is_possible()
-            });
+                    .is_possible();
             let rewritable = !assumable && rewritten;
             if assumable || rewritable {
                 let how = if assumable {

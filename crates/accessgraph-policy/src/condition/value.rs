@@ -89,7 +89,12 @@ impl Compiled {
     /// `Null`: `true` holds when the key is absent, `false` when it is present.
     pub(crate) fn null_test(&self, lookup: Lookup<'_>) -> Tri {
         let absent = match lookup {
-            Lookup::Unknown => return Tri::Unknown,
+            Lookup::Unknown
+            | Lookup::NotBefore {
+                may_be_absent: true,
+                ..
+            } => return Tri::Unknown,
+            Lookup::NotBefore { .. } => false,
             Lookup::Absent => true,
             Lookup::Many(values) => values.is_empty(),
             Lookup::Single(_) => false,
@@ -153,6 +158,47 @@ impl Compiled {
             }
             Compiled::Nulls(_) | Compiled::Nothing => Tri::Unknown,
         }
+    }
+
+    /// Whether any policy value matches a time known only to be at or after `earliest_ms`
+    /// (epoch milliseconds), under the non-negated comparison: definite when every such time
+    /// gives the same answer. Dates compare in milliseconds, numbers (`aws:EpochTime`) in seconds.
+    pub(crate) fn any_matches_after(&self, operator: &Operator, earliest_ms: i64) -> Tri {
+        let earliest = |expected_ms: i64| after(operator.base, earliest_ms, expected_ms);
+        match self {
+            Compiled::Dates(dates) => dates
+                .iter()
+                .flatten()
+                .fold(Tri::False, |acc, expected| acc.or(earliest(*expected))),
+            Compiled::Numbers(numbers) => numbers.iter().flatten().fold(Tri::False, |acc, secs| {
+                // Seconds to milliseconds; a value out of range cannot be decided.
+                let millis = secs * 1000.0;
+                if millis.is_finite() && millis.abs() < 9.0e15 {
+                    acc.or(earliest(millis.floor() as i64))
+                } else {
+                    acc.or(Tri::Unknown)
+                }
+            }),
+            _ => Tri::Unknown,
+        }
+    }
+}
+
+/// `time OP expected` for every time at or after `earliest` (all in epoch milliseconds).
+fn after(base: Comparison, earliest: i64, expected: i64) -> Tri {
+    use Comparison as C;
+    match base {
+        // Equal, or below a bound: false once the bound is behind, unknown before.
+        C::DateEquals | C::NumericEquals | C::DateLessThanEquals | C::NumericLessThanEquals
+            if expected < earliest =>
+        {
+            Tri::False
+        }
+        C::DateLessThan | C::NumericLessThan if expected <= earliest => Tri::False,
+        // Above a bound that is already behind: true ever after.
+        C::DateGreaterThan | C::NumericGreaterThan if expected < earliest => Tri::True,
+        C::DateGreaterThanEquals | C::NumericGreaterThanEquals if expected <= earliest => Tri::True,
+        _ => Tri::Unknown,
     }
 }
 

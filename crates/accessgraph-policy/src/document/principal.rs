@@ -157,8 +157,10 @@ impl PrincipalEntry {
             PrincipalEntry::Federated(name) => (kind == PrincipalKind::Federated
                 && name == principal.arn())
             .then_some((NamedAs::Direct, Tri::True)),
-            // Canonical ids of callers are not part of a request yet: no match.
-            PrincipalEntry::CanonicalUser(_) => None,
+            // A canonical user id names an account (S3), like an account entry.
+            PrincipalEntry::CanonicalUser(id) => (principal.has_identity()
+                && principal.canonical_id() == Some(id.as_str()))
+            .then_some((NamedAs::Account, Tri::True)),
             PrincipalEntry::Aws { target, .. } => match target {
                 AwsPrincipal::Everyone => definite(NamedAs::Direct),
                 AwsPrincipal::Account(account) => (principal.has_identity()
@@ -197,6 +199,73 @@ impl PrincipalEntry {
                 }
                 AwsPrincipal::Invalid(_) => None,
             },
+        }
+    }
+}
+
+/// Whether a `NotPrincipal` list exempts `principal` from its statement.
+///
+/// AWS checks each identity a request carries against the list, the account first, then the
+/// user, or the role and its session (IAM/reference_policies_elements_notprincipal.html): a caller
+/// is exempt only when its account *and* itself are listed. Listing an account's ARN exempts the
+/// account principal (root), not its users; listing a user without its account exempts nobody.
+/// A role session is exempt when its account and its role (or that session) are listed.
+/// `Unknown` when only a session of the caller's role is listed and its session name is not known.
+pub(crate) fn not_principal_exempts(entries: &[PrincipalEntry], principal: &Principal) -> Tri {
+    if entries.iter().any(PrincipalEntry::is_everyone) {
+        return Tri::True;
+    }
+    let listed = |wanted: &dyn Fn(&AwsPrincipal) -> bool| {
+        entries.iter().any(|entry| match entry {
+            PrincipalEntry::Aws { target, .. } => wanted(target),
+            _ => false,
+        })
+    };
+    let account_listed = principal.account().is_some_and(|account| {
+        listed(&|target| matches!(target, AwsPrincipal::Account(named) if named == account))
+    });
+    let arn_listed = |named: &str| principal.arn() == named;
+    match principal.kind() {
+        PrincipalKind::Service | PrincipalKind::Federated => Tri::from(
+            entries
+                .iter()
+                .any(|entry| entry.names(principal).is_some_and(|(_, tri)| tri.is_true())),
+        ),
+        PrincipalKind::Anonymous | PrincipalKind::Outsider => Tri::False,
+        PrincipalKind::Root => Tri::from(account_listed),
+        PrincipalKind::User => Tri::from(
+            account_listed
+                && listed(&|target| matches!(target, AwsPrincipal::User(arn) if arn_listed(arn))),
+        ),
+        PrincipalKind::FederatedUser => Tri::from(
+            account_listed
+                && listed(
+                    &|target| matches!(target, AwsPrincipal::FederatedUser(arn) if arn_listed(arn)),
+                ),
+        ),
+        PrincipalKind::Role => {
+            if !account_listed {
+                return Tri::False;
+            }
+            let by_role = entries.iter().any(|entry| {
+                matches!(entry, PrincipalEntry::Aws { target: AwsPrincipal::Role(arn), .. } if arn_listed(arn))
+                    || matches!(entry, PrincipalEntry::Aws { target: AwsPrincipal::UniqueId(_), .. }
+                        if entry.names(principal).is_some())
+            });
+            let by_session = entries
+                .iter()
+                .filter(|entry| {
+                    matches!(
+                        entry,
+                        PrincipalEntry::Aws {
+                            target: AwsPrincipal::AssumedRole { .. },
+                            ..
+                        }
+                    )
+                })
+                .filter_map(|entry| entry.names(principal))
+                .fold(Tri::False, |acc, (_, tri)| acc.or(tri));
+            Tri::from(by_role).or(by_session)
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::outcome::{Citation, Layer, Unresolved};
 use crate::condition::Condition;
-use crate::document::principal::NamedAs;
+use crate::document::principal::{NamedAs, not_principal_exempts};
 use crate::document::{Effect, PrincipalSet, ResourceMatcher, ResourcePattern, Statement};
 use crate::pattern::{ArnGlob, Resolved};
 use crate::policy::Policy;
@@ -213,7 +213,7 @@ fn match_statement<'p>(
         (_, false) => ALL_NAMED,
         (None, true) => return None,
         (Some(set), true) => {
-            let named = principal_named(set, env);
+            let named = principal_named(set, env, statement.effect());
             if named.contains(&Tri::Unknown) {
                 unknown.push(Unknown::SessionName(set));
             }
@@ -243,8 +243,21 @@ fn match_statement<'p>(
 }
 
 /// Per-class principal match of a `Principal` / `NotPrincipal` element.
-fn principal_named(set: &PrincipalSet, env: &Env<'_>) -> Named {
+fn principal_named(set: &PrincipalSet, env: &Env<'_>, effect: Effect) -> Named {
     let principal = env.request().principal;
+    if set.is_negated() {
+        // A `NotPrincipal` deny always names a caller with a permissions boundary
+        // (IAM/reference_policies_elements_notprincipal.html); otherwise it names everyone it
+        // does not exempt, as directly as `*` does.
+        if effect == Effect::Deny && env.has_boundary() {
+            return [Tri::False, Tri::False, Tri::True];
+        }
+        return [
+            Tri::False,
+            Tri::False,
+            !not_principal_exempts(set.entries(), principal),
+        ];
+    }
     let mut named = [Tri::False; 3];
     for entry in set.entries() {
         if let Some((class, tri)) = entry.names(principal) {
@@ -252,11 +265,6 @@ fn principal_named(set: &PrincipalSet, env: &Env<'_>) -> Named {
                 *slot = slot.or(tri);
             }
         }
-    }
-    if set.is_negated() {
-        let any = named.iter().fold(Tri::False, |acc, tri| acc.or(*tri));
-        // `NotPrincipal` names everyone it does not list, as directly as `*` does.
-        return [Tri::False, Tri::False, !any];
     }
     named
 }

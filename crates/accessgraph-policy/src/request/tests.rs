@@ -67,6 +67,13 @@ fn lookup(
         Lookup::Many(values) => values.join(","),
         Lookup::Absent => "<absent>".into(),
         Lookup::Unknown => "<unknown>".into(),
+        Lookup::NotBefore {
+            epoch_ms,
+            may_be_absent,
+        } => format!(
+            "<not before {epoch_ms}{}>",
+            if may_be_absent { ", or absent" } else { "" }
+        ),
     }
 }
 
