@@ -497,9 +497,7 @@ impl Graph {
         let mut admins_by_account: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
         for index in graph.node_indices() {
             if let Some(node) = graph.node_weight(index) {
-                if let (Some(_), Some(account), false) =
-                    (&node.admin, &node.account, node.kind == NodeKind::Group)
-                {
+                if let (Some(_), Some(account)) = (&node.admin, &node.account) {
                     admins_by_account
                         .entry(account.clone())
                         .or_default()
@@ -567,10 +565,22 @@ impl Graph {
     /// The principals that are administrators of `account` (definitely or conditionally).
     #[must_use]
     pub fn admins(&self, account: &str) -> Vec<NodeId> {
+        self.admin_nodes(account)
+            .filter(|id| {
+                self.node(*id)
+                    .is_some_and(|node| node.kind != NodeKind::Group)
+            })
+            .collect()
+    }
+
+    /// The administrators of `account` and its groups whose policies make members
+    /// administrators: what joining (`iam:AddUserToGroup`) or being an administrator reaches.
+    pub(crate) fn admin_nodes(&self, account: &str) -> impl Iterator<Item = NodeId> + '_ {
         self.admins_by_account
             .get(account)
-            .cloned()
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .copied()
     }
 
     /// An account's name from Organizations, if known.

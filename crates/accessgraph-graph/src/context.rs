@@ -68,8 +68,8 @@ pub(crate) struct Context<'s> {
     pub(crate) docs: Docs,
     /// Index range of each account's actors in `actors` (sorted by ARN, so contiguous).
     pub(crate) account_ranges: HashMap<String, std::ops::Range<usize>>,
-    /// One member of each group, by group ARN.
-    pub(crate) group_member: HashMap<String, usize>,
+    /// Each group's own policies (inline and attached), by group ARN.
+    pub(crate) group_policies: HashMap<String, Vec<Arc<Policy>>>,
     /// The resource side of every request, and what the snapshot knows of outside principals.
     pub(crate) resolver: Resolver,
 }
@@ -220,18 +220,22 @@ impl<'s> Context<'s> {
         }
         let managed = ManagedIndex::new(snapshot);
         let mut actors = Vec::new();
+        let mut group_policies = HashMap::new();
         for account in &snapshot.accounts {
             let org = accounts
                 .get(&account.id)
                 .map(|context| context.org.clone())
                 .unwrap_or_default();
+            let groups = account_groups(account, &docs, &managed, &mut warnings);
             actors.extend(account_actors(
                 account,
+                &groups,
                 &docs,
                 &managed,
                 &org,
                 &mut warnings,
             ));
+            group_policies.extend(groups);
         }
         actors.sort_by(|a, b| a.arn.cmp(&b.arn));
         let resolver = Resolver::new(snapshot, &docs, &accounts);
@@ -267,15 +271,11 @@ impl<'s> Context<'s> {
             actor.trusted_services = services;
         }
         let mut account_ranges: HashMap<String, std::ops::Range<usize>> = HashMap::new();
-        let mut group_member = HashMap::new();
         for (idx, actor) in actors.iter().enumerate() {
             account_ranges
                 .entry(actor.account.clone())
                 .and_modify(|range| range.end = idx + 1)
                 .or_insert(idx..idx + 1);
-            for group in &actor.groups {
-                group_member.entry(group.arn.clone()).or_insert(idx);
-            }
         }
         warnings.sort();
         warnings.dedup();
@@ -287,7 +287,7 @@ impl<'s> Context<'s> {
             warnings,
             docs,
             account_ranges,
-            group_member,
+            group_policies,
             resolver,
         }
     }
@@ -560,8 +560,41 @@ fn managed_policy(
     policy
 }
 
+/// Each group's own policies (inline, then attached), by group ARN.
+fn account_groups(
+    account: &Account,
+    docs: &Docs,
+    managed: &ManagedIndex<'_>,
+    warnings: &mut Vec<String>,
+) -> HashMap<String, Vec<Arc<Policy>>> {
+    account
+        .groups
+        .iter()
+        .map(|group| {
+            let mut policies: Vec<Arc<Policy>> = group
+                .inline_policies
+                .iter()
+                .filter_map(|inline| {
+                    docs.policy(
+                        &format!("{}#inline/{}", group.arn, inline.name),
+                        &inline.document,
+                    )
+                })
+                .collect();
+            policies.extend(
+                group
+                    .attached_policies
+                    .iter()
+                    .filter_map(|arn| managed_policy(managed, docs, arn, warnings)),
+            );
+            (group.arn.clone(), policies)
+        })
+        .collect()
+}
+
 fn account_actors(
     account: &Account,
+    group_policies: &HashMap<String, Vec<Arc<Policy>>>,
     docs: &Docs,
     managed: &ManagedIndex<'_>,
     org: &OrgMembership,
@@ -606,13 +639,13 @@ fn account_actors(
                 ));
                 continue;
             };
-            identity.extend(group.inline_policies.iter().filter_map(|inline| {
-                docs.policy(
-                    &format!("{}#inline/{}", group.arn, inline.name),
-                    &inline.document,
-                )
-            }));
-            identity.extend(attached(&group.attached_policies, warnings));
+            identity.extend(
+                group_policies
+                    .get(&group.arn)
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
             groups.push(Group {
                 arn: group.arn.clone(),
                 attached_policies: customer(&group.attached_policies),

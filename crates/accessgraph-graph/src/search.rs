@@ -92,6 +92,10 @@ impl Filter {
         let Some(node) = graph.node(node) else {
             return false;
         };
+        // A group cannot act: it is reached (by joining it), never the source of an answer.
+        if node.kind == NodeKind::Group {
+            return false;
+        }
         if self.external_sources
             && matches!(
                 node.kind,
@@ -365,11 +369,12 @@ impl Graph {
         }
     }
 
-    /// The administrators of `account` a search aims at: all of them, or with
-    /// [`Filter::definite_only`] the definite ones.
+    /// The administrators of `account` a search aims at, with the groups that make their members
+    /// administrators (a user that can join one is an administrator in waiting, iam-013): all of
+    /// them, or with [`Filter::definite_only`] the definite ones.
     #[must_use]
     pub fn admin_targets(&self, account: &str, filter: &Filter) -> Vec<NodeId> {
-        let mut targets = self.admins(account);
+        let mut targets: Vec<NodeId> = self.admin_nodes(account).collect();
         if filter.definite_only {
             targets.retain(|target| {
                 self.node(*target)

@@ -144,32 +144,14 @@ pub(crate) fn edges(context: &Context<'_>, actor_idx: usize) -> Vec<EdgeSpec> {
 }
 
 /// Whether a group's own policies make any member an administrator (evaluated for a member with
-/// no other policy and no boundary): the target of `iam:AddUserToGroup`.
+/// no other policy and no boundary), whether or not it has members: the target of
+/// `iam:AddUserToGroup`, whose actor gains the group's permissions.
 pub(crate) fn group_admin(
     context: &Context<'_>,
     account: &Account,
     group: &ModelGroup,
 ) -> Option<Admin> {
-    let member = context
-        .group_member
-        .get(&group.arn)
-        .and_then(|idx| context.actors.get(*idx));
-    let identity: Vec<_> = match member {
-        // Reuse the documents already resolved for a real member, keeping only the group's.
-        Some(member) => member
-            .identity
-            .iter()
-            .filter(|policy| {
-                policy.label().starts_with(&group.arn)
-                    || group
-                        .attached_policies
-                        .iter()
-                        .any(|arn| **policy.label() == **arn)
-            })
-            .cloned()
-            .collect(),
-        None => return None,
-    };
+    let identity = context.group_policies.get(&group.arn)?;
     let probe = Principal::parse(&format!(
         "arn:aws:iam::{}:user/accessgraph-group-probe",
         account.id
@@ -179,7 +161,7 @@ pub(crate) fn group_admin(
     let subject = Subject {
         principal: &probe,
         policies: accessgraph_policy::PolicySet {
-            identity: &identity,
+            identity,
             scps: scps.as_deref(),
             ..Default::default()
         },
