@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod fixture;
 mod graph_examples;
 mod graph_techniques;
 mod grpc;
@@ -17,6 +18,7 @@ mod ingest_errors;
 mod policy_conformance;
 mod query_cli;
 mod query_golden;
+mod resource_side;
 mod serve_cli;
 mod store_crash;
 mod tidy;

@@ -1,0 +1,531 @@
+//! The one resource resolver (issue: `can ... do`, `who can do` and the graph give the same
+//! answer, and AWS's): each rule on a small organization, with the simulator (`can ... do`) and
+//! the graph agreeing, and the negative twin of each (one permission or one grant short).
+
+use accessgraph_graph::{Filter, Graph, Simulator};
+use accessgraph_model::{AclGrantee, Snapshot};
+use accessgraph_policy::{Decision, DenyKind, RequestContext};
+use serde_json::{Value, json};
+
+use crate::fixture::{OrgBuilder, iam_arn};
+
+const A: &str = "111111111111";
+const B: &str = "222222222222";
+const C: &str = "333333333333";
+const MANAGEMENT: &str = "999999999999";
+const CANONICAL_B: &str = "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
+
+fn allow(action: &str) -> Value {
+    json!({"Effect": "Allow", "Action": action, "Resource": "*"})
+}
+
+fn decide(simulator: &Simulator, principal: &str, action: &str, resource: &str) -> Decision {
+    decide_with(
+        simulator,
+        principal,
+        action,
+        resource,
+        &RequestContext::new(),
+    )
+}
+
+fn decide_with(
+    simulator: &Simulator,
+    principal: &str,
+    action: &str,
+    resource: &str,
+    context: &RequestContext,
+) -> Decision {
+    simulator
+        .evaluate(principal, action, resource, context)
+        .map(|evaluation| evaluation.decision)
+        .unwrap_or_else(|error| panic!("{principal} {action} {resource}: {error}"))
+}
+
+/// Whether the graph has an edge between two nodes (by ARN), and whether it is conditional.
+fn edge(graph: &Graph, from: &str, to: &str) -> Option<bool> {
+    let (from, to) = (graph.find(from)?, graph.find(to)?);
+    graph
+        .edges()
+        .filter(|(source, target, _)| *source == from && *target == to)
+        .map(|(_, _, edge)| edge.is_conditional())
+        .min()
+}
+
+const CONDITIONAL: Decision = Decision::Conditional {
+    deny_kind: DenyKind::Implicit,
+};
+const IMPLICIT_DENY: Decision = Decision::Deny(DenyKind::Implicit);
+
+/// Item 1: the trust policy is the resource policy of `sts:AssumeRole*` (iam-semantics.md §4.2),
+/// same-account and cross-account, and for SAML and web identity federation.
+#[test]
+fn trust_policy_decides_assume_role() {
+    let mut org = OrgBuilder::default();
+    let saml = iam_arn(A, "saml-provider", "Okta");
+    let oidc = iam_arn(A, "oidc-provider", "token.actions.githubusercontent.com");
+    org.user(A, "named", Value::Null, &[]);
+    org.user(A, "unnamed", json!([allow("sts:AssumeRole")]), &[]);
+    org.user(B, "cross", json!([allow("sts:AssumeRole")]), &[]);
+    org.user(B, "cross-without-allow", Value::Null, &[]);
+    org.role(
+        A,
+        "target",
+        json!([
+            {"Effect": "Allow", "Principal": {"AWS": [iam_arn(A, "user", "named"), B]}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"Federated": saml}, "Action": "sts:AssumeRoleWithSAML",
+             "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}},
+            {"Effect": "Allow", "Principal": {"Federated": oidc}, "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/infra:*"}}}
+        ]),
+        Value::Null,
+    );
+    let snapshot = org.build();
+    let simulator = Simulator::new(&snapshot);
+    let graph = Graph::build(&snapshot);
+    let role = iam_arn(A, "role", "target");
+    let cases = [
+        // (principal, action, decision, rule)
+        (
+            iam_arn(A, "user", "named"),
+            "sts:AssumeRole",
+            Decision::Allow,
+        ),
+        // Negative twin: the trust policy does not name it, and an identity allow is not enough.
+        (
+            iam_arn(A, "user", "unnamed"),
+            "sts:AssumeRole",
+            IMPLICIT_DENY,
+        ),
+        (
+            iam_arn(B, "user", "cross"),
+            "sts:AssumeRole",
+            Decision::Allow,
+        ),
+        // Negative twin: cross-account, the caller's own policies must allow too.
+        (
+            iam_arn(B, "user", "cross-without-allow"),
+            "sts:AssumeRole",
+            IMPLICIT_DENY,
+        ),
+        (saml.clone(), "sts:AssumeRoleWithSAML", Decision::Allow),
+        (oidc.clone(), "sts:AssumeRoleWithWebIdentity", CONDITIONAL),
+        // Negative twin: a provider the trust policy does not name.
+        (
+            iam_arn(A, "saml-provider", "Other"),
+            "sts:AssumeRoleWithSAML",
+            IMPLICIT_DENY,
+        ),
+    ];
+    for (principal, action, expected) in &cases {
+        let actual = decide(&simulator, principal, action, &role);
+        assert_eq!(actual, *expected, "{principal} {action}");
+        let has_edge = edge(&graph, principal, &role);
+        assert_eq!(
+            has_edge,
+            expected
+                .is_possible()
+                .then_some(*expected != Decision::Allow),
+            "graph edge {principal} -> role"
+        );
+    }
+    // The federated claim, once given, settles the web identity request.
+    let claims = RequestContext::new().with(
+        "token.actions.githubusercontent.com:sub",
+        "repo:acme/infra:ref:refs/heads/main",
+    );
+    assert_eq!(
+        decide_with(
+            &simulator,
+            &oidc,
+            "sts:AssumeRoleWithWebIdentity",
+            &role,
+            &claims
+        ),
+        Decision::Allow
+    );
+    let other_repo =
+        RequestContext::new().with("token.actions.githubusercontent.com:sub", "repo:x/y:*");
+    assert_eq!(
+        decide_with(
+            &simulator,
+            &oidc,
+            "sts:AssumeRoleWithWebIdentity",
+            &role,
+            &other_repo
+        ),
+        IMPLICIT_DENY
+    );
+}
+
+/// Item 2: a bucket without a bucket policy, owned by another account (from `list-buckets`), is
+/// out of reach cross-account (iam-semantics.md §3.6); a bucket no account lists has an unknown
+/// owner, so an identity allow alone is conditional.
+#[test]
+fn bucket_owner_comes_from_the_bucket_list() {
+    let mut org = OrgBuilder::default();
+    org.user(A, "owner-user", json!([allow("s3:*")]), &[]);
+    org.user(B, "other", json!([allow("s3:*")]), &[]);
+    org.user(B, "without-allow", Value::Null, &[]);
+    org.bucket(A, "a-data", true, None);
+    let snapshot = org.build();
+    let simulator = Simulator::new(&snapshot);
+    let object = "arn:aws:s3:::a-data/report.csv";
+    assert_eq!(
+        decide(
+            &simulator,
+            &iam_arn(A, "user", "owner-user"),
+            "s3:GetObject",
+            object
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(
+            &simulator,
+            &iam_arn(B, "user", "other"),
+            "s3:GetObject",
+            object
+        ),
+        IMPLICIT_DENY
+    );
+    let unknown = "arn:aws:s3:::somebody-elses/x";
+    assert_eq!(
+        decide(
+            &simulator,
+            &iam_arn(B, "user", "other"),
+            "s3:GetObject",
+            unknown
+        ),
+        CONDITIONAL
+    );
+    assert_eq!(
+        decide(
+            &simulator,
+            &iam_arn(B, "user", "without-allow"),
+            "s3:GetObject",
+            unknown
+        ),
+        IMPLICIT_DENY
+    );
+    // The same bucket with a policy naming B's account is reachable from B.
+    let mut org = OrgBuilder::default();
+    org.user(B, "other", json!([allow("s3:*")]), &[]);
+    org.bucket(
+        A,
+        "a-data",
+        true,
+        Some(json!({"Effect": "Allow", "Principal": {"AWS": B}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a-data/*"})),
+    );
+    let simulator = Simulator::new(&org.build());
+    assert_eq!(
+        decide(
+            &simulator,
+            &iam_arn(B, "user", "other"),
+            "s3:GetObject",
+            object
+        ),
+        Decision::Allow
+    );
+}
+
+/// Item 3: S3 ACLs are part of the resource side (S3 User Guide, ACL permissions; iam-semantics.md
+/// §8b): `AllUsers` lets anyone list; `READ` lists but does not read objects; `WRITE` is not
+/// `WRITE_ACP`; `BucketOwnerEnforced` disables every grant; a canonical id that is not the
+/// grantee's gets nothing.
+#[test]
+fn acls_are_part_of_the_resource_side() {
+    let build = |ownership: Option<&str>| {
+        let mut org = OrgBuilder::default();
+        org.canonical_id(
+            A,
+            "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0",
+        );
+        org.canonical_id(B, CANONICAL_B);
+        org.canonical_id(
+            C,
+            "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
+        );
+        org.bucket(A, "shared", true, None);
+        org.acl(
+            A,
+            "shared",
+            &[
+                (AclGrantee::AllUsers, "READ"),
+                (AclGrantee::CanonicalUser(CANONICAL_B.into()), "WRITE"),
+                (AclGrantee::CanonicalUser(CANONICAL_B.into()), "READ_ACP"),
+            ],
+            ownership,
+        );
+        org.user(B, "writer", json!([allow("s3:*")]), &[]);
+        org.user(C, "stranger", json!([allow("s3:*")]), &[]);
+        org.build()
+    };
+    let snapshot = build(None);
+    let simulator = Simulator::new(&snapshot);
+    let graph = Graph::build(&snapshot);
+    let bucket = "arn:aws:s3:::shared";
+    let object = "arn:aws:s3:::shared/k";
+    let writer = iam_arn(B, "user", "writer");
+    let stranger = iam_arn(C, "user", "stranger");
+    assert_eq!(
+        decide(&simulator, "*", "s3:ListBucket", bucket),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(&simulator, "*", "s3:GetObject", object),
+        IMPLICIT_DENY
+    );
+    assert_eq!(
+        decide(&simulator, &writer, "s3:PutObject", object),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(&simulator, &writer, "s3:GetBucketAcl", bucket),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(&simulator, &writer, "s3:PutBucketAcl", bucket),
+        IMPLICIT_DENY
+    );
+    assert_eq!(
+        decide(&simulator, &stranger, "s3:PutObject", object),
+        IMPLICIT_DENY
+    );
+    // The stranger still lists it, as anyone does.
+    assert_eq!(
+        decide(&simulator, &stranger, "s3:ListBucket", bucket),
+        Decision::Allow
+    );
+    assert_eq!(edge(&graph, "*", bucket), Some(false));
+    assert_eq!(edge(&graph, &writer, bucket), Some(false));
+
+    let enforced = build(Some("BucketOwnerEnforced"));
+    let simulator = Simulator::new(&enforced);
+    let graph = Graph::build(&enforced);
+    assert_eq!(
+        decide(&simulator, "*", "s3:ListBucket", bucket),
+        IMPLICIT_DENY
+    );
+    assert_eq!(
+        decide(&simulator, &writer, "s3:PutObject", object),
+        IMPLICIT_DENY
+    );
+    assert_eq!(edge(&graph, &writer, bucket), None);
+}
+
+/// Item 4: a `NotPrincipal` deny listing an account's ARN next to a user exempts that user and the
+/// account principal, not the account's other users (IAM/reference_policies_elements_notprincipal.html).
+#[test]
+fn not_principal_exempts_only_the_listed_identities() {
+    let mut org = OrgBuilder::default();
+    org.user(A, "alice", json!([allow("s3:*")]), &[]);
+    org.user(A, "bob", json!([allow("s3:*")]), &[]);
+    org.bucket(
+        A,
+        "vault",
+        true,
+        Some(json!({"Effect": "Deny",
+            "NotPrincipal": {"AWS": [iam_arn(A, "user", "alice"), format!("arn:aws:iam::{A}:root")]},
+            "Action": "s3:*", "Resource": ["arn:aws:s3:::vault", "arn:aws:s3:::vault/*"]})),
+    );
+    let snapshot = org.build();
+    let simulator = Simulator::new(&snapshot);
+    let graph = Graph::build(&snapshot);
+    let object = "arn:aws:s3:::vault/k";
+    assert_eq!(
+        decide(
+            &simulator,
+            &iam_arn(A, "user", "alice"),
+            "s3:GetObject",
+            object
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(
+            &simulator,
+            &iam_arn(A, "user", "bob"),
+            "s3:GetObject",
+            object
+        ),
+        Decision::Deny(DenyKind::Explicit)
+    );
+    assert_eq!(
+        edge(&graph, &iam_arn(A, "user", "alice"), "arn:aws:s3:::vault"),
+        Some(false)
+    );
+    assert_eq!(
+        edge(&graph, &iam_arn(A, "user", "bob"), "arn:aws:s3:::vault"),
+        None
+    );
+}
+
+/// A role of `A` trusted by anyone in the organization only, and a role of member account `B`
+/// that anyone may assume and that may assume roles; every member account has IAM data, so `*`
+/// stands for principals outside the organization.
+fn org_trust(organization: bool) -> Snapshot {
+    let mut org = OrgBuilder::default();
+    org.user(MANAGEMENT, "admin", json!([allow("*")]), &[]);
+    org.role(
+        A,
+        "org-only",
+        json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+               "Condition": {"StringEquals": {"aws:PrincipalOrgID": crate::fixture::ORG_ID}}}),
+        Value::Null,
+    );
+    org.role(
+        B,
+        "public",
+        json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
+        json!([allow("sts:AssumeRole")]),
+    );
+    let org = if organization {
+        org.organization(&[MANAGEMENT, A, B])
+    } else {
+        org
+    };
+    org.build()
+}
+
+/// Item 5: an account outside a known organization is not a member (iam-semantics.md §4.3), so
+/// `aws:PrincipalOrgID` is false for it, not unknown; `*` reaches the organization's role only
+/// through a member account's role, in two hops.
+#[test]
+fn organization_conditions_for_principals_outside() {
+    let snapshot = org_trust(true);
+    let simulator = Simulator::new(&snapshot);
+    let graph = Graph::build(&snapshot);
+    let org_only = iam_arn(A, "role", "org-only");
+    let public = iam_arn(B, "role", "public");
+    let outsider = "arn:aws:iam::444444444444:role/x";
+    assert_eq!(
+        decide(&simulator, outsider, "sts:AssumeRole", &org_only),
+        IMPLICIT_DENY
+    );
+    assert_eq!(
+        decide(&simulator, "*", "sts:AssumeRole", &org_only),
+        IMPLICIT_DENY
+    );
+    assert_eq!(
+        decide(&simulator, &public, "sts:AssumeRole", &org_only),
+        Decision::Allow
+    );
+    assert_eq!(edge(&graph, "*", &org_only), None, "no one-hop edge from *");
+    let anyone = graph.find("*").expect("*");
+    let target = graph.find(&org_only).expect("role");
+    let path = graph
+        .shortest_path(anyone, target, &Filter::default())
+        .expect("a path through the member account's role");
+    assert_eq!(path.hops.len(), 2);
+
+    // Negative twin: without Organizations data membership is unknown, so the one hop is
+    // conditional on the organization.
+    let snapshot = org_trust(false);
+    let simulator = Simulator::new(&snapshot);
+    let graph = Graph::build(&snapshot);
+    assert_eq!(
+        decide(&simulator, outsider, "sts:AssumeRole", &org_only),
+        CONDITIONAL
+    );
+    assert_eq!(edge(&graph, "*", &org_only), Some(true));
+}
+
+/// Item 6: `iam:AddUserToGroup` onto a group whose policies make members administrators (with
+/// no members yet) makes the user an administrator in waiting, one hop (pathfinding.cloud
+/// iam-013).
+#[test]
+fn joining_an_admin_group_reaches_admin() {
+    let build = |group_policy: &str| {
+        let mut org = OrgBuilder::default();
+        org.managed(
+            A,
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            json!(allow("*")),
+        );
+        org.managed(
+            A,
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            json!(allow("s3:Get*")),
+        );
+        org.group(A, "Admins", Value::Null, &[group_policy]);
+        org.user(
+            A,
+            "joiner",
+            json!({"Effect": "Allow", "Action": "iam:AddUserToGroup", "Resource": iam_arn(A, "group", "Admins")}),
+            &[],
+        );
+        Graph::build(&org.build())
+    };
+    let graph = build("arn:aws:iam::aws:policy/AdministratorAccess");
+    let joiner = graph.find(&iam_arn(A, "user", "joiner")).expect("joiner");
+    let admins = graph.who_can_reach_admin(A, &Filter::default());
+    let row = admins
+        .iter()
+        .find(|(node, _)| *node == joiner)
+        .expect("the joiner reaches admin");
+    assert_eq!(row.1.hops.len(), 1);
+    assert!(
+        admins.iter().all(|(node, _)| graph
+            .node(*node)
+            .is_some_and(|node| node.kind != accessgraph_graph::NodeKind::Group)),
+        "a group is never the source of an answer"
+    );
+    assert!(
+        graph.admins(A).is_empty(),
+        "the group itself is not listed as an administrator"
+    );
+
+    // Negative twin: the group only reads.
+    let graph = build("arn:aws:iam::aws:policy/ReadOnlyAccess");
+    let joiner = graph.find(&iam_arn(A, "user", "joiner")).expect("joiner");
+    assert!(
+        graph
+            .who_can_reach_admin(A, &Filter::default())
+            .iter()
+            .all(|(node, _)| *node != joiner)
+    );
+}
+
+/// Item 7: a grant that only holds before the snapshot's collection time can never be used again
+/// (iam-semantics.md §1.4 Date operators, §4.3): no allow, no edge; a grant that expires later
+/// stays conditional and says until when.
+#[test]
+fn grants_expired_before_collection_are_no_grants() {
+    let build = |until: &str| {
+        let mut org = OrgBuilder::default();
+        org.user(A, "temp", Value::Null, &[]);
+        org.role(
+            A,
+            "temporary",
+            json!({"Effect": "Allow", "Principal": {"AWS": iam_arn(A, "user", "temp")}, "Action": "sts:AssumeRole",
+                   "Condition": {"DateLessThan": {"aws:CurrentTime": until}}}),
+            Value::Null,
+        );
+        org.collected_at("2026-12-01T00:00:00Z").build()
+    };
+    let role = iam_arn(A, "role", "temporary");
+    let temp = iam_arn(A, "user", "temp");
+    let expired = build("2026-06-30T00:00:00Z");
+    assert_eq!(
+        decide(&Simulator::new(&expired), &temp, "sts:AssumeRole", &role),
+        IMPLICIT_DENY
+    );
+    assert_eq!(edge(&Graph::build(&expired), &temp, &role), None);
+
+    let later = build("2027-06-30T00:00:00Z");
+    let simulator = Simulator::new(&later);
+    let evaluation = simulator
+        .evaluate(&temp, "sts:AssumeRole", &role, &RequestContext::new())
+        .expect("evaluation");
+    assert_eq!(evaluation.decision, CONDITIONAL);
+    assert!(
+        evaluation
+            .conditions
+            .iter()
+            .any(|condition| condition.key == "aws:CurrentTime"
+                && condition.values == ["2027-06-30T00:00:00Z"]),
+        "{evaluation:?}"
+    );
+    assert_eq!(edge(&Graph::build(&later), &temp, &role), Some(true));
+}
