@@ -18,6 +18,7 @@ fn ingest_bench(c: &mut Criterion) {
                 accounts,
                 principals: 200,
                 seed: 1,
+                resources: false,
             },
             dir.path(),
         )

@@ -220,7 +220,7 @@ fn every_call_answers() {
         .unwrap()
         .into_inner();
     let detail = node.header.unwrap().node.unwrap();
-    assert_eq!(detail.outgoing.len(), 7);
+    assert_eq!(detail.outgoing.len(), 8, "the golden show-dana lists them");
     assert!(
         detail
             .policies
@@ -640,6 +640,7 @@ fn synthetic_store() -> tempfile::TempDir {
             accounts: 20,
             principals: 60,
             seed: 3,
+            resources: false,
         },
         &snapshot_dir,
     )

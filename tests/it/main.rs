@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod differential;
 mod fixture;
 mod graph_examples;
 mod graph_techniques;

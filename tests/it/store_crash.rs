@@ -42,6 +42,7 @@ fn killed_ingests_leave_the_store_consistent() {
             accounts: 80,
             principals: 60,
             seed: 3,
+            resources: false,
         },
         &synth,
     )

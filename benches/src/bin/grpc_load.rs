@@ -147,6 +147,7 @@ async fn run(seconds: u64, synth_accounts: Option<usize>) -> Result<String, Stri
                 accounts,
                 principals: 200,
                 seed: 1,
+                resources: false,
             },
             &dir,
         )

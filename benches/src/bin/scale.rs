@@ -32,6 +32,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
             accounts,
             principals,
             seed: 1,
+            resources: false,
         },
         &snapshot_dir,
     )

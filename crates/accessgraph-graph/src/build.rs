@@ -367,7 +367,11 @@ impl Graph {
         // Edges are built account by account (every edge ends in the account it is computed
         // for), so only one chunk of candidates is in memory at a time.
         // Every account with IAM data: one without users or roles may still own resources.
-        let accounts: Vec<&String> = snapshot.accounts.iter().map(|account| &account.id).collect();
+        let accounts: Vec<&String> = snapshot
+            .accounts
+            .iter()
+            .map(|account| &account.id)
+            .collect();
         let mut citations: Vec<accessgraph_policy::Citation> = Vec::new();
         let mut citation_ids: HashMap<CitationKey, u32> = HashMap::new();
         for chunk in accounts.chunks(ACCOUNTS_PER_CHUNK) {

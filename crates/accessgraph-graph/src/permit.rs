@@ -70,6 +70,18 @@ fn groups(kind: ResourcePolicyKind) -> &'static [Group] {
     }
 }
 
+/// The access actions a permit edge into `arn` decides, with their group: empty for a resource
+/// without a resource-based policy or an ACL.
+pub(crate) fn access_actions(resolver: &Resolver, arn: &str) -> Vec<(&'static str, &'static str)> {
+    resolver
+        .kind(arn)
+        .map(groups)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|(group, actions)| actions.iter().map(move |(action, _)| (*group, *action)))
+        .collect()
+}
+
 /// Whether a permit edge decides `action` on objects of the resource (S3 objects, API methods).
 fn acts_on_objects(action: &Action) -> bool {
     [ResourcePolicyKind::S3Bucket, ResourcePolicyKind::ApiGateway]
@@ -226,128 +238,170 @@ fn named(context: &Context<'_>, policies: &[&Policy], might: &dyn Fn(usize) -> b
     named
 }
 
-fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<EdgeSpec> {
-    let groups = groups(target.kind);
-    let actions: Vec<(&str, Vec<Action>)> = groups
+/// One access action of a resource, with the resource sides (one per probe) it is decided on.
+struct Probe<'r> {
+    group: &'static str,
+    action: Action,
+    sides: Vec<ResourceSide<'r>>,
+}
+
+/// The outcome of one candidate: per probe action, its most certain possible evaluation.
+type Outcome = Vec<Option<Evaluation>>;
+
+/// Decides every access action for one candidate.
+fn outcome(
+    probes: &[Probe<'_>],
+    decide: &dyn Fn(&Action, &ResourceSide<'_>) -> Evaluation,
+) -> Outcome {
+    probes
         .iter()
-        .map(|(group, actions)| {
-            (
-                *group,
-                actions.iter().map(|(name, _)| Action::new(*name)).collect(),
-            )
-        })
-        .collect();
-    // One resource side per (action, probe), resolved once and shared by every candidate.
-    let sides: Vec<Vec<(usize, Vec<ResourceSide<'_>>)>> = actions
-        .iter()
-        .map(|(_, group)| {
-            group
+        .map(|probe| {
+            probe
+                .sides
                 .iter()
-                .enumerate()
-                .map(|(idx, action)| {
-                    let sides = targets(&context.resolver, &target.arn, action)
-                        .iter()
-                        .map(|probe| context.resolve(probe, action))
-                        .collect();
-                    (idx, sides)
-                })
-                .collect()
+                .map(|side| decide(&probe.action, side))
+                .filter(|evaluation| evaluation.decision.is_possible())
+                .min_by_key(is_conditional)
+        })
+        .collect()
+}
+
+/// Whether everything `outcome` allows, `*` (anyone) allows definitely: a public grant, which the
+/// `*` edge already says for every principal.
+fn covered_by_anyone(outcome: &Outcome, anyone: Option<&Outcome>) -> bool {
+    let Some(anyone) = anyone else {
+        return false;
+    };
+    outcome.iter().zip(anyone).all(|(own, public)| {
+        own.is_none()
+            || public
+                .as_ref()
+                .is_some_and(|evaluation| evaluation.decision == Decision::Allow)
+    })
+}
+
+/// The edge of an outcome (per group, the most certain action, in the table's order), and whether
+/// it needed the candidate's unknown identity policies.
+fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<(Draft, bool)> {
+    let mut best: Vec<(&'static str, &Action, Evaluation)> = Vec::new();
+    for (probe, evaluation) in probes.iter().zip(outcome) {
+        let Some(evaluation) = evaluation else {
+            continue;
+        };
+        match best.iter_mut().find(|(group, _, _)| *group == probe.group) {
+            Some(slot) if is_conditional(&slot.2) && !is_conditional(&evaluation) => {
+                *slot = (probe.group, &probe.action, evaluation);
+            }
+            Some(_) => {}
+            None => best.push((probe.group, &probe.action, evaluation)),
+        }
+    }
+    if best.is_empty() {
+        return None;
+    }
+    let mut allowed = Vec::new();
+    let mut evidence = Vec::new();
+    let mut conditions = Vec::new();
+    let mut outside = false;
+    for (group, action, evaluation) in best {
+        // A grant that comes from the ACL says so, with its statement's description.
+        let by_acl = evaluation
+            .evidence
+            .iter()
+            .find(|citation| citation.policy.ends_with("#acl"))
+            .and_then(|citation| citation.sid.as_deref())
+            .map(|sid| format!(" by {sid}"))
+            .unwrap_or_default();
+        allowed.push(format!("{group} ({action}){by_acl}"));
+        outside |= relies_on_unknown_identity(&evaluation);
+        if matches!(evaluation.decision, Decision::Conditional { .. }) {
+            conditions.extend(evaluation.conditions);
+        }
+        evidence.extend(
+            evaluation
+                .evidence
+                .into_iter()
+                .filter(|citation| &*citation.policy != crate::UNKNOWN_IDENTITY),
+        );
+    }
+    let mut draft = Draft::new(EdgeKind::Permit, allowed.join(", "));
+    draft.evidence = evidence;
+    draft.conditions = conditions;
+    Some((draft, outside))
+}
+
+fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<EdgeSpec> {
+    // One resource side per (action, probe), resolved once and shared by every candidate.
+    let probes: Vec<Probe<'_>> = groups(target.kind)
+        .iter()
+        .flat_map(|(group, actions)| actions.iter().map(move |(name, _)| (*group, *name)))
+        .map(|(group, name)| {
+            let action = Action::new(name);
+            let sides = targets(&context.resolver, &target.arn, &action)
+                .iter()
+                .map(|probe| context.resolve(probe, &action))
+                .collect();
+            Probe {
+                group,
+                action,
+                sides,
+            }
         })
         .collect();
-    let Some(first) = sides
-        .first()
-        .and_then(|group| group.first())
-        .and_then(|(_, s)| s.first())
-    else {
+    let Some(first) = probes.first().and_then(|probe| probe.sides.first()) else {
         return Vec::new();
     };
     let policies: Vec<&Policy> = first.policy.into_iter().chain(first.acl).collect();
     let might = |idx: usize| {
         context.actors.get(idx).is_some_and(|actor| {
-            actions
+            probes
                 .iter()
-                .flat_map(|(_, group)| group.iter())
-                .any(|action| Context::might_allow(actor, action))
+                .any(|probe| Context::might_allow(actor, &probe.action))
         })
     };
     let mut named = named(context, &policies, &might);
-    // Principals of the owning account may be allowed by their own policies alone (not for KMS,
-    // whose key policy must allow).
-    if target.kind != ResourcePolicyKind::KmsKey {
+    let owner_actors = || {
         let start = context
             .account_ranges
             .get(account)
             .map_or(0, |range| range.start);
-        named.actors.extend(
-            (0..context.account_actors(account).len())
-                .map(|offset| start + offset)
-                .filter(|idx| might(*idx)),
-        );
+        (0..context.account_actors(account).len()).map(move |offset| start + offset)
+    };
+    if named.anyone {
+        // `*` names every principal directly: those of the owning account need no identity
+        // allow; those of other accounts need one (and may pass conditions `*` as a whole does
+        // not, such as the organization's id).
+        named.actors.extend(owner_actors());
+        named
+            .actors
+            .extend((0..context.actors.len()).filter(|idx| might(*idx)));
+    } else if target.kind != ResourcePolicyKind::KmsKey {
+        // Principals of the owning account may be allowed by their own policies alone (not for
+        // KMS, whose key policy must allow).
+        named
+            .actors
+            .extend(owner_actors().filter(|idx| might(*idx)));
     }
 
     let to = NodeKey::Resource(target.arn.clone(), account.to_owned());
     let none = RequestContext::new();
-    // The edge of one candidate, and whether it needed the candidate's unknown identity policies.
-    let decide_all =
-        |decide: &dyn Fn(&Action, &ResourceSide<'_>) -> Evaluation| -> Option<(Draft, bool)> {
-            let mut allowed = Vec::new();
-            let mut evidence = Vec::new();
-            let mut conditions = Vec::new();
-            let mut outside = false;
-            for ((group, group_actions), group_sides) in actions.iter().zip(&sides) {
-                let best = group_sides
-                    .iter()
-                    .flat_map(|(idx, sides)| {
-                        let action = group_actions.get(*idx);
-                        sides.iter().filter_map(move |side| {
-                            action.map(|action| (action, decide(action, side)))
-                        })
-                    })
-                    .filter(|(_, evaluation)| evaluation.decision.is_possible())
-                    .min_by_key(|(_, evaluation)| is_conditional(evaluation));
-                if let Some((action, evaluation)) = best {
-                    // A grant that comes from the ACL says so, with its statement's description.
-                    let by_acl = evaluation
-                        .evidence
-                        .iter()
-                        .find(|citation| citation.policy.ends_with("#acl"))
-                        .and_then(|citation| citation.sid.as_deref())
-                        .map(|sid| format!(" by {sid}"))
-                        .unwrap_or_default();
-                    allowed.push(format!("{group} ({action}){by_acl}"));
-                    outside |= relies_on_unknown_identity(&evaluation);
-                    evidence.extend(
-                        evaluation
-                            .evidence
-                            .into_iter()
-                            .filter(|citation| &*citation.policy != crate::UNKNOWN_IDENTITY),
-                    );
-                    if matches!(evaluation.decision, Decision::Conditional { .. }) {
-                        conditions.extend(evaluation.conditions);
-                    }
-                }
-            }
-            (!allowed.is_empty()).then(|| {
-                let mut draft = Draft::new(EdgeKind::Permit, allowed.join(", "));
-                draft.evidence = evidence;
-                draft.conditions = conditions;
-                (draft, outside)
-            })
-        };
-    let with_requirement = |(mut draft, outside): (Draft, bool), requirement: String| {
-        if outside {
-            draft.requirements.push(requirement);
-        }
-        draft
-    };
+    let anyone = named.anyone.then(|| {
+        outcome(&probes, &|action, side| {
+            evaluate_anyone(&context.accounts, &context.resolver, action, side, &none)
+        })
+    });
     let mut specs = Vec::new();
     for idx in named.actors {
         let Some(actor) = context.actors.get(idx) else {
             continue;
         };
-        if let Some((draft, _)) =
-            decide_all(&|action, side| context.evaluate(actor, action, side, &none))
-        {
+        let decided = outcome(&probes, &|action, side| {
+            context.evaluate(actor, action, side, &none)
+        });
+        if covered_by_anyone(&decided, anyone.as_ref()) {
+            continue;
+        }
+        if let Some((draft, _)) = draft(&probes, decided) {
             specs.push(EdgeSpec {
                 from: NodeKey::Actor(actor.index),
                 to: to.clone(),
@@ -355,17 +409,26 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
             });
         }
     }
+    let with_requirement = |(mut draft, outside): (Draft, bool), requirement: String| {
+        if outside {
+            draft.requirements.push(requirement);
+        }
+        draft
+    };
     let outside = |principal: &accessgraph_policy::Principal| {
-        decide_all(&|action, side| {
-            evaluate_outside(
-                &context.accounts,
-                &context.resolver,
-                principal,
-                action,
-                side,
-                &none,
-            )
-        })
+        draft(
+            &probes,
+            outcome(&probes, &|action, side| {
+                evaluate_outside(
+                    &context.accounts,
+                    &context.resolver,
+                    principal,
+                    action,
+                    side,
+                    &none,
+                )
+            }),
+        )
     };
     for named_account in named.externals {
         let Ok(root) = context
@@ -398,19 +461,15 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
             });
         }
     }
-    if named.anyone {
-        if let Some(decided) = decide_all(&|action, side| {
-            evaluate_anyone(&context.accounts, &context.resolver, action, side, &none)
-        }) {
-            specs.push(EdgeSpec {
-                from: NodeKey::Anyone,
-                to,
-                edge: with_requirement(
-                    decided,
-                    "the caller's own account must allow the actions".to_owned(),
-                ),
-            });
-        }
+    if let Some(decided) = anyone.and_then(|anyone| draft(&probes, anyone)) {
+        specs.push(EdgeSpec {
+            from: NodeKey::Anyone,
+            to,
+            edge: with_requirement(
+                decided,
+                "the caller's own account must allow the actions".to_owned(),
+            ),
+        });
     }
     specs
 }

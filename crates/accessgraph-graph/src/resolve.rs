@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use accessgraph_model::{AclGrantee, BucketAcl, Snapshot};
+use accessgraph_model::{AclGrantee, BucketAcl, ResourcePolicyKind, Snapshot};
 use accessgraph_policy::{
     Action, OrgMembership, Policy, PolicyDocument, Principal, PrincipalError, RequestContext,
     Resource,
@@ -39,6 +39,7 @@ pub(crate) const SAML_SIGNIN_AUDIENCE: &str = "https://signin.aws.amazon.com/sam
 #[derive(Debug, Clone)]
 pub(crate) struct Owned {
     pub(crate) owner: String,
+    pub(crate) kind: ResourcePolicyKind,
     pub(crate) policy: Arc<Policy>,
 }
 
@@ -137,6 +138,7 @@ impl Resolver {
                     resource.arn.clone(),
                     Owned {
                         owner: account.id.clone(),
+                        kind: resource.kind,
                         policy,
                     },
                 );
@@ -250,6 +252,15 @@ impl Resolver {
     /// The resource-based policies of the snapshot, by ARN, with owner and kind.
     pub(crate) fn policy(&self, arn: &str) -> Option<&Owned> {
         self.policies.get(arn)
+    }
+
+    /// The kind of a resource with a resource-based policy or an ACL.
+    pub(crate) fn kind(&self, arn: &str) -> Option<ResourcePolicyKind> {
+        self.policies.get(arn).map(|owned| owned.kind).or_else(|| {
+            self.bucket_acl(arn)
+                .is_some()
+                .then_some(ResourcePolicyKind::S3Bucket)
+        })
     }
 
     /// The ACL of a bucket, as a policy.

@@ -164,6 +164,14 @@ impl Simulator {
             .collect()
     }
 
+    /// The access actions (with their group: `read`, `write`, `permissions`, `invoke`) that a
+    /// permit edge into `resource` stands for; empty for a resource without a resource-based
+    /// policy or an ACL.
+    #[must_use]
+    pub fn access_actions(&self, resource: &str) -> Vec<(&'static str, &'static str)> {
+        crate::permit::access_actions(&self.resolver, resource)
+    }
+
     /// The resources a permit edge into `resource` was decided on for `action`: the resource
     /// itself, or for an action on objects of a bucket (or methods of a REST API) the object
     /// probes the graph evaluates.

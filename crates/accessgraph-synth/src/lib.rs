@@ -9,6 +9,7 @@
 
 mod account;
 mod organization;
+mod resources;
 
 use std::path::Path;
 
@@ -25,6 +26,9 @@ pub struct SynthConfig {
     pub principals: usize,
     /// Random seed.
     pub seed: u64,
+    /// Also write resources of every kind the resource side knows (bucket lists, ACLs, KMS keys,
+    /// queues, topics, secrets); off for the benchmark organizations, whose figures it would move.
+    pub resources: bool,
 }
 
 /// What was written.
@@ -63,8 +67,14 @@ pub fn generate(config: &SynthConfig, out: &Path) -> std::io::Result<SynthSummar
     for (path, value) in organization::files(accounts, config.seed) {
         write(out, &path, &value, &mut summary)?;
     }
+    // Resources draw from their own generator, so the IAM data of a seed is the same with or
+    // without them.
+    let mut resource_rng = StdRng::seed_from_u64(config.seed ^ 0x005E_ED0F_2E50_u64);
     for index in 0..accounts {
-        let files = account::files(index, accounts, config.principals, &mut rng, &mut summary);
+        let mut files = account::files(index, accounts, config.principals, &mut rng, &mut summary);
+        if config.resources {
+            files.extend(resources::files(index, accounts, &mut resource_rng));
+        }
         for (path, value) in files {
             write(out, &path, &value, &mut summary)?;
         }
@@ -98,6 +108,7 @@ mod tests {
             accounts: 5,
             principals: 20,
             seed: 42,
+            resources: true,
         };
         let first = tempfile::tempdir().unwrap();
         let second = tempfile::tempdir().unwrap();
@@ -120,6 +131,12 @@ mod tests {
             first
                 .path()
                 .join("organizations/describe-organization.json")
+                .exists()
+        );
+        assert!(
+            first
+                .path()
+                .join("accounts/100000000003/us-east-1/sqs/synth-events.json")
                 .exists()
         );
     }

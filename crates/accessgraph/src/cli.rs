@@ -189,6 +189,10 @@ pub(crate) struct SynthArgs {
     /// Random seed; the same seed writes the same files.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+    /// Also write resources of every kind (bucket lists and ACLs, KMS keys, SQS queues, SNS
+    /// topics, secrets), besides the bucket policy every account has.
+    #[arg(long)]
+    pub(crate) resources: bool,
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,

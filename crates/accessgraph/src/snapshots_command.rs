@@ -98,6 +98,7 @@ pub(crate) fn synth(args: &SynthArgs) -> Result<String> {
         accounts: args.accounts,
         principals: args.principals,
         seed: args.seed,
+        resources: args.resources,
     };
     let summary = accessgraph_synth::generate(&config, &args.out)
         .with_context(|| format!("cannot write the organization to `{}`", args.out.display()))?;
