@@ -316,3 +316,40 @@ pub(crate) fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// `eval --not-before`: a grant that expired before the given time is no grant, one that expires
+/// later stays conditional, and a time that does not parse is an error naming the flag.
+#[test]
+fn not_before_settles_expired_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("temporary.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2026-06-30T00:00:00Z"}}}]}"#,
+    )
+    .unwrap();
+    let eval = |not_before: &str| {
+        let mut command = accessgraph();
+        command
+            .args(["eval", "--policy", &policy.display().to_string()])
+            .args(["--principal", "arn:aws:iam::111122223333:user/alice"])
+            .args(["--action", "s3:GetObject", "--resource", "*"])
+            .args(["--not-before", not_before]);
+        command
+    };
+    eval("2026-12-01T00:00:00Z")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("decision: deny (implicit"));
+    eval("2026-01-01")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("decision: conditional"));
+    eval("next tuesday")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "in `--not-before`: `next tuesday` is not a time",
+        ));
+}

@@ -156,12 +156,12 @@ impl Catalog for StoreCatalog {
 /// # Errors
 /// When the directory cannot be ingested.
 pub fn directory_catalog(path: &Path) -> Result<MemoryCatalog, DbError> {
-    let ingested = ingest(path, &IngestOptions::default())?;
-    let view = View::from_snapshot(
-        1,
-        Some(path.display().to_string()),
-        Arc::new(ingested.snapshot),
-    );
+    let mut snapshot = ingest(path, &IngestOptions::default())?.snapshot;
+    // Read now: the earliest time a request can be made when `snapshot.json` gives no
+    // collection time, as the store records its ingest time.
+    snapshot.meta.ingested_at =
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let view = View::from_snapshot(1, Some(path.display().to_string()), Arc::new(snapshot));
     Ok(MemoryCatalog::new(vec![Arc::new(view)]))
 }
 
