@@ -473,6 +473,7 @@ fn run_admin(case: &Map<String, Value>) -> CaseResult {
         },
         attached_policies: &attached,
         groups: &groups,
+        earliest_time: None,
     };
     let full = admin::full_admin(&subject);
     let escalating = admin::self_escalating_admin(&subject);

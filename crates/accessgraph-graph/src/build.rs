@@ -148,6 +148,7 @@ fn admin_of(actor: &Actor, context: &Context<'_>) -> Option<Admin> {
         },
         attached_policies: &actor.attached_customer,
         groups: &actor.groups,
+        earliest_time: context.resolver.earliest_time(),
     };
     let full = full_admin(&subject);
     let check = if full.status == Tri::True || !may_self_escalate(actor) {

@@ -299,6 +299,12 @@ impl Resolver {
         }
     }
 
+    /// The earliest time a request can be made (epoch milliseconds): the snapshot's collection
+    /// time, else its ingest time.
+    pub(crate) fn earliest_time(&self) -> Option<i64> {
+        self.earliest_time_ms
+    }
+
     /// The S3 canonical user id of an account, when its buckets were listed.
     pub(crate) fn canonical_id(&self, account: &str) -> Option<&str> {
         self.canonical_ids.get(account).map(String::as_str)

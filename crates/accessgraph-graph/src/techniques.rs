@@ -167,6 +167,7 @@ pub(crate) fn group_admin(
         },
         attached_policies: &[],
         groups: &[],
+        earliest_time: context.resolver.earliest_time(),
     };
     let full = full_admin(&subject);
     let check = if full.status == Tri::True {

@@ -30,6 +30,20 @@ pub struct Subject<'a> {
     pub attached_policies: &'a [String],
     /// The user's groups (empty for roles).
     pub groups: &'a [Group],
+    /// The earliest request time, epoch milliseconds (see
+    /// [`RequestContext::set_earliest_time`]): a grant that expired before it counts for nothing.
+    pub earliest_time: Option<i64>,
+}
+
+impl Subject<'_> {
+    /// An empty request context carrying the earliest request time.
+    fn context(&self) -> RequestContext {
+        let mut context = RequestContext::new();
+        if let Some(epoch_ms) = self.earliest_time {
+            context.set_earliest_time(epoch_ms);
+        }
+        context
+    }
 }
 
 /// A group a user belongs to.
@@ -235,7 +249,7 @@ pub fn full_admin(subject: &Subject<'_>) -> AdminCheck {
     }
     let action = Action::new("*");
     let resource = Resource::new("*");
-    let context = RequestContext::new();
+    let context = subject.context();
     let env = Env::new(Request {
         principal,
         action: &action,
@@ -480,7 +494,7 @@ fn boundary_escape(subject: &Subject<'_>, own: &str) -> AdminCheck {
     };
     let action = Action::new("*");
     let resource = Resource::new("*");
-    let context = RequestContext::new();
+    let context = subject.context();
     let env = Env::new(Request {
         principal: subject.principal,
         action: &action,
@@ -529,7 +543,7 @@ fn run_steps(subject: &Subject<'_>, steps: &[Step], admin_policy: &str) -> Admin
     for step in steps {
         let action = Action::new(step.action);
         let resource = Resource::new(step.resource.clone());
-        let mut context = RequestContext::new();
+        let mut context = subject.context();
         if step.policy_arn {
             context.insert("iam:PolicyARN", admin_policy);
         }

@@ -25,6 +25,7 @@ fn check(principal: &Principal, policies: PolicySet<'_>) -> (Tri, Tri) {
         policies,
         attached_policies: &[],
         groups: &[],
+        earliest_time: None,
     };
     (
         full_admin(&subject).status,
@@ -44,6 +45,7 @@ fn administrator_access_is_full_admin() {
         },
         attached_policies: &[],
         groups: &[],
+        earliest_time: None,
     };
     let result = full_admin(&subject);
     assert_eq!(result.status, Tri::True);
@@ -125,6 +127,7 @@ fn a_conditional_deny_makes_admin_conditional() {
         },
         attached_policies: &[],
         groups: &[],
+        earliest_time: None,
     };
     let result = full_admin(&subject);
     assert_eq!(result.status, Tri::Unknown);
@@ -182,6 +185,7 @@ fn put_user_policy_on_itself_is_self_escalation() {
         },
         attached_policies: &[],
         groups: &[],
+        earliest_time: None,
     };
     let result = self_escalating_admin(&subject);
     assert_eq!(result.status, Tri::True);
@@ -247,6 +251,7 @@ fn group_and_policy_version_techniques() {
         },
         attached_policies: &[],
         groups: &groups,
+        earliest_time: None,
     };
     assert!(matches!(
         self_escalating_admin(&subject).reason,
@@ -267,6 +272,7 @@ fn group_and_policy_version_techniques() {
         },
         attached_policies: &[],
         groups: &groups,
+        earliest_time: None,
     };
     let result = self_escalating_admin(&subject);
     assert_eq!(result.status, Tri::True);
@@ -281,6 +287,7 @@ fn group_and_policy_version_techniques() {
         },
         attached_policies: &[],
         groups: &[],
+        earliest_time: None,
     };
     assert_eq!(
         self_escalating_admin(&subject).status,
@@ -304,6 +311,7 @@ fn create_role_and_attach() {
         },
         attached_policies: &[],
         groups: &[],
+        earliest_time: None,
     };
     let result = self_escalating_admin(&subject);
     assert!(
@@ -417,5 +425,49 @@ fn root_user_is_admin_unless_scps_restrict() {
         )
         .0,
         Tri::False
+    );
+}
+
+/// §6 with §1.4 Date operators: administrator access that expired before the earliest request
+/// time makes no administrator; access that expires later is conditional.
+#[test]
+fn expired_administrator_access_is_no_admin() {
+    let until = |date: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"DateLessThan":{{"aws:CurrentTime":"{date}"}}}}}}]}}"#
+        )
+    };
+    let principal = user();
+    let status = |text: &str, earliest_time: Option<i64>| {
+        let identity = [policy("temporary-admin", text)];
+        let subject = Subject {
+            principal: &principal,
+            policies: PolicySet {
+                identity: &identity,
+                ..PolicySet::default()
+            },
+            attached_policies: &[],
+            groups: &[],
+            earliest_time,
+        };
+        (
+            full_admin(&subject).status,
+            self_escalating_admin(&subject).status,
+        )
+    };
+    // 2026-12-01T00:00:00Z
+    let collected = Some(1_796_083_200_000);
+    assert_eq!(
+        status(&until("2026-06-30T00:00:00Z"), collected),
+        (Tri::False, Tri::False)
+    );
+    assert_eq!(
+        status(&until("2027-06-30T00:00:00Z"), collected),
+        (Tri::Unknown, Tri::Unknown)
+    );
+    assert_eq!(
+        status(&until("2026-06-30T00:00:00Z"), None),
+        (Tri::Unknown, Tri::Unknown),
+        "without a time the condition stays open"
     );
 }
