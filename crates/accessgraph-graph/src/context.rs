@@ -655,7 +655,7 @@ fn account_actors(
             warnings.push(format!("user ARN `{}` does not parse", user.arn));
             continue;
         };
-        let tags = user
+        let tags: BTreeMap<String, String> = user
             .tags
             .iter()
             .map(|tag| (tag.key.clone(), tag.value.clone()))
@@ -699,7 +699,7 @@ fn account_actors(
             warnings.push(format!("role ARN `{}` does not parse", role.arn));
             continue;
         };
-        let tags = role
+        let tags: BTreeMap<String, String> = role
             .tags
             .iter()
             .map(|tag| (tag.key.clone(), tag.value.clone()))

@@ -83,10 +83,10 @@ pub(crate) struct Resolver {
     /// Buckets by name.
     buckets: HashMap<String, Bucket>,
     /// Organization membership of every account the snapshot names.
-    orgs: BTreeMap<String, OrgMembership>,
+    orgs: HashMap<String, Arc<OrgMembership>>,
     /// Membership of an account the snapshot does not name: not a member when the organization's
     /// account list is known, else unknown.
-    other_org: OrgMembership,
+    other_org: Arc<OrgMembership>,
     /// Membership of `*` (any principal whose account has no IAM data in the snapshot): not a
     /// member when every account of the organization has IAM data, else unknown.
     anyone_org: OrgMembership,
@@ -153,9 +153,9 @@ impl Resolver {
                 bucket.acl = acl_policy(acl, &accounts_by_canonical_id).map(Arc::new);
             }
         }
-        let orgs: BTreeMap<String, OrgMembership> = accounts
+        let orgs: HashMap<String, Arc<OrgMembership>> = accounts
             .iter()
-            .map(|(id, account)| (id.clone(), account.org.clone()))
+            .map(|(id, account)| (id.clone(), Arc::new(account.org.clone())))
             .collect();
         let (other_org, anyone_org) = match &snapshot.organization {
             None => (OrgMembership::Unknown, OrgMembership::Unknown),
@@ -185,7 +185,7 @@ impl Resolver {
             policies,
             buckets,
             orgs,
-            other_org,
+            other_org: Arc::new(other_org),
             anyone_org,
             canonical_ids,
             accounts_by_canonical_id,
@@ -233,7 +233,7 @@ impl Resolver {
             policy = Some(owned.policy.as_ref());
         } else if let Some(actor) = actors.get(arn) {
             if let Some(tags) = actor.principal.tags() {
-                resource = resource.with_tags(tags.clone());
+                resource = resource.with_tags(Arc::clone(tags));
             }
             if TRUST_ACTIONS.contains(&action.lower()) {
                 policy = actor.trust.as_deref();
@@ -273,11 +273,8 @@ impl Resolver {
 
     /// The organization membership of an account: its own when the snapshot names it, else not
     /// a member when the organization's account list is known, else unknown.
-    pub(crate) fn org_of(&self, account: &str) -> OrgMembership {
-        self.orgs
-            .get(account)
-            .cloned()
-            .unwrap_or_else(|| self.other_org.clone())
+    pub(crate) fn org_of(&self, account: &str) -> Arc<OrgMembership> {
+        Arc::clone(self.orgs.get(account).unwrap_or(&self.other_org))
     }
 
     /// A principal that is not a user or role of the snapshot (another account's user, role or

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -54,8 +55,9 @@ pub enum OrgMembership {
     },
 }
 
-/// Tags of an entity; `None` means not known.
-pub type Tags = Option<BTreeMap<String, String>>;
+/// Tags of an entity, shared (an IAM role's tags are also its tags as a resource); `None` means
+/// not known.
+pub type Tags = Option<Arc<BTreeMap<String, String>>>;
 
 /// The calling principal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,7 +71,7 @@ pub struct Principal {
     unique_id: Option<String>,
     session_name: Option<String>,
     tags: Tags,
-    org: OrgMembership,
+    org: Arc<OrgMembership>,
     service_linked: bool,
     /// The S3 canonical user id of the principal's account, when known.
     canonical_id: Option<String>,
@@ -104,7 +106,7 @@ impl Principal {
             unique_id: None,
             session_name: None,
             tags: None,
-            org: OrgMembership::Unknown,
+            org: Arc::new(OrgMembership::Unknown),
             service_linked: false,
             canonical_id: None,
         }
@@ -120,7 +122,7 @@ impl Principal {
             None,
             partition,
         );
-        principal.org = org;
+        principal.org = Arc::new(org);
         principal
     }
 
@@ -216,15 +218,15 @@ impl Principal {
 
     /// Sets the IAM tags (known, possibly empty).
     #[must_use]
-    pub fn with_tags(mut self, tags: BTreeMap<String, String>) -> Self {
-        self.tags = Some(tags);
+    pub fn with_tags(mut self, tags: impl Into<Arc<BTreeMap<String, String>>>) -> Self {
+        self.tags = Some(tags.into());
         self
     }
 
     /// Sets the organization membership of the principal's account.
     #[must_use]
-    pub fn with_org(mut self, org: OrgMembership) -> Self {
-        self.org = org;
+    pub fn with_org(mut self, org: impl Into<Arc<OrgMembership>>) -> Self {
+        self.org = org.into();
         self
     }
 
@@ -307,7 +309,7 @@ impl Principal {
 
     /// The IAM tags of the user or role, when known.
     #[must_use]
-    pub fn tags(&self) -> Option<&BTreeMap<String, String>> {
+    pub fn tags(&self) -> Option<&Arc<BTreeMap<String, String>>> {
         self.tags.as_ref()
     }
 
@@ -346,7 +348,7 @@ pub struct Resource {
     /// be same-account or cross-account.
     owner_unknown: bool,
     tags: Tags,
-    org: OrgMembership,
+    org: Arc<OrgMembership>,
 }
 
 impl Resource {
@@ -363,7 +365,7 @@ impl Resource {
             account,
             owner_unknown: false,
             tags: None,
-            org: OrgMembership::Unknown,
+            org: Arc::new(OrgMembership::Unknown),
         }
     }
 
@@ -392,15 +394,15 @@ impl Resource {
 
     /// Sets the resource tags (known, possibly empty).
     #[must_use]
-    pub fn with_tags(mut self, tags: BTreeMap<String, String>) -> Self {
-        self.tags = Some(tags);
+    pub fn with_tags(mut self, tags: impl Into<Arc<BTreeMap<String, String>>>) -> Self {
+        self.tags = Some(tags.into());
         self
     }
 
     /// Sets the organization membership of the owning account.
     #[must_use]
-    pub fn with_org(mut self, org: OrgMembership) -> Self {
-        self.org = org;
+    pub fn with_org(mut self, org: impl Into<Arc<OrgMembership>>) -> Self {
+        self.org = org.into();
         self
     }
 
@@ -489,7 +491,8 @@ pub enum ContextValue {
 /// Caller-supplied condition keys; keys are case-insensitive.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RequestContext {
-    values: BTreeMap<String, ContextValue>,
+    /// Shared, so that adding the earliest request time to a caller's context is cheap.
+    values: Arc<BTreeMap<String, ContextValue>>,
     /// The earliest time the request can be made (epoch milliseconds): a snapshot's collection
     /// time. Time keys not given are known to be at or after it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -505,8 +508,7 @@ impl RequestContext {
 
     /// Adds a value for `key` (repeat to make the key multivalued).
     pub fn insert(&mut self, key: &str, value: impl Into<String>) {
-        let entry = self
-            .values
+        let entry = Arc::make_mut(&mut self.values)
             .entry(key.to_lowercase())
             .or_insert_with(|| ContextValue::Values(Vec::new()));
         match entry {
@@ -524,7 +526,7 @@ impl RequestContext {
 
     /// Declares `key` absent from the request.
     pub fn insert_absent(&mut self, key: &str) {
-        self.values.insert(key.to_lowercase(), ContextValue::Absent);
+        Arc::make_mut(&mut self.values).insert(key.to_lowercase(), ContextValue::Absent);
     }
 
     /// Sets the earliest time the request can be made (epoch milliseconds): `aws:CurrentTime`,

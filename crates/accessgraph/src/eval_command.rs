@@ -52,7 +52,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         principal = principal.with_tags(
             pairs(&args.principal_tags, "--principal-tag")?
                 .into_iter()
-                .collect(),
+                .collect::<std::collections::BTreeMap<_, _>>(),
         );
     }
     if let Some(id) = &args.principal_id {
@@ -76,7 +76,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         resource = resource.with_tags(
             pairs(&args.resource_tags, "--resource-tag")?
                 .into_iter()
-                .collect(),
+                .collect::<std::collections::BTreeMap<_, _>>(),
         );
     }
     let mut context = RequestContext::new();

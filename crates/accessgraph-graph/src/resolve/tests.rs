@@ -125,12 +125,12 @@ fn owners_organizations_and_request_context() {
     let unlisted = context.resolve("arn:aws:s3:::unlisted/key", &get);
     assert!(unlisted.resource.owner_unknown());
     assert_eq!(
-        resolver.org_of("999999999999"),
+        *resolver.org_of("999999999999"),
         OrgMembership::None,
         "an account missing from a known organization is not a member"
     );
     assert!(matches!(
-        resolver.org_of("222222222222"),
+        *resolver.org_of("222222222222"),
         OrgMembership::Member { .. }
     ));
     assert_eq!(
