@@ -10,6 +10,7 @@
 //! canonical id. The graph's edge builders and the [`crate::Simulator`] both ask it; no other code
 //! looks resources up, so both decide a request the same way.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -98,6 +99,8 @@ pub(crate) struct Resolver {
     partition: String,
     /// See [`Resolver::unknown_identity`].
     unknown_identity: Option<Arc<Policy>>,
+    /// An empty request context with the earliest request time.
+    base_context: RequestContext,
 }
 
 impl Resolver {
@@ -192,6 +195,9 @@ impl Resolver {
             earliest_time_ms,
             partition: snapshot.meta.partition.clone(),
             unknown_identity: unknown_identity().map(Arc::new),
+            base_context: earliest_time_ms.map_or_else(RequestContext::new, |epoch_ms| {
+                RequestContext::new().with_earliest_time(epoch_ms)
+            }),
         }
     }
 
@@ -325,22 +331,29 @@ impl Resolver {
 
     /// The request context every request of this snapshot starts from: the earliest request
     /// time, and what a request of this action always carries (`SAML:aud` of AWS sign-in for
-    /// `sts:AssumeRoleWithSAML`). Keys in `given` win.
-    pub(crate) fn request_context(
-        &self,
+    /// `sts:AssumeRoleWithSAML`). Keys in `given` win. Borrowed (nothing copied) for the usual
+    /// empty context.
+    pub(crate) fn request_context<'c>(
+        &'c self,
         action: &Action,
-        given: &RequestContext,
-    ) -> RequestContext {
-        let mut context = given.clone();
-        if context.earliest_time().is_none() {
-            if let Some(epoch_ms) = self.earliest_time_ms {
-                context.set_earliest_time(epoch_ms);
-            }
+        given: &'c RequestContext,
+    ) -> Cow<'c, RequestContext> {
+        let saml = action.lower() == "sts:assumerolewithsaml" && !given.contains("saml:aud");
+        let time = given.earliest_time().is_none() && self.earliest_time_ms.is_some();
+        if !saml && !time {
+            return Cow::Borrowed(given);
         }
-        if action.lower() == "sts:assumerolewithsaml" && !context.contains("saml:aud") {
+        if !saml && given.is_empty() {
+            return Cow::Borrowed(&self.base_context);
+        }
+        let mut context = given.clone();
+        if let (true, Some(epoch_ms)) = (time, self.earliest_time_ms) {
+            context.set_earliest_time(epoch_ms);
+        }
+        if saml {
             context.insert("SAML:aud", SAML_SIGNIN_AUDIENCE);
         }
-        context
+        Cow::Owned(context)
     }
 }
 

@@ -491,8 +491,7 @@ pub enum ContextValue {
 /// Caller-supplied condition keys; keys are case-insensitive.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RequestContext {
-    /// Shared, so that adding the earliest request time to a caller's context is cheap.
-    values: Arc<BTreeMap<String, ContextValue>>,
+    values: BTreeMap<String, ContextValue>,
     /// The earliest time the request can be made (epoch milliseconds): a snapshot's collection
     /// time. Time keys not given are known to be at or after it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -508,7 +507,8 @@ impl RequestContext {
 
     /// Adds a value for `key` (repeat to make the key multivalued).
     pub fn insert(&mut self, key: &str, value: impl Into<String>) {
-        let entry = Arc::make_mut(&mut self.values)
+        let entry = self
+            .values
             .entry(key.to_lowercase())
             .or_insert_with(|| ContextValue::Values(Vec::new()));
         match entry {
@@ -526,7 +526,7 @@ impl RequestContext {
 
     /// Declares `key` absent from the request.
     pub fn insert_absent(&mut self, key: &str) {
-        Arc::make_mut(&mut self.values).insert(key.to_lowercase(), ContextValue::Absent);
+        self.values.insert(key.to_lowercase(), ContextValue::Absent);
     }
 
     /// Sets the earliest time the request can be made (epoch milliseconds): `aws:CurrentTime`,
@@ -548,6 +548,12 @@ impl RequestContext {
     #[must_use]
     pub fn earliest_time(&self) -> Option<i64> {
         self.earliest_time_ms
+    }
+
+    /// Whether no key was given (an earliest request time may be set).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
     }
 
     /// Whether `key` (any case) was given.

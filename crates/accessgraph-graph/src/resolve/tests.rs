@@ -142,10 +142,10 @@ fn owners_organizations_and_request_context() {
         .principal("arn:aws:iam::111111111111:root")
         .expect("principal");
     assert_eq!(root.canonical_id(), Some("cid"));
-    let saml = resolver.request_context(
-        &Action::new("sts:AssumeRoleWithSAML"),
-        &RequestContext::new(),
-    );
+    let empty = RequestContext::new();
+    let saml = resolver
+        .request_context(&Action::new("sts:AssumeRoleWithSAML"), &empty)
+        .into_owned();
     assert_eq!(
         saml,
         RequestContext::new()
@@ -154,7 +154,9 @@ fn owners_organizations_and_request_context() {
     );
     let given = RequestContext::new().with("saml:aud", "https://other.example/saml");
     assert_eq!(
-        resolver.request_context(&Action::new("sts:AssumeRoleWithSAML"), &given),
+        resolver
+            .request_context(&Action::new("sts:AssumeRoleWithSAML"), &given)
+            .into_owned(),
         given.clone().with_earliest_time(1_796_083_200_000),
         "a given audience wins"
     );
