@@ -120,7 +120,7 @@ fn cross_account(request: &Request<'_>) -> Tri {
 pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let principal = request.principal;
     let has_identity = principal.has_identity();
-    let env = Env::new(*request).with_boundary(has_identity && policies.boundary.is_some());
+    let env = Env::with_boundary(*request, has_identity && policies.boundary.is_some());
     let mut notes = Vec::new();
 
     let identity = has_identity.then(|| {

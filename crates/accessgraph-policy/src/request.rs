@@ -642,17 +642,17 @@ fn optional(value: Option<&str>) -> Lookup<'_> {
 
 impl<'a> Env<'a> {
     pub(crate) fn new(request: Request<'a>) -> Env<'a> {
+        Env::with_boundary(request, false)
+    }
+
+    /// An environment for a caller that has a permissions boundary or not (built in place: an
+    /// `Env` is large enough that a by-value builder would copy it).
+    pub(crate) fn with_boundary(request: Request<'a>, has_boundary: bool) -> Env<'a> {
         Env {
             request,
             resource_parts: crate::arn::components(request.resource.arn()),
-            has_boundary: false,
+            has_boundary,
         }
-    }
-
-    /// Records whether the caller has a permissions boundary.
-    pub(crate) fn with_boundary(mut self, has_boundary: bool) -> Env<'a> {
-        self.has_boundary = has_boundary;
-        self
     }
 
     /// Whether the caller has a permissions boundary.
