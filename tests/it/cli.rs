@@ -353,3 +353,63 @@ fn not_before_settles_expired_grants() {
             "in `--not-before`: `next tuesday` is not a time",
         ));
 }
+
+/// `eval --context` given twice for one key makes it multivalued (issue: a repeated key kept only
+/// its last value, so `ForAllValues` allowed a request AWS denies); `--session-of` says which role
+/// (with its path) a session belongs to, and rejects a role of another name.
+#[test]
+fn repeated_context_keys_and_session_owners() {
+    let dir = tempfile::tempdir().unwrap();
+    let tagging = dir.path().join("tagging.json");
+    std::fs::write(
+        &tagging,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}}]}"#,
+    )
+    .unwrap();
+    accessgraph()
+        .args(["eval", "--policy", &tagging.display().to_string()])
+        .args(["--principal", "arn:aws:iam::111122223333:user/alice"])
+        .args(["--action", "ec2:CreateTags", "--resource", "*"])
+        .args([
+            "--context",
+            "aws:TagKeys=team",
+            "--context",
+            "aws:TagKeys=owner",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("decision: deny (implicit"));
+
+    let deny_role = dir.path().join("deny-role.json");
+    std::fs::write(
+        &deny_role,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:role/svc/deploy"},"Action":"s3:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let session = |parent: &str| {
+        let mut command = accessgraph();
+        command
+            .args([
+                "eval",
+                "--resource-policy",
+                &deny_role.display().to_string(),
+            ])
+            .args([
+                "--principal",
+                "arn:aws:sts::111122223333:assumed-role/deploy/s1",
+            ])
+            .args(["--session-of", parent])
+            .args(["--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k"])
+            .args(["--resource-account", "111122223333"]);
+        command
+    };
+    session("arn:aws:iam::111122223333:role/svc/deploy")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("decision: deny (explicit)"));
+    session("arn:aws:iam::111122223333:role/svc/other")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("in `--session-of`"));
+}

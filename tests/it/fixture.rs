@@ -122,14 +122,19 @@ impl OrgBuilder {
         self.account(account).managed_policies.push(policy);
     }
 
-    /// A role with trust statements `trust` and one inline policy of `statements`.
-    pub(crate) fn role(&mut self, account: &str, name: &str, trust: Value, statements: Value) {
+    /// A role with trust statements `trust` and one inline policy of `statements`; `path/name`
+    /// (`svc/deploy`) gives it a path.
+    pub(crate) fn role(&mut self, account: &str, path_name: &str, trust: Value, statements: Value) {
         let trust_policy = self.document(trust);
         let inline_policies = self.inline(statements);
+        let (path, name) = match path_name.rsplit_once('/') {
+            Some((path, name)) => (format!("/{path}/"), name),
+            None => ("/".to_owned(), path_name),
+        };
         let role = Role {
-            arn: iam_arn(account, "role", name),
+            arn: iam_arn(account, "role", path_name),
             name: name.into(),
-            path: "/".into(),
+            path,
             id: format!("AROA{}{}", account, name.to_uppercase()),
             trust_policy,
             inline_policies,

@@ -6,7 +6,8 @@
 //! every case. Case kinds:
 //! - `eval` (default): `principal`, `action`, `resource` (+ `resource_account`, tags, `context`,
 //!   `absent`, `principal_tags`, `principal_org`, `principal_id`, `session_name`,
-//!   `service_linked`, `principal_canonical_id`, `resource_owner_unknown`, `not_before` (the
+//!   `service_linked`, `session_of` (the role or user a session belongs to),
+//!   `principal_canonical_id`, `resource_owner_unknown`, `not_before` (the
 //!   earliest request time); `principal` may be `outsider`, any principal of an account outside
 //!   the snapshot), policies `identity`, `boundary`, `session`, `scps`, `rcps`,
 //!   `resource_policy`, `acl` (an S3 ACL as a policy); expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`,
@@ -225,6 +226,11 @@ fn principal(case: &Map<String, Value>) -> Result<Principal, String> {
     }
     if let Some(session) = string(case, "session_name") {
         principal = principal.with_session_name(session);
+    }
+    if let Some(parent) = string(case, "session_of") {
+        principal = principal
+            .with_session_of(parent)
+            .map_err(|error| error.to_string())?;
     }
     if case.get("service_linked").and_then(Value::as_bool) == Some(true) {
         principal = principal.with_service_linked(true);

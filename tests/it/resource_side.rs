@@ -529,3 +529,34 @@ fn grants_expired_before_collection_are_no_grants() {
     );
     assert_eq!(edge(&Graph::build(&later), &temp, &role), Some(true));
 }
+
+/// Issue 23 item 2: a session of a role of the snapshot is that role, whose path the snapshot
+/// knows, so a policy naming the role ARN with its path names the session
+/// (iam-semantics.md §1.3).
+#[test]
+fn a_session_is_its_role_with_the_path() {
+    let mut org = OrgBuilder::default();
+    let trust = json!({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"});
+    org.role(A, "svc/deploy", trust.clone(), json!([allow("s3:*")]));
+    org.role(A, "other", trust, json!([allow("s3:*")]));
+    org.bucket(
+        A,
+        "vault",
+        true,
+        Some(
+            json!({"Effect": "Deny", "Principal": {"AWS": iam_arn(A, "role", "svc/deploy")},
+                    "Action": "s3:*", "Resource": "arn:aws:s3:::vault/*"}),
+        ),
+    );
+    let simulator = Simulator::new(&org.build());
+    let object = "arn:aws:s3:::vault/k";
+    let session = |role: &str| format!("arn:aws:sts::{A}:assumed-role/{role}/s1");
+    assert_eq!(
+        decide(&simulator, &session("deploy"), "s3:GetObject", object),
+        Decision::Deny(DenyKind::Explicit)
+    );
+    assert_eq!(
+        decide(&simulator, &session("other"), "s3:GetObject", object),
+        Decision::Allow
+    );
+}

@@ -114,6 +114,26 @@ impl Simulator {
             .resolver
             .principal(principal)
             .map_err(|error| SimulateError::NotAPrincipal(error.to_string()))?;
+        // A session of a role of the snapshot is that role (its path, policies and tags known),
+        // with the session's name.
+        if let (Some(session), Some(account), Some(name)) =
+            (parsed.session_name(), parsed.account(), parsed.name())
+            && let Some(role) = self
+                .actors
+                .iter()
+                .find(|actor| !actor.is_user && actor.account == account && actor.name == name)
+        {
+            let mut session_actor = role.clone();
+            session_actor.principal = role.principal.clone().with_session_name(session);
+            return Ok(evaluate_actor(
+                &self.accounts,
+                &self.resolver,
+                &session_actor,
+                &action,
+                &side,
+                context,
+            ));
+        }
         if let Some(account) = parsed.account()
             && matches!(parsed.kind(), PrincipalKind::User | PrincipalKind::Role)
             && self.accounts.contains_key(account)

@@ -298,7 +298,7 @@ impl ActionPattern {
 
 impl ResourcePattern {
     pub(crate) fn new(source: &str, variables: bool) -> ResourcePattern {
-        let matcher = match Template::new(source, variables) {
+        let matcher = match Template::arn(source, variables) {
             Template::Static(elems) => ResourceMatcher::Static(ArnGlob::from_elems(elems)),
             dynamic @ Template::Dynamic(_) => ResourceMatcher::Dynamic(dynamic),
         };

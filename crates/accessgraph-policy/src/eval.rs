@@ -115,10 +115,26 @@ fn cross_account(request: &Request<'_>) -> Tri {
     }
 }
 
+/// Actions that need no permission: AWS allows them to every authenticated caller, even under an
+/// explicit deny (STS API reference, `GetCallerIdentity`).
+const NO_PERMISSION_ACTIONS: [&str; 1] = ["sts:getcalleridentity"];
+
 /// Evaluates one request against its policies.
 #[must_use]
 pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let principal = request.principal;
+    if principal.has_identity() && NO_PERMISSION_ACTIONS.contains(&request.action.lower()) {
+        return Evaluation {
+            decision: Decision::Allow,
+            evidence: Vec::new(),
+            missing: Vec::new(),
+            conditions: Vec::new(),
+            notes: vec![format!(
+                "`{}` needs no permission: AWS allows it to every authenticated caller, even under an explicit deny",
+                request.action
+            )],
+        };
+    }
     let has_identity = principal.has_identity();
     let env = Env::with_boundary(*request, has_identity && policies.boundary.is_some());
     let mut notes = Vec::new();

@@ -61,6 +61,6 @@ pub use eval::{
 pub use policy::{OrgLevel, Policy, PolicySet};
 pub use request::{
     Action, ContextValue, OUTSIDER_LABEL, OrgMembership, Principal, PrincipalError, PrincipalKind,
-    Request, RequestContext, Resource, Tags,
+    Request, RequestContext, Resource, SessionOfError, Tags,
 };
 pub use tri::Tri;

@@ -82,6 +82,37 @@ impl Template {
         Template::Dynamic(pieces)
     }
 
+    /// Compiles a resource pattern: in an ARN, variables are substituted only in the resource
+    /// part, after the fifth colon; before it `${...}` is literal text
+    /// (IAM/reference_policies_variables.html).
+    pub(crate) fn arn(source: &str, variables: bool) -> Template {
+        let resource_start = source
+            .starts_with("arn:")
+            .then(|| source.match_indices(':').nth(4))
+            .flatten()
+            .map(|(index, _)| index + 1);
+        let Some((prefix, resource)) = resource_start.and_then(|at| source.split_at_checked(at))
+        else {
+            return Template::new(source, variables);
+        };
+        let mut elems = elems_of(prefix);
+        match Template::new(resource, variables) {
+            Template::Static(rest) => {
+                elems.extend(rest);
+                Template::Static(elems)
+            }
+            Template::Dynamic(mut pieces) => {
+                if let Some(Piece::Elems(first)) = pieces.first_mut() {
+                    elems.append(first);
+                    *first = elems;
+                } else {
+                    pieces.insert(0, Piece::Elems(elems));
+                }
+                Template::Dynamic(pieces)
+            }
+        }
+    }
+
     /// Substitutes variables from the request environment.
     pub(crate) fn resolve(&self, env: &Env<'_>) -> Resolved {
         let pieces = match self {

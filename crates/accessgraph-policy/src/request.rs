@@ -75,6 +75,8 @@ pub struct Principal {
     service_linked: bool,
     /// The S3 canonical user id of the principal's account, when known.
     canonical_id: Option<String>,
+    /// For a federated user, the IAM user whose `GetFederationToken` created it, when known.
+    issuer: Option<String>,
 }
 
 /// Why text does not name a principal.
@@ -86,6 +88,16 @@ pub struct PrincipalError(String);
 
 /// How an outsider principal is named in notes and answers.
 pub const OUTSIDER_LABEL: &str = "(any principal outside the snapshot)";
+
+/// Why an ARN cannot be the role or user a session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{parent}` is not the entity of the session `{session}`: expected the ARN of the session's role (same account and name) for an assumed-role session, or of a user of its account for a federated user"
+)]
+pub struct SessionOfError {
+    parent: String,
+    session: String,
+}
 
 /// Identity providers that appear in trust policies by name rather than ARN.
 const WELL_KNOWN_IDPS: [&str; 4] = [
@@ -109,6 +121,7 @@ impl Principal {
             org: Arc::new(OrgMembership::Unknown),
             service_linked: false,
             canonical_id: None,
+            issuer: None,
         }
     }
 
@@ -242,6 +255,45 @@ impl Principal {
     pub fn with_session_name(mut self, session_name: impl Into<String>) -> Self {
         self.session_name = Some(session_name.into());
         self
+    }
+
+    /// Says which IAM entity a session belongs to: the role (ARN with its path) of an
+    /// assumed-role session, whose ARN carries no path, or the user whose `GetFederationToken`
+    /// created a federated-user session. A role under `/aws-service-role/` makes the session a
+    /// service-linked role's.
+    ///
+    /// # Errors
+    /// When the principal is not a session, or `parent` is not a role (user) ARN of the session's
+    /// account and, for a role, of the session's role name.
+    pub fn with_session_of(mut self, parent: &str) -> Result<Principal, SessionOfError> {
+        let error = || SessionOfError {
+            parent: parent.to_owned(),
+            session: self.arn.clone(),
+        };
+        let arn: Arn = parent.parse().map_err(|_| error())?;
+        if arn.account_id() != self.account.as_deref() {
+            return Err(error());
+        }
+        match (self.kind, arn.kind()) {
+            (PrincipalKind::Role, ResourceKind::Role { path, name })
+                if self.session_name.is_some() && self.name.as_deref() == Some(name) =>
+            {
+                self.service_linked = path.starts_with("/aws-service-role/");
+                self.arn = parent.to_owned();
+                Ok(self)
+            }
+            (PrincipalKind::FederatedUser, ResourceKind::User { .. }) => {
+                self.issuer = Some(parent.to_owned());
+                Ok(self)
+            }
+            _ => Err(error()),
+        }
+    }
+
+    /// The IAM user that created a federated-user session, when known.
+    #[must_use]
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
     }
 
     /// Sets the S3 canonical user id of the principal's account (`CanonicalUser` principal

@@ -250,6 +250,13 @@ pub(crate) struct EvalArgs {
     #[arg(long = "principal-id", value_name = "ID")]
     pub(crate) principal_id: Option<String>,
 
+    /// For a session principal, the entity it belongs to: the role ARN (with its path) of an
+    /// assumed-role session, whose ARN carries no path (a role under `/aws-service-role/` is
+    /// service-linked: SCPs do not apply), or the user ARN whose `GetFederationToken` created a
+    /// federated user (a policy naming the user then names the session too).
+    #[arg(long = "session-of", value_name = "ARN")]
+    pub(crate) session_of: Option<String>,
+
     /// The action, e.g. `s3:GetObject`.
     #[arg(long)]
     pub(crate) action: String,

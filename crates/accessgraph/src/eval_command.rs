@@ -52,11 +52,16 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         principal = principal.with_tags(
             pairs(&args.principal_tags, "--principal-tag")?
                 .into_iter()
-                .collect::<std::collections::BTreeMap<_, _>>(),
+                .collect::<BTreeMap<_, _>>(),
         );
     }
     if let Some(id) = &args.principal_id {
         principal = principal.with_unique_id(id.clone());
+    }
+    if let Some(parent) = &args.session_of {
+        principal = principal
+            .with_session_of(parent)
+            .context("in `--session-of`")?;
     }
     let mut resource = Resource::new(args.resource.clone());
     let mut warnings = Vec::new();
@@ -76,7 +81,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         resource = resource.with_tags(
             pairs(&args.resource_tags, "--resource-tag")?
                 .into_iter()
-                .collect::<std::collections::BTreeMap<_, _>>(),
+                .collect::<BTreeMap<_, _>>(),
         );
     }
     let mut context = RequestContext::new();
@@ -172,6 +177,8 @@ fn chain(
 }
 
 /// Parses `KEY=VALUE` arguments.
+/// `KEY=VALUE` arguments in the order given; a key given twice keeps both values (a multivalued
+/// context key such as `aws:TagKeys`).
 fn pairs(values: &[String], flag: &str) -> Result<Vec<(String, String)>> {
     values
         .iter()
@@ -179,14 +186,7 @@ fn pairs(values: &[String], flag: &str) -> Result<Vec<(String, String)>> {
             Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
             _ => bail!("in `{flag}`: `{value}` is not `KEY=VALUE`"),
         })
-        .collect::<Result<Vec<_>>>()
-        .map(|pairs| {
-            pairs
-                .into_iter()
-                .collect::<BTreeMap<_, _>>()
-                .into_iter()
-                .collect()
-        })
+        .collect()
 }
 
 fn render_text(evaluation: &Evaluation, warnings: &[String]) -> String {

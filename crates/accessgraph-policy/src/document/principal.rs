@@ -166,8 +166,15 @@ impl PrincipalEntry {
                 AwsPrincipal::Account(account) => (principal.has_identity()
                     && principal.account() == Some(account.as_str()))
                 .then_some((NamedAs::Account, Tri::True)),
-                AwsPrincipal::User(arn) => (kind == PrincipalKind::User && arn == principal.arn())
-                    .then_some((NamedAs::Direct, Tri::True)),
+                AwsPrincipal::User(arn) if kind == PrincipalKind::User => {
+                    (arn == principal.arn()).then_some((NamedAs::Direct, Tri::True))
+                }
+                // A user ARN also names the federated sessions the user creates; the grant then
+                // reaches as far as a role ARN's: boundary and session policy still apply
+                // (iam-semantics.md §1.3, §3.4).
+                AwsPrincipal::User(arn) => (kind == PrincipalKind::FederatedUser
+                    && principal.issuer() == Some(arn.as_str()))
+                .then_some((NamedAs::Role, Tri::True)),
                 AwsPrincipal::Role(arn) => (kind == PrincipalKind::Role && arn == principal.arn())
                     .then_some((NamedAs::Role, Tri::True)),
                 AwsPrincipal::FederatedUser(arn) => (kind == PrincipalKind::FederatedUser
