@@ -10,7 +10,7 @@
 //!   `principal_canonical_id`, `resource_owner_unknown`, `not_before` (the
 //!   earliest request time); `principal` may be `outsider`, any principal of an account outside
 //!   the snapshot), policies `identity`, `boundary`, `session`, `scps`, `rcps`,
-//!   `resource_policy`, `acl` (an S3 ACL as a policy); expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`,
+//!   `resource_policy`, `acl` (an S3 ACL as a policy); expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`, `aws_owned_deny`,
 //!   `conditional_explicit`, `conditional_implicit`), optional `evidence` (`label#statement`),
 //!   `missing` (layer names) and `conditions` (keys).
 //! - `parse`: `document` (+ `strict`, `policy_kind`), `error_path` (`null` when it must parse).
@@ -308,11 +308,12 @@ fn run_eval(case: &Map<String, Value>) -> CaseResult {
         Decision::Allow => "allow",
         Decision::Deny(DenyKind::Explicit) => "explicit_deny",
         Decision::Deny(DenyKind::Implicit) => "implicit_deny",
+        Decision::Deny(DenyKind::AwsOwned) => "aws_owned_deny",
         Decision::Conditional {
             deny_kind: DenyKind::Explicit,
         } => "conditional_explicit",
         Decision::Conditional {
-            deny_kind: DenyKind::Implicit,
+            deny_kind: DenyKind::Implicit | DenyKind::AwsOwned,
         } => "conditional_implicit",
     };
     let expected = string(case, "expect").ok_or("missing `expect`")?;

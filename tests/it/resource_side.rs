@@ -560,3 +560,43 @@ fn a_session_is_its_role_with_the_path() {
         Decision::Allow
     );
 }
+
+/// Issue 23 item 7: no administrator takes over a role whose policies and trust AWS manages
+/// (service-linked, IAM Identity Center): on the example organization, every edge into one is a
+/// sign-in or an assumption, never a takeover or an IAM change.
+#[test]
+fn aws_managed_roles_are_not_taken_over() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/org");
+    let snapshot = accessgraph_ingest::ingest(&root, &accessgraph_ingest::IngestOptions::default())
+        .expect("the example ingests")
+        .snapshot;
+    let graph = Graph::build(&snapshot);
+    let mut managed = 0;
+    for (id, node) in graph.nodes() {
+        if node.kind != accessgraph_graph::NodeKind::Role
+            || !accessgraph_policy::is_aws_managed_role(&node.arn)
+        {
+            continue;
+        }
+        managed += 1;
+        for hop in graph.hops(id, true) {
+            for edge in hop.edges.iter().filter_map(|edge| graph.edge(*edge)) {
+                assert!(
+                    !matches!(
+                        edge.kind,
+                        accessgraph_graph::EdgeKind::Takeover
+                            | accessgraph_graph::EdgeKind::Privesc
+                    ),
+                    "{} <- {:?} {}",
+                    node.arn,
+                    edge.kind,
+                    edge.technique
+                );
+            }
+        }
+    }
+    assert!(
+        managed >= 3,
+        "the example has Identity Center and service-linked roles"
+    );
+}

@@ -674,7 +674,8 @@ fn member_edges(context: &Context<'_>, indices: &[usize]) -> Vec<EdgeSpec> {
 }
 
 /// Admin principals reach their account's admin node, which takes over every principal of the
-/// account but service-linked roles (whose policies and trust cannot be edited).
+/// account but service-linked and IAM Identity Center roles (whose policies and trust only AWS
+/// edits).
 fn admin_edges(
     context: &Context<'_>,
     admins: &[Option<Admin>],
@@ -696,7 +697,8 @@ fn admin_edges(
                 },
             });
         }
-        if !actor.principal.is_service_linked() {
+        // AWS manages the policies and trust of service-linked and Identity Center roles.
+        if !accessgraph_policy::is_aws_managed_role(&actor.arn) {
             let technique = if actor.is_user {
                 "administrator takes over the user (iam:CreateAccessKey, iam:CreateLoginProfile)"
             } else {

@@ -123,6 +123,15 @@ const NO_PERMISSION_ACTIONS: [&str; 1] = ["sts:getcalleridentity"];
 #[must_use]
 pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let principal = request.principal;
+    if let Some(reason) = crate::owned::aws_owned(request.resource.arn(), request.action.lower()) {
+        return Evaluation {
+            decision: Decision::Deny(DenyKind::AwsOwned),
+            evidence: Vec::new(),
+            missing: Vec::new(),
+            conditions: Vec::new(),
+            notes: vec![format!("`{}` is {reason}", request.resource.arn())],
+        };
+    }
     if principal.has_identity() && NO_PERMISSION_ACTIONS.contains(&request.action.lower()) {
         return Evaluation {
             decision: Decision::Allow,
@@ -301,7 +310,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 .collect(),
             Vec::new(),
         ),
-        Decision::Deny(DenyKind::Implicit) => (Vec::new(), Vec::new()),
+        Decision::Deny(DenyKind::Implicit | DenyKind::AwsOwned) => (Vec::new(), Vec::new()),
         Decision::Allow => (
             hits()
                 .filter(|(_, hit)| hit.effect() == Effect::Allow)

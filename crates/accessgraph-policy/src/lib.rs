@@ -40,6 +40,7 @@ mod arn;
 mod condition;
 mod document;
 mod eval;
+mod owned;
 mod pattern;
 mod policy;
 mod request;
@@ -58,6 +59,7 @@ pub use document::{
 pub use eval::{
     Citation, Decision, DenyKind, Evaluation, Layer, Unresolved, evaluate, resource_policy_required,
 };
+pub use owned::{aws_owned, is_aws_managed_role};
 pub use policy::{OrgLevel, Policy, PolicySet};
 pub use request::{
     Action, ContextValue, OUTSIDER_LABEL, OrgMembership, Principal, PrincipalError, PrincipalKind,

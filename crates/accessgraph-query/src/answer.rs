@@ -44,7 +44,7 @@ pub struct Answer {
 pub struct DecisionInfo {
     /// `allow`, `deny` or `conditional`.
     pub decision: &'static str,
-    /// `explicit` or `implicit`, when denied (or when a conditional allow fails).
+    /// `explicit`, `implicit` or `aws_owned`, when denied (or when a conditional allow fails).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deny_kind: Option<String>,
     /// The statements that decided it.
@@ -66,7 +66,7 @@ impl DecisionInfo {
             deny_kind: evaluation
                 .decision
                 .deny_kind()
-                .map(|kind| format!("{kind:?}").to_lowercase()),
+                .map(|kind| kind.as_str().to_owned()),
             evidence: evaluation.evidence.clone(),
             missing: evaluation.missing.clone(),
             conditions: evaluation.conditions.clone(),

@@ -195,11 +195,14 @@ fn render_text(evaluation: &Evaluation, warnings: &[String]) -> String {
         Decision::Allow => "allow".to_owned(),
         Decision::Deny(DenyKind::Explicit) => "deny (explicit)".to_owned(),
         Decision::Deny(DenyKind::Implicit) => "deny (implicit: no statement allows)".to_owned(),
+        Decision::Deny(DenyKind::AwsOwned) => {
+            "deny (AWS-owned resource: no customer policy can allow it)".to_owned()
+        }
         Decision::Conditional { deny_kind } => format!(
             "conditional (allowed only if the unresolved conditions go its way; otherwise {} deny)",
             match deny_kind {
                 DenyKind::Explicit => "explicit",
-                DenyKind::Implicit => "implicit",
+                DenyKind::Implicit | DenyKind::AwsOwned => "implicit",
             }
         ),
     };

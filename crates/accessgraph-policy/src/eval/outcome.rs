@@ -116,6 +116,21 @@ pub enum DenyKind {
     Explicit,
     /// No `Allow` where one was needed.
     Implicit,
+    /// The request would change a resource AWS owns (an AWS managed policy, a service-linked or
+    /// IAM Identity Center role, an AWS managed key's alias): no customer policy can allow it.
+    AwsOwned,
+}
+
+impl DenyKind {
+    /// The kind's name in answers: `explicit`, `implicit` or `aws_owned`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyKind::Explicit => "explicit",
+            DenyKind::Implicit => "implicit",
+            DenyKind::AwsOwned => "aws_owned",
+        }
+    }
 }
 
 /// The decision for one request.
