@@ -17,6 +17,7 @@ mod grpc;
 mod ingest;
 mod ingest_errors;
 mod policy_conformance;
+mod policy_properties;
 mod query_cli;
 mod query_golden;
 mod resource_side;
