@@ -151,13 +151,137 @@ struct Coverage {
     conditions: Vec<Unresolved>,
 }
 
-/// Allow statements of `*` on `*` whose conditions may hold.
+/// Allow statements of `*` on `*` whose conditions may hold; failing one such statement, allow
+/// statements on every resource that together cover every action (issue: administrators through
+/// several statements, e.g. `NotAction: iam:*` next to `iam:*`).
 fn covering_allows<'p>(
+    layer: &Layer,
+    policies: impl IntoIterator<Item = &'p Policy> + Clone,
+    env: &Env<'_>,
+) -> Coverage {
+    let single = scan_everything(layer, policies.clone(), env, Effect::Allow);
+    if single.status == Tri::True {
+        return single;
+    }
+    let union = union_coverage(layer, policies, env);
+    if union.status != Tri::False && (single.status == Tri::False || union.status == Tri::True) {
+        union
+    } else {
+        single
+    }
+}
+
+/// Whether `inner` (a lowercased action pattern) matches only actions `outer` matches: equal, or
+/// `outer` is `*`, or `outer` is a prefix followed by one `*` that `inner` starts with.
+fn action_pattern_within(inner: &str, outer: &str) -> bool {
+    if outer == "*" || outer == "*:*" || inner == outer {
+        return true;
+    }
+    match outer.strip_suffix('*') {
+        Some(prefix) if !prefix.contains(['*', '?']) => inner.starts_with(prefix),
+        _ => false,
+    }
+}
+
+/// Allow statements on every resource that together allow every action: some `NotAction`
+/// statement's excluded actions are each allowed by an `Action` statement. `True` when the
+/// statements needed are unconditional, `Unknown` when some of them are conditional.
+fn union_coverage<'p>(
     layer: &Layer,
     policies: impl IntoIterator<Item = &'p Policy>,
     env: &Env<'_>,
 ) -> Coverage {
-    scan_everything(layer, policies, env, Effect::Allow)
+    // (policy, statement, whether its conditions hold definitely)
+    let mut candidates: Vec<(&Policy, &crate::document::Statement, Tri)> = Vec::new();
+    for policy in policies {
+        for statement in policy.document().statements() {
+            let on_everything = statement
+                .resources()
+                .is_none_or(|resources| resources.covers_all());
+            if statement.effect() != Effect::Allow || !on_everything {
+                continue;
+            }
+            let tri = statement
+                .conditions()
+                .iter()
+                .fold(Tri::True, |acc, condition| acc.and(condition.evaluate(env)));
+            if tri != Tri::False {
+                candidates.push((policy, statement, tri));
+            }
+        }
+    }
+    let lower = |pattern: &crate::document::ActionPattern| pattern.as_str().to_ascii_lowercase();
+    let covered_with = |definite_only: bool| -> Option<Vec<usize>> {
+        let usable = |tri: Tri| !definite_only || tri == Tri::True;
+        let positive: Vec<(usize, String)> = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, statement, tri))| usable(*tri) && !statement.actions().is_negated())
+            .flat_map(|(index, (_, statement, _))| {
+                statement
+                    .actions()
+                    .patterns()
+                    .iter()
+                    .map(move |pattern| (index, lower(pattern)))
+            })
+            .collect();
+        candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, statement, tri))| usable(*tri) && statement.actions().is_negated())
+            .find_map(|(index, (_, statement, _))| {
+                let mut used = vec![index];
+                for excluded in statement.actions().patterns() {
+                    let excluded = lower(excluded);
+                    let (by, _) = positive
+                        .iter()
+                        .find(|(_, allowed)| action_pattern_within(&excluded, allowed))?;
+                    used.push(*by);
+                }
+                Some(used)
+            })
+    };
+    let (status, used) = match covered_with(true) {
+        Some(used) => (Tri::True, used),
+        None => match covered_with(false) {
+            Some(used) => (Tri::Unknown, used),
+            None => (Tri::False, Vec::new()),
+        },
+    };
+    let mut coverage = Coverage {
+        status,
+        citations: Vec::new(),
+        conditions: Vec::new(),
+    };
+    let mut used = used;
+    used.sort_unstable();
+    used.dedup();
+    for (policy, statement, tri) in used.into_iter().filter_map(|index| candidates.get(index)) {
+        let citation = Citation {
+            layer: layer.clone(),
+            policy: policy.label().clone(),
+            statement: statement.index(),
+            sid: statement.sid().cloned(),
+            effect: Effect::Allow,
+            conditional: *tri == Tri::Unknown,
+        };
+        if *tri == Tri::Unknown {
+            coverage.conditions.extend(
+                statement
+                    .conditions()
+                    .iter()
+                    .filter(|condition| condition.evaluate(env) == Tri::Unknown)
+                    .map(|condition| Unresolved {
+                        citation: citation.clone(),
+                        operator: condition.operator().to_owned(),
+                        key: condition.key().to_owned(),
+                        values: condition.values().to_vec(),
+                    }),
+            );
+        }
+        coverage.citations.push(citation);
+    }
+    coverage
 }
 
 /// Deny statements that can apply to some request of this principal.
