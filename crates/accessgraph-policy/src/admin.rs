@@ -188,9 +188,28 @@ fn action_pattern_within(inner: &str, outer: &str) -> bool {
 /// statements needed are unconditional, `Unknown` when some of them are conditional.
 fn union_coverage<'p>(
     layer: &Layer,
-    policies: impl IntoIterator<Item = &'p Policy>,
+    policies: impl IntoIterator<Item = &'p Policy> + Clone,
     env: &Env<'_>,
 ) -> Coverage {
+    let none = || Coverage {
+        status: Tri::False,
+        citations: Vec::new(),
+        conditions: Vec::new(),
+    };
+    // Without a `NotAction` allow on every resource nothing can cover every action: decided
+    // without allocating, as it is for most principals.
+    let has_not_action = policies.clone().into_iter().any(|policy| {
+        policy.document().statements().iter().any(|statement| {
+            statement.effect() == Effect::Allow
+                && statement.actions().is_negated()
+                && statement
+                    .resources()
+                    .is_none_or(|resources| resources.covers_all())
+        })
+    });
+    if !has_not_action {
+        return none();
+    }
     // (policy, statement, whether its conditions hold definitely)
     let mut candidates: Vec<(&Policy, &crate::document::Statement, Tri)> = Vec::new();
     for policy in policies {
@@ -248,11 +267,7 @@ fn union_coverage<'p>(
             None => (Tri::False, Vec::new()),
         },
     };
-    let mut coverage = Coverage {
-        status,
-        citations: Vec::new(),
-        conditions: Vec::new(),
-    };
+    let mut coverage = Coverage { status, ..none() };
     let mut used = used;
     used.sort_unstable();
     used.dedup();
