@@ -126,6 +126,16 @@ impl Condition {
             }
         };
         let values = match lookup {
+            // A positive comparison with values that all have no value is false whatever the
+            // request carries, present or absent (an `IfExists` or negated one may still hold).
+            Lookup::Unknown
+                if !self.parsed.negated
+                    && !self.parsed.if_exists
+                    && self.parsed.qualifier != Qualifier::ForAllValues
+                    && self.compiled.all_values_absent(env) =>
+            {
+                return Tri::False;
+            }
             Lookup::Unknown => return Tri::Unknown,
             Lookup::NotBefore {
                 epoch_ms,

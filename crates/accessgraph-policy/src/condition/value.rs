@@ -160,6 +160,21 @@ impl Compiled {
         }
     }
 
+    /// Whether every policy value is a template whose variables have no value in this request
+    /// (a principal tag the principal does not have, a key known to be absent): then no request
+    /// value can equal or be like any of them (IAM/reference_policies_variables.html).
+    pub(crate) fn all_values_absent(&self, env: &Env<'_>) -> bool {
+        match self {
+            Compiled::Templates(templates) => {
+                !templates.is_empty()
+                    && templates
+                        .iter()
+                        .all(|template| template.resolve(env) == Resolved::Absent)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether any policy value matches a time known only to be at or after `earliest_ms`
     /// (epoch milliseconds), under the non-negated comparison: definite when every such time
     /// gives the same answer. Dates compare in milliseconds, numbers (`aws:EpochTime`) in seconds.
