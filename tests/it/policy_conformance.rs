@@ -7,7 +7,7 @@
 //! - `eval` (default): `principal`, `action`, `resource` (+ `resource_account`, tags, `context`,
 //!   `absent`, `principal_tags`, `principal_org`, `principal_id`, `session_name`,
 //!   `service_linked`, `session_of` (the role or user a session belongs to),
-//!   `principal_canonical_id`, `resource_owner_unknown`, `not_before` (the
+//!   `principal_canonical_id`, `resource_owner_unknown`, `resource_is_pattern`, `not_before` (the
 //!   earliest request time); `principal` may be `outsider`, any principal of an account outside
 //!   the snapshot), policies `identity`, `boundary`, `session`, `scps`, `rcps`,
 //!   `resource_policy`, `acl` (an S3 ACL as a policy); expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`, `aws_owned_deny`,
@@ -251,6 +251,9 @@ fn run_eval(case: &Map<String, Value>) -> CaseResult {
     resource = resource.with_org(org(case.get("resource_org")));
     if case.get("resource_owner_unknown").and_then(Value::as_bool) == Some(true) {
         resource = resource.with_unknown_owner();
+    }
+    if case.get("resource_is_pattern").and_then(Value::as_bool) == Some(true) {
+        resource = resource.as_pattern();
     }
     let mut context = RequestContext::new();
     if let Some(text) = string(case, "not_before") {

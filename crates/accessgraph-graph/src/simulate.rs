@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::context::{
     AccountContext, Actor, Context, evaluate_actor, evaluate_anyone, evaluate_outside,
 };
-use crate::resolve::{Actors, Resolver};
+use crate::resolve::{Actors, Resolver, ResourceSide};
 
 pub use crate::context::UNKNOWN_IDENTITY;
 
@@ -58,6 +58,14 @@ impl Simulator {
         }
     }
 
+    /// The resource side of a question: a resource given as a pattern (`arn:aws:s3:::b/*`) is
+    /// some resource the pattern names.
+    fn side(&self, resource: &str, action: &Action) -> ResourceSide<'_> {
+        let mut side = self.resolver.resolve(resource, action, self.actor_list());
+        side.resource = side.resource.clone().as_pattern();
+        side
+    }
+
     fn actor_list(&self) -> Actors<'_> {
         Actors {
             list: &self.actors,
@@ -86,7 +94,7 @@ impl Simulator {
         context: &RequestContext,
     ) -> Result<Evaluation, SimulateError> {
         let action = Action::new(action);
-        let side = self.resolver.resolve(resource, &action, self.actor_list());
+        let side = self.side(resource, &action);
         if let Some(actor) = self
             .actor_by_arn
             .get(principal)
@@ -164,7 +172,7 @@ impl Simulator {
         context: &RequestContext,
     ) -> Vec<(&str, Evaluation)> {
         let action = Action::new(action);
-        let side = self.resolver.resolve(resource, &action, self.actor_list());
+        let side = self.side(resource, &action);
         self.actors
             .par_iter()
             .filter_map(|actor| {

@@ -147,6 +147,12 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let has_identity = principal.has_identity();
     let env = Env::with_boundary(*request, has_identity && policies.boundary.is_some());
     let mut notes = Vec::new();
+    if request.resource.is_pattern() {
+        notes.push(format!(
+            "`{}` is a pattern: the answer is for some resource it names; a deny of only some of them leaves it conditional",
+            request.resource.arn()
+        ));
+    }
 
     let identity = has_identity.then(|| {
         LayerHits::scan(

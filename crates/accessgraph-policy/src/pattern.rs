@@ -6,7 +6,7 @@
 //! not a wildcard.
 
 use crate::request::{Env, Lookup};
-use crate::wildcard::{Elem, Glob, elems_of};
+use crate::wildcard::{Elem, Glob, covers, elems_of, intersect};
 
 /// A piece of a pattern with variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,6 +205,30 @@ impl ArnGlob {
         match <[Glob; 6]>::try_from(globs) {
             Ok(globs) => ArnGlob::Components(Box::new(globs)),
             Err(_) => ArnGlob::Whole(Glob::from_elems(elems)),
+        }
+    }
+
+    /// How a request's resource pattern relates to this glob: whether some resource matches
+    /// both, and whether every resource the request's pattern names matches this glob. ARN
+    /// components are related one by one, as they are matched.
+    pub(crate) fn relate(&self, requested: &str) -> (bool, bool) {
+        let relate = |glob: &Glob, text: &str| {
+            let (ours, theirs) = (glob.elems(), elems_of(text));
+            (intersect(&ours, &theirs), covers(&ours, &theirs))
+        };
+        match self {
+            ArnGlob::Any => (true, true),
+            ArnGlob::Whole(glob) => relate(glob, requested),
+            ArnGlob::Components(globs) => match crate::arn::components(requested) {
+                Some(parts) => globs.iter().zip(parts.iter()).fold(
+                    (true, true),
+                    |(some, all), (glob, part)| {
+                        let (one, every) = relate(glob, part);
+                        (some && one, all && every)
+                    },
+                ),
+                None => (false, false),
+            },
         }
     }
 

@@ -399,6 +399,8 @@ pub struct Resource {
     /// The owner is not known (an S3 bucket no account of the snapshot lists): the request may
     /// be same-account or cross-account.
     owner_unknown: bool,
+    /// The ARN is a pattern naming several resources: the request is on some resource it names.
+    pattern: bool,
     tags: Tags,
     org: Arc<OrgMembership>,
 }
@@ -416,6 +418,7 @@ impl Resource {
             arn,
             account,
             owner_unknown: false,
+            pattern: false,
             tags: None,
             org: Arc::new(OrgMembership::Unknown),
         }
@@ -428,6 +431,22 @@ impl Resource {
         self.account = None;
         self.owner_unknown = true;
         self
+    }
+
+    /// Reads the ARN as a pattern when it holds `*` or `?` (and is not `*` alone): the request is
+    /// then on *some* resource the pattern names. An allow counts when it grants some of them; a
+    /// deny counts when it denies all of them, and one that denies only some leaves the answer
+    /// conditional.
+    #[must_use]
+    pub fn as_pattern(mut self) -> Self {
+        self.pattern = self.arn != "*" && self.arn.contains(['*', '?']);
+        self
+    }
+
+    /// Whether the request names its resource by a pattern (see [`Resource::as_pattern`]).
+    #[must_use]
+    pub fn is_pattern(&self) -> bool {
+        self.pattern
     }
 
     /// Whether the owner is unknown (see [`Resource::with_unknown_owner`]).

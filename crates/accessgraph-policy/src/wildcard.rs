@@ -5,6 +5,10 @@
 //! prefix, suffix, or a general element list matched with the classic two-pointer algorithm,
 //! which is linear in practice and never exponential.
 
+mod relation;
+
+pub(crate) use self::relation::{covers, intersect};
+
 /// One element of a general pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Elem {

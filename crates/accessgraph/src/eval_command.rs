@@ -63,7 +63,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
             .with_session_of(parent)
             .context("in `--session-of`")?;
     }
-    let mut resource = Resource::new(args.resource.clone());
+    let mut resource = Resource::new(args.resource.clone()).as_pattern();
     let mut warnings = Vec::new();
     if let Some(account) = &args.resource_account {
         resource = resource.with_account(account.clone());

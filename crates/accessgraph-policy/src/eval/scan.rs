@@ -181,30 +181,34 @@ fn match_statement<'p>(
     let mut unknown = Vec::new();
     let mut tri = Tri::True;
     if let Some(resources) = statement.resources() {
-        let mut any = Tri::False;
-        for pattern in resources.patterns() {
-            let matched = match pattern.matcher() {
-                ResourceMatcher::Static(glob) => {
-                    Tri::from(glob.matches_split(request.resource.arn(), env.resource_parts()))
-                }
-                ResourceMatcher::Dynamic(template) => match template.resolve(env) {
-                    Resolved::Elems(elems) => Tri::from(
-                        ArnGlob::from_elems(elems)
-                            .matches_split(request.resource.arn(), env.resource_parts()),
-                    ),
-                    Resolved::Absent => Tri::False,
-                    Resolved::Unknown(key) => {
-                        unknown.push(Unknown::Variable(pattern, key));
-                        Tri::Unknown
+        tri = if request.resource.is_pattern() {
+            pattern_match(statement, resources, env, &mut unknown)
+        } else {
+            let mut any = Tri::False;
+            for pattern in resources.patterns() {
+                let matched = match pattern.matcher() {
+                    ResourceMatcher::Static(glob) => {
+                        Tri::from(glob.matches_split(request.resource.arn(), env.resource_parts()))
                     }
-                },
-            };
-            any = any.or(matched);
-            if any.is_true() {
-                break;
+                    ResourceMatcher::Dynamic(template) => match template.resolve(env) {
+                        Resolved::Elems(elems) => Tri::from(
+                            ArnGlob::from_elems(elems)
+                                .matches_split(request.resource.arn(), env.resource_parts()),
+                        ),
+                        Resolved::Absent => Tri::False,
+                        Resolved::Unknown(key) => {
+                            unknown.push(Unknown::Variable(pattern, key));
+                            Tri::Unknown
+                        }
+                    },
+                };
+                any = any.or(matched);
+                if any.is_true() {
+                    break;
+                }
             }
-        }
-        tri = if resources.is_negated() { !any } else { any };
+            if resources.is_negated() { !any } else { any }
+        };
     }
     if tri == Tri::False {
         return None;
@@ -240,6 +244,45 @@ fn match_statement<'p>(
         named,
         unknown,
     })
+}
+
+/// Whether a statement's `Resource` / `NotResource` applies to a request that names its resource
+/// by a pattern (some resource it names): an allow applies when it grants some of them; a deny
+/// applies when it denies all of them, and leaves the answer unresolved when it denies only some.
+fn pattern_match<'p>(
+    statement: &'p Statement,
+    resources: &'p crate::document::Matchers<ResourcePattern>,
+    env: &Env<'_>,
+    unknown: &mut Vec<Unknown<'p>>,
+) -> Tri {
+    let requested = env.request().resource.arn();
+    let (mut intersects, mut covers) = (Tri::False, Tri::False);
+    for pattern in resources.patterns() {
+        let (some, all) = match pattern.matcher() {
+            ResourceMatcher::Static(glob) => glob.relate(requested),
+            ResourceMatcher::Dynamic(template) => match template.resolve(env) {
+                Resolved::Elems(elems) => ArnGlob::from_elems(elems).relate(requested),
+                Resolved::Absent => (false, false),
+                Resolved::Unknown(key) => {
+                    unknown.push(Unknown::Variable(pattern, key));
+                    intersects = intersects.or(Tri::Unknown);
+                    covers = covers.or(Tri::Unknown);
+                    continue;
+                }
+            },
+        };
+        intersects = intersects.or(Tri::from(some));
+        covers = covers.or(Tri::from(all));
+    }
+    // Some but not all of the requested resources: a deny of those is undecided.
+    let partly = |covers: Tri, intersects: Tri| covers.or(intersects.and(Tri::Unknown));
+    match (statement.effect(), resources.is_negated()) {
+        (Effect::Allow, false) => intersects,
+        (Effect::Deny, false) => partly(covers, intersects),
+        // The requested resources outside the listed ones: none when a listed pattern covers
+        // them all, all when none is listed, else some (for a deny: undecided).
+        (_, true) => (!covers).and((!intersects).or(Tri::Unknown)),
+    }
 }
 
 /// Per-class principal match of a `Principal` / `NotPrincipal` element.
