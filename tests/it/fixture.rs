@@ -173,6 +173,20 @@ impl OrgBuilder {
         }
     }
 
+    /// A VPC endpoint of `account` with a policy of `statements`.
+    pub(crate) fn vpc_endpoint(&mut self, account: &str, id: &str, statements: Value) {
+        let policy = Some(self.document(statements));
+        self.account(account)
+            .vpc_endpoints
+            .push(accessgraph_model::VpcEndpoint {
+                id: id.to_owned(),
+                region: "us-east-1".to_owned(),
+                vpc_id: Some("vpc-0fixture".to_owned()),
+                service_name: Some("com.amazonaws.us-east-1.s3".to_owned()),
+                policy,
+            });
+    }
+
     /// Sets the S3 canonical user id of `account` (as `list-buckets` reports it).
     pub(crate) fn canonical_id(&mut self, account: &str, id: &str) {
         self.account(account).s3_canonical_id = Some(id.to_owned());

@@ -181,6 +181,14 @@ fn every_iam_and_resource_file_kind() {
         "arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com"
     );
     assert!(prod_a.s3_canonical_id.is_some());
+    let appsync = snapshot.account("444444444444").expect("appsync");
+    let endpoint = appsync.vpc_endpoints.first().expect("a VPC endpoint");
+    assert_eq!(endpoint.id, "vpce-0a1b2c3d4e5f60718");
+    assert_eq!(endpoint.region, "us-east-1");
+    assert!(
+        endpoint.policy.is_some(),
+        "its policy, a JSON string, is parsed"
+    );
     let kinds = |account: &str| -> Vec<(ResourcePolicyKind, String)> {
         snapshot
             .account(account)

@@ -10,7 +10,7 @@
 //!   `principal_canonical_id`, `resource_owner_unknown`, `resource_is_pattern`, `not_before` (the
 //!   earliest request time); `principal` may be `outsider`, any principal of an account outside
 //!   the snapshot), policies `identity`, `boundary`, `session`, `scps`, `rcps`,
-//!   `resource_policy`, `acl` (an S3 ACL as a policy); expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`, `aws_owned_deny`,
+//!   `resource_policy`, `acl` (an S3 ACL as a policy), `vpc_endpoint_policy`; expectations `expect` (`allow`, `explicit_deny`, `implicit_deny`, `aws_owned_deny`,
 //!   `conditional_explicit`, `conditional_implicit`), optional `evidence` (`label#statement`),
 //!   `missing` (layer names) and `conditions` (keys).
 //! - `parse`: `document` (+ `strict`, `policy_kind`), `error_path` (`null` when it must parse).
@@ -289,6 +289,7 @@ fn run_eval(case: &Map<String, Value>) -> CaseResult {
     let session = single(case, "session")?;
     let resource_policy = single(case, "resource_policy")?;
     let acl = single(case, "acl")?;
+    let vpc_endpoint = single(case, "vpc_endpoint_policy")?;
     let scps = chain(case, "scps")?;
     let rcps = chain(case, "rcps")?;
     let request = Request {
@@ -305,6 +306,7 @@ fn run_eval(case: &Map<String, Value>) -> CaseResult {
         rcps: rcps.as_deref(),
         resource: resource_policy.as_deref(),
         acl: acl.as_deref(),
+        vpc_endpoint: vpc_endpoint.as_deref(),
     };
     let evaluation = evaluate(&request, &policies);
     let actual = match evaluation.decision {
@@ -382,6 +384,7 @@ fn layer_name(layer: &Layer) -> String {
         Layer::Boundary => "boundary".into(),
         Layer::Session => "session".into(),
         Layer::Resource => "resource".into(),
+        Layer::VpcEndpoint => "vpc_endpoint".into(),
         Layer::Scp { target } | Layer::Rcp { target } => target.to_string(),
     }
 }

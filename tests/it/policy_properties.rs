@@ -231,6 +231,7 @@ fn run_with(case: &Case, extra: &RequestContext) -> Evaluation {
             rcps: rcps.as_deref(),
             resource: resource_policy.as_deref(),
             acl: None,
+            vpc_endpoint: None,
         },
     )
 }

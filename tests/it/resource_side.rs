@@ -600,3 +600,58 @@ fn aws_managed_roles_are_not_taken_over() {
         "the example has Identity Center and service-linked roles"
     );
 }
+
+/// Issue 23 item 9: a request that goes through a VPC endpoint of the snapshot (its context names
+/// it in `aws:SourceVpce`) must also be allowed by the endpoint's policy (VPC User Guide, endpoint
+/// policies); without the endpoint the same request is allowed.
+#[test]
+fn vpc_endpoint_policies_filter_requests_through_them() {
+    let mut org = OrgBuilder::default();
+    org.user(A, "analyst", json!([allow("s3:*")]), &[]);
+    org.bucket(A, "data", true, None);
+    org.bucket(A, "other", true, None);
+    org.vpc_endpoint(
+        A,
+        "vpce-0123456789abcdef0",
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}),
+    );
+    let simulator = Simulator::new(&org.build());
+    let analyst = iam_arn(A, "user", "analyst");
+    let through = RequestContext::new().with("aws:SourceVpce", "vpce-0123456789abcdef0");
+    let elsewhere = RequestContext::new().with("aws:SourceVpce", "vpce-0000000000000000f");
+    assert_eq!(
+        decide_with(
+            &simulator,
+            &analyst,
+            "s3:GetObject",
+            "arn:aws:s3:::data/k",
+            &through
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide_with(
+            &simulator,
+            &analyst,
+            "s3:GetObject",
+            "arn:aws:s3:::other/k",
+            &through
+        ),
+        IMPLICIT_DENY
+    );
+    assert_eq!(
+        decide_with(
+            &simulator,
+            &analyst,
+            "s3:GetObject",
+            "arn:aws:s3:::other/k",
+            &elsewhere
+        ),
+        Decision::Allow,
+        "an endpoint the snapshot does not hold is not known to filter"
+    );
+    assert_eq!(
+        decide(&simulator, &analyst, "s3:GetObject", "arn:aws:s3:::other/k"),
+        Decision::Allow
+    );
+}

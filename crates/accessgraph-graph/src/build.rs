@@ -35,6 +35,7 @@ impl CitationKey {
             Layer::Scp { target } => (3, address(target)),
             Layer::Rcp { target } => (4, address(target)),
             Layer::Resource => (5, 0),
+            Layer::VpcEndpoint => (6, 0),
         };
         CitationKey {
             policy: address(&citation.policy),

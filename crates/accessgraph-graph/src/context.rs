@@ -395,6 +395,7 @@ pub(crate) fn evaluate_actor(
         rcps: owner.and_then(|account| account.rcps.as_deref()),
         resource: side.policy,
         acl: side.acl,
+        vpc_endpoint: resolver.endpoint_policy(&context),
     };
     evaluate(&request, &policies)
 }
@@ -432,6 +433,7 @@ pub(crate) fn evaluate_outside(
         rcps: owner.and_then(|account| account.rcps.as_deref()),
         resource: side.policy,
         acl: side.acl,
+        vpc_endpoint: resolver.endpoint_policy(&context),
         ..PolicySet::default()
     };
     let mut evaluation = evaluate(&request, &policies);

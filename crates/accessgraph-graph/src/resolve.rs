@@ -91,6 +91,8 @@ pub(crate) struct Resolver {
     /// Membership of `*` (any principal whose account has no IAM data in the snapshot): not a
     /// member when every account of the organization has IAM data, else unknown.
     anyone_org: OrgMembership,
+    /// VPC endpoint policies by endpoint id.
+    endpoints: HashMap<String, Arc<Policy>>,
     /// S3 canonical user ids by account, and accounts by canonical id.
     canonical_ids: BTreeMap<String, String>,
     accounts_by_canonical_id: HashMap<String, String>,
@@ -114,7 +116,15 @@ impl Resolver {
         let mut buckets: HashMap<String, Bucket> = HashMap::new();
         let mut canonical_ids = BTreeMap::new();
         let mut accounts_by_canonical_id = HashMap::new();
+        let mut endpoints = HashMap::new();
         for account in &snapshot.accounts {
+            for endpoint in &account.vpc_endpoints {
+                if let Some(policy) = endpoint.policy.as_ref().and_then(|document| {
+                    docs.policy(&format!("{}#vpc-endpoint-policy", endpoint.id), document)
+                }) {
+                    endpoints.insert(endpoint.id.clone(), policy);
+                }
+            }
             if let Some(id) = &account.s3_canonical_id {
                 canonical_ids.insert(account.id.clone(), id.clone());
                 accounts_by_canonical_id.insert(id.clone(), account.id.clone());
@@ -187,6 +197,7 @@ impl Resolver {
         Resolver {
             policies,
             buckets,
+            endpoints,
             orgs,
             other_org: Arc::new(other_org),
             anyone_org,
@@ -258,6 +269,15 @@ impl Resolver {
     /// The resource-based policies of the snapshot, by ARN, with owner and kind.
     pub(crate) fn policy(&self, arn: &str) -> Option<&Owned> {
         self.policies.get(arn)
+    }
+
+    /// The policy of the VPC endpoint a request goes through, when its context names one of the
+    /// snapshot's endpoints (`aws:SourceVpce`).
+    pub(crate) fn endpoint_policy(&self, context: &RequestContext) -> Option<&Policy> {
+        context
+            .value("aws:SourceVpce")
+            .and_then(|id| self.endpoints.get(id))
+            .map(AsRef::as_ref)
     }
 
     /// The kind of a resource with a resource-based policy or an ACL.

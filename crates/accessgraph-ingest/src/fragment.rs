@@ -60,6 +60,10 @@ pub(crate) enum Fragment {
         account: String,
         acl: accessgraph_model::BucketAcl,
     },
+    VpcEndpoints {
+        account: String,
+        endpoints: Vec<accessgraph_model::VpcEndpoint>,
+    },
     BucketOwnership {
         account: String,
         bucket: String,

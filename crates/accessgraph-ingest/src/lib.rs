@@ -343,6 +343,15 @@ fn parse_file(
             arns: iam::providers(root, "OpenIDConnectProviderList")?,
         },
         FileKind::ListBuckets { account } => resources::list_buckets(root, account)?,
+        FileKind::VpcEndpoints { account, region } => resources::vpc_endpoints(
+            root,
+            Location {
+                partition,
+                account,
+                region,
+            },
+            &mut documents,
+        )?,
         FileKind::ResourcePolicy {
             account,
             region,

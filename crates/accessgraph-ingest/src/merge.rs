@@ -158,6 +158,11 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                 entry.inventory_coverage.insert((service, region));
                 entry.compute.extend(resources);
             }
+            Fragment::VpcEndpoints { account, endpoints } => {
+                let entry = account_entry(&mut accounts, &account);
+                entry.vpc_endpoints.extend(endpoints);
+                entry.vpc_endpoints.sort();
+            }
             Fragment::BucketAcl { account, acl } => {
                 let entry = account_entry(&mut accounts, &account);
                 match entry

@@ -114,6 +114,31 @@ fn api_policy(
     Node::root(root.file, &value).policy()
 }
 
+/// `ec2 describe-vpc-endpoints`: each endpoint with its policy (a JSON string).
+pub(crate) fn vpc_endpoints(
+    root: Node<'_>,
+    at: Location<'_>,
+    documents: &mut Documents,
+) -> Result<Fragment> {
+    let mut endpoints = root.each("VpcEndpoints", |endpoint| {
+        Ok(accessgraph_model::VpcEndpoint {
+            id: endpoint.str_field("VpcEndpointId")?,
+            region: at.region.to_owned(),
+            vpc_id: endpoint.opt_str("VpcId")?,
+            service_name: endpoint.opt_str("ServiceName")?,
+            policy: endpoint
+                .with_field("PolicyDocument", |policy| policy.policy())?
+                .flatten()
+                .map(|document| documents.keep(document)),
+        })
+    })?;
+    endpoints.sort();
+    Ok(Fragment::VpcEndpoints {
+        account: at.account.to_owned(),
+        endpoints,
+    })
+}
+
 /// `s3api list-buckets`: the account's canonical user id and the buckets it owns.
 pub(crate) fn list_buckets(root: Node<'_>, account: &str) -> Result<Fragment> {
     let mut buckets = root.each("Buckets", |bucket| bucket.str_field("Name"))?;

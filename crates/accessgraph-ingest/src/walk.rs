@@ -44,6 +44,8 @@ pub(crate) enum FileKind {
         region: String,
         service: ComputeService,
     },
+    /// `accounts/ID/REGION/ec2/describe-vpc-endpoints.json`.
+    VpcEndpoints { account: String, region: String },
     /// `accounts/ID/s3/acl/BUCKET.json`.
     BucketAcl { account: String, bucket: String },
     /// `accounts/ID/s3/ownership/BUCKET.json`.
@@ -192,6 +194,12 @@ fn classify_account(account: &str, rest: &[&str]) -> Option<FileKind> {
             kind: ResourcePolicyKind::S3Bucket,
             name: stem(file)?.to_owned(),
         }),
+        [region, "ec2", "describe-vpc-endpoints.json"] if is_region(region) => {
+            Some(FileKind::VpcEndpoints {
+                account,
+                region: (*region).to_owned(),
+            })
+        }
         [region, service, file] if is_region(region) => {
             let kind = match *service {
                 "lambda" => ResourcePolicyKind::LambdaFunction,

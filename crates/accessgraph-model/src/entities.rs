@@ -265,6 +265,24 @@ pub struct Account {
     /// S3 bucket ACLs (`s3/acl/`) with their ownership controls (`s3/ownership/`), by bucket.
     #[serde(default)]
     pub bucket_acls: Vec<BucketAcl>,
+    /// VPC endpoints (`REGION/ec2/describe-vpc-endpoints.json`), sorted by id.
+    #[serde(default)]
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+}
+
+/// A VPC endpoint and the policy that filters the requests going through it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct VpcEndpoint {
+    /// `vpce-...`.
+    pub id: String,
+    /// Region.
+    pub region: String,
+    /// The VPC it belongs to.
+    pub vpc_id: Option<String>,
+    /// The service it reaches (`com.amazonaws.us-east-1.s3`).
+    pub service_name: Option<String>,
+    /// Its policy; `None` for endpoint types without one (the full-access default).
+    pub policy: Option<PolicyHash>,
 }
 
 /// Who an S3 ACL grant is for.

@@ -18,7 +18,7 @@ mod snapshot;
 pub use entities::{
     Account, AclGrant, AclGrantee, BucketAcl, ComputeResource, ComputeService, Group, InlinePolicy,
     InventoryCoverage, ManagedPolicy, OidcProvider, PolicyVersion, ResourcePolicy,
-    ResourcePolicyKind, Role, SamlProvider, Tag, User,
+    ResourcePolicyKind, Role, SamlProvider, Tag, User, VpcEndpoint,
 };
 pub use identity_center::{
     AccountAssignment, AssignedTo, GroupMembership, IdentityCenter, PermissionSet, SsoGroup,

@@ -123,7 +123,11 @@ const NO_PERMISSION_ACTIONS: [&str; 1] = ["sts:getcalleridentity"];
 #[must_use]
 pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let principal = request.principal;
-    if let Some(reason) = crate::owned::aws_owned(request.resource.arn(), request.action.lower()) {
+    let has_identity = principal.has_identity();
+    let env = Env::with_boundary(*request, has_identity && policies.boundary.is_some());
+    if let Some(reason) =
+        crate::owned::aws_owned_parts(env.resource_parts(), request.action.lower())
+    {
         return Evaluation {
             decision: Decision::Deny(DenyKind::AwsOwned),
             evidence: Vec::new(),
@@ -132,7 +136,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             notes: vec![format!("`{}` is {reason}", request.resource.arn())],
         };
     }
-    if principal.has_identity() && NO_PERMISSION_ACTIONS.contains(&request.action.lower()) {
+    if has_identity && NO_PERMISSION_ACTIONS.contains(&request.action.lower()) {
         return Evaluation {
             decision: Decision::Allow,
             evidence: Vec::new(),
@@ -144,8 +148,6 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             )],
         };
     }
-    let has_identity = principal.has_identity();
-    let env = Env::with_boundary(*request, has_identity && policies.boundary.is_some());
     let mut notes = Vec::new();
     if request.resource.is_pattern() {
         notes.push(format!(
@@ -196,6 +198,9 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         )
     });
 
+    let endpoint = policies
+        .vpc_endpoint
+        .map(|policy| LayerHits::scan(Layer::VpcEndpoint, [policy], &env, true));
     let all_layers = || {
         identity
             .iter()
@@ -204,6 +209,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             .chain(&scps)
             .chain(&rcps)
             .chain(&resource)
+            .chain(&endpoint)
     };
     let deny = all_layers().fold(Tri::False, |acc, layer| acc.or(layer.deny()));
 
@@ -219,6 +225,8 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     };
     let scp_ok = chain_ok(&scps, &mut missing);
     let rcp_ok = chain_ok(&rcps, &mut missing);
+    // An endpoint policy filters like a ceiling: some statement naming the caller must allow.
+    let endpoint_ok = chain_ok(endpoint.as_slice(), &mut missing);
 
     let required = requires_resource_policy(request, env.resource_parts());
     let rbp = |class: NamedAs| {
@@ -294,7 +302,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         rbp_direct
     };
 
-    let allowed = (!deny).and(scp_ok).and(rcp_ok).and(grant);
+    let allowed = (!deny).and(scp_ok).and(rcp_ok).and(endpoint_ok).and(grant);
     let decision = match allowed {
         Tri::True => Decision::Allow,
         Tri::False if deny == Tri::True => Decision::Deny(DenyKind::Explicit),

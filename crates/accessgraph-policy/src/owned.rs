@@ -72,12 +72,20 @@ const OWNED: [Owned; 4] = [
 /// changes a resource AWS owns.
 #[must_use]
 pub fn aws_owned(resource: &str, action_lower: &str) -> Option<&'static str> {
-    let [_, _, service, _, account, rest] = crate::arn::components(resource)?;
+    aws_owned_parts(crate::arn::components(resource).as_ref(), action_lower)
+}
+
+/// [`aws_owned`] on an ARN already split into its six components.
+pub(crate) fn aws_owned_parts(
+    parts: Option<&[&str; 6]>,
+    action_lower: &str,
+) -> Option<&'static str> {
+    let [_, _, service, _, account, rest] = parts?;
     OWNED
         .iter()
         .find(|owned| {
-            owned.service == service
-                && owned.account.is_none_or(|owner| owner == account)
+            owned.service == *service
+                && owned.account.is_none_or(|owner| owner == *account)
                 && rest.starts_with(owned.resource_prefix)
                 && owned.actions.contains(&action_lower)
         })

@@ -88,4 +88,7 @@ pub struct PolicySet<'a> {
     /// An S3 bucket's ACL written as a policy (allow statements naming accounts or everyone),
     /// part of the resource side next to the bucket policy.
     pub acl: Option<&'a Policy>,
+    /// The policy of the VPC endpoint the request goes through, if it goes through one: it must
+    /// allow the request too, and its denies deny (VPC User Guide, endpoint policies).
+    pub vpc_endpoint: Option<&'a Policy>,
 }

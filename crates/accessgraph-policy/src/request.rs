@@ -627,6 +627,18 @@ impl RequestContext {
         self.values.is_empty()
     }
 
+    /// The value given for `key` (any case), when exactly one was.
+    #[must_use]
+    pub fn value(&self, key: &str) -> Option<&str> {
+        match self.values.get(&key.to_lowercase()) {
+            Some(ContextValue::Values(values)) => match values.as_slice() {
+                [single] => Some(single),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether `key` (any case) was given.
     #[must_use]
     pub fn contains(&self, key: &str) -> bool {

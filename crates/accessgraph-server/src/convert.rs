@@ -22,6 +22,7 @@ fn layer(layer: &Layer) -> pb::Layer {
         Layer::Scp { target } => ("scp", Some(target.to_string())),
         Layer::Rcp { target } => ("rcp", Some(target.to_string())),
         Layer::Resource => ("resource", None),
+        Layer::VpcEndpoint => ("vpc_endpoint", None),
     };
     pb::Layer {
         r#type: kind.into(),
@@ -237,6 +238,7 @@ fn layer_from(layer: Option<&pb::Layer>) -> Result<Layer, DecodeError> {
         "scp" => Layer::Scp { target: target() },
         "rcp" => Layer::Rcp { target: target() },
         "resource" => Layer::Resource,
+        "vpc_endpoint" => Layer::VpcEndpoint,
         other => return Err(DecodeError(format!("an unknown layer `{other}`"))),
     })
 }

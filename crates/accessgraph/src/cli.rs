@@ -237,6 +237,12 @@ pub(crate) struct EvalArgs {
     #[arg(long = "resource-policy", value_name = "FILE")]
     pub(crate) resource_policy: Option<PathBuf>,
 
+    /// Policy of the VPC endpoint the request goes through (the document, or one endpoint of
+    /// `ec2 describe-vpc-endpoints`, which holds it as `PolicyDocument`): it must allow the
+    /// request too, and its denies deny. Give the endpoint's id with `--context aws:SourceVpce=vpce-...` when policies test it.
+    #[arg(long = "vpc-endpoint-policy", value_name = "FILE")]
+    pub(crate) vpc_endpoint_policy: Option<PathBuf>,
+
     /// The caller: user, role, assumed-role, federated-user or root ARN, a service principal
     /// (`ec2.amazonaws.com`), an identity provider ARN, or `*` for an anonymous caller.
     #[arg(long, value_name = "ARN")]

@@ -44,6 +44,11 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         .as_deref()
         .map(|path| read(path, PolicyKind::Resource))
         .transpose()?;
+    let endpoint_policy = args
+        .vpc_endpoint_policy
+        .as_deref()
+        .map(|path| read(path, PolicyKind::Resource))
+        .transpose()?;
     let scps = chain(&args.scps, "scp", |path| read(path, PolicyKind::Scp))?;
     let rcps = chain(&args.rcps, "rcp", |path| read(path, PolicyKind::Rcp))?;
 
@@ -121,6 +126,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         rcps: (!rcps.is_empty()).then_some(rcps.as_slice()),
         resource: resource_policy.as_deref(),
         acl: None,
+        vpc_endpoint: endpoint_policy.as_deref(),
     };
     let evaluation = evaluate(&request, &policies);
     warnings.extend(
@@ -129,6 +135,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
             .chain(&boundary)
             .chain(&session)
             .chain(&resource_policy)
+            .chain(&endpoint_policy)
             .chain(scps.iter().chain(&rcps).flat_map(|level| &level.policies))
             .flat_map(|policy| {
                 policy

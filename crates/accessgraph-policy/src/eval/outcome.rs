@@ -30,6 +30,8 @@ pub enum Layer {
     },
     /// The resource-based policy (or trust policy).
     Resource,
+    /// The policy of the VPC endpoint the request goes through.
+    VpcEndpoint,
 }
 
 impl fmt::Display for Layer {
@@ -41,6 +43,7 @@ impl fmt::Display for Layer {
             Layer::Scp { target } => write!(f, "SCPs at `{target}`"),
             Layer::Rcp { target } => write!(f, "RCPs at `{target}`"),
             Layer::Resource => f.write_str("resource policy"),
+            Layer::VpcEndpoint => f.write_str("VPC endpoint policy"),
         }
     }
 }
