@@ -81,6 +81,10 @@ pub(crate) fn aws_owned_parts(
     action_lower: &str,
 ) -> Option<&'static str> {
     let [_, _, service, _, account, rest] = parts?;
+    // Only IAM and KMS resources are listed: most requests stop here.
+    if !matches!(*service, "iam" | "kms") {
+        return None;
+    }
     OWNED
         .iter()
         .find(|owned| {
