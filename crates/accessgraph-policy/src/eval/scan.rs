@@ -127,7 +127,6 @@ pub(crate) struct LayerHits<'p> {
 impl<'p> LayerHits<'p> {
     /// Scans policies of a layer. `with_principal` is true for the resource layer, where a
     /// statement without `Principal` names nobody.
-    #[inline]
     pub(crate) fn scan(
         layer: Layer,
         policies: impl IntoIterator<Item = &'p Policy>,
