@@ -93,12 +93,18 @@ fn scan_chain<'p>(levels: Option<&'p [OrgLevel]>, env: &Env<'_>, scp: bool) -> V
             };
             LayerHits::scan(
                 layer,
-                level.policies.iter().map(|policy| &**policy),
+                level.policies.iter().map(shared),
                 env,
                 false,
             )
         })
         .collect()
+}
+
+/// A policy behind its `Arc` (one function, so every layer of policies scans with one
+/// instantiation of [`LayerHits::scan`]).
+fn shared(policy: &std::sync::Arc<crate::policy::Policy>) -> &crate::policy::Policy {
+    policy
 }
 
 /// Whether the request crosses accounts: an outsider always does; a resource whose owner is not
@@ -159,7 +165,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let identity = has_identity.then(|| {
         LayerHits::scan(
             Layer::Identity,
-            policies.identity.iter().map(|p| &**p),
+            policies.identity.iter().map(shared),
             &env,
             false,
         )
@@ -167,11 +173,11 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let boundary = policies
         .boundary
         .filter(|_| has_identity)
-        .map(|policy| LayerHits::scan(Layer::Boundary, [policy], &env, false));
+        .map(|policy| LayerHits::scan(Layer::Boundary, [Some(policy), None], &env, false));
     let session = policies
         .session
         .filter(|_| has_identity)
-        .map(|policy| LayerHits::scan(Layer::Session, [policy], &env, false));
+        .map(|policy| LayerHits::scan(Layer::Session, [Some(policy), None], &env, false));
     let scps_apply = has_identity && !principal.is_service_linked();
     if policies.scps.is_some() && !scps_apply {
         notes.push("SCPs do not apply to this caller".to_owned());
@@ -192,7 +198,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let resource = (policies.resource.is_some() || policies.acl.is_some()).then(|| {
         LayerHits::scan(
             Layer::Resource,
-            policies.resource.into_iter().chain(policies.acl),
+            [policies.resource, policies.acl],
             &env,
             true,
         )
@@ -200,7 +206,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
 
     let endpoint = policies
         .vpc_endpoint
-        .map(|policy| LayerHits::scan(Layer::VpcEndpoint, [policy], &env, true));
+        .map(|policy| LayerHits::scan(Layer::VpcEndpoint, [Some(policy), None], &env, true));
     let all_layers = || {
         identity
             .iter()

@@ -129,13 +129,13 @@ impl<'p> LayerHits<'p> {
     /// statement without `Principal` names nobody.
     pub(crate) fn scan(
         layer: Layer,
-        policies: impl IntoIterator<Item = &'p Policy>,
+        policies: impl IntoIterator<Item = impl Into<Option<&'p Policy>>>,
         env: &Env<'_>,
         with_principal: bool,
     ) -> LayerHits<'p> {
         let mut hits = Vec::new();
         let action = env.request().action;
-        for policy in policies {
+        for policy in policies.into_iter().filter_map(Into::into) {
             for statement in policy.document().statements_for(action) {
                 if let Some(hit) = match_statement(policy, statement, env, with_principal) {
                     hits.push(hit);
