@@ -91,12 +91,7 @@ fn scan_chain<'p>(levels: Option<&'p [OrgLevel]>, env: &Env<'_>, scp: bool) -> V
                     target: level.target.clone(),
                 }
             };
-            LayerHits::scan(
-                layer,
-                level.policies.iter().map(shared),
-                env,
-                false,
-            )
+            LayerHits::scan(layer, level.policies.iter().map(shared), env, false)
         })
         .collect()
 }
