@@ -142,7 +142,7 @@ pub(crate) fn edges(context: &Context<'_>, account: &str) -> Vec<EdgeSpec> {
         })
         .collect();
     for acl in &owner.bucket_acls {
-        let arn = format!("arn:aws:s3:::{}", acl.bucket);
+        let arn = context.resolver.bucket_arn(&acl.bucket);
         if context.resolver.policy(&arn).is_none() && context.resolver.bucket_acl(&arn).is_some() {
             resources.push(Target {
                 arn,

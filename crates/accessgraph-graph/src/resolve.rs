@@ -141,7 +141,7 @@ impl Resolver {
                 else {
                     continue;
                 };
-                if let Some(name) = resource.arn.strip_prefix("arn:aws:s3:::") {
+                if let Some(name) = bucket_name(&resource.arn) {
                     buckets.entry(name.to_owned()).or_insert_with(|| Bucket {
                         owner: account.id.clone(),
                         acl: None,
@@ -163,7 +163,8 @@ impl Resolver {
                     owner: account.id.clone(),
                     acl: None,
                 });
-                bucket.acl = acl_policy(acl, &accounts_by_canonical_id).map(Arc::new);
+                bucket.acl = acl_policy(acl, &snapshot.meta.partition, &accounts_by_canonical_id)
+                    .map(Arc::new);
             }
         }
         let orgs: HashMap<String, Arc<OrgMembership>> = accounts
@@ -226,7 +227,7 @@ impl Resolver {
         let mut resource = Resource::new(arn.to_owned());
         let mut policy = None;
         let mut acl = None;
-        if let Some(rest) = arn.strip_prefix("arn:aws:s3:::") {
+        if let Some(rest) = bucket_name(arn) {
             let name = rest.split_once('/').map_or(rest, |(bucket, _)| bucket);
             match self.buckets.get(name) {
                 Some(bucket) => {
@@ -234,7 +235,7 @@ impl Resolver {
                     acl = bucket.acl.as_deref();
                     policy = self
                         .policies
-                        .get(&format!("arn:aws:s3:::{name}"))
+                        .get(&self.bucket_arn(name))
                         .map(|owned| owned.policy.as_ref());
                 }
                 None if !name.is_empty() => resource = resource.with_unknown_owner(),
@@ -289,10 +290,14 @@ impl Resolver {
         })
     }
 
+    /// The ARN of a bucket in the snapshot's partition.
+    pub(crate) fn bucket_arn(&self, name: &str) -> String {
+        format!("arn:{}:s3:::{name}", self.partition)
+    }
+
     /// The ACL of a bucket, as a policy.
     pub(crate) fn bucket_acl(&self, bucket_arn: &str) -> Option<&Policy> {
-        bucket_arn
-            .strip_prefix("arn:aws:s3:::")
+        bucket_name(bucket_arn)
             .and_then(|name| self.buckets.get(name))
             .and_then(|bucket| bucket.acl.as_deref())
     }
@@ -377,6 +382,13 @@ impl Resolver {
     }
 }
 
+/// The bucket name (and object key) of an S3 ARN of any partition.
+fn bucket_name(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (_, rest) = rest.split_once(':')?;
+    rest.strip_prefix("s3:::")
+}
+
 /// The stand-in identity policy of outside principals: allows everything, labelled so that an
 /// evaluation shows it relied on it.
 fn unknown_identity() -> Option<Policy> {
@@ -424,12 +436,13 @@ fn acl_actions(permission: &str) -> &'static [(&'static str, bool)] {
 /// `AuthenticatedUsers`. `None` when the ACL grants nothing or `BucketOwnerEnforced` disables it.
 fn acl_policy(
     acl: &BucketAcl,
+    partition: &str,
     accounts_by_canonical_id: &HashMap<String, String>,
 ) -> Option<Policy> {
     if acl.ownership.as_deref() == Some("BucketOwnerEnforced") {
         return None;
     }
-    let bucket_arn = format!("arn:aws:s3:::{}", acl.bucket);
+    let bucket_arn = format!("arn:{partition}:s3:::{}", acl.bucket);
     let mut statements = Vec::new();
     for grant in &acl.grants {
         let actions = acl_actions(&grant.permission);
@@ -448,7 +461,7 @@ fn acl_policy(
             AclGrantee::CanonicalUser(id) if acl.owner.as_deref() == Some(id.as_str()) => continue,
             AclGrantee::CanonicalUser(id) => match accounts_by_canonical_id.get(id) {
                 Some(account) => (
-                    json!({"AWS": format!("arn:aws:iam::{account}:root")}),
+                    json!({"AWS": format!("arn:{partition}:iam::{account}:root")}),
                     None,
                     format!("account {account}"),
                 ),

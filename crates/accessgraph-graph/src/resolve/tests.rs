@@ -41,6 +41,7 @@ fn acl_grants_become_statements() {
             ],
             None,
         ),
+        "aws",
         &accounts(),
     )
     .expect("a policy");
@@ -69,10 +70,24 @@ fn acl_grants_become_statements() {
 #[test]
 fn disabled_or_empty_acls_are_no_policy() {
     let public = [(AclGrantee::AllUsers, "READ")];
-    assert!(acl_policy(&acl(&public, Some("BucketOwnerEnforced")), &accounts()).is_none());
-    assert!(acl_policy(&acl(&public, Some("BucketOwnerPreferred")), &accounts()).is_some());
+    assert!(
+        acl_policy(
+            &acl(&public, Some("BucketOwnerEnforced")),
+            "aws",
+            &accounts()
+        )
+        .is_none()
+    );
+    assert!(
+        acl_policy(
+            &acl(&public, Some("BucketOwnerPreferred")),
+            "aws",
+            &accounts()
+        )
+        .is_some()
+    );
     let owner_only = [(AclGrantee::CanonicalUser("owner-id".into()), "FULL_CONTROL")];
-    assert!(acl_policy(&acl(&owner_only, None), &accounts()).is_none());
+    assert!(acl_policy(&acl(&owner_only, None), "aws", &accounts()).is_none());
 }
 
 /// The resolver on a snapshot: owners of listed and unlisted buckets, outside principals'
@@ -160,4 +175,14 @@ fn owners_organizations_and_request_context() {
         given.clone().with_earliest_time(1_796_083_200_000),
         "a given audience wins"
     );
+}
+
+/// S3 ARNs of every partition name their bucket (`aws-cn`, `aws-us-gov`).
+#[test]
+fn buckets_of_every_partition() {
+    assert_eq!(super::bucket_name("arn:aws:s3:::b/k"), Some("b/k"));
+    assert_eq!(super::bucket_name("arn:aws-cn:s3:::b"), Some("b"));
+    assert_eq!(super::bucket_name("arn:aws-us-gov:s3:::b/x/y"), Some("b/x/y"));
+    assert_eq!(super::bucket_name("arn:aws:sqs:us-east-1:1:q"), None);
+    assert_eq!(super::bucket_name("b"), None);
 }
