@@ -182,7 +182,10 @@ fn owners_organizations_and_request_context() {
 fn buckets_of_every_partition() {
     assert_eq!(super::bucket_name("arn:aws:s3:::b/k"), Some("b/k"));
     assert_eq!(super::bucket_name("arn:aws-cn:s3:::b"), Some("b"));
-    assert_eq!(super::bucket_name("arn:aws-us-gov:s3:::b/x/y"), Some("b/x/y"));
+    assert_eq!(
+        super::bucket_name("arn:aws-us-gov:s3:::b/x/y"),
+        Some("b/x/y")
+    );
     assert_eq!(super::bucket_name("arn:aws:sqs:us-east-1:1:q"), None);
     assert_eq!(super::bucket_name("b"), None);
 }
