@@ -23,16 +23,6 @@ use serde_json::json;
 
 use crate::context::{AccountContext, Actor, Docs};
 
-/// Actions whose resource policy is a role's trust policy (iam-semantics.md §4.1-§4.3).
-const TRUST_ACTIONS: [&str; 6] = [
-    "sts:assumerole",
-    "sts:assumerolewithsaml",
-    "sts:assumerolewithwebidentity",
-    "sts:tagsession",
-    "sts:setsourceidentity",
-    "sts:setcontext",
-];
-
 /// The audience AWS sign-in presents for console SAML federation (iam-semantics.md §4.3).
 pub(crate) const SAML_SIGNIN_AUDIENCE: &str = "https://signin.aws.amazon.com/saml";
 
@@ -253,7 +243,7 @@ impl Resolver {
             if let Some(tags) = actor.principal.tags() {
                 resource = resource.with_tags(Arc::clone(tags));
             }
-            if TRUST_ACTIONS.contains(&action.lower()) {
+            if accessgraph_policy::is_trust_action(action.lower()) {
                 policy = actor.trust.as_deref();
             }
         }

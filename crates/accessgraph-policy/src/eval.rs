@@ -46,7 +46,7 @@ const RCP_SERVICES: [&str; 20] = [
     "s3express",
 ];
 
-/// Actions whose resource policy is the role's trust policy.
+/// Actions whose resource policy is the role's trust policy (iam-semantics.md §4.1-§4.3).
 const TRUST_ACTIONS: [&str; 6] = [
     "sts:assumerole",
     "sts:assumerolewithsaml",
@@ -55,6 +55,13 @@ const TRUST_ACTIONS: [&str; 6] = [
     "sts:setsourceidentity",
     "sts:setcontext",
 ];
+
+/// Whether a role's trust policy is the resource policy of this action (lowercase):
+/// `sts:AssumeRole*`, `sts:TagSession`, `sts:SetSourceIdentity`, `sts:SetContext`.
+#[must_use]
+pub fn is_trust_action(action_lower: &str) -> bool {
+    TRUST_ACTIONS.contains(&action_lower)
+}
 
 /// Whether the resource policy must allow on its own terms: a role's trust policy for
 /// `sts:AssumeRole*`, or a KMS key policy (iam-semantics.md §3.4).
@@ -71,7 +78,7 @@ fn requires_resource_policy(request: &Request<'_>, parts: Option<&[&str; 6]>) ->
         return false;
     };
     match *service {
-        "iam" => resource.starts_with("role/") && TRUST_ACTIONS.contains(&request.action.lower()),
+        "iam" => resource.starts_with("role/") && is_trust_action(request.action.lower()),
         "kms" => resource.starts_with("key/"),
         _ => false,
     }

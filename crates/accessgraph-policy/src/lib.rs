@@ -57,7 +57,8 @@ pub use document::{
     Statement, Version,
 };
 pub use eval::{
-    Citation, Decision, DenyKind, Evaluation, Layer, Unresolved, evaluate, resource_policy_required,
+    Citation, Decision, DenyKind, Evaluation, Layer, Unresolved, evaluate, is_trust_action,
+    resource_policy_required,
 };
 pub use owned::{aws_owned, is_aws_managed_role};
 pub use policy::{OrgLevel, Policy, PolicySet};
