@@ -154,13 +154,10 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
                 callers.insert((*idx, true));
             }
             Source::Account(account) => {
-                let start = context
-                    .account_ranges
-                    .get(account)
-                    .map_or(0, |range| range.start);
-                for (offset, actor) in context.account_actors(account).iter().enumerate() {
+                let actors = context.account_actors(account);
+                for (idx, actor) in context.account_indices(account).zip(actors) {
                     if actor.may_assume {
-                        callers.insert((start + offset, false));
+                        callers.insert((idx, false));
                     }
                 }
             }

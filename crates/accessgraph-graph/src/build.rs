@@ -379,8 +379,7 @@ impl Graph {
         for chunk in accounts.chunks(ACCOUNTS_PER_CHUNK) {
             let indices: Vec<usize> = chunk
                 .iter()
-                .filter_map(|account| context.account_ranges.get(*account))
-                .flat_map(|range| range.clone())
+                .flat_map(|account| context.account_indices(account))
                 .collect();
             let mut specs: Vec<EdgeSpec> = indices
                 .par_iter()

@@ -305,6 +305,15 @@ impl<'s> Context<'s> {
         self.resolver.resolve(arn, action, self.actor_list())
     }
 
+    /// The positions in `actors` of one account's users and roles (empty for an account without
+    /// any).
+    pub(crate) fn account_indices(&self, account: &str) -> std::ops::Range<usize> {
+        self.account_ranges
+            .get(account)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The users and roles of one account.
     pub(crate) fn account_actors(&self, account: &str) -> &[Actor] {
         self.account_ranges

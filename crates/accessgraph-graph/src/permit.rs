@@ -168,13 +168,9 @@ struct Named {
 fn named(context: &Context<'_>, policies: &[&Policy], might: &dyn Fn(usize) -> bool) -> Named {
     let mut named = Named::default();
     let account_actors = |named_account: &str, into: &mut BTreeSet<usize>| {
-        let start = context
-            .account_ranges
-            .get(named_account)
-            .map_or(0, |range| range.start);
         into.extend(
-            (0..context.account_actors(named_account).len())
-                .map(|offset| start + offset)
+            context
+                .account_indices(named_account)
                 .filter(|idx| might(*idx)),
         );
     };
@@ -360,13 +356,7 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
         })
     };
     let mut named = named(context, &policies, &might);
-    let owner_actors = || {
-        let start = context
-            .account_ranges
-            .get(account)
-            .map_or(0, |range| range.start);
-        (0..context.account_actors(account).len()).map(move |offset| start + offset)
-    };
+    let owner_actors = || context.account_indices(account);
     if named.anyone {
         // `*` names every principal directly: those of the owning account need no identity
         // allow; those of other accounts need one (and may pass conditions `*` as a whole does
