@@ -66,6 +66,16 @@ impl Simulator {
         side
     }
 
+    fn evaluate_actor(
+        &self,
+        actor: &Actor,
+        action: &Action,
+        side: &ResourceSide<'_>,
+        context: &RequestContext,
+    ) -> Evaluation {
+        evaluate_actor(&self.accounts, &self.resolver, actor, action, side, context)
+    }
+
     fn actor_list(&self) -> Actors<'_> {
         Actors {
             list: &self.actors,
@@ -100,14 +110,7 @@ impl Simulator {
             .get(principal)
             .and_then(|index| self.actors.get(*index))
         {
-            return Ok(evaluate_actor(
-                &self.accounts,
-                &self.resolver,
-                actor,
-                &action,
-                &side,
-                context,
-            ));
+            return Ok(self.evaluate_actor(actor, &action, &side, context));
         }
         if principal == "*" {
             return Ok(evaluate_anyone(
@@ -133,14 +136,7 @@ impl Simulator {
         {
             let mut session_actor = role.clone();
             session_actor.principal = role.principal.clone().with_session_name(session);
-            return Ok(evaluate_actor(
-                &self.accounts,
-                &self.resolver,
-                &session_actor,
-                &action,
-                &side,
-                context,
-            ));
+            return Ok(self.evaluate_actor(&session_actor, &action, &side, context));
         }
         if let Some(account) = parsed.account()
             && matches!(parsed.kind(), PrincipalKind::User | PrincipalKind::Role)
@@ -176,14 +172,7 @@ impl Simulator {
         self.actors
             .par_iter()
             .filter_map(|actor| {
-                let evaluation = evaluate_actor(
-                    &self.accounts,
-                    &self.resolver,
-                    actor,
-                    &action,
-                    &side,
-                    context,
-                );
+                let evaluation = self.evaluate_actor(actor, &action, &side, context);
                 evaluation
                     .decision
                     .is_possible()
