@@ -25,6 +25,17 @@ pub(crate) struct OrgBuilder {
     collected_at: Option<String>,
 }
 
+/// A `2012-10-17` policy document of `statements`, normalized as ingest stores it, with its hash.
+pub(crate) fn normalized(statements: Value) -> (PolicyHash, String) {
+    let text = PolicyDocument::parse(
+        &json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
+    )
+    .expect("fixture policy parses")
+    .to_json()
+    .to_string();
+    (PolicyHash::of(&text), text)
+}
+
 /// An IAM ARN of `account`.
 pub(crate) fn iam_arn(account: &str, kind: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:{kind}/{name}")
@@ -33,13 +44,7 @@ pub(crate) fn iam_arn(account: &str, kind: &str, name: &str) -> String {
 impl OrgBuilder {
     /// Stores a policy document made of `statements` (one statement object or an array).
     pub(crate) fn document(&mut self, statements: Value) -> PolicyHash {
-        let text = PolicyDocument::parse(
-            &json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
-        )
-        .expect("fixture policy parses")
-        .to_json()
-        .to_string();
-        let hash = PolicyHash::of(&text);
+        let (hash, text) = normalized(statements);
         self.documents.insert(hash.clone(), text);
         hash
     }

@@ -10,7 +10,6 @@ use accessgraph_model::{
     OrgPolicy, OrgPolicyKind, Organization, PolicyHash, PolicyVersion, Role, Root, Snapshot,
     SnapshotId, SnapshotMeta, User,
 };
-use accessgraph_policy::PolicyDocument;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "123456789012";
@@ -45,13 +44,7 @@ struct Builder {
 
 impl Builder {
     fn document(&mut self, statements: Value) -> PolicyHash {
-        let text = PolicyDocument::parse(
-            &json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
-        )
-        .expect("fixture policy parses")
-        .to_json()
-        .to_string();
-        let hash = PolicyHash::of(&text);
+        let (hash, text) = crate::fixture::normalized(statements);
         self.documents.insert(hash.clone(), text);
         hash
     }
