@@ -15,9 +15,10 @@ mod outcome;
 mod scan;
 
 pub use self::outcome::{Citation, Decision, DenyKind, Evaluation, Layer, Unresolved};
-use self::scan::LayerHits;
+use self::scan::{HitClause, HitLogic, LayerHits};
 use crate::document::Effect;
 use crate::document::principal::NamedAs;
+use crate::expr::Expr;
 use crate::policy::{OrgLevel, PolicySet};
 use crate::request::{Env, PrincipalKind, Request};
 use crate::tri::Tri;
@@ -141,6 +142,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             evidence: Vec::new(),
             missing: Vec::new(),
             conditions: Vec::new(),
+            allowed_when: None,
             notes: vec![format!("`{}` is {reason}", request.resource.arn())],
         };
     }
@@ -150,6 +152,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             evidence: Vec::new(),
             missing: Vec::new(),
             conditions: Vec::new(),
+            allowed_when: None,
             notes: vec![format!(
                 "`{}` needs no permission: AWS allows it to every authenticated caller, even under an explicit deny",
                 request.action
@@ -209,108 +212,41 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
     let endpoint = policies
         .vpc_endpoint
         .map(|policy| LayerHits::scan(Layer::VpcEndpoint, [Some(policy), None], &env, true));
-    let all_layers = || {
-        identity
-            .iter()
-            .chain(&boundary)
-            .chain(&session)
-            .chain(&scps)
-            .chain(&rcps)
-            .chain(&resource)
-            .chain(&endpoint)
+    let scanned = Scanned {
+        identity,
+        boundary,
+        session,
+        scps,
+        rcps,
+        resource,
+        endpoint,
     };
-    let deny = all_layers().fold(Tri::False, |acc, layer| acc.or(layer.deny()));
-
-    let mut missing = Vec::new();
-    let chain_ok = |levels: &[LayerHits<'_>], missing: &mut Vec<Layer>| {
-        levels.iter().fold(Tri::True, |acc, level| {
-            let allowed = level.allow(None);
-            if allowed == Tri::False {
-                missing.push(level.layer.clone());
-            }
-            acc.and(allowed)
-        })
-    };
-    let scp_ok = chain_ok(&scps, &mut missing);
-    let rcp_ok = chain_ok(&rcps, &mut missing);
-    // An endpoint policy filters like a ceiling: some statement naming the caller must allow.
-    let endpoint_ok = chain_ok(endpoint.as_slice(), &mut missing);
-
     let required = requires_resource_policy(request, env.resource_parts());
-    let rbp = |class: NamedAs| {
-        resource
-            .as_ref()
-            .map_or(Tri::False, |hits| hits.allow(Some(class)))
+    let is_root = principal.kind() == PrincipalKind::Root;
+    let cross_account = cross_account(request);
+    let shape = Shape {
+        has_identity,
+        is_root,
+        required,
     };
-    let rbp_direct = rbp(NamedAs::Direct);
-    let rbp_any = rbp_direct.or(rbp(NamedAs::Role)).or(rbp(NamedAs::Account));
-    let grant = if has_identity {
-        let identity_allow = if principal.kind() == PrincipalKind::Root {
-            notes.push("the root user holds every identity permission".to_owned());
-            Tri::True
-        } else {
-            identity
-                .as_ref()
-                .map_or(Tri::False, |hits| hits.allow(None))
-        };
-        let ceiling =
-            |hits: &Option<LayerHits<'_>>| hits.as_ref().map_or(Tri::True, |hits| hits.allow(None));
-        let boundary_ok = ceiling(&boundary);
-        let session_ok = ceiling(&session);
-        let cross_account = cross_account(request);
-        let cross_grant = identity_allow.and(boundary_ok).and(session_ok).and(rbp_any);
-        let same_grant = || {
-            let delegated = if required {
-                rbp(NamedAs::Account)
-            } else {
-                Tri::True
-            };
-            rbp_direct
-                .or(rbp(NamedAs::Role).and(boundary_ok).and(session_ok))
-                .or(identity_allow
-                    .and(boundary_ok)
-                    .and(session_ok)
-                    .and(delegated))
-        };
-        let grant = match cross_account {
-            Tri::True => {
-                notes.push("cross-account request: both the caller's policies and the resource policy must allow".to_owned());
-                cross_grant
-            }
-            Tri::False => same_grant(),
-            Tri::Unknown => {
-                let same = same_grant();
-                if same == cross_grant {
-                    same
-                } else {
-                    notes.push("the resource's owner is not in the snapshot: the answer depends on whether it is the caller's account and on its resource policy".to_owned());
-                    Tri::Unknown
-                }
-            }
-        };
-        if grant == Tri::False {
-            for (layer, allowed) in [
-                (Layer::Identity, identity_allow),
-                (Layer::Boundary, boundary_ok),
-                (Layer::Session, session_ok),
-            ] {
-                if allowed == Tri::False {
-                    missing.push(layer);
-                }
-            }
-            if (cross_account != Tri::False || required) && rbp_any == Tri::False {
-                missing.push(Layer::Resource);
-            }
+    let parts: Parts<Tri> = scanned.parts(&shape, cross_account);
+    let (deny, grant, owner_matters) = (parts.deny, parts.grant, parts.owner_matters);
+    let allowed = parts.allowed();
+    if has_identity && is_root {
+        notes.push("the root user holds every identity permission".to_owned());
+    }
+    if has_identity {
+        match cross_account {
+            Tri::True => notes.push("cross-account request: both the caller's policies and the resource policy must allow".to_owned()),
+            Tri::Unknown if owner_matters => notes.push("the resource's owner is not in the snapshot: the answer depends on whether it is the caller's account and on its resource policy".to_owned()),
+            _ => {}
         }
-        grant
+    }
+    let missing = if allowed == Tri::False && deny != Tri::True {
+        scanned.missing(&shape, grant, cross_account != Tri::False || required)
     } else {
-        if rbp_direct == Tri::False {
-            missing.push(Layer::Resource);
-        }
-        rbp_direct
+        Vec::new()
     };
-
-    let allowed = (!deny).and(scp_ok).and(rcp_ok).and(endpoint_ok).and(grant);
     let decision = match allowed {
         Tri::True => Decision::Allow,
         Tri::False if deny == Tri::True => Decision::Deny(DenyKind::Explicit),
@@ -322,8 +258,11 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             deny_kind: DenyKind::Explicit,
         },
     };
-    let hits =
-        || all_layers().flat_map(|layer| layer.hits.iter().map(move |hit| (&layer.layer, hit)));
+    let hits = || {
+        scanned
+            .layers()
+            .flat_map(|layer| layer.hits.iter().map(move |hit| (&layer.layer, hit)))
+    };
     let (evidence, conditions) = match decision {
         Decision::Deny(DenyKind::Explicit) => (
             hits()
@@ -351,15 +290,244 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 .collect(),
         ),
     };
-    if !matches!(decision, Decision::Deny(DenyKind::Implicit)) {
-        missing.clear();
-    }
+    let mut conditions: Vec<Unresolved> = conditions;
+    let allowed_when = match decision {
+        Decision::Conditional { .. } => {
+            let cross = match cross_account {
+                Tri::Unknown => Expr::fact(format!(
+                    "the owner of `{}` is not the caller's account {}",
+                    request.resource.arn(),
+                    principal.account().unwrap_or_default()
+                )),
+                known => Expr::Const(known == Tri::True),
+            };
+            let parts: Parts<Expr<HitClause<'_, '_>>> = scanned.parts(&shape, cross);
+            let formula = parts.allowed().simplify();
+            // The clauses of the conditions list, in its order, to point the formula into it.
+            let listed: Vec<HitClause<'_, '_>> = hits()
+                .filter(|(_, hit)| hit.is_conditional())
+                .flat_map(|(layer, hit)| hit.clauses(layer))
+                .collect();
+            Some(formula.map(&mut |clause: HitClause<'_, '_>| {
+                listed
+                    .iter()
+                    .position(|known| known.is(&clause))
+                    .unwrap_or_else(|| {
+                        conditions.push(clause.to_unresolved());
+                        conditions.len() - 1
+                    })
+            }))
+        }
+        _ => None,
+    };
+    // A formula whose clauses contradict (or complete) each other settles the decision.
+    let decision = match allowed_when.as_ref().and_then(Expr::as_const) {
+        Some(true) => {
+            notes.push("the conditions of the statements that apply cover every case".to_owned());
+            conditions.clear();
+            Decision::Allow
+        }
+        Some(false) => {
+            notes.push("the conditions under which an allow applies contradict the conditions of a deny or of a required allow".to_owned());
+            conditions.clear();
+            Decision::Deny(decision.deny_kind().unwrap_or(DenyKind::Implicit))
+        }
+        None => decision,
+    };
     Evaluation {
         decision,
         evidence,
         missing,
         conditions,
+        allowed_when: allowed_when.filter(|formula| formula.as_const().is_none()),
         notes,
+    }
+}
+
+/// The matched statements of every layer.
+struct Scanned<'p> {
+    identity: Option<LayerHits<'p>>,
+    boundary: Option<LayerHits<'p>>,
+    session: Option<LayerHits<'p>>,
+    scps: Vec<LayerHits<'p>>,
+    rcps: Vec<LayerHits<'p>>,
+    resource: Option<LayerHits<'p>>,
+    endpoint: Option<LayerHits<'p>>,
+}
+
+/// What shapes the combination of layers.
+struct Shape {
+    has_identity: bool,
+    is_root: bool,
+    /// The resource policy must allow on its own terms (role trust, KMS key policy).
+    required: bool,
+}
+
+/// The terms of the decision, in one logic.
+struct Parts<L> {
+    /// Some deny applies.
+    deny: L,
+    /// The SCP and RCP chains and the endpoint policy allow.
+    ceilings: L,
+    /// Some policy grants.
+    grant: L,
+    /// The owner is not known and the grant differs between the same and another account.
+    owner_matters: bool,
+}
+
+impl<L: crate::expr::Logic> Parts<L> {
+    /// `NOT deny AND rcp_chain AND scp_chain AND endpoint AND grant`.
+    fn allowed(self) -> L {
+        self.deny.negate().and(self.ceilings).and(self.grant)
+    }
+}
+
+/// The grants of a caller with an identity (iam-semantics.md §3.4, §3.6).
+struct Grants<L> {
+    identity_allow: L,
+    boundary_ok: L,
+    session_ok: L,
+    rbp_direct: L,
+    rbp_role: L,
+    rbp_account: L,
+}
+
+impl<L: crate::expr::Logic> Grants<L> {
+    /// Another account: the caller's policies and the resource policy both allow.
+    fn cross_account(&self) -> L {
+        self.identity_allow
+            .clone()
+            .and(self.boundary_ok.clone())
+            .and(self.session_ok.clone())
+            .and(
+                self.rbp_direct
+                    .clone()
+                    .or(self.rbp_role.clone())
+                    .or(self.rbp_account.clone()),
+            )
+    }
+
+    /// The same account: the resource policy naming the caller directly, or naming its role
+    /// (within boundary and session policy), or the identity policies (and the resource policy
+    /// naming the account where it must allow on its own terms).
+    fn same_account(&self, required: bool) -> L {
+        let delegated = if required {
+            self.rbp_account.clone()
+        } else {
+            L::constant(true)
+        };
+        let ceilings = self.boundary_ok.clone().and(self.session_ok.clone());
+        self.rbp_direct
+            .clone()
+            .or(self.rbp_role.clone().and(ceilings.clone()))
+            .or(self.identity_allow.clone().and(ceilings).and(delegated))
+    }
+}
+
+impl<'p> Scanned<'p> {
+    fn layers(&self) -> impl Iterator<Item = &LayerHits<'p>> {
+        self.identity
+            .iter()
+            .chain(&self.boundary)
+            .chain(&self.session)
+            .chain(&self.scps)
+            .chain(&self.rcps)
+            .chain(&self.resource)
+            .chain(&self.endpoint)
+    }
+
+    fn rbp<'s, L: HitLogic<'s, 'p>>(&'s self, class: NamedAs) -> L {
+        self.resource
+            .as_ref()
+            .map_or(L::constant(false), |hits| hits.allow(Some(class)))
+    }
+
+    fn grants<'s, L: HitLogic<'s, 'p>>(&'s self, shape: &Shape) -> Grants<L> {
+        let ceiling = |hits: &'s Option<LayerHits<'p>>| {
+            hits.as_ref()
+                .map_or(L::constant(true), |hits| hits.allow(None))
+        };
+        Grants {
+            identity_allow: if shape.is_root {
+                L::constant(true)
+            } else {
+                self.identity
+                    .as_ref()
+                    .map_or(L::constant(false), |hits| hits.allow(None))
+            },
+            boundary_ok: ceiling(&self.boundary),
+            session_ok: ceiling(&self.session),
+            rbp_direct: self.rbp(NamedAs::Direct),
+            rbp_role: self.rbp(NamedAs::Role),
+            rbp_account: self.rbp(NamedAs::Account),
+        }
+    }
+
+    /// The decision's terms; `cross` says whether the request crosses accounts.
+    fn parts<'s, L: HitLogic<'s, 'p>>(&'s self, shape: &Shape, cross: L) -> Parts<L> {
+        let deny = self
+            .layers()
+            .fold(L::constant(false), |acc, layer| acc.or(layer.deny()));
+        // An endpoint policy filters like a ceiling: some statement naming the caller must allow.
+        let ceilings = self
+            .scps
+            .iter()
+            .chain(&self.rcps)
+            .chain(&self.endpoint)
+            .fold(L::constant(true), |acc, level| acc.and(level.allow(None)));
+        let mut owner_matters = false;
+        let grant = if shape.has_identity {
+            let grants: Grants<L> = self.grants(shape);
+            match cross.known() {
+                Some(true) => grants.cross_account(),
+                Some(false) => grants.same_account(shape.required),
+                None => {
+                    let same = grants.same_account(shape.required);
+                    let other = grants.cross_account();
+                    owner_matters = !same.equals(&other);
+                    L::select(cross, other, same)
+                }
+            }
+        } else {
+            self.rbp(NamedAs::Direct)
+        };
+        Parts {
+            deny,
+            ceilings,
+            grant,
+            owner_matters,
+        }
+    }
+
+    /// The layers with no `Allow` where one was required, for an implicit deny.
+    fn missing(&self, shape: &Shape, grant: Tri, resource_needed: bool) -> Vec<Layer> {
+        let mut missing = Vec::new();
+        for level in self.scps.iter().chain(&self.rcps).chain(&self.endpoint) {
+            if level.allow::<Tri>(None) == Tri::False {
+                missing.push(level.layer.clone());
+            }
+        }
+        if grant == Tri::False {
+            if shape.has_identity {
+                let grants: Grants<Tri> = self.grants(shape);
+                for (layer, allowed) in [
+                    (Layer::Identity, grants.identity_allow),
+                    (Layer::Boundary, grants.boundary_ok),
+                    (Layer::Session, grants.session_ok),
+                ] {
+                    if allowed == Tri::False {
+                        missing.push(layer);
+                    }
+                }
+                let rbp_any = grants.rbp_direct.or(grants.rbp_role).or(grants.rbp_account);
+                if resource_needed && rbp_any == Tri::False {
+                    missing.push(Layer::Resource);
+                }
+            } else {
+                missing.push(Layer::Resource);
+            }
+        }
+        missing
     }
 }
 

@@ -40,6 +40,7 @@ mod arn;
 mod condition;
 mod document;
 mod eval;
+mod expr;
 mod owned;
 mod pattern;
 mod policy;
@@ -60,6 +61,7 @@ pub use eval::{
     Citation, Decision, DenyKind, Evaluation, Layer, Unresolved, evaluate, is_trust_action,
     resource_policy_required,
 };
+pub use expr::{Clause, Expr, Leaf};
 pub use owned::{aws_owned, is_aws_managed_role};
 pub use policy::{OrgLevel, Policy, PolicySet};
 pub use request::{

@@ -191,6 +191,10 @@ pub struct Evaluation {
     pub missing: Vec<Layer>,
     /// Conditions a snapshot cannot settle, for conditional decisions.
     pub conditions: Vec<Unresolved>,
+    /// For conditional decisions: the formula over those conditions under which the request is
+    /// allowed (a deny's clauses negated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_when: Option<crate::expr::Expr>,
     /// Remarks, e.g. rules that skipped a layer.
     pub notes: Vec<String>,
 }

@@ -8,6 +8,7 @@ use super::outcome::{Citation, Layer, Unresolved};
 use crate::condition::Condition;
 use crate::document::principal::{NamedAs, not_principal_exempts};
 use crate::document::{Effect, PrincipalSet, ResourceMatcher, ResourcePattern, Statement};
+use crate::expr::{Clause, Expr, Logic};
 use crate::pattern::{ArnGlob, Resolved};
 use crate::policy::Policy;
 use crate::request::Env;
@@ -27,6 +28,9 @@ enum Unknown<'p> {
     Variable(&'p ResourcePattern, Box<str>),
     /// A `Principal` entry naming one role session whose name is not known.
     SessionName(&'p PrincipalSet),
+    /// A request naming its resource by a pattern that the statement's `Resource` /
+    /// `NotResource` covers only in part (or through an unknown variable).
+    Pattern(&'p crate::document::Matchers<ResourcePattern>),
 }
 
 /// A statement that matched (definitely or conditionally).
@@ -41,7 +45,7 @@ pub(crate) struct Hit<'p> {
     unknown: Vec<Unknown<'p>>,
 }
 
-impl Hit<'_> {
+impl<'p> Hit<'p> {
     /// The match restricted to one naming class.
     pub(crate) fn tri_as(&self, class: NamedAs) -> Tri {
         self.tri.and(
@@ -86,34 +90,201 @@ impl Hit<'_> {
             conditional: true,
             ..self.citation(layer)
         };
-        self.unknown.iter().map(move |unknown| {
-            let (operator, key, values) = match unknown {
-                Unknown::Condition(condition) => (
-                    condition.operator().to_owned(),
-                    condition.key().to_owned(),
-                    condition.values().to_vec(),
-                ),
-                Unknown::Variable(pattern, key) => (
-                    "Resource".to_owned(),
-                    format!("${{{key}}}"),
-                    vec![pattern.as_str().to_owned()],
-                ),
-                Unknown::SessionName(set) => (
-                    "Principal".to_owned(),
-                    "session name".to_owned(),
-                    set.entries()
-                        .iter()
-                        .map(|entry| entry.as_str().to_owned())
-                        .collect(),
-                ),
-            };
-            Unresolved {
-                citation: citation.clone(),
-                operator,
-                key,
-                values,
-            }
+        self.unknown
+            .iter()
+            .map(move |unknown| unresolved(citation.clone(), unknown))
+    }
+
+    /// The unresolved parts of this match, in the order of [`Hit::unresolved`].
+    pub(crate) fn clauses<'s>(
+        &'s self,
+        layer: &'s Layer,
+    ) -> impl Iterator<Item = HitClause<'s, 'p>> + 's {
+        self.unknown.iter().map(move |unknown| HitClause {
+            layer,
+            hit: self,
+            unknown,
         })
+    }
+
+    /// The formula under which the statement applies, for one naming class or any: its
+    /// resource part, the principal part and every unresolved condition clause.
+    pub(crate) fn expr<'s>(
+        &'s self,
+        layer: &'s Layer,
+        class: Option<NamedAs>,
+    ) -> Expr<HitClause<'s, 'p>> {
+        let named = match class {
+            Some(class) => self
+                .named
+                .get(class as usize)
+                .copied()
+                .unwrap_or(Tri::False),
+            None => self.named.iter().fold(Tri::False, |acc, tri| acc.or(*tri)),
+        };
+        if named == Tri::False {
+            return Expr::Const(false);
+        }
+        if self.unknown.is_empty() {
+            return Expr::Const(true);
+        }
+        let term = |unknown| Expr::Term {
+            term: HitClause {
+                layer,
+                hit: self,
+                unknown,
+            },
+            negated: false,
+        };
+        let negated = self
+            .statement
+            .resources()
+            .is_some_and(crate::document::Matchers::is_negated);
+        let mut resource: Option<Expr<HitClause<'s, 'p>>> = None;
+        let mut principal = Expr::Const(true);
+        let mut clauses = Vec::new();
+        for unknown in &self.unknown {
+            match unknown {
+                Unknown::Pattern(_) => resource = Some(term(unknown)),
+                Unknown::Variable(..) => {
+                    let part = resource.take().unwrap_or(Expr::Const(negated));
+                    resource = Some(if negated {
+                        part.and(!term(unknown))
+                    } else {
+                        part.or(term(unknown))
+                    });
+                }
+                Unknown::SessionName(_) if named == Tri::Unknown => principal = term(unknown),
+                Unknown::SessionName(_) => {}
+                Unknown::Condition(_) => clauses.push(term(unknown)),
+            }
+        }
+        match (resource, principal, clauses.len()) {
+            // The common case: one conditional clause.
+            (None, Expr::Const(true), 1) => clauses.pop().unwrap_or(Expr::Const(true)),
+            (resource, principal, _) => {
+                Expr::all(resource.into_iter().chain([principal]).chain(clauses))
+            }
+        }
+    }
+}
+
+/// One unresolved part of a hit, borrowed: the evaluator builds and simplifies formulas over
+/// these, and makes owned [`Unresolved`] clauses only of what the simplified formula keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HitClause<'s, 'p> {
+    layer: &'s Layer,
+    hit: &'s Hit<'p>,
+    unknown: &'s Unknown<'p>,
+}
+
+impl HitClause<'_, '_> {
+    /// The cited clause.
+    pub(crate) fn to_unresolved(self) -> Unresolved {
+        let citation = Citation {
+            conditional: true,
+            ..self.hit.citation(self.layer)
+        };
+        unresolved(citation, self.unknown)
+    }
+
+    /// Whether both are the same part of the same statement match.
+    pub(crate) fn is(&self, other: &Self) -> bool {
+        std::ptr::eq(self.hit, other.hit) && std::ptr::eq(self.unknown, other.unknown)
+    }
+}
+
+impl Clause for HitClause<'_, '_> {
+    fn same_clause(&self, other: &Self) -> bool {
+        match (self.unknown, other.unknown) {
+            (Unknown::Condition(a), Unknown::Condition(b)) => {
+                a.operator() == b.operator() && a.key() == b.key() && a.values() == b.values()
+            }
+            (Unknown::Variable(a, key_a), Unknown::Variable(b, key_b)) => {
+                key_a == key_b && a.as_str() == b.as_str()
+            }
+            (Unknown::SessionName(a), Unknown::SessionName(b)) => {
+                std::ptr::eq(*a, *b)
+                    || a.entries()
+                        .iter()
+                        .map(|e| e.as_str())
+                        .eq(b.entries().iter().map(|e| e.as_str()))
+            }
+            (Unknown::Pattern(a), Unknown::Pattern(b)) => {
+                std::ptr::eq(*a, *b)
+                    || (a.is_negated() == b.is_negated()
+                        && a.patterns()
+                            .iter()
+                            .map(|p| p.as_str())
+                            .eq(b.patterns().iter().map(|p| p.as_str())))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One unresolved part of a statement, cited.
+fn unresolved(citation: Citation, unknown: &Unknown<'_>) -> Unresolved {
+    let (operator, key, values) = match unknown {
+        Unknown::Condition(condition) => (
+            condition.operator().to_owned(),
+            condition.key().to_owned(),
+            condition.values().to_vec(),
+        ),
+        Unknown::Variable(pattern, key) => (
+            "Resource".to_owned(),
+            format!("${{{key}}}"),
+            vec![pattern.as_str().to_owned()],
+        ),
+        Unknown::SessionName(set) => (
+            "Principal".to_owned(),
+            "session name".to_owned(),
+            set.entries()
+                .iter()
+                .map(|entry| entry.as_str().to_owned())
+                .collect(),
+        ),
+        Unknown::Pattern(resources) => (
+            if resources.is_negated() {
+                "NotResource"
+            } else {
+                "Resource"
+            }
+            .to_owned(),
+            "the requested resources".to_owned(),
+            resources
+                .patterns()
+                .iter()
+                .map(|pattern| pattern.as_str().to_owned())
+                .collect(),
+        ),
+    };
+    Unresolved {
+        citation,
+        operator,
+        key,
+        values,
+    }
+}
+
+/// Statement matches folded in a logic: truth values, or formulas over the hits' clauses.
+pub(crate) trait HitLogic<'s, 'p: 's>: Logic {
+    /// The match of one hit, for one naming class or any.
+    fn of_hit(hit: &'s Hit<'p>, layer: &'s Layer, class: Option<NamedAs>) -> Self;
+}
+
+impl<'s, 'p: 's> HitLogic<'s, 'p> for Tri {
+    fn of_hit(hit: &'s Hit<'p>, _layer: &'s Layer, class: Option<NamedAs>) -> Tri {
+        match class {
+            Some(class) => hit.tri_as(class),
+            None => hit.tri_any(),
+        }
+    }
+}
+
+impl<'s, 'p: 's> HitLogic<'s, 'p> for Expr<HitClause<'s, 'p>> {
+    fn of_hit(hit: &'s Hit<'p>, layer: &'s Layer, class: Option<NamedAs>) -> Self {
+        hit.expr(layer, class)
     }
 }
 
@@ -146,24 +317,21 @@ impl<'p> LayerHits<'p> {
     }
 
     /// Allow statements, per class or for any class.
-    pub(crate) fn allow(&self, class: Option<NamedAs>) -> Tri {
+    pub(crate) fn allow<'s, L: HitLogic<'s, 'p>>(&'s self, class: Option<NamedAs>) -> L {
         self.fold(Effect::Allow, class)
     }
 
     /// Deny statements naming the caller in any way.
-    pub(crate) fn deny(&self) -> Tri {
+    pub(crate) fn deny<'s, L: HitLogic<'s, 'p>>(&'s self) -> L {
         self.fold(Effect::Deny, None)
     }
 
-    fn fold(&self, effect: Effect, class: Option<NamedAs>) -> Tri {
+    fn fold<'s, L: HitLogic<'s, 'p>>(&'s self, effect: Effect, class: Option<NamedAs>) -> L {
         self.hits
             .iter()
             .filter(|hit| hit.effect() == effect)
-            .fold(Tri::False, |acc, hit| {
-                acc.or(match class {
-                    Some(class) => hit.tri_as(class),
-                    None => hit.tri_any(),
-                })
+            .fold(L::constant(false), |acc, hit| {
+                acc.or(L::of_hit(hit, &self.layer, class))
             })
     }
 }
@@ -182,7 +350,11 @@ fn match_statement<'p>(
     let mut tri = Tri::True;
     if let Some(resources) = statement.resources() {
         tri = if request.resource.is_pattern() {
-            pattern_match(statement, resources, env, &mut unknown)
+            let tri = pattern_match(statement, resources, env);
+            if tri == Tri::Unknown {
+                unknown.push(Unknown::Pattern(resources));
+            }
+            tri
         } else {
             let mut any = Tri::False;
             for pattern in resources.patterns() {
@@ -209,6 +381,10 @@ fn match_statement<'p>(
             }
             if resources.is_negated() { !any } else { any }
         };
+        // Variables of patterns that did not decide the match are not conditions of it.
+        if tri == Tri::True {
+            unknown.clear();
+        }
     }
     if tri == Tri::False {
         return None;
@@ -249,11 +425,10 @@ fn match_statement<'p>(
 /// Whether a statement's `Resource` / `NotResource` applies to a request that names its resource
 /// by a pattern (some resource it names): an allow applies when it grants some of them; a deny
 /// applies when it denies all of them, and leaves the answer unresolved when it denies only some.
-fn pattern_match<'p>(
-    statement: &'p Statement,
-    resources: &'p crate::document::Matchers<ResourcePattern>,
+fn pattern_match(
+    statement: &Statement,
+    resources: &crate::document::Matchers<ResourcePattern>,
     env: &Env<'_>,
-    unknown: &mut Vec<Unknown<'p>>,
 ) -> Tri {
     let requested = env.request().resource.arn();
     let (mut intersects, mut covers) = (Tri::False, Tri::False);
@@ -263,8 +438,7 @@ fn pattern_match<'p>(
             ResourceMatcher::Dynamic(template) => match template.resolve(env) {
                 Resolved::Elems(elems) => ArnGlob::from_elems(elems).relate(requested),
                 Resolved::Absent => (false, false),
-                Resolved::Unknown(key) => {
-                    unknown.push(Unknown::Variable(pattern, key));
+                Resolved::Unknown(_) => {
                     intersects = intersects.or(Tri::Unknown);
                     covers = covers.or(Tri::Unknown);
                     continue;
