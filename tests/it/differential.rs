@@ -34,13 +34,17 @@ fn principal_text(node: &Node) -> Option<String> {
     }
 }
 
-/// The actions a permit edge's technique names: `read (s3:GetObject), write (s3:PutObject) by ...`.
-fn technique_actions(technique: &str) -> Vec<&str> {
-    technique
-        .split('(')
-        .skip(1)
-        .filter_map(|part| part.split_once(')').map(|(action, _)| action))
-        .filter(|action| action.contains(':') && !action.contains(' '))
+/// The actions a permit edge's technique names, and whether each is marked conditional:
+/// `read (s3:GetObject), write? (s3:PutObject) by ...`.
+fn technique_actions(technique: &str) -> Vec<(&str, bool)> {
+    let parts: Vec<&str> = technique.split('(').collect();
+    parts
+        .windows(2)
+        .filter_map(|pair| {
+            let marked = pair[0].trim_end().ends_with('?');
+            pair[1].split_once(')').map(|(action, _)| (action, marked))
+        })
+        .filter(|(action, _)| action.contains(':') && !action.contains(' '))
         .collect()
 }
 
@@ -93,26 +97,42 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
                     .ok()
                     .map(|evaluation| evaluation.decision),
             )],
-            EdgeKind::Permit => technique_actions(&edge.technique)
-                .into_iter()
-                .map(|action| {
-                    (
-                        action.to_owned(),
-                        best(&simulator, &principal, action, &target.arn)
-                            .map(|evaluation| evaluation.decision),
-                    )
-                })
-                .collect(),
+            EdgeKind::Permit => {
+                let actions = technique_actions(&edge.technique);
+                // Each kind of access is marked `?` exactly when it is conditional.
+                for (action, marked) in &actions {
+                    let conditional = best(&simulator, &principal, action, &target.arn)
+                        .is_some_and(|evaluation| is_conditional(evaluation.decision));
+                    if conditional != *marked {
+                        failures.push(format!(
+                            "edge {principal} --{}--> {}: {action} is conditional: {conditional}",
+                            edge.technique, target.arn
+                        ));
+                    }
+                }
+                actions
+                    .into_iter()
+                    .map(|(action, _)| {
+                        (
+                            action.to_owned(),
+                            best(&simulator, &principal, action, &target.arn)
+                                .map(|evaluation| evaluation.decision),
+                        )
+                    })
+                    .collect()
+            }
             _ => continue,
         };
         checked += decisions.len();
         let possible = decisions
             .iter()
             .all(|(_, decision)| decision.is_some_and(|decision| decision.is_possible()));
-        let any_conditional = decisions
+        // A permit edge holds when any kind of access does: it is conditional only when every
+        // one is.
+        let conditional = decisions
             .iter()
-            .any(|(_, decision)| decision.is_some_and(is_conditional));
-        if !possible || any_conditional != edge.is_conditional() {
+            .all(|(_, decision)| decision.is_some_and(is_conditional));
+        if !possible || conditional != edge.is_conditional() {
             failures.push(format!(
                 "edge {principal} --{}{}--> {}: can ... do says {decisions:?}",
                 edge.technique,

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use accessgraph_policy::{
-    Action, AwsPrincipal, Decision, Effect, Evaluation, Principal, PrincipalEntry, RequestContext,
+    Action, AwsPrincipal, Effect, Evaluation, Principal, PrincipalEntry, RequestContext,
 };
 
 use crate::build::Draft;
@@ -82,10 +82,7 @@ fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> O
     if !evaluation.decision.is_possible() {
         return None;
     }
-    let conditions = match evaluation.decision {
-        Decision::Conditional { .. } => evaluation.conditions,
-        _ => Vec::new(),
-    };
+    let conditions = accessgraph_policy::Conditions::of(&evaluation);
     Some(Draft {
         kind: EdgeKind::Assume,
         technique: technique.to_owned(),

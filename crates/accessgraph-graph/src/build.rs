@@ -82,7 +82,7 @@ pub(crate) struct Draft {
     pub(crate) technique: String,
     pub(crate) catalog_id: Option<&'static str>,
     pub(crate) evidence: Vec<accessgraph_policy::Citation>,
-    pub(crate) conditions: Vec<accessgraph_policy::Unresolved>,
+    pub(crate) conditions: accessgraph_policy::Conditions,
     pub(crate) requirements: Vec<String>,
     pub(crate) alternatives: Vec<String>,
 }
@@ -95,14 +95,14 @@ impl Draft {
             technique: technique.into(),
             catalog_id: None,
             evidence: Vec::new(),
-            conditions: Vec::new(),
+            conditions: accessgraph_policy::Conditions::none(),
             requirements: Vec::new(),
             alternatives: Vec::new(),
         }
     }
 
     pub(crate) fn is_conditional(&self) -> bool {
-        !self.conditions.is_empty() || !self.requirements.is_empty()
+        !self.conditions.is_settled() || !self.requirements.is_empty()
     }
 }
 
@@ -627,7 +627,7 @@ fn merge_parallel(mut specs: Vec<EdgeSpec>) -> Vec<EdgeSpec> {
         (
             spec.edge.is_conditional(),
             spec.edge.requirements.len(),
-            spec.edge.conditions.len(),
+            spec.edge.conditions.list.len(),
         )
     };
     specs.par_sort_unstable_by(|a, b| {

@@ -1,6 +1,6 @@
 //! Nodes and edges of the access graph, as the query layer and the server see them.
 
-use accessgraph_policy::{Citation, Tri, Unresolved};
+use accessgraph_policy::{Citation, Conditions, Tri};
 use serde::{Deserialize, Serialize};
 
 /// A node's id in one built graph.
@@ -61,8 +61,8 @@ pub struct Admin {
     pub reason: String,
     /// The statements that make it so.
     pub evidence: Vec<Citation>,
-    /// Conditions a snapshot cannot settle.
-    pub conditions: Vec<Unresolved>,
+    /// Conditions a snapshot cannot settle, with the formula under which it holds.
+    pub conditions: Conditions,
 }
 
 /// A node.
@@ -120,8 +120,9 @@ pub struct Edge {
     pub catalog_id: Option<&'static str>,
     /// Every statement that was needed ([`crate::Graph::citation`] resolves them).
     pub evidence: Vec<CitationId>,
-    /// Conditions a snapshot cannot settle; the edge is conditional when not empty.
-    pub conditions: Vec<Unresolved>,
+    /// Conditions a snapshot cannot settle, with the formula over them under which the edge
+    /// holds; the edge is conditional when that formula is not `true`.
+    pub conditions: Conditions,
     /// Other prerequisites a snapshot cannot confirm (e.g. "requires an existing Lambda function
     /// running as the role").
     pub requirements: Vec<String>,
@@ -135,6 +136,6 @@ impl Edge {
     /// Whether the edge holds only if unresolved conditions or unconfirmed prerequisites hold.
     #[must_use]
     pub fn is_conditional(&self) -> bool {
-        !self.conditions.is_empty() || !self.requirements.is_empty()
+        !self.conditions.is_settled() || !self.requirements.is_empty()
     }
 }

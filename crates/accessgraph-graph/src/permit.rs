@@ -297,7 +297,8 @@ fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<(Draft, bool)> {
     }
     let mut allowed = Vec::new();
     let mut evidence = Vec::new();
-    let mut conditions = Vec::new();
+    // The edge holds when any kind of access does.
+    let mut conditions = accessgraph_policy::Conditions::never();
     let mut outside = false;
     for (group, action, evaluation) in best {
         // A grant that comes from the ACL says so, with its statement's description.
@@ -308,11 +309,11 @@ fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<(Draft, bool)> {
             .and_then(|citation| citation.sid.as_deref())
             .map(|sid| format!(" by {sid}"))
             .unwrap_or_default();
-        allowed.push(format!("{group} ({action}){by_acl}"));
+        // A `?` marks a kind of access that holds only under the edge's conditions.
+        let conditional = if is_conditional(&evaluation) { "?" } else { "" };
+        allowed.push(format!("{group}{conditional} ({action}){by_acl}"));
         outside |= relies_on_unknown_identity(&evaluation);
-        if matches!(evaluation.decision, Decision::Conditional { .. }) {
-            conditions.extend(evaluation.conditions);
-        }
+        conditions = conditions.or(accessgraph_policy::Conditions::of(&evaluation));
         evidence.extend(
             evaluation
                 .evidence

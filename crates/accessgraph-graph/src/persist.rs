@@ -15,7 +15,7 @@ use crate::model::{Edge, Node};
 
 /// Version of the encoding, raised also when the edges a snapshot yields change (a cached graph
 /// of another version is rebuilt); loading another version is an error.
-const FORMAT_VERSION: u32 = 4;
+const FORMAT_VERSION: u32 = 5;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ pub(crate) struct EdgeRepr {
     technique: String,
     catalog_id: Option<String>,
     evidence: Vec<crate::CitationId>,
-    conditions: Vec<accessgraph_policy::Unresolved>,
+    conditions: accessgraph_policy::Conditions,
     requirements: Vec<String>,
     alternatives: Vec<String>,
     #[serde(default)]

@@ -31,7 +31,7 @@ fn edge(kind: EdgeKind, technique: String, details: Vec<String>) -> Edge {
         technique,
         catalog_id: None,
         evidence: Vec::new(),
-        conditions: Vec::new(),
+        conditions: accessgraph_policy::Conditions::none(),
         requirements: Vec::new(),
         alternatives: Vec::new(),
         details,

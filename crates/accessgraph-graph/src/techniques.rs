@@ -11,7 +11,7 @@ mod passrole;
 use accessgraph_model::{Account, Group as ModelGroup};
 use accessgraph_policy::admin::{Subject, full_admin, self_escalating_admin};
 use accessgraph_policy::{
-    Action, Citation, Decision, Principal, RequestContext, Resource, Tri, Unresolved,
+    Action, Citation, Conditions, Decision, Principal, RequestContext, Resource, Tri,
 };
 
 use crate::build::EdgeSpec;
@@ -109,7 +109,7 @@ pub(crate) fn static_id(text: &str) -> Option<&'static str> {
 #[derive(Debug, Default)]
 pub(crate) struct Checked {
     pub(crate) evidence: Vec<Citation>,
-    pub(crate) conditions: Vec<Unresolved>,
+    pub(crate) conditions: Conditions,
 }
 
 /// Checks that `actor` may do each `(action, resource)`; `None` if any is denied.
@@ -124,7 +124,10 @@ pub(crate) fn check_all(
         let evaluation = context.evaluate(actor, action, &side, request_context);
         match evaluation.decision {
             Decision::Allow => {}
-            Decision::Conditional { .. } => checked.conditions.extend(evaluation.conditions),
+            Decision::Conditional { .. } => {
+                checked.conditions =
+                    std::mem::take(&mut checked.conditions).and(Conditions::of(&evaluation));
+            }
             Decision::Deny(_) => return None,
         }
         checked.evidence.extend(evaluation.evidence);

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::document::Effect;
 use crate::eval::{Citation, Decision, Layer, Unresolved, evaluate};
+use crate::expr::Conditions;
 use crate::policy::{Policy, PolicySet};
 use crate::request::{Action, Env, Principal, PrincipalKind, Request, RequestContext, Resource};
 use crate::tri::Tri;
@@ -129,8 +130,8 @@ pub struct AdminCheck {
     pub reason: Option<AdminReason>,
     /// Statements that make it so (for `False`: the denies or boundary that prevent it, if any).
     pub evidence: Vec<Citation>,
-    /// Conditions a snapshot cannot settle.
-    pub conditions: Vec<Unresolved>,
+    /// Conditions a snapshot cannot settle, and the formula over them under which it holds.
+    pub conditions: Conditions,
 }
 
 impl AdminCheck {
@@ -139,7 +140,7 @@ impl AdminCheck {
             status: Tri::False,
             reason: None,
             evidence,
-            conditions: Vec::new(),
+            conditions: Conditions::none(),
         }
     }
 }
@@ -148,7 +149,18 @@ impl AdminCheck {
 struct Coverage {
     status: Tri,
     citations: Vec<Citation>,
-    conditions: Vec<Unresolved>,
+    conditions: Conditions,
+}
+
+impl Coverage {
+    /// Under which the coverage holds.
+    fn holds(&self) -> Conditions {
+        match self.status {
+            Tri::True => Conditions::none(),
+            Tri::False => Conditions::never(),
+            Tri::Unknown => self.conditions.clone(),
+        }
+    }
 }
 
 /// Allow statements of `*` on `*` whose conditions may hold; failing one such statement, allow
@@ -194,7 +206,7 @@ fn union_coverage<'p>(
     let none = || Coverage {
         status: Tri::False,
         citations: Vec::new(),
-        conditions: Vec::new(),
+        conditions: Conditions::none(),
     };
     // Without a `NotAction` allow on every resource nothing can cover every action: decided
     // without allocating, as it is for most principals.
@@ -281,18 +293,21 @@ fn union_coverage<'p>(
             conditional: *tri == Tri::Unknown,
         };
         if *tri == Tri::Unknown {
-            coverage.conditions.extend(
-                statement
-                    .conditions()
-                    .iter()
-                    .filter(|condition| condition.evaluate(env) == Tri::Unknown)
-                    .map(|condition| Unresolved {
-                        citation: citation.clone(),
-                        operator: condition.operator().to_owned(),
-                        key: condition.key().to_owned(),
-                        values: condition.values().to_vec(),
-                    }),
-            );
+            let list: Vec<Unresolved> = statement
+                .conditions()
+                .iter()
+                .filter(|condition| condition.evaluate(env) == Tri::Unknown)
+                .map(|condition| Unresolved {
+                    citation: citation.clone(),
+                    operator: condition.operator().to_owned(),
+                    key: condition.key().to_owned(),
+                    values: condition.values().to_vec(),
+                })
+                .collect();
+            // The statements used together: all their conditions (a sufficient condition;
+            // another combination of statements may also cover every action).
+            let conditions = std::mem::take(&mut coverage.conditions);
+            coverage.conditions = conditions.and(Conditions::all(list));
         }
         coverage.citations.push(citation);
     }
@@ -317,7 +332,7 @@ fn scan_everything<'p>(
     let mut coverage = Coverage {
         status: Tri::False,
         citations: Vec::new(),
-        conditions: Vec::new(),
+        conditions: Conditions::none(),
     };
     for policy in policies {
         for statement in policy.document().statements() {
@@ -364,14 +379,22 @@ fn scan_everything<'p>(
                 effect,
                 conditional: tri == Tri::Unknown,
             };
-            coverage
-                .conditions
-                .extend(unknown.into_iter().map(|condition| Unresolved {
+            let list: Vec<Unresolved> = unknown
+                .into_iter()
+                .map(|condition| Unresolved {
                     citation: citation.clone(),
                     operator: condition.operator().to_owned(),
                     key: condition.key().to_owned(),
                     values: condition.values().to_vec(),
-                }));
+                })
+                .collect();
+            // Any one statement of `*` on `*` (or, for denies, any restricting one) counts.
+            let conditions = std::mem::take(&mut coverage.conditions);
+            coverage.conditions = if coverage.status == Tri::False {
+                Conditions::all(list)
+            } else {
+                conditions.or(Conditions::all(list))
+            };
             coverage.citations.push(citation);
             coverage.status = coverage.status.or(tri);
         }
@@ -459,15 +482,22 @@ pub fn full_admin(subject: &Subject<'_>) -> AdminCheck {
         return AdminCheck::no(evidence);
     }
     let mut evidence = Vec::new();
-    let mut conditions = Vec::new();
+    let mut allowed_when = Conditions::none();
+    let mut denied_when = Conditions::never();
+    for coverage in &allows {
+        allowed_when = allowed_when.and(coverage.holds());
+    }
+    for coverage in &restrictions {
+        denied_when = denied_when.or(coverage.holds());
+    }
     for coverage in allows.into_iter().chain(restrictions) {
         if coverage.status == Tri::Unknown
             || coverage.citations.iter().any(|c| c.effect == Effect::Allow)
         {
             evidence.extend(coverage.citations);
-            conditions.extend(coverage.conditions);
         }
     }
+    let conditions = allowed_when.and(denied_when.negate());
     AdminCheck {
         status,
         reason: Some(AdminReason::FullAccess),
@@ -615,7 +645,7 @@ fn combine(mut first: AdminCheck, second: &AdminCheck) -> AdminCheck {
     first.status = first.status.and(second.status);
     if first.status != Tri::False {
         first.evidence.extend(second.evidence.iter().cloned());
-        first.conditions.extend(second.conditions.iter().cloned());
+        first.conditions = first.conditions.and(second.conditions.clone());
     }
     first
 }
@@ -628,7 +658,7 @@ fn boundary_escape(subject: &Subject<'_>, own: &str) -> AdminCheck {
             status: Tri::True,
             reason: None,
             evidence: Vec::new(),
-            conditions: Vec::new(),
+            conditions: Conditions::none(),
         };
     };
     let action = Action::new("*");
@@ -648,7 +678,7 @@ fn boundary_escape(subject: &Subject<'_>, own: &str) -> AdminCheck {
             status: Tri::True,
             reason: None,
             evidence: allows.citations,
-            conditions: Vec::new(),
+            conditions: Conditions::none(),
         };
     }
     let delete_action = match subject.principal.kind() {
@@ -656,16 +686,13 @@ fn boundary_escape(subject: &Subject<'_>, own: &str) -> AdminCheck {
         _ => "iam:DeleteRolePermissionsBoundary",
     };
     let delete = run_steps(subject, &[step(delete_action, own)], "");
+    let allows_when = allows.holds();
     if delete.status == Tri::False && open == Tri::Unknown {
         return AdminCheck {
             status: Tri::Unknown,
             reason: None,
             evidence: allows.citations,
-            conditions: allows
-                .conditions
-                .into_iter()
-                .chain(denies.conditions)
-                .collect(),
+            conditions: allows_when.and(denies.holds().negate()),
         };
     }
     delete
@@ -677,7 +704,7 @@ fn run_steps(subject: &Subject<'_>, steps: &[Step], admin_policy: &str) -> Admin
         status: Tri::True,
         reason: None,
         evidence: Vec::new(),
-        conditions: Vec::new(),
+        conditions: Conditions::none(),
     };
     for step in steps {
         let action = Action::new(step.action);
@@ -707,8 +734,8 @@ fn run_steps(subject: &Subject<'_>, steps: &[Step], admin_policy: &str) -> Admin
             Decision::Deny(_) => return AdminCheck::no(Vec::new()),
         };
         check.status = check.status.and(status);
+        check.conditions = check.conditions.and(Conditions::of(&evaluation));
         check.evidence.extend(evaluation.evidence);
-        check.conditions.extend(evaluation.conditions);
     }
     check
 }

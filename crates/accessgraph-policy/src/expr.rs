@@ -104,27 +104,6 @@ impl Expr {
         }
     }
 
-    /// The simplified conjunction of formulas each with its own conditions list (the hops of a
-    /// path, the requests of a technique), with the list its terms point into.
-    #[must_use]
-    pub fn conjunction<'a>(
-        parts: impl IntoIterator<Item = (&'a Expr, &'a [Unresolved])>,
-    ) -> (Expr, Vec<Unresolved>) {
-        let resolved = Expr::all(parts.into_iter().map(|(expr, terms)| expr.resolve(terms)));
-        let mut terms: Vec<Unresolved> = Vec::new();
-        let expr = resolved.map(&mut |clause: &Unresolved| match terms
-            .iter()
-            .position(|seen| same_clause(seen, clause))
-        {
-            Some(position) => position,
-            None => {
-                terms.push(clause.clone());
-                terms.len() - 1
-            }
-        });
-        (expr, terms)
-    }
-
     /// Evaluates the formula given a truth value for some leaves (for tests and what-if
     /// questions): `decide` answers for a clause of `terms` or a fact as written (not negated),
     /// `None` leaves it unknown.
@@ -543,3 +522,147 @@ impl<T: Clause> Logic for Expr<T> {
 
 #[cfg(test)]
 mod tests;
+
+/// Conditions a snapshot cannot settle, with the formula over them under which something holds
+/// (an edge, an administrator status, a technique's requests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conditions {
+    /// The clauses, cited.
+    pub list: Vec<Unresolved>,
+    /// The formula over `list` (and facts) under which it holds.
+    pub when: Expr,
+}
+
+impl Default for Conditions {
+    fn default() -> Conditions {
+        Conditions::none()
+    }
+}
+
+impl Conditions {
+    /// Holds unconditionally.
+    #[must_use]
+    pub fn none() -> Conditions {
+        Conditions {
+            list: Vec::new(),
+            when: Expr::Const(true),
+        }
+    }
+
+    /// Every clause of `list` holds.
+    #[must_use]
+    pub fn all(list: Vec<Unresolved>) -> Conditions {
+        let mut terms: Vec<Expr> = (0..list.len())
+            .map(|term| Expr::Term {
+                term,
+                negated: false,
+            })
+            .collect();
+        let when = match terms.len() {
+            0 => Expr::Const(true),
+            1 => terms.pop().unwrap_or(Expr::Const(true)),
+            _ => Expr::All(terms),
+        };
+        Conditions { list, when }
+    }
+
+    /// Never holds.
+    #[must_use]
+    pub fn never() -> Conditions {
+        Conditions {
+            list: Vec::new(),
+            when: Expr::Const(false),
+        }
+    }
+
+    /// Holds exactly when `self` does not.
+    #[must_use]
+    pub fn negate(self) -> Conditions {
+        Conditions {
+            list: self.list,
+            when: !self.when,
+        }
+    }
+
+    /// Holds only if `fact` (a prerequisite the snapshot cannot confirm) does.
+    #[must_use]
+    pub fn fact(fact: impl Into<Arc<str>>) -> Conditions {
+        Conditions {
+            list: Vec::new(),
+            when: Expr::fact(fact),
+        }
+    }
+
+    /// Under which an evaluated request is allowed: unconditionally for an allow, never for a
+    /// deny, else its formula.
+    #[must_use]
+    pub fn of(evaluation: &crate::eval::Evaluation) -> Conditions {
+        use crate::eval::Decision;
+        let when = match (&evaluation.decision, &evaluation.allowed_when) {
+            (Decision::Allow, _) => return Conditions::none(),
+            (Decision::Deny(_), _) => Expr::Const(false),
+            (Decision::Conditional { .. }, Some(when)) => when.clone(),
+            // A conditional answer always comes with its formula; without one, every listed
+            // clause is required (never a silent `true`).
+            (Decision::Conditional { .. }, None) => {
+                return Conditions::all(evaluation.conditions.clone());
+            }
+        };
+        Conditions {
+            list: evaluation.conditions.clone(),
+            when,
+        }
+    }
+
+    /// Whether it holds whatever the unknown values are.
+    #[must_use]
+    pub fn is_settled(&self) -> bool {
+        self.when == Expr::Const(true)
+    }
+
+    /// Both hold.
+    #[must_use]
+    pub fn and(self, other: Conditions) -> Conditions {
+        Conditions::join([self, other], true)
+    }
+
+    /// Either holds.
+    #[must_use]
+    pub fn or(self, other: Conditions) -> Conditions {
+        Conditions::join([self, other], false)
+    }
+
+    /// All (`conjunction`) or any of `parts`, over one merged list.
+    #[must_use]
+    pub fn join(parts: impl IntoIterator<Item = Conditions>, conjunction: bool) -> Conditions {
+        let parts: Vec<Conditions> = parts.into_iter().collect();
+        let resolved: Vec<Expr<&Unresolved>> = parts
+            .iter()
+            .map(|part| part.when.resolve(&part.list))
+            .collect();
+        let joined = if conjunction {
+            Expr::All(resolved)
+        } else {
+            Expr::Any(resolved)
+        }
+        .simplify();
+        let mut list: Vec<Unresolved> = Vec::new();
+        let when = joined.map(&mut |clause: &Unresolved| match list
+            .iter()
+            .position(|seen| same_clause(seen, clause))
+        {
+            Some(position) => position,
+            None => {
+                list.push(clause.clone());
+                list.len() - 1
+            }
+        });
+        Conditions { list, when }
+    }
+
+    /// The formula in words.
+    #[must_use]
+    pub fn display(&self) -> impl fmt::Display + '_ {
+        self.when.display(&self.list)
+    }
+}

@@ -61,7 +61,7 @@ pub use eval::{
     Citation, Decision, DenyKind, Evaluation, Layer, Unresolved, evaluate, is_trust_action,
     resource_policy_required,
 };
-pub use expr::{Clause, Expr, Leaf};
+pub use expr::{Clause, Conditions, Expr, Leaf};
 pub use owned::{aws_owned, is_aws_managed_role};
 pub use policy::{OrgLevel, Policy, PolicySet};
 pub use request::{

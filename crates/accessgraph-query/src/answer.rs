@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use accessgraph_graph::{Graph, Hop, NodeId, NodeKind, Path};
-use accessgraph_policy::{Citation, Evaluation, Layer, Unresolved};
+use accessgraph_policy::{Citation, Conditions, Evaluation, Expr, Layer, Unresolved};
 use serde::Serialize;
 
 use crate::view::SnapshotRef;
@@ -53,6 +53,10 @@ pub struct DecisionInfo {
     pub missing: Vec<Layer>,
     /// Conditions the snapshot cannot settle.
     pub conditions: Vec<Unresolved>,
+    /// For a conditional decision: the formula over `conditions` (positions in that list) under
+    /// which the request is allowed, a deny's clauses negated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_when: Option<Expr>,
     /// Remarks.
     pub notes: Vec<String>,
 }
@@ -70,6 +74,7 @@ impl DecisionInfo {
             evidence: evaluation.evidence.clone(),
             missing: evaluation.missing.clone(),
             conditions: evaluation.conditions.clone(),
+            allowed_when: evaluation.allowed_when.clone(),
             notes: evaluation.notes.clone(),
         }
     }
@@ -96,6 +101,13 @@ pub struct Row {
     pub path: Vec<Step>,
     /// Whether any hop is conditional.
     pub conditional: bool,
+    /// For a conditional path: every hop's conditions, merged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Unresolved>,
+    /// For a conditional path: the conjunction of its hops' formulas, over `conditions`
+    /// (positions in that list) and the prerequisites a snapshot cannot confirm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_when: Option<Expr>,
     /// For `diff`: gained or lost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
@@ -128,6 +140,10 @@ pub struct Step {
     pub conditional: bool,
     /// Conditions the snapshot cannot settle.
     pub conditions: Vec<Unresolved>,
+    /// For a conditional hop: the formula over `conditions` (positions in that list) and its
+    /// prerequisites under which the hop holds, a deny's clauses negated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_when: Option<Expr>,
     /// Prerequisites the snapshot cannot confirm.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<String>,
@@ -252,7 +268,7 @@ impl<'g> Writer<'g> {
             .or_else(|| edges.first());
         let edge_name = main.map_or("unknown", |edge| edge_name(edge.kind));
         let mut evidence: Vec<Citation> = Vec::new();
-        let mut conditions = Vec::new();
+        let mut parts = Vec::new();
         let mut requirements = Vec::new();
         let mut details = Vec::new();
         for edge in &edges {
@@ -264,9 +280,11 @@ impl<'g> Writer<'g> {
                     evidence.push(citation.clone());
                 }
             }
-            conditions.extend(edge.conditions.iter().cloned());
+            parts.push(edge.conditions.clone());
+            parts.extend(edge.requirements.iter().cloned().map(Conditions::fact));
             requirements.extend(edge.requirements.iter().cloned());
         }
+        let merged = Conditions::join(parts, true);
         Step {
             from: self.id(hop.from),
             to: self.id(hop.to),
@@ -275,7 +293,8 @@ impl<'g> Writer<'g> {
             catalog_id: main.and_then(|edge| edge.catalog_id).map(str::to_owned),
             conditional: edges.iter().any(|edge| edge.is_conditional()),
             evidence,
-            conditions,
+            allowed_when: (!merged.is_settled()).then_some(merged.when),
+            conditions: merged.list,
             requirements,
             details,
         }
@@ -284,14 +303,39 @@ impl<'g> Writer<'g> {
     /// A row for `source` reaching `target` along `path`.
     pub(crate) fn row(&mut self, source: NodeId, target: NodeId, path: &Path) -> Row {
         let steps: Vec<Step> = path.hops.iter().map(|hop| self.step(hop)).collect();
-        Row {
+        let mut row = Row {
             principal: self.id(source),
             target: self.id(target),
             conditional: steps.iter().any(|step| step.conditional),
+            conditions: Vec::new(),
+            allowed_when: None,
             path: steps,
             change: None,
             reason: None,
             evidence: Vec::new(),
+        };
+        row.join_conditions();
+        row
+    }
+}
+
+impl Row {
+    /// Sets the path's conditions and formula: the conjunction of its hops'.
+    pub(crate) fn join_conditions(&mut self) {
+        let whole = Conditions::join(
+            self.path.iter().map(|step| Conditions {
+                list: step.conditions.clone(),
+                when: step.allowed_when.clone().unwrap_or(Expr::Const(true)),
+            }),
+            true,
+        );
+        self.conditional = self.path.iter().any(|step| step.conditional);
+        if whole.is_settled() {
+            self.conditions = Vec::new();
+            self.allowed_when = None;
+        } else {
+            self.conditions = whole.list;
+            self.allowed_when = Some(whole.when);
         }
     }
 }

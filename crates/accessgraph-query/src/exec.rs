@@ -389,6 +389,10 @@ fn admin_row(graph: &Graph, writer: &mut Writer<'_>, admin: NodeId) -> Row {
         row.reason = Some(info.reason.clone());
         row.evidence = info.evidence.clone();
         row.conditional = info.status != accessgraph_policy::Tri::True;
+        if !info.conditions.is_settled() {
+            row.conditions = info.conditions.list.clone();
+            row.allowed_when = Some(info.conditions.when.clone());
+        }
     }
     row
 }
@@ -414,6 +418,7 @@ fn request_step(
             .collect(),
         conditional: evaluation.decision != accessgraph_policy::Decision::Allow,
         conditions: evaluation.conditions.clone(),
+        allowed_when: evaluation.allowed_when.clone(),
         requirements: evaluation.notes.clone(),
         details: Vec::new(),
     }
@@ -474,7 +479,7 @@ fn who_can_do(
         row.path
             .push(request_step(writer, end, request, evaluation));
         row.target = resource.clone();
-        row.conditional = row.path.iter().any(|step| step.conditional);
+        row.join_conditions();
         if plan.filter.max_hops.is_none_or(|max| row.path.len() <= max) {
             rows.push(row);
         }

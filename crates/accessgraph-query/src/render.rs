@@ -163,6 +163,13 @@ fn table(answer: &Answer) -> String {
         for condition in &decision.conditions {
             let _ = writeln!(out, "  unresolved: {condition}");
         }
+        if let Some(when) = &decision.allowed_when {
+            let _ = writeln!(
+                out,
+                "  allowed when: {}",
+                when.display(&decision.conditions)
+            );
+        }
         for note in &decision.notes {
             let _ = writeln!(out, "  note: {note}");
         }
@@ -188,6 +195,7 @@ fn table(answer: &Answer) -> String {
                 ""
             };
             let _ = writeln!(out, "{change}{source}: {reason}{mark}");
+            write_when(&mut out, row);
             continue;
         }
         if row.path.is_empty() {
@@ -199,6 +207,7 @@ fn table(answer: &Answer) -> String {
         } else {
             let _ = writeln!(out, "{change}{source}{}", path_text(answer, row));
         }
+        write_when(&mut out, row);
     }
     let noun = match answer.statement {
         "who_is_admin" => "administrator",
@@ -217,6 +226,13 @@ fn table(answer: &Answer) -> String {
     }
     out.push('\n');
     out
+}
+
+/// The formula under which a conditional row holds, on its own line.
+fn write_when(out: &mut String, row: &crate::answer::Row) {
+    if let Some(when) = &row.allowed_when {
+        let _ = writeln!(out, "    when: {}", when.display(&row.conditions));
+    }
 }
 
 fn show_table(answer: &Answer, node: &crate::answer::NodeDetail) -> String {

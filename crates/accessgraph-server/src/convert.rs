@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use accessgraph_graph::NodeKind;
-use accessgraph_policy::{Citation, Effect, Layer, Unresolved};
+use accessgraph_policy::{Citation, Effect, Expr, Layer, Unresolved};
 use accessgraph_proto::v1 as pb;
 use accessgraph_query::{
     Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, SnapshotRef, Step,
@@ -53,6 +53,27 @@ fn condition(condition: Unresolved) -> pb::Condition {
     }
 }
 
+fn expression(expr: &Expr) -> pb::Expression {
+    use pb::expression::Node;
+    let parts = |parts: &[Expr]| pb::Expressions {
+        parts: parts.iter().map(expression).collect(),
+    };
+    let node = match expr {
+        Expr::Const(value) => Node::Constant(*value),
+        Expr::Term { term, negated } => Node::Term(pb::Term {
+            condition: u32::try_from(*term).unwrap_or(u32::MAX),
+            negated: *negated,
+        }),
+        Expr::Fact { fact, negated } => Node::Fact(pb::Fact {
+            fact: fact.to_string(),
+            negated: *negated,
+        }),
+        Expr::All(all) => Node::All(parts(all)),
+        Expr::Any(any) => Node::Any(parts(any)),
+    };
+    pb::Expression { node: Some(node) }
+}
+
 fn step(step: Step) -> pb::Step {
     pb::Step {
         from: step.from,
@@ -65,6 +86,7 @@ fn step(step: Step) -> pb::Step {
         conditions: step.conditions.into_iter().map(condition).collect(),
         requirements: step.requirements,
         details: step.details,
+        allowed_when: step.allowed_when.as_ref().map(expression),
     }
 }
 
@@ -82,6 +104,8 @@ pub fn row(row: Row) -> pb::Row {
         }),
         reason: row.reason,
         evidence: row.evidence.iter().map(citation).collect(),
+        conditions: row.conditions.into_iter().map(condition).collect(),
+        allowed_when: row.allowed_when.as_ref().map(expression),
     }
 }
 
@@ -100,6 +124,7 @@ fn decision(decision: &DecisionInfo) -> pb::Decision {
         missing: decision.missing.iter().map(layer).collect(),
         conditions: decision.conditions.iter().cloned().map(condition).collect(),
         notes: decision.notes.clone(),
+        allowed_when: decision.allowed_when.as_ref().map(expression),
     }
 }
 
@@ -281,8 +306,34 @@ fn conditions_from(conditions: Vec<pb::Condition>) -> Result<Vec<Unresolved>, De
         .collect()
 }
 
+fn expression_from(expression: pb::Expression) -> Result<Expr, DecodeError> {
+    use pb::expression::Node;
+    let parts = |parts: pb::Expressions| -> Result<Vec<Expr>, DecodeError> {
+        parts.parts.into_iter().map(expression_from).collect()
+    };
+    Ok(
+        match expression
+            .node
+            .ok_or_else(|| DecodeError("an empty expression".into()))?
+        {
+            Node::Constant(value) => Expr::Const(value),
+            Node::Term(term) => Expr::Term {
+                term: usize::try_from(term.condition).unwrap_or(usize::MAX),
+                negated: term.negated,
+            },
+            Node::Fact(fact) => Expr::Fact {
+                fact: fact.fact.into(),
+                negated: fact.negated,
+            },
+            Node::All(all) => Expr::All(parts(all)?),
+            Node::Any(any) => Expr::Any(parts(any)?),
+        },
+    )
+}
+
 fn step_from(step: pb::Step) -> Result<Step, DecodeError> {
     Ok(Step {
+        allowed_when: step.allowed_when.map(expression_from).transpose()?,
         edge: known(&step.edge, &EDGES, "edge kind")?,
         evidence: citations_from(&step.evidence)?,
         conditions: conditions_from(step.conditions)?,
@@ -318,6 +369,8 @@ pub fn row_from(row: pb::Row) -> Result<Row, DecodeError> {
         target: row.target,
         conditional: row.conditional,
         reason: row.reason,
+        conditions: conditions_from(row.conditions)?,
+        allowed_when: row.allowed_when.map(expression_from).transpose()?,
     })
 }
 
@@ -352,6 +405,11 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
                     .map(|missing| layer_from(Some(missing)))
                     .collect::<Result<_, _>>()?,
                 conditions: conditions_from(decision.conditions.clone())?,
+                allowed_when: decision
+                    .allowed_when
+                    .clone()
+                    .map(expression_from)
+                    .transpose()?,
                 notes: decision.notes.clone(),
             })
         })

@@ -232,6 +232,13 @@ fn render_text(evaluation: &Evaluation, warnings: &[String]) -> String {
             let _ = writeln!(out, "  {condition}");
         }
     }
+    if let Some(when) = &evaluation.allowed_when {
+        let _ = writeln!(
+            out,
+            "allowed when: {}",
+            when.display(&evaluation.conditions)
+        );
+    }
     for note in &evaluation.notes {
         let _ = writeln!(out, "note: {note}");
     }

@@ -226,7 +226,7 @@ pub(crate) fn runs_as_edges(
                     technique: format!("an existing {} running as the role", technique.what),
                     catalog_id: Some(technique.id),
                     evidence: Vec::new(),
-                    conditions: Vec::new(),
+                    conditions: accessgraph_policy::Conditions::none(),
                     requirements: vec![format!(
                         "an existing {} running as `{}` (the snapshot has no inventory of the service)",
                         technique.what, role.name

@@ -143,13 +143,14 @@ fn can_assume_after_rewrite(
     let mut side = context.resolve(&role.arn, &assume);
     side.policy = Some(&trust);
     let evaluation = context.evaluate(actor, &assume, &side, &RequestContext::new());
+    let conditions = accessgraph_policy::Conditions::of(&evaluation);
     evaluation.decision.is_possible().then(|| super::Checked {
         evidence: evaluation
             .evidence
             .into_iter()
             .filter(|citation| !citation.policy.ends_with("(rewritten)"))
             .collect(),
-        conditions: evaluation.conditions,
+        conditions,
     })
 }
 
@@ -198,7 +199,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     Some(delete) => {
                         let mut checked = checked;
                         checked.evidence.extend(delete.evidence);
-                        checked.conditions.extend(delete.conditions);
+                        checked.conditions = checked.conditions.and(delete.conditions);
                         specs.push(spec(
                             actor,
                             target.clone(),
@@ -276,7 +277,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             });
             if let Some((mut checked, assumed)) = rewrite {
                 checked.evidence.extend(assumed.evidence);
-                checked.conditions.extend(assumed.conditions);
+                checked.conditions = checked.conditions.and(assumed.conditions);
                 specs.push(spec(
                     actor,
                     target.clone(),

@@ -324,7 +324,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
 
 fn merge(mut first: Checked, second: Checked) -> Checked {
     first.evidence.extend(second.evidence);
-    first.conditions.extend(second.conditions);
+    first.conditions = first.conditions.and(second.conditions);
     first
 }
 

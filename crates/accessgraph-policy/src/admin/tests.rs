@@ -131,7 +131,12 @@ fn a_conditional_deny_makes_admin_conditional() {
     };
     let result = full_admin(&subject);
     assert_eq!(result.status, Tri::Unknown);
-    assert_eq!(result.conditions[0].key, "aws:MultiFactorAuthPresent");
+    assert_eq!(result.conditions.list[0].key, "aws:MultiFactorAuthPresent");
+    // Admin when the deny does not apply: its clause, negated.
+    assert_eq!(
+        result.conditions.display().to_string(),
+        "NOT aws:MultiFactorAuthPresent BoolIfExists `false` [identity policies]"
+    );
 }
 
 #[test]

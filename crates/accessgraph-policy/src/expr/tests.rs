@@ -7,7 +7,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::{Expr, Leaf};
+use super::{Conditions, Expr, Leaf};
 use crate::condition::Condition;
 use crate::document::Effect;
 use crate::eval::{Citation, Decision, Layer, Unresolved, evaluate};
@@ -135,31 +135,48 @@ fn display_names_key_operator_values_and_layer() {
 }
 
 #[test]
-fn conjunction_merges_the_lists_of_its_parts() {
-    let first = vec![unresolved("a", Effect::Allow)];
-    let second = vec![
-        unresolved("b", Effect::Allow),
-        unresolved("a", Effect::Deny),
-    ];
+fn joining_merges_the_lists_of_the_parts() {
     let term = |index: usize, negated: bool| Expr::Term {
         term: index,
         negated,
     };
-    let (formula, terms) = Expr::conjunction([
-        (&term(0, false), first.as_slice()),
-        (
-            &Expr::Any(vec![term(0, false), term(1, false)]),
-            second.as_slice(),
-        ),
-    ]);
+    let first = Conditions {
+        list: vec![unresolved("a", Effect::Allow)],
+        when: term(0, false),
+    };
+    let second = Conditions {
+        list: vec![
+            unresolved("b", Effect::Allow),
+            unresolved("a", Effect::Deny),
+        ],
+        when: Expr::Any(vec![term(0, false), term(1, false)]),
+    };
     // a and (b or a) = a: one clause left.
-    assert_eq!(formula, term(0, false));
-    assert_eq!(terms.len(), 1);
-    let (formula, _) = Expr::conjunction([
-        (&term(0, false), first.as_slice()),
-        (&term(1, true), second.as_slice()),
-    ]);
-    assert_eq!(formula, Expr::Const(false), "a and not a");
+    let both = first.clone().and(second);
+    assert_eq!(both.when, term(0, false));
+    assert_eq!(both.list.len(), 1);
+    let opposed = Conditions {
+        list: vec![unresolved("a", Effect::Deny)],
+        when: term(0, true),
+    };
+    assert_eq!(
+        first.clone().and(opposed.clone()).when,
+        Expr::Const(false),
+        "a and not a"
+    );
+    assert_eq!(
+        first.clone().or(opposed).when,
+        Expr::Const(true),
+        "a or not a"
+    );
+    assert!(first.clone().and(Conditions::none()) == first);
+    assert!(
+        Conditions::fact("an instance profile exists")
+            .and(first)
+            .display()
+            .to_string()
+            .starts_with("an instance profile exists AND k StringEquals")
+    );
 }
 
 // --- The formula is exact: property over generated policies ---------------------------------
