@@ -258,39 +258,34 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             deny_kind: DenyKind::Explicit,
         },
     };
-    let hits = || {
-        scanned
-            .layers()
-            .flat_map(|layer| layer.hits.iter().map(move |hit| (&layer.layer, hit)))
+    // Evidence: the matching denies of an explicit deny, the allows of an allow, and for a
+    // conditional answer the allows and the denies that may apply.
+    let cited = |hit: &scan::Hit<'_>| match decision {
+        Decision::Deny(DenyKind::Explicit) => {
+            hit.effect() == Effect::Deny && hit.tri_any() == Tri::True
+        }
+        Decision::Deny(_) => false,
+        Decision::Allow => hit.effect() == Effect::Allow,
+        Decision::Conditional { .. } => {
+            hit.effect() == Effect::Allow || hit.tri_any() == Tri::Unknown
+        }
     };
-    let (evidence, conditions) = match decision {
-        Decision::Deny(DenyKind::Explicit) => (
-            hits()
-                .filter(|(_, hit)| hit.effect() == Effect::Deny && hit.tri_any() == Tri::True)
-                .map(|(layer, hit)| hit.citation(layer))
-                .collect(),
-            Vec::new(),
-        ),
-        Decision::Deny(DenyKind::Implicit | DenyKind::AwsOwned) => (Vec::new(), Vec::new()),
-        Decision::Allow => (
-            hits()
-                .filter(|(_, hit)| hit.effect() == Effect::Allow)
-                .map(|(layer, hit)| hit.citation(layer))
-                .collect(),
-            Vec::new(),
-        ),
-        Decision::Conditional { .. } => (
-            hits()
-                .filter(|(_, hit)| hit.effect() == Effect::Allow || hit.tri_any() == Tri::Unknown)
-                .map(|(layer, hit)| hit.citation(layer))
-                .collect(),
-            hits()
-                .filter(|(_, hit)| hit.is_conditional())
-                .flat_map(|(layer, hit)| hit.unresolved(layer))
-                .collect(),
-        ),
-    };
-    let mut conditions: Vec<Unresolved> = conditions;
+    let mut evidence = Vec::new();
+    // The clauses of conditional statements, in layer order: the conditions list.
+    let mut listed: Vec<HitClause<'_, '_>> = Vec::new();
+    let conditional = matches!(decision, Decision::Conditional { .. });
+    for layer in scanned.layers() {
+        for hit in &layer.hits {
+            if cited(hit) {
+                evidence.push(hit.citation(&layer.layer));
+            }
+            if conditional && hit.is_conditional() {
+                listed.extend(hit.clauses(&layer.layer));
+            }
+        }
+    }
+    let mut conditions: Vec<Unresolved> =
+        listed.iter().map(|clause| clause.to_unresolved()).collect();
     let allowed_when = match decision {
         Decision::Conditional { .. } => {
             let cross = match cross_account {
@@ -303,11 +298,6 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
             };
             let parts: Parts<Expr<HitClause<'_, '_>>> = scanned.parts(&shape, cross);
             let formula = parts.allowed().simplify();
-            // The clauses of the conditions list, in its order, to point the formula into it.
-            let listed: Vec<HitClause<'_, '_>> = hits()
-                .filter(|(_, hit)| hit.is_conditional())
-                .flat_map(|(layer, hit)| hit.clauses(layer))
-                .collect();
             Some(formula.map(&mut |clause: HitClause<'_, '_>| {
                 listed
                     .iter()

@@ -284,7 +284,15 @@ impl<'g> Writer<'g> {
             parts.extend(edge.requirements.iter().cloned().map(Conditions::fact));
             requirements.extend(edge.requirements.iter().cloned());
         }
-        let merged = Conditions::join(parts, true);
+        // Most hops hold unconditionally: nothing to merge.
+        let merged = match parts.iter().filter(|part| !part.is_settled()).count() {
+            0 => Conditions::none(),
+            1 => parts
+                .into_iter()
+                .find(|part| !part.is_settled())
+                .unwrap_or_default(),
+            _ => Conditions::join(parts, true),
+        };
         Step {
             from: self.id(hop.from),
             to: self.id(hop.to),
@@ -322,14 +330,26 @@ impl<'g> Writer<'g> {
 impl Row {
     /// Sets the path's conditions and formula: the conjunction of its hops'.
     pub(crate) fn join_conditions(&mut self) {
-        let whole = Conditions::join(
-            self.path.iter().map(|step| Conditions {
+        self.conditional = self.path.iter().any(|step| step.conditional);
+        let conditional: Vec<&Step> = self
+            .path
+            .iter()
+            .filter(|step| step.allowed_when.is_some())
+            .collect();
+        let whole = match conditional.as_slice() {
+            [] => Conditions::none(),
+            [step] => Conditions {
                 list: step.conditions.clone(),
                 when: step.allowed_when.clone().unwrap_or(Expr::Const(true)),
-            }),
-            true,
-        );
-        self.conditional = self.path.iter().any(|step| step.conditional);
+            },
+            steps => Conditions::join(
+                steps.iter().map(|step| Conditions {
+                    list: step.conditions.clone(),
+                    when: step.allowed_when.clone().unwrap_or(Expr::Const(true)),
+                }),
+                true,
+            ),
+        };
         if whole.is_settled() {
             self.conditions = Vec::new();
             self.allowed_when = None;

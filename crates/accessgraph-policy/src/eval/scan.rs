@@ -84,18 +84,7 @@ impl<'p> Hit<'p> {
         }
     }
 
-    /// The conditions that left this statement unresolved.
-    pub(crate) fn unresolved(&self, layer: &Layer) -> impl Iterator<Item = Unresolved> + '_ {
-        let citation = Citation {
-            conditional: true,
-            ..self.citation(layer)
-        };
-        self.unknown
-            .iter()
-            .map(move |unknown| unresolved(citation.clone(), unknown))
-    }
-
-    /// The unresolved parts of this match, in the order of [`Hit::unresolved`].
+    /// The unresolved parts of this match.
     pub(crate) fn clauses<'s>(
         &'s self,
         layer: &'s Layer,
@@ -269,11 +258,16 @@ fn unresolved(citation: Citation, unknown: &Unknown<'_>) -> Unresolved {
 
 /// Statement matches folded in a logic: truth values, or formulas over the hits' clauses.
 pub(crate) trait HitLogic<'s, 'p: 's>: Logic {
+    /// Whether folds first try truth values and build this logic's value only when the truth
+    /// value is unknown (for formulas: most folds are settled, and cost nothing then).
+    const SETTLE_FIRST: bool;
     /// The match of one hit, for one naming class or any.
     fn of_hit(hit: &'s Hit<'p>, layer: &'s Layer, class: Option<NamedAs>) -> Self;
 }
 
 impl<'s, 'p: 's> HitLogic<'s, 'p> for Tri {
+    const SETTLE_FIRST: bool = false;
+
     fn of_hit(hit: &'s Hit<'p>, _layer: &'s Layer, class: Option<NamedAs>) -> Tri {
         match class {
             Some(class) => hit.tri_as(class),
@@ -283,6 +277,8 @@ impl<'s, 'p: 's> HitLogic<'s, 'p> for Tri {
 }
 
 impl<'s, 'p: 's> HitLogic<'s, 'p> for Expr<HitClause<'s, 'p>> {
+    const SETTLE_FIRST: bool = true;
+
     fn of_hit(hit: &'s Hit<'p>, layer: &'s Layer, class: Option<NamedAs>) -> Self {
         hit.expr(layer, class)
     }
@@ -327,6 +323,11 @@ impl<'p> LayerHits<'p> {
     }
 
     fn fold<'s, L: HitLogic<'s, 'p>>(&'s self, effect: Effect, class: Option<NamedAs>) -> L {
+        if L::SETTLE_FIRST {
+            if let Some(value) = self.fold::<Tri>(effect, class).known() {
+                return L::constant(value);
+            }
+        }
         self.hits
             .iter()
             .filter(|hit| hit.effect() == effect)
