@@ -655,3 +655,72 @@ fn vpc_endpoint_policies_filter_requests_through_them() {
         Decision::Allow
     );
 }
+
+/// Issue 23 item 9, in the graph: a bucket that only accepts requests through an endpoint of the
+/// snapshot (a deny unless `aws:SourceVpce` is its id) is reached only as far as that endpoint's
+/// policy allows. The endpoint allows reading `data` but not `locked`: the analyst's path to
+/// `locked` is gone (through the endpoint its policy denies, elsewhere the bucket policy does),
+/// the one to `data` stays, conditional on coming through the endpoint.
+#[test]
+fn edges_needing_an_endpoint_carry_its_policy() {
+    let endpoint = "vpce-0123456789abcdef0";
+    let only_through = |bucket: &str| {
+        Some(json!([{
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": endpoint}}
+        }]))
+    };
+    let mut org = OrgBuilder::default();
+    org.user(A, "analyst", json!([allow("s3:GetObject")]), &[]);
+    org.bucket(A, "data", true, only_through("data"));
+    org.bucket(A, "locked", true, only_through("locked"));
+    org.vpc_endpoint(
+        A,
+        endpoint,
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}),
+    );
+    let snapshot = org.build();
+    let simulator = Simulator::new(&snapshot);
+    let analyst = iam_arn(A, "user", "analyst");
+    let open = simulator
+        .evaluate(
+            &analyst,
+            "s3:GetObject",
+            "arn:aws:s3:::data/k",
+            &RequestContext::new(),
+        )
+        .expect("evaluates");
+    assert!(matches!(open.decision, Decision::Conditional { .. }));
+    let formula = open
+        .allowed_when
+        .as_ref()
+        .expect("a formula")
+        .display(&open.conditions)
+        .to_string();
+    assert!(
+        formula.contains("NOT aws:SourceVpce StringNotEquals"),
+        "{formula}"
+    );
+    assert!(
+        open.evidence
+            .iter()
+            .any(|citation| citation.policy.contains(endpoint)),
+        "the endpoint's statement is evidence"
+    );
+    assert!(
+        !decide(
+            &simulator,
+            &analyst,
+            "s3:GetObject",
+            "arn:aws:s3:::locked/k"
+        )
+        .is_possible(),
+        "through the endpoint its policy denies; elsewhere the bucket policy does"
+    );
+    let graph = Graph::build(&snapshot);
+    assert_eq!(edge(&graph, &analyst, "arn:aws:s3:::data"), Some(true));
+    assert_eq!(edge(&graph, &analyst, "arn:aws:s3:::locked"), None);
+}

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use accessgraph_model::{Account, OrgPolicyKind, Organization, PolicyHash, Snapshot};
 use accessgraph_policy::admin::Group;
 use accessgraph_policy::{
-    Action, Decision, DenyKind, Evaluation, OrgLevel, OrgMembership, Policy, PolicyDocument,
-    PolicySet, Principal, Request, RequestContext, evaluate,
+    Action, Conditions, Decision, DenyKind, Evaluation, OrgLevel, OrgMembership, Policy,
+    PolicyDocument, PolicySet, Principal, Request, RequestContext, evaluate,
 };
 use rayon::prelude::*;
 
@@ -406,7 +406,71 @@ pub(crate) fn evaluate_actor(
         acl: side.acl,
         vpc_endpoint: resolver.endpoint_policy(&context),
     };
-    evaluate(&request, &policies)
+    evaluate_through_endpoints(resolver, &request, &policies)
+}
+
+/// Evaluates a request; when the answer is conditional on the request coming through one of the
+/// snapshot's VPC endpoints (`aws:SourceVpce` equal to its id), the way through that endpoint is
+/// evaluated again with its policy, a further layer AWS applies to requests through it (issue 23,
+/// item 9): the answer holds when the request comes through the endpoint and everything,
+/// endpoint policy included, allows, or when it does not come through it and the first answer
+/// holds.
+fn evaluate_through_endpoints(
+    resolver: &Resolver,
+    request: &Request<'_>,
+    policies: &PolicySet<'_>,
+) -> Evaluation {
+    let mut evaluation = evaluate(request, policies);
+    if !matches!(evaluation.decision, Decision::Conditional { .. })
+        || request.context.value("aws:SourceVpce").is_some()
+    {
+        return evaluation;
+    }
+    for (id, via) in resolver.endpoints_named(&evaluation.conditions) {
+        let mut context = request.context.clone();
+        context.insert("aws:SourceVpce", id.as_str());
+        let through = evaluate(
+            &Request {
+                context: &context,
+                ..*request
+            },
+            &PolicySet {
+                vpc_endpoint: resolver.endpoint_policy(&context),
+                ..*policies
+            },
+        );
+        let combined = via
+            .clone()
+            .and(Conditions::of(&through))
+            .or(via.negate().and(Conditions::of(&evaluation)));
+        for citation in through.evidence {
+            if !evaluation.evidence.contains(&citation) {
+                evaluation.evidence.push(citation);
+            }
+        }
+        evaluation.notes.push(format!(
+            "through VPC endpoint `{id}` the endpoint's policy applies too: {}",
+            through.decision.as_str()
+        ));
+        evaluation.decision = match combined.when.as_const() {
+            Some(true) => Decision::Allow,
+            Some(false) => Decision::Deny(
+                evaluation
+                    .decision
+                    .deny_kind()
+                    .unwrap_or(DenyKind::Implicit),
+            ),
+            None => evaluation.decision,
+        };
+        if combined.when.as_const().is_some() {
+            evaluation.conditions = Vec::new();
+            evaluation.allowed_when = None;
+            break;
+        }
+        evaluation.conditions = combined.list;
+        evaluation.allowed_when = Some(combined.when);
+    }
+    evaluation
 }
 
 /// Evaluates a principal that is not a user or role of the snapshot (another account's
@@ -445,7 +509,7 @@ pub(crate) fn evaluate_outside(
         vpc_endpoint: resolver.endpoint_policy(&context),
         ..PolicySet::default()
     };
-    let mut evaluation = evaluate(&request, &policies);
+    let mut evaluation = evaluate_through_endpoints(resolver, &request, &policies);
     if relies_on_unknown_identity(&evaluation) && evaluation.decision == Decision::Allow {
         evaluation.decision = Decision::Conditional {
             deny_kind: DenyKind::Implicit,

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use accessgraph_model::{AclGrantee, BucketAcl, ResourcePolicyKind, Snapshot};
 use accessgraph_policy::{
-    Action, OrgMembership, Policy, PolicyDocument, Principal, PrincipalError, RequestContext,
-    Resource,
+    Action, Conditions, OrgMembership, Policy, PolicyDocument, Principal, PrincipalError,
+    RequestContext, Resource, Unresolved,
 };
 use serde_json::json;
 
@@ -269,6 +269,41 @@ impl Resolver {
             .value("aws:SourceVpce")
             .and_then(|id| self.endpoints.get(id))
             .map(AsRef::as_ref)
+    }
+
+    /// The snapshot's VPC endpoints that conditions name: a string clause on `aws:SourceVpce`
+    /// (`StringEquals`, `StringNotEquals`, ...) naming an endpoint's id, each with the condition
+    /// "the request comes through it": the clause itself for `StringEquals` of that id alone,
+    /// its negation for `StringNotEquals` of that id alone (the key has one value; absent, the
+    /// negated operator holds), else a clause `StringEquals` of the id.
+    pub(crate) fn endpoints_named(&self, conditions: &[Unresolved]) -> Vec<(String, Conditions)> {
+        let mut named: Vec<(String, Conditions)> = Vec::new();
+        if self.endpoints.is_empty() {
+            return named;
+        }
+        for clause in conditions {
+            let operator = clause.operator.as_str();
+            if !clause.key.eq_ignore_ascii_case("aws:SourceVpce") || !operator.contains("String") {
+                continue;
+            }
+            for id in &clause.values {
+                if !self.endpoints.contains_key(id) || named.iter().any(|(known, _)| known == id) {
+                    continue;
+                }
+                let alone = clause.values.len() == 1;
+                let through = match operator {
+                    "StringEquals" if alone => Conditions::all(vec![clause.clone()]),
+                    "StringNotEquals" if alone => Conditions::all(vec![clause.clone()]).negate(),
+                    _ => Conditions::all(vec![Unresolved {
+                        operator: "StringEquals".to_owned(),
+                        values: vec![id.clone()],
+                        ..clause.clone()
+                    }]),
+                };
+                named.push((id.clone(), through));
+            }
+        }
+        named
     }
 
     /// The kind of a resource with a resource-based policy or an ACL.
