@@ -126,15 +126,18 @@ impl Condition {
             }
         };
         let values = match lookup {
-            // A positive comparison with values that all have no value is false whatever the
-            // request carries, present or absent (an `IfExists` or negated one may still hold).
-            Lookup::Unknown
-                if !self.parsed.negated
-                    && !self.parsed.if_exists
-                    && self.parsed.qualifier != Qualifier::ForAllValues
-                    && self.compiled.all_values_absent(env) =>
-            {
-                return Tri::False;
+            // Policy values whose variables all have no value match no request value: a
+            // positive comparison of a present key is false, a negated one true, whatever the
+            // value (IAM/reference_policies_variables.html; iam-semantics.md §1.5). Decided when
+            // that agrees with the answer for an absent key.
+            Lookup::Unknown if self.compiled.all_values_absent(env) => {
+                let present = Tri::from(self.parsed.negated);
+                let absent = self.absent_result();
+                return if present == absent {
+                    present
+                } else {
+                    Tri::Unknown
+                };
             }
             Lookup::Unknown => return Tri::Unknown,
             Lookup::NotBefore {
