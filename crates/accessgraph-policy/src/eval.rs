@@ -229,8 +229,14 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         is_root,
         required,
     };
-    let parts: Parts<Tri> = scanned.parts(&shape, cross_account);
+    let parts: Parts<Tri> = scanned.parts(&shape, cross_account, None);
     let (deny, grant, owner_matters) = (parts.deny, parts.grant, parts.owner_matters);
+    let guide = Parts {
+        deny,
+        ceilings: parts.ceilings,
+        grant,
+        owner_matters,
+    };
     let allowed = parts.allowed();
     if has_identity && is_root {
         notes.push("the root user holds every identity permission".to_owned());
@@ -296,7 +302,7 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
                 )),
                 known => Expr::Const(known == Tri::True),
             };
-            let parts: Parts<Expr<HitClause<'_, '_>>> = scanned.parts(&shape, cross);
+            let parts: Parts<Expr<HitClause<'_, '_>>> = scanned.parts(&shape, cross, Some(&guide));
             let formula = parts.allowed().simplify();
             Some(formula.map(&mut |clause: HitClause<'_, '_>| {
                 listed
@@ -373,6 +379,7 @@ impl<L: crate::expr::Logic> Parts<L> {
 }
 
 /// The grants of a caller with an identity (iam-semantics.md §3.4, §3.6).
+#[derive(Clone)]
 struct Grants<L> {
     identity_allow: L,
     boundary_ok: L,
@@ -384,33 +391,26 @@ struct Grants<L> {
 
 impl<L: crate::expr::Logic> Grants<L> {
     /// Another account: the caller's policies and the resource policy both allow.
-    fn cross_account(&self) -> L {
+    fn cross_account(self) -> L {
         self.identity_allow
-            .clone()
-            .and(self.boundary_ok.clone())
-            .and(self.session_ok.clone())
-            .and(
-                self.rbp_direct
-                    .clone()
-                    .or(self.rbp_role.clone())
-                    .or(self.rbp_account.clone()),
-            )
+            .and(self.boundary_ok)
+            .and(self.session_ok)
+            .and(self.rbp_direct.or(self.rbp_role).or(self.rbp_account))
     }
 
     /// The same account: the resource policy naming the caller directly, or naming its role
     /// (within boundary and session policy), or the identity policies (and the resource policy
     /// naming the account where it must allow on its own terms).
-    fn same_account(&self, required: bool) -> L {
+    fn same_account(self, required: bool) -> L {
         let delegated = if required {
-            self.rbp_account.clone()
+            self.rbp_account
         } else {
             L::constant(true)
         };
-        let ceilings = self.boundary_ok.clone().and(self.session_ok.clone());
+        let ceilings = self.boundary_ok.and(self.session_ok);
         self.rbp_direct
-            .clone()
-            .or(self.rbp_role.clone().and(ceilings.clone()))
-            .or(self.identity_allow.clone().and(ceilings).and(delegated))
+            .or(self.rbp_role.and(ceilings.clone()))
+            .or(self.identity_allow.and(ceilings).and(delegated))
     }
 }
 
@@ -453,26 +453,41 @@ impl<'p> Scanned<'p> {
         }
     }
 
-    /// The decision's terms; `cross` says whether the request crosses accounts.
-    fn parts<'s, L: HitLogic<'s, 'p>>(&'s self, shape: &Shape, cross: L) -> Parts<L> {
-        let deny = self
-            .layers()
-            .fold(L::constant(false), |acc, layer| acc.or(layer.deny()));
+    /// The decision's terms; `cross` says whether the request crosses accounts. `guide`, the
+    /// same terms as truth values, lets a formula skip every term they settle.
+    fn parts<'s, L: HitLogic<'s, 'p>>(
+        &'s self,
+        shape: &Shape,
+        cross: L,
+        guide: Option<&Parts<Tri>>,
+    ) -> Parts<L> {
+        let settled = |term: fn(&Parts<Tri>) -> Tri| {
+            guide
+                .and_then(|guide| crate::expr::Logic::known(&term(guide)))
+                .map(L::constant)
+        };
+        let deny = settled(|parts| parts.deny).unwrap_or_else(|| {
+            self.layers()
+                .fold(L::constant(false), |acc, layer| acc.or(layer.deny()))
+        });
         // An endpoint policy filters like a ceiling: some statement naming the caller must allow.
-        let ceilings = self
-            .scps
-            .iter()
-            .chain(&self.rcps)
-            .chain(&self.endpoint)
-            .fold(L::constant(true), |acc, level| acc.and(level.allow(None)));
+        let ceilings = settled(|parts| parts.ceilings).unwrap_or_else(|| {
+            self.scps
+                .iter()
+                .chain(&self.rcps)
+                .chain(&self.endpoint)
+                .fold(L::constant(true), |acc, level| acc.and(level.allow(None)))
+        });
         let mut owner_matters = false;
-        let grant = if shape.has_identity {
+        let grant = if let Some(grant) = settled(|parts| parts.grant) {
+            grant
+        } else if shape.has_identity {
             let grants: Grants<L> = self.grants(shape);
             match cross.known() {
                 Some(true) => grants.cross_account(),
                 Some(false) => grants.same_account(shape.required),
                 None => {
-                    let same = grants.same_account(shape.required);
+                    let same = grants.clone().same_account(shape.required);
                     let other = grants.cross_account();
                     owner_matters = !same.equals(&other);
                     L::select(cross, other, same)
