@@ -7,7 +7,7 @@ use std::sync::Arc;
 use accessgraph_model::{Account, OrgPolicyKind, Organization, PolicyHash, Snapshot};
 use accessgraph_policy::admin::Group;
 use accessgraph_policy::{
-    Action, Conditions, Decision, DenyKind, Evaluation, OrgLevel, OrgMembership, Policy,
+    Action, Conditions, Decision, DenyKind, Evaluation, Expr, OrgLevel, OrgMembership, Policy,
     PolicyDocument, PolicySet, Principal, Request, RequestContext, evaluate,
 };
 use rayon::prelude::*;
@@ -510,10 +510,26 @@ pub(crate) fn evaluate_outside(
         ..PolicySet::default()
     };
     let mut evaluation = evaluate_through_endpoints(resolver, &request, &policies);
-    if relies_on_unknown_identity(&evaluation) && evaluation.decision == Decision::Allow {
-        evaluation.decision = Decision::Conditional {
-            deny_kind: DenyKind::Implicit,
+    if relies_on_unknown_identity(&evaluation) && evaluation.decision.is_possible() {
+        // The stand-in allowed everything: the caller's own policies are a further condition.
+        let who = match principal.canonical_id() {
+            Some(id) if principal.arn() == accessgraph_policy::OUTSIDER_LABEL => {
+                format!("the account of canonical user `{id}`")
+            }
+            _ => format!("`{}`", principal.arn()),
         };
+        let own = Expr::fact(format!(
+            "the identity policies of {who} (outside the snapshot) allow it"
+        ));
+        evaluation.allowed_when = Some(match evaluation.allowed_when.take() {
+            Some(when) => Expr::All(vec![when, own]),
+            None => own,
+        });
+        if evaluation.decision == Decision::Allow {
+            evaluation.decision = Decision::Conditional {
+                deny_kind: DenyKind::Implicit,
+            };
+        }
         evaluation.notes.push(format!(
             "`{}` is outside the snapshot: allowed only if its own identity policies allow it",
             principal.arn()

@@ -19,7 +19,7 @@ use accessgraph_policy::{
 use rayon::prelude::*;
 
 use crate::build::{Draft, EdgeSpec, NodeKey};
-use crate::context::{Context, evaluate_anyone, evaluate_outside, relies_on_unknown_identity};
+use crate::context::{Context, evaluate_anyone, evaluate_outside};
 use crate::model::EdgeKind;
 use crate::resolve::{Resolver, ResourceSide};
 
@@ -276,9 +276,8 @@ fn covered_by_anyone(outcome: &Outcome, anyone: Option<&Outcome>) -> bool {
     })
 }
 
-/// The edge of an outcome (per group, the most certain action, in the table's order), and whether
-/// it needed the candidate's unknown identity policies.
-fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<(Draft, bool)> {
+/// The edge of an outcome (per group, the most certain action, in the table's order).
+fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<Draft> {
     let mut best: Vec<(&'static str, &Action, Evaluation)> = Vec::new();
     for (probe, evaluation) in probes.iter().zip(outcome) {
         let Some(evaluation) = evaluation else {
@@ -299,7 +298,6 @@ fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<(Draft, bool)> {
     let mut evidence = Vec::new();
     // The edge holds when any kind of access does.
     let mut conditions = accessgraph_policy::Conditions::never();
-    let mut outside = false;
     for (group, action, evaluation) in best {
         // A grant that comes from the ACL says so, with its statement's description.
         let by_acl = evaluation
@@ -312,7 +310,6 @@ fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<(Draft, bool)> {
         // A `?` marks a kind of access that holds only under the edge's conditions.
         let conditional = if is_conditional(&evaluation) { "?" } else { "" };
         allowed.push(format!("{group}{conditional} ({action}){by_acl}"));
-        outside |= relies_on_unknown_identity(&evaluation);
         conditions = conditions.or(accessgraph_policy::Conditions::of(&evaluation));
         evidence.extend(
             evaluation
@@ -324,7 +321,7 @@ fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<(Draft, bool)> {
     let mut draft = Draft::new(EdgeKind::Permit, allowed.join(", "));
     draft.evidence = evidence;
     draft.conditions = conditions;
-    Some((draft, outside))
+    Some(draft)
 }
 
 fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<EdgeSpec> {
@@ -392,7 +389,7 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
         if covered_by_anyone(&decided, anyone.as_ref()) {
             continue;
         }
-        if let Some((draft, _)) = draft(&probes, decided) {
+        if let Some(draft) = draft(&probes, decided) {
             specs.push(EdgeSpec {
                 from: NodeKey::Actor(actor.index),
                 to: to.clone(),
@@ -400,12 +397,6 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
             });
         }
     }
-    let with_requirement = |(mut draft, outside): (Draft, bool), requirement: String| {
-        if outside {
-            draft.requirements.push(requirement);
-        }
-        draft
-    };
     let outside = |principal: &accessgraph_policy::Principal| {
         draft(
             &probes,
@@ -428,27 +419,23 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
         else {
             continue;
         };
+        // Each kind of access that needs the account's own (unknown) policies says so in its
+        // conditions.
         if let Some(decided) = outside(&root) {
-            let requirement = format!(
-                "account `{named_account}` is not in the snapshot: its own policies must allow the actions"
-            );
             specs.push(EdgeSpec {
                 from: NodeKey::External(named_account),
                 to: to.clone(),
-                edge: with_requirement(decided, requirement),
+                edge: decided,
             });
         }
     }
     for id in named.canonical_users {
         let grantee = context.resolver.outsider().with_canonical_id(id.clone());
         if let Some(decided) = outside(&grantee) {
-            let requirement = format!(
-                "the account of canonical user `{id}` is not in the snapshot: its own policies must allow the actions"
-            );
             specs.push(EdgeSpec {
                 from: NodeKey::CanonicalUser(id),
                 to: to.clone(),
-                edge: with_requirement(decided, requirement),
+                edge: decided,
             });
         }
     }
@@ -456,10 +443,7 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
         specs.push(EdgeSpec {
             from: NodeKey::Anyone,
             to,
-            edge: with_requirement(
-                decided,
-                "the caller's own account must allow the actions".to_owned(),
-            ),
+            edge: decided,
         });
     }
     specs

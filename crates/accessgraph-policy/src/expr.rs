@@ -602,8 +602,12 @@ impl Conditions {
             (Decision::Allow, _) => return Conditions::none(),
             (Decision::Deny(_), _) => Expr::Const(false),
             (Decision::Conditional { .. }, Some(when)) => when.clone(),
-            // A conditional answer always comes with its formula; without one, every listed
-            // clause is required (never a silent `true`).
+            // A conditional answer comes with its formula; without one, every listed clause is
+            // required, and with none listed the answer still holds only under what it does not
+            // list (never a silent `true`).
+            (Decision::Conditional { .. }, None) if evaluation.conditions.is_empty() => {
+                Expr::fact("conditions the evaluation does not name")
+            }
             (Decision::Conditional { .. }, None) => {
                 return Conditions::all(evaluation.conditions.clone());
             }
