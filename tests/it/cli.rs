@@ -413,3 +413,24 @@ fn repeated_context_keys_and_session_owners() {
         .stdout("")
         .stderr(predicate::str::contains("in `--session-of`"));
 }
+
+/// A misspelled action is an error with the catalog's closest action, not a silent deny
+/// (issue: the AWS action catalog).
+#[test]
+fn eval_rejects_a_misspelled_action_with_a_suggestion() {
+    let output = accessgraph()
+        .args(["eval", "--policy", &example("developer.json")])
+        .args([
+            "--principal",
+            "arn:aws:iam::111122223333:user/alice",
+            "--action",
+            "s3:GetObjekt",
+            "--resource",
+            "arn:aws:s3:::example-payroll/a.csv",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("did you mean `s3:GetObject`?"), "{stderr}");
+}

@@ -94,6 +94,13 @@ impl Glob {
 }
 
 /// Splits pattern text into elements.
+/// Whether `text` matches the IAM wildcard `pattern` (`*` any run, `?` one character), ignoring
+/// ASCII case as action names do (iam-semantics.md §1.7).
+#[must_use]
+pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
+    Glob::new_ascii_lowercase(pattern).matches(&text.to_ascii_lowercase())
+}
+
 pub(crate) fn elems_of(pattern: &str) -> Vec<Elem> {
     pattern
         .bytes()

