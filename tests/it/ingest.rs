@@ -444,3 +444,50 @@ fn an_assignment_without_its_permission_set_is_reported() {
         snapshot.warnings
     );
 }
+
+/// A policy naming an action that does not exist is a warning with the file, the JSON path of
+/// the statement and the closest action; a service newer than the catalog is not (issue: the AWS
+/// action catalog, checks where actions are typed).
+#[test]
+fn misspelled_actions_in_policies_are_warnings_with_a_suggestion() {
+    let dir = crate::cli::tempdir().join("snapshot");
+    crate::ingest_errors::copy_dir(&data("../examples/org"), &dir);
+    let file = dir.join("accounts/555555555555/iam/get-account-authorization-details.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let user = value["UserDetailList"]
+        .as_array_mut()
+        .and_then(|users| users.first_mut())
+        .unwrap();
+    user["UserPolicyList"] = serde_json::json!([{
+        "PolicyName": "typos",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObjekt", "quantumwidgets:Frob"], "Resource": "*"}
+        ]}
+    }]);
+    std::fs::write(&file, serde_json::to_string(&value).unwrap()).unwrap();
+    let snapshot = ingest(&dir, &IngestOptions::default()).unwrap().snapshot;
+    let typos: Vec<&String> = snapshot
+        .warnings
+        .iter()
+        .filter(|warning| warning.contains("GetObjekt"))
+        .collect();
+    assert_eq!(typos.len(), 1, "{:?}", snapshot.warnings);
+    assert!(
+        typos[0].starts_with("accounts/555555555555/iam/get-account-authorization-details.json: $.UserDetailList[0].UserPolicyList[0].PolicyDocument.Statement[0].Action:"),
+        "{}",
+        typos[0]
+    );
+    assert!(
+        typos[0].ends_with("did you mean `s3:GetObject`?"),
+        "{}",
+        typos[0]
+    );
+    assert!(
+        !snapshot
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("quantumwidgets")),
+        "a service newer than the catalog is not a warning"
+    );
+}

@@ -84,16 +84,30 @@ pub(crate) enum Fragment {
 pub(crate) struct Parsed {
     pub(crate) fragment: Fragment,
     pub(crate) documents: Vec<(PolicyHash, String)>,
+    /// What the file's policies name that the AWS catalog does not have.
+    pub(crate) warnings: Vec<String>,
 }
 
-/// Collects the documents a file's parser meets.
+/// A policy document as a file's parser meets it: its hash, normalized text, and warnings.
+#[derive(Debug)]
+pub(crate) struct ParsedPolicy {
+    pub(crate) hash: PolicyHash,
+    pub(crate) text: String,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Collects the documents a file's parser meets, and their warnings.
 #[derive(Debug, Default)]
-pub(crate) struct Documents(pub(crate) Vec<(PolicyHash, String)>);
+pub(crate) struct Documents {
+    pub(crate) kept: Vec<(PolicyHash, String)>,
+    pub(crate) warnings: Vec<String>,
+}
 
 impl Documents {
     /// Keeps a parsed document and returns its hash.
-    pub(crate) fn keep(&mut self, (hash, text): (PolicyHash, String)) -> PolicyHash {
-        self.0.push((hash.clone(), text));
-        hash
+    pub(crate) fn keep(&mut self, policy: ParsedPolicy) -> PolicyHash {
+        self.warnings.extend(policy.warnings);
+        self.kept.push((policy.hash.clone(), policy.text));
+        policy.hash
     }
 }

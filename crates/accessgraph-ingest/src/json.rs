@@ -5,6 +5,7 @@ use accessgraph_policy::{ParseOptions, PolicyDocument};
 use serde_json::Value;
 
 use crate::error::IngestError;
+use crate::fragment::ParsedPolicy;
 
 /// A JSON value with its file and JSON path.
 #[derive(Debug, Clone, Copy)]
@@ -141,8 +142,9 @@ impl<'a> Node<'a> {
     }
 
     /// Parses this value as a policy document (object, JSON string or URL-encoded JSON string),
-    /// returning its hash and normalized text. An empty string is `None` (no policy).
-    pub(crate) fn policy(&self) -> Result<Option<(PolicyHash, String)>> {
+    /// returning its hash, normalized text and warnings (actions the AWS catalog does not have,
+    /// with the closest one). An empty string is `None` (no policy).
+    pub(crate) fn policy(&self) -> Result<Option<ParsedPolicy>> {
         match self.value {
             Value::String(text) if text.trim().is_empty() => return Ok(None),
             Value::String(_) | Value::Object(_) => {}
@@ -159,6 +161,39 @@ impl<'a> Node<'a> {
                 )
             })?;
         let text = document.to_json().to_string();
-        Ok(Some((PolicyHash::of(&text), text)))
+        Ok(Some(ParsedPolicy {
+            hash: PolicyHash::of(&text),
+            text,
+            warnings: self.unknown_actions(&document),
+        }))
+    }
+
+    /// A warning per action (or action pattern) of `document` that is certainly not one of the
+    /// AWS catalog, naming the file, the statement and the closest action. A service the catalog
+    /// does not know is not warned about: it may be newer than the catalog.
+    fn unknown_actions(&self, document: &PolicyDocument) -> Vec<String> {
+        let catalog = accessgraph_catalog::Catalog::embedded();
+        let mut warnings = Vec::new();
+        for statement in document.statements() {
+            let element = if statement.actions().is_negated() {
+                "NotAction"
+            } else {
+                "Action"
+            };
+            for pattern in statement.actions().patterns() {
+                if let Some((message, suggestion)) = catalog.diagnose(pattern.as_str()) {
+                    let hint = suggestion
+                        .map(|suggestion| format!("; did you mean `{suggestion}`?"))
+                        .unwrap_or_default();
+                    warnings.push(format!(
+                        "{}: {}.Statement[{}].{element}: {message}{hint}",
+                        self.file,
+                        self.path,
+                        statement.index()
+                    ));
+                }
+            }
+        }
+        warnings
     }
 }

@@ -302,6 +302,7 @@ fn parse_file(
         return Ok(Parsed {
             fragment: Fragment::NotYetModelled,
             documents: Vec::new(),
+            warnings: Vec::new(),
         });
     }
     let value = read_json(file, max_bytes)?;
@@ -381,6 +382,7 @@ fn parse_file(
     };
     Ok(Parsed {
         fragment,
-        documents: documents.0,
+        documents: documents.kept,
+        warnings: documents.warnings,
     })
 }

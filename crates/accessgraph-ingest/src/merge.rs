@@ -60,9 +60,11 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
     for Parsed {
         fragment,
         documents: found,
+        warnings: found_warnings,
     } in parsed
     {
         documents.extend(found);
+        warnings.extend(found_warnings);
         match fragment {
             Fragment::Organization {
                 id,

@@ -92,10 +92,7 @@ pub(crate) fn resource_policy(
 /// and slashes are backslash-escaped again inside the JSON string), so a string that does not
 /// parse is unescaped once more; both forms are accepted. The `execute-api:/` shorthand of API
 /// resource policies is expanded to the API's ARN.
-fn api_policy(
-    root: &Node<'_>,
-    api_arn: &str,
-) -> Result<Option<(accessgraph_model::PolicyHash, String)>> {
+fn api_policy(root: &Node<'_>, api_arn: &str) -> Result<Option<crate::fragment::ParsedPolicy>> {
     let Some(text) = root.opt_str("policy")? else {
         return Ok(None);
     };
