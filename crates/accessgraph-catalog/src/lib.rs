@@ -250,6 +250,23 @@ impl Catalog {
         ActionCheck::UnknownAction { suggestion }
     }
 
+    /// What is wrong with the action of a request a user asks about: a request names one
+    /// action, so a pattern (`s3:Get*`) is an error that says how many actions it names and
+    /// gives the first; otherwise as [`Catalog::diagnose`].
+    #[must_use]
+    pub fn diagnose_request(&self, action: &str) -> Option<(String, Option<String>)> {
+        if !action.contains(['*', '?']) {
+            return self.diagnose(action);
+        }
+        let named = self.expand(action);
+        let plural = if named.len() == 1 { "" } else { "s" };
+        let message = format!(
+            "`{action}` is a pattern naming {} action{plural}: a request names one action (wildcard actions in questions are not supported yet)",
+            named.len()
+        );
+        Some((message, named.into_iter().next()))
+    }
+
     /// What is wrong with an action (or action pattern) a user typed, when it is certainly
     /// wrong: malformed, an action its service does not have (a pattern that names none), or a
     /// service that is a near miss of a known one. A service the catalog does not know at all

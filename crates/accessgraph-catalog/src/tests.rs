@@ -101,6 +101,10 @@ fn typed_actions_are_diagnosed_with_a_suggestion() {
         "a service newer than the catalog passes"
     );
     assert!(catalog.diagnose("GetObject").is_some());
+    let (message, first) = catalog.diagnose_request("s3:GetObjec?").expect("a pattern");
+    assert!(message.contains("naming 1 action:"), "{message}");
+    assert_eq!(first.as_deref(), Some("s3:GetObject"));
+    assert_eq!(catalog.diagnose_request("s3:GetObject"), None);
 }
 
 #[test]

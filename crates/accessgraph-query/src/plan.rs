@@ -300,7 +300,7 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
 /// Checks a request's action against the AWS catalog: a typo is an error at the action's
 /// position with the closest action as the suggestion (a service newer than the catalog passes).
 fn known_action(request: &RequestSpec) -> Result<(), QueryError> {
-    match accessgraph_catalog::Catalog::embedded().diagnose(&request.action.value) {
+    match accessgraph_catalog::Catalog::embedded().diagnose_request(&request.action.value) {
         Some((message, suggestion)) => {
             Err(QueryError::semantic(message, request.action.span).with_suggestion(suggestion))
         }

@@ -106,7 +106,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<String> {
     }
     let action = Action::new(args.action.clone());
     if let Some((message, suggestion)) =
-        accessgraph_catalog::Catalog::embedded().diagnose(&args.action)
+        accessgraph_catalog::Catalog::embedded().diagnose_request(&args.action)
     {
         match suggestion {
             Some(suggestion) => bail!("in `--action`: {message}; did you mean `{suggestion}`?"),
