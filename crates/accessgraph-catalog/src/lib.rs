@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
 
+use accessgraph_policy::CaseInsensitiveWildcard;
 use serde_json::Value;
 
 /// The generated catalog (see the crate documentation).
@@ -277,10 +278,12 @@ impl Catalog {
         let source = self.source.split(" (").next().unwrap_or_default();
         if action.contains(['*', '?']) {
             let (prefix, _) = action.split_once(':')?;
-            let known = self.services.values().any(|service| {
-                accessgraph_policy::wildcard_matches_ignore_case(prefix, &service.prefix)
-            });
-            return (known && self.expand(action).is_empty()).then(|| {
+            let services = CaseInsensitiveWildcard::new(prefix);
+            let known = self
+                .services
+                .keys()
+                .any(|known| services.matches_lowercase(known));
+            return (known && !self.names_any(action)).then(|| {
                 (
                     format!("`{action}` names no action of the AWS catalog ({source})"),
                     None,
@@ -317,28 +320,43 @@ impl Catalog {
     /// too (`s3*:Get*`).
     #[must_use]
     pub fn expand(&self, pattern: &str) -> Vec<String> {
-        let (service_pattern, action_pattern) = pattern.split_once(':').unwrap_or(("*", "*"));
+        let mut named = Vec::new();
+        self.each_named(pattern, &mut |service, action| {
+            named.push(format!("{}:{}", service.prefix, action.name));
+            true
+        });
+        named
+    }
+
+    /// Calls `visit` with each action `pattern` names until it returns `false`.
+    fn each_named(&self, pattern: &str, visit: &mut impl FnMut(&Service, &ActionInfo) -> bool) {
         if pattern != "*" && !pattern.contains(':') {
-            return Vec::new();
+            return;
         }
-        self.services
-            .values()
-            .filter(|service| {
-                accessgraph_policy::wildcard_matches_ignore_case(service_pattern, &service.prefix)
-            })
-            .flat_map(|service| {
-                service
-                    .actions
-                    .values()
-                    .filter(|action| {
-                        accessgraph_policy::wildcard_matches_ignore_case(
-                            action_pattern,
-                            &action.name,
-                        )
-                    })
-                    .map(|action| format!("{}:{}", service.prefix, action.name))
-            })
-            .collect()
+        let (service_pattern, action_pattern) = pattern.split_once(':').unwrap_or(("*", "*"));
+        let services = CaseInsensitiveWildcard::new(service_pattern);
+        let actions = CaseInsensitiveWildcard::new(action_pattern);
+        // Keys are lowercased prefixes and names, as the matchers expect.
+        for (prefix, service) in &self.services {
+            if !services.matches_lowercase(prefix) {
+                continue;
+            }
+            for (name, action) in &service.actions {
+                if actions.matches_lowercase(name) && !visit(service, action) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Whether an action pattern names at least one action.
+    fn names_any(&self, pattern: &str) -> bool {
+        let mut any = false;
+        self.each_named(pattern, &mut |_, _| {
+            any = true;
+            false
+        });
+        any
     }
 }
 

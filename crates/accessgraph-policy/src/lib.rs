@@ -69,4 +69,4 @@ pub use request::{
     Request, RequestContext, Resource, SessionOfError, Tags,
 };
 pub use tri::Tri;
-pub use wildcard::matches_ignore_case as wildcard_matches_ignore_case;
+pub use wildcard::CaseInsensitiveWildcard;

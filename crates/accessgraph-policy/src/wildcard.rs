@@ -94,11 +94,23 @@ impl Glob {
 }
 
 /// Splits pattern text into elements.
-/// Whether `text` matches the IAM wildcard `pattern` (`*` any run, `?` one character), ignoring
-/// ASCII case as action names do (iam-semantics.md §1.7).
-#[must_use]
-pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
-    Glob::new_ascii_lowercase(pattern).matches(&text.to_ascii_lowercase())
+/// An IAM wildcard (`*` any run, `?` one character) compiled once, ignoring ASCII case as
+/// action names do (iam-semantics.md §1.7).
+#[derive(Debug, Clone)]
+pub struct CaseInsensitiveWildcard(Glob);
+
+impl CaseInsensitiveWildcard {
+    /// Compiles `pattern`.
+    #[must_use]
+    pub fn new(pattern: &str) -> CaseInsensitiveWildcard {
+        CaseInsensitiveWildcard(Glob::new_ascii_lowercase(pattern))
+    }
+
+    /// Whether `lowercase_text` (already ASCII-lowercased) matches.
+    #[must_use]
+    pub fn matches_lowercase(&self, lowercase_text: &str) -> bool {
+        self.0.matches(lowercase_text)
+    }
 }
 
 pub(crate) fn elems_of(pattern: &str) -> Vec<Elem> {
