@@ -462,7 +462,9 @@ fn misspelled_actions_in_policies_are_warnings_with_a_suggestion() {
     user["UserPolicyList"] = serde_json::json!([{
         "PolicyName": "typos",
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["s3:GetObjekt", "quantumwidgets:Frob"], "Resource": "*"}
+            {"Effect": "Allow", "Action": ["s3:GetObjekt", "quantumwidgets:Frob"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:PasedToService": "ec2.amazonaws.com", "aws:SourceIp": "10.0.0.1", "saml:aud": "x"}}}
         ]}
     }]);
     std::fs::write(&file, serde_json::to_string(&value).unwrap()).unwrap();
@@ -489,5 +491,17 @@ fn misspelled_actions_in_policies_are_warnings_with_a_suggestion() {
             .iter()
             .any(|warning| warning.contains("quantumwidgets")),
         "a service newer than the catalog is not a warning"
+    );
+    let keys: Vec<&String> = snapshot
+        .warnings
+        .iter()
+        .filter(|warning| warning.contains("Condition"))
+        .collect();
+    assert_eq!(keys.len(), 1, "only the misspelled service key: {keys:?}");
+    assert!(
+        keys[0].contains(".Statement[1].Condition.StringEquals: `iam:PasedToService`")
+            && keys[0].ends_with("did you mean `iam:PassedToService`?"),
+        "{}",
+        keys[0]
     );
 }

@@ -251,6 +251,45 @@ impl Catalog {
         ActionCheck::UnknownAction { suggestion }
     }
 
+    /// What is wrong with a condition key of a policy, when it is certainly wrong: a key with the
+    /// prefix of a catalog service that none of that service's keys matches (`${TagKey}` and
+    /// `<key>` parts match any text). Global keys (`aws:`) and prefixes that are not services
+    /// (`saml:`, an OIDC provider) pass. Returns the message and the closest key.
+    #[must_use]
+    pub fn diagnose_condition_key(&self, key: &str) -> Option<(String, Option<String>)> {
+        let (prefix, _) = key.split_once(':')?;
+        if prefix.eq_ignore_ascii_case("aws") {
+            return None;
+        }
+        let service = self.service(prefix)?;
+        // Most keys are written out: compare those first, placeholders only when none is equal.
+        let exact = service
+            .keys
+            .iter()
+            .any(|(known, _)| known.eq_ignore_ascii_case(key));
+        let lower = key.to_ascii_lowercase();
+        let known = exact
+            || service
+                .keys
+                .iter()
+                .filter(|(known, _)| known.contains(['$', '<']))
+                .any(|(known, _)| {
+                    CaseInsensitiveWildcard::new(&placeholders_as_wildcards(known))
+                        .matches_lowercase(&lower)
+                });
+        if known {
+            return None;
+        }
+        let source = self.source.split(" (").next().unwrap_or_default();
+        Some((
+            format!(
+                "`{key}` is not a condition key of `{}` in the AWS catalog ({source})",
+                service.prefix
+            ),
+            closest(key, service.keys.iter().map(|(known, _)| known.as_str())),
+        ))
+    }
+
     /// What is wrong with the action of a request a user asks about: a request names one
     /// action, so a pattern (`s3:Get*`) is an error that says how many actions it names and
     /// gives the first; otherwise as [`Catalog::diagnose`].
@@ -358,6 +397,35 @@ impl Catalog {
         });
         any
     }
+}
+
+/// A catalog key with its `${Name}` and `<name>` parts as `*` (and no other wildcard).
+fn placeholders_as_wildcards(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut chars = key.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' if chars.peek() == Some(&'{') => {
+                for inner in chars.by_ref() {
+                    if inner == '}' {
+                        break;
+                    }
+                }
+                out.push('*');
+            }
+            '<' => {
+                for inner in chars.by_ref() {
+                    if inner == '>' {
+                        break;
+                    }
+                }
+                out.push('*');
+            }
+            '*' | '?' => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The candidate closest to `name`, if it is close enough.

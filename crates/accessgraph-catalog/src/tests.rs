@@ -108,6 +108,32 @@ fn typed_actions_are_diagnosed_with_a_suggestion() {
 }
 
 #[test]
+fn condition_keys_of_services_are_checked() {
+    let catalog = Catalog::embedded();
+    for key in [
+        "s3:prefix",
+        "S3:ExistingObjectTag/team",
+        "kms:EncryptionContext:aws:s3:arn",
+        "iam:PassedToService",
+        "aws:SourceIp",
+        "aws:PrincipalTag/team",
+        "saml:aud",
+        "sts:ExternalId",
+        "ec2:ResourceTag/owner",
+    ] {
+        assert_eq!(catalog.diagnose_condition_key(key), None, "{key}");
+    }
+    let (message, suggestion) = catalog
+        .diagnose_condition_key("iam:PasedToService")
+        .expect("a typo");
+    assert!(
+        message.contains("not a condition key of `iam`"),
+        "{message}"
+    );
+    assert_eq!(suggestion.as_deref(), Some("iam:PassedToService"));
+}
+
+#[test]
 fn wildcards_expand_to_the_actions_they_name() {
     let catalog = Catalog::embedded();
     let gets = catalog.expand("s3:Get*");

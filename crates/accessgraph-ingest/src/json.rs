@@ -164,14 +164,14 @@ impl<'a> Node<'a> {
         Ok(Some(ParsedPolicy {
             hash: PolicyHash::of(&text),
             text,
-            warnings: self.unknown_actions(&document),
+            warnings: self.unknown_names(&document),
         }))
     }
 
-    /// A warning per action (or action pattern) of `document` that is certainly not one of the
-    /// AWS catalog, naming the file, the statement and the closest action. A service the catalog
-    /// does not know is not warned about: it may be newer than the catalog.
-    fn unknown_actions(&self, document: &PolicyDocument) -> Vec<String> {
+    /// A warning per action (or action pattern) and per service condition key of `document` that
+    /// is certainly not one of the AWS catalog, naming the file, the statement and the closest
+    /// name. A service the catalog does not know, and global (`aws:`) keys, are not warned about.
+    fn unknown_names(&self, document: &PolicyDocument) -> Vec<String> {
         let catalog = accessgraph_catalog::Catalog::embedded();
         let mut warnings = Vec::new();
         for statement in document.statements() {
@@ -190,6 +190,21 @@ impl<'a> Node<'a> {
                         self.file,
                         self.path,
                         statement.index()
+                    ));
+                }
+            }
+            for condition in statement.conditions() {
+                if let Some((message, suggestion)) = catalog.diagnose_condition_key(condition.key())
+                {
+                    let hint = suggestion
+                        .map(|suggestion| format!("; did you mean `{suggestion}`?"))
+                        .unwrap_or_default();
+                    warnings.push(format!(
+                        "{}: {}.Statement[{}].Condition.{}: {message}{hint}",
+                        self.file,
+                        self.path,
+                        statement.index(),
+                        condition.operator()
                     ));
                 }
             }
