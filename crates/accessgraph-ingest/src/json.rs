@@ -174,38 +174,31 @@ impl<'a> Node<'a> {
     fn unknown_names(&self, document: &PolicyDocument) -> Vec<String> {
         let catalog = accessgraph_catalog::Catalog::embedded();
         let mut warnings = Vec::new();
+        let mut warn = |at: String, (message, suggestion): (String, Option<String>)| {
+            let hint = suggestion
+                .map(|suggestion| format!("; did you mean `{suggestion}`?"))
+                .unwrap_or_default();
+            warnings.push(format!(
+                "{}: {}.{at}: {message}{hint}",
+                self.file, self.path
+            ));
+        };
         for statement in document.statements() {
             let element = if statement.actions().is_negated() {
                 "NotAction"
             } else {
                 "Action"
             };
+            let index = statement.index();
             for pattern in statement.actions().patterns() {
-                if let Some((message, suggestion)) = catalog.diagnose(pattern.as_str()) {
-                    let hint = suggestion
-                        .map(|suggestion| format!("; did you mean `{suggestion}`?"))
-                        .unwrap_or_default();
-                    warnings.push(format!(
-                        "{}: {}.Statement[{}].{element}: {message}{hint}",
-                        self.file,
-                        self.path,
-                        statement.index()
-                    ));
+                if let Some(problem) = catalog.diagnose(pattern.as_str()) {
+                    warn(format!("Statement[{index}].{element}"), problem);
                 }
             }
             for condition in statement.conditions() {
-                if let Some((message, suggestion)) = catalog.diagnose_condition_key(condition.key())
-                {
-                    let hint = suggestion
-                        .map(|suggestion| format!("; did you mean `{suggestion}`?"))
-                        .unwrap_or_default();
-                    warnings.push(format!(
-                        "{}: {}.Statement[{}].Condition.{}: {message}{hint}",
-                        self.file,
-                        self.path,
-                        statement.index(),
-                        condition.operator()
-                    ));
+                if let Some(problem) = catalog.diagnose_condition_key(condition.key()) {
+                    let operator = condition.operator();
+                    warn(format!("Statement[{index}].Condition.{operator}"), problem);
                 }
             }
         }

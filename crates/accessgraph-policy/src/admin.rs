@@ -297,12 +297,7 @@ fn union_coverage<'p>(
                 .conditions()
                 .iter()
                 .filter(|condition| condition.evaluate(env) == Tri::Unknown)
-                .map(|condition| Unresolved {
-                    citation: citation.clone(),
-                    operator: condition.operator().to_owned(),
-                    key: condition.key().to_owned(),
-                    values: condition.values().to_vec(),
-                })
+                .map(|condition| Unresolved::clause(citation.clone(), condition))
                 .collect();
             // The statements used together: all their conditions (a sufficient condition;
             // another combination of statements may also cover every action).
@@ -381,12 +376,7 @@ fn scan_everything<'p>(
             };
             let list: Vec<Unresolved> = unknown
                 .into_iter()
-                .map(|condition| Unresolved {
-                    citation: citation.clone(),
-                    operator: condition.operator().to_owned(),
-                    key: condition.key().to_owned(),
-                    values: condition.values().to_vec(),
-                })
+                .map(|condition| Unresolved::clause(citation.clone(), condition))
                 .collect();
             // Any one statement of `*` on `*` (or, for denies, any restricting one) counts.
             let conditions = std::mem::take(&mut coverage.conditions);

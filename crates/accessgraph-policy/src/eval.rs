@@ -229,15 +229,15 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         is_root,
         required,
     };
-    let parts: Parts<Tri> = scanned.parts(&shape, cross_account, None);
-    let (deny, grant, owner_matters) = (parts.deny, parts.grant, parts.owner_matters);
-    let guide = Parts {
+    // The truth values, kept to guide a conditional answer's formula.
+    let guide: Parts<Tri> = scanned.parts(&shape, cross_account, None);
+    let Parts {
         deny,
-        ceilings: parts.ceilings,
         grant,
         owner_matters,
-    };
-    let allowed = parts.allowed();
+        ..
+    } = guide;
+    let allowed = guide.allowed();
     if has_identity && is_root {
         notes.push("the root user holds every identity permission".to_owned());
     }
@@ -360,6 +360,7 @@ struct Shape {
 }
 
 /// The terms of the decision, in one logic.
+#[derive(Clone, Copy)]
 struct Parts<L> {
     /// Some deny applies.
     deny: L,

@@ -284,15 +284,7 @@ impl<'g> Writer<'g> {
             parts.extend(edge.requirements.iter().cloned().map(Conditions::fact));
             requirements.extend(edge.requirements.iter().cloned());
         }
-        // Most hops hold unconditionally: nothing to merge.
-        let merged = match parts.iter().filter(|part| !part.is_settled()).count() {
-            0 => Conditions::none(),
-            1 => parts
-                .into_iter()
-                .find(|part| !part.is_settled())
-                .unwrap_or_default(),
-            _ => Conditions::join(parts, true),
-        };
+        let merged = all_of(parts);
         Step {
             from: self.id(hop.from),
             to: self.id(hop.to),
@@ -331,25 +323,18 @@ impl Row {
     /// Sets the path's conditions and formula: the conjunction of its hops'.
     pub(crate) fn join_conditions(&mut self) {
         self.conditional = self.path.iter().any(|step| step.conditional);
-        let conditional: Vec<&Step> = self
-            .path
-            .iter()
-            .filter(|step| step.allowed_when.is_some())
-            .collect();
-        let whole = match conditional.as_slice() {
-            [] => Conditions::none(),
-            [step] => Conditions {
-                list: step.conditions.clone(),
-                when: step.allowed_when.clone().unwrap_or(Expr::Const(true)),
-            },
-            steps => Conditions::join(
-                steps.iter().map(|step| Conditions {
-                    list: step.conditions.clone(),
-                    when: step.allowed_when.clone().unwrap_or(Expr::Const(true)),
-                }),
-                true,
-            ),
-        };
+        let whole = all_of(
+            self.path
+                .iter()
+                .filter_map(|step| {
+                    let when = step.allowed_when.clone()?;
+                    Some(Conditions {
+                        list: step.conditions.clone(),
+                        when,
+                    })
+                })
+                .collect(),
+        );
         if whole.is_settled() {
             self.conditions = Vec::new();
             self.allowed_when = None;
@@ -357,6 +342,20 @@ impl Row {
             self.conditions = whole.list;
             self.allowed_when = Some(whole.when);
         }
+    }
+}
+
+/// Every part holds. Parts that always hold are left out, and a single conditional part (most
+/// hops and paths) is kept as it is, its clauses not re-indexed.
+fn all_of(parts: Vec<Conditions>) -> Conditions {
+    let mut conditional: Vec<Conditions> = parts
+        .into_iter()
+        .filter(|part| !part.is_settled())
+        .collect();
+    match conditional.len() {
+        0 => Conditions::none(),
+        1 => conditional.pop().unwrap_or_default(),
+        _ => Conditions::join(conditional, true),
     }
 }
 

@@ -97,6 +97,19 @@ pub struct Unresolved {
     pub values: Vec<String>,
 }
 
+impl Unresolved {
+    /// A condition clause of the cited statement.
+    #[must_use]
+    pub fn clause(citation: Citation, condition: &crate::condition::Condition) -> Unresolved {
+        Unresolved {
+            citation,
+            operator: condition.operator().to_owned(),
+            key: condition.key().to_owned(),
+            values: condition.values().to_vec(),
+        }
+    }
+}
+
 impl fmt::Display for Unresolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let role = match self.citation.effect {

@@ -215,11 +215,7 @@ impl Clause for HitClause<'_, '_> {
 /// One unresolved part of a statement, cited.
 fn unresolved(citation: Citation, unknown: &Unknown<'_>) -> Unresolved {
     let (operator, key, values) = match unknown {
-        Unknown::Condition(condition) => (
-            condition.operator().to_owned(),
-            condition.key().to_owned(),
-            condition.values().to_vec(),
-        ),
+        Unknown::Condition(condition) => return Unresolved::clause(citation, condition),
         Unknown::Variable(pattern, key) => (
             "Resource".to_owned(),
             format!("${{{key}}}"),
