@@ -452,23 +452,9 @@ fn evaluate_through_endpoints(
             "through VPC endpoint `{id}` the endpoint's policy applies too: {}",
             through.decision.as_str()
         ));
-        evaluation.decision = match combined.when.as_const() {
-            Some(true) => Decision::Allow,
-            Some(false) => Decision::Deny(
-                evaluation
-                    .decision
-                    .deny_kind()
-                    .unwrap_or(DenyKind::Implicit),
-            ),
-            None => evaluation.decision,
-        };
-        if combined.when.as_const().is_some() {
-            evaluation.conditions = Vec::new();
-            evaluation.allowed_when = None;
+        if evaluation.settle(combined).is_some() {
             break;
         }
-        evaluation.conditions = combined.list;
-        evaluation.allowed_when = Some(combined.when);
     }
     evaluation
 }

@@ -18,7 +18,7 @@ pub use self::outcome::{Citation, Decision, DenyKind, Evaluation, Layer, Unresol
 use self::scan::{HitClause, HitLogic, LayerHits};
 use crate::document::Effect;
 use crate::document::principal::NamedAs;
-use crate::expr::Expr;
+use crate::expr::{Conditions, Expr};
 use crate::policy::{OrgLevel, PolicySet};
 use crate::request::{Env, PrincipalKind, Request};
 use crate::tri::Tri;
@@ -316,28 +316,29 @@ pub fn evaluate(request: &Request<'_>, policies: &PolicySet<'_>) -> Evaluation {
         }
         _ => None,
     };
-    // A formula whose clauses contradict (or complete) each other settles the decision.
-    let decision = match allowed_when.as_ref().and_then(Expr::as_const) {
-        Some(true) => {
-            notes.push("the conditions of the statements that apply cover every case".to_owned());
-            conditions.clear();
-            Decision::Allow
-        }
-        Some(false) => {
-            notes.push("the conditions under which an allow applies contradict the conditions of a deny or of a required allow".to_owned());
-            conditions.clear();
-            Decision::Deny(decision.deny_kind().unwrap_or(DenyKind::Implicit))
-        }
-        None => decision,
-    };
-    Evaluation {
+    let mut evaluation = Evaluation {
         decision,
         evidence,
         missing,
-        conditions,
-        allowed_when: allowed_when.filter(|formula| formula.as_const().is_none()),
+        conditions: Vec::new(),
+        allowed_when: None,
         notes,
+    };
+    // A formula whose clauses contradict (or complete) each other settles the decision.
+    if let Some(when) = allowed_when {
+        let note = match evaluation.settle(Conditions {
+            list: conditions,
+            when,
+        }) {
+            Some(true) => "the conditions of the statements that apply cover every case",
+            Some(false) => {
+                "the conditions under which an allow applies contradict the conditions of a deny or of a required allow"
+            }
+            None => return evaluation,
+        };
+        evaluation.notes.push(note.to_owned());
     }
+    evaluation
 }
 
 /// The matched statements of every layer.

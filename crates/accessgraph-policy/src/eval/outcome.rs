@@ -212,6 +212,31 @@ pub struct Evaluation {
     pub notes: Vec<String>,
 }
 
+impl Evaluation {
+    /// Sets the conditions under which a conditional evaluation is allowed. A formula that is a
+    /// constant settles the decision (`Allow`, or the deny that applies otherwise) and leaves no
+    /// conditions; the constant is returned.
+    pub fn settle(&mut self, conditions: crate::expr::Conditions) -> Option<bool> {
+        let settled = conditions.when.as_const();
+        match settled {
+            Some(true) => self.decision = Decision::Allow,
+            Some(false) => {
+                self.decision =
+                    Decision::Deny(self.decision.deny_kind().unwrap_or(DenyKind::Implicit));
+            }
+            None => {}
+        }
+        if settled.is_some() {
+            self.conditions = Vec::new();
+            self.allowed_when = None;
+        } else {
+            self.conditions = conditions.list;
+            self.allowed_when = Some(conditions.when);
+        }
+        settled
+    }
+}
+
 fn serialize_decision<S: serde::Serializer>(
     decision: &Decision,
     serializer: S,
