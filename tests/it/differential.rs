@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use accessgraph_graph::{EdgeKind, Graph, Node, NodeId, NodeKind, Simulator};
+use accessgraph_graph::{AccessLevel, EdgeKind, Graph, Node, NodeId, NodeKind, Simulator};
 use accessgraph_ingest::{IngestOptions, ingest};
 use accessgraph_model::{AclGrantee, Snapshot};
 use accessgraph_policy::{Decision, Evaluation, RequestContext};
@@ -34,24 +34,10 @@ fn principal_text(node: &Node) -> Option<String> {
     }
 }
 
-/// The actions a permit edge's technique names, and whether each is marked conditional:
-/// `read (s3:GetObject), write? (s3:PutObject) by ...`.
-fn technique_actions(technique: &str) -> Vec<(&str, bool)> {
-    let parts: Vec<&str> = technique.split('(').collect();
-    parts
-        .windows(2)
-        .filter_map(|pair| {
-            let marked = pair[0].trim_end().ends_with('?');
-            pair[1].split_once(')').map(|(action, _)| (action, marked))
-        })
-        .filter(|(action, _)| action.contains(':') && !action.contains(' '))
-        .collect()
-}
-
 /// The most certain evaluation of `action` over the resources a permit edge decides it on.
 fn best(simulator: &Simulator, principal: &str, action: &str, target: &str) -> Option<Evaluation> {
     simulator
-        .probes(target, action)
+        .probes(principal, target, action)
         .iter()
         .filter_map(|probe| {
             simulator
@@ -98,24 +84,23 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
                     .map(|evaluation| evaluation.decision),
             )],
             EdgeKind::Permit => {
-                let actions = technique_actions(&edge.technique);
-                // Each kind of access is marked `?` exactly when it is conditional.
-                for (action, marked) in &actions {
-                    let conditional = best(&simulator, &principal, action, &target.arn)
+                // Each level's action is allowed, and marked conditional exactly when it is.
+                for access in &edge.access {
+                    let conditional = best(&simulator, &principal, &access.action, &target.arn)
                         .is_some_and(|evaluation| is_conditional(evaluation.decision));
-                    if conditional != *marked {
+                    if conditional != access.conditional {
                         failures.push(format!(
-                            "edge {principal} --{}--> {}: {action} is conditional: {conditional}",
-                            edge.technique, target.arn
+                            "edge {principal} --{}--> {}: {} is conditional: {conditional}",
+                            edge.technique, target.arn, access.action
                         ));
                     }
                 }
-                actions
-                    .into_iter()
-                    .map(|(action, _)| {
+                edge.access
+                    .iter()
+                    .map(|access| {
                         (
-                            action.to_owned(),
-                            best(&simulator, &principal, action, &target.arn)
+                            access.action.clone(),
+                            best(&simulator, &principal, &access.action, &target.arn)
                                 .map(|evaluation| evaluation.decision),
                         )
                     })
@@ -151,10 +136,30 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
         .filter(|(_, node)| matches!(node.kind, NodeKind::Role | NodeKind::Resource))
         .collect();
     let anyone = graph.find("*");
+    // The levels an edge from one node to another grants (only the definite ones if asked).
+    let granted = |from: NodeId, to: NodeId, definite: bool| -> BTreeSet<AccessLevel> {
+        graph
+            .edges()
+            .filter(|(source, target, edge)| {
+                *source == from && *target == to && edge.kind == EdgeKind::Permit
+            })
+            .flat_map(|(_, _, edge)| edge.access.iter())
+            .filter(|access| !(definite && access.conditional))
+            .map(|access| access.level)
+            .collect()
+    };
+    let helpers: std::collections::BTreeMap<&str, NodeId> = graph
+        .nodes()
+        .filter(|(_, node)| node.kind == NodeKind::AccountAdmin)
+        .filter_map(|(id, node)| Some((node.account.as_deref()?, id)))
+        .collect();
     let mut pair = 0usize;
     for (source_id, source) in &principals {
         for (target_id, target) in &targets {
-            if source_id == target_id || connected.contains(&(*source_id, *target_id)) {
+            if source_id == target_id {
+                continue;
+            }
+            if target.kind == NodeKind::Role && connected.contains(&(*source_id, *target_id)) {
                 continue;
             }
             pair += 1;
@@ -164,9 +169,31 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
             let actions: Vec<&str> = if target.kind == NodeKind::Role {
                 vec!["sts:AssumeRole"]
             } else {
+                // The levels no edge grants: directly, as a definite administrator of the
+                // resource's account through its admin node, or definitely to anyone (the `*`
+                // edge says it for everyone).
+                let mut levels = granted(*source_id, *target_id, false);
+                if let Some(anyone) = anyone {
+                    levels.extend(granted(anyone, *target_id, true));
+                }
+                let definite_admin = source.account == target.account
+                    && source
+                        .admin
+                        .as_ref()
+                        .is_some_and(|admin| admin.status == accessgraph_policy::Tri::True);
+                if let (true, Some(helper)) = (
+                    definite_admin,
+                    target
+                        .account
+                        .as_ref()
+                        .and_then(|account| helpers.get(account.as_str()).copied()),
+                ) {
+                    levels.extend(granted(helper, *target_id, false));
+                }
                 simulator
                     .access_actions(&target.arn)
                     .into_iter()
+                    .filter(|(level, _)| !levels.contains(level))
                     .map(|(_, action)| action)
                     .collect()
             };
@@ -175,16 +202,9 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
                 let Some(evaluation) = best(&simulator, &source.arn, action, &target.arn) else {
                     continue;
                 };
-                if !evaluation.decision.is_possible() {
-                    continue;
-                }
-                // A public grant reaches everyone through the `*` edge.
-                let public = anyone.is_some_and(|anyone| connected.contains(&(anyone, *target_id)))
-                    && best(&simulator, "*", action, &target.arn)
-                        .is_some_and(|anyone| anyone.decision == Decision::Allow);
-                if !public {
+                if evaluation.decision.is_possible() {
                     failures.push(format!(
-                        "no edge {} -> {}, but can ... do {action} says {:?}",
+                        "no edge {} -> {} for {action}, but can ... do says {:?}",
                         source.arn, target.arn, evaluation.decision
                     ));
                 }

@@ -220,7 +220,7 @@ fn every_call_answers() {
         .unwrap()
         .into_inner();
     let detail = node.header.unwrap().node.unwrap();
-    assert_eq!(detail.outgoing.len(), 8, "the golden show-dana lists them");
+    assert_eq!(detail.outgoing.len(), 9, "the golden show-dana lists them");
     assert!(
         detail
             .policies

@@ -34,7 +34,10 @@ use serde_json::Value;
 const EMBEDDED: &str = include_str!("../data/catalog.json");
 
 /// How AWS classifies what an action does (Service Authorization Reference, "Access level").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum AccessLevel {
     /// Lists resources.
     List,
@@ -60,7 +63,29 @@ impl AccessLevel {
         }
     }
 
-    /// The level's name as AWS writes it.
+    /// Every level, in AWS's order.
+    pub const ALL: [AccessLevel; 5] = [
+        AccessLevel::List,
+        AccessLevel::Read,
+        AccessLevel::Write,
+        AccessLevel::PermissionsManagement,
+        AccessLevel::Tagging,
+    ];
+
+    /// The level as one lowercase word, as edges and the query language name it (`list`,
+    /// `read`, `write`, `permissions`, `tagging`).
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            AccessLevel::List => "list",
+            AccessLevel::Read => "read",
+            AccessLevel::Write => "write",
+            AccessLevel::PermissionsManagement => "permissions",
+            AccessLevel::Tagging => "tagging",
+        }
+    }
+
+    /// The level as AWS writes it.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {

@@ -85,6 +85,7 @@ pub(crate) struct Draft {
     pub(crate) conditions: accessgraph_policy::Conditions,
     pub(crate) requirements: Vec<String>,
     pub(crate) alternatives: Vec<String>,
+    pub(crate) access: Vec<crate::model::Access>,
 }
 
 impl Draft {
@@ -98,6 +99,7 @@ impl Draft {
             conditions: accessgraph_policy::Conditions::none(),
             requirements: Vec::new(),
             alternatives: Vec::new(),
+            access: Vec::new(),
         }
     }
 
@@ -411,7 +413,7 @@ impl Graph {
             specs.extend(
                 chunk
                     .iter()
-                    .flat_map(|account| crate::permit::edges(&context, account)),
+                    .flat_map(|account| crate::permit::edges(&context, account, &admins)),
             );
             specs.extend(admin_edges(&context, &admins, &indices));
             let specs = merge_parallel(specs);
@@ -452,6 +454,7 @@ impl Graph {
                     requirements: draft.requirements,
                     alternatives: draft.alternatives,
                     details: Vec::new(),
+                    access: draft.access,
                 };
                 graph.add_edge(*from, *to, edge);
             }

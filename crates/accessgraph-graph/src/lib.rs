@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod access;
 mod assume;
 mod build;
 mod context;
@@ -25,8 +26,9 @@ mod simulate;
 mod sso;
 mod techniques;
 
+pub use accessgraph_catalog::AccessLevel;
 pub use build::Graph;
-pub use model::{Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
+pub use model::{Access, Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
 pub use persist::LoadError;
 pub use search::{Filter, Hop, Path, Reach, Stop};
 pub use simulate::{SimulateError, Simulator, UNKNOWN_IDENTITY};

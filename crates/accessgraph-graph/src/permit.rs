@@ -1,7 +1,10 @@
-//! Permit edges: which principals may act on a resource that carries a resource-based policy or
-//! an S3 ACL, grouped as read, write and permissions management, each decided by full evaluation
-//! on the resource side the resolver gives (policy, ACL, owner, organization) with the same- and
-//! cross-account rules (KMS keys honour the key-policy rule).
+//! Permit edges: which principals may act on a resource, per access level of the AWS catalog
+//! (list, read, write, permissions management, tagging; `access`), each decided by full
+//! evaluation on the resource side the resolver gives (policy, ACL, owner, organization) with the
+//! same- and cross-account rules (KMS keys honour the key-policy rule).
+//!
+//! Resources: every resource of an account the snapshot knows, with a resource policy or an S3
+//! ACL or without (the buckets of its bucket list, the Lambda functions of its inventory).
 //!
 //! Candidates: the principals the policy or ACL names (an account delegates to those of its
 //! principals whose identity policies could allow one of the actions), principals of the owning
@@ -9,151 +12,218 @@
 //! node, or as a canonical-user node for an ACL grantee no account of the snapshot owns), and `*`
 //! (anyone) when it names everyone. Other accounts' principals reaching a public resource are not
 //! listed one by one: the `*` edge says it.
+//!
+//! Administrators are not listed one by one either: the account's admin helper node has one edge
+//! into each resource, decided for a new principal of the account allowed everything (which an
+//! administrator can create), so a definite administrator reaches every resource of its account
+//! through one hop without an edge per (administrator, resource).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use accessgraph_model::ResourcePolicyKind;
+use accessgraph_catalog::AccessLevel;
+use accessgraph_model::{ComputeService, ResourcePolicyKind};
 use accessgraph_policy::{
-    Action, AwsPrincipal, Decision, Effect, Evaluation, Policy, PrincipalEntry, RequestContext,
+    Action, AwsPrincipal, Decision, Effect, Evaluation, Policy, Principal, PrincipalEntry,
+    RequestContext, Tri,
 };
 use rayon::prelude::*;
 
+use crate::access::{AccessAction, acts_on_objects, levels_of};
 use crate::build::{Draft, EdgeSpec, NodeKey};
-use crate::context::{Context, evaluate_anyone, evaluate_outside};
-use crate::model::EdgeKind;
+use crate::context::{Actor, Context, evaluate_anyone, evaluate_outside};
+use crate::model::{Access, Admin, EdgeKind};
 use crate::resolve::{Resolver, ResourceSide};
 
-/// (group, actions in order of preference, each with whether it acts on objects)
-type Group = (&'static str, &'static [(&'static str, bool)]);
+/// The label of the stand-in identity policy of an account's new administrator.
+const ADMINISTRATOR_POLICY: &str = "(a new principal of the account, allowed everything)";
 
-/// The access groups of a kind of resource. S3 `read` is reading objects or listing the bucket
-/// (what an ACL `READ` grants), `permissions` is the bucket policy or the ACL.
-fn groups(kind: ResourcePolicyKind) -> &'static [Group] {
-    match kind {
-        ResourcePolicyKind::ApiGateway => &[("invoke", &[("execute-api:Invoke", true)])],
-        ResourcePolicyKind::S3Bucket => &[
-            ("read", &[("s3:GetObject", true), ("s3:ListBucket", false)]),
-            ("write", &[("s3:PutObject", true)]),
-            (
-                "permissions",
-                &[("s3:PutBucketPolicy", false), ("s3:PutBucketAcl", false)],
-            ),
-        ],
-        ResourcePolicyKind::KmsKey => &[
-            ("read", &[("kms:Decrypt", false)]),
-            ("write", &[("kms:Encrypt", false)]),
-            ("permissions", &[("kms:PutKeyPolicy", false)]),
-        ],
-        ResourcePolicyKind::LambdaFunction => &[
-            ("read", &[("lambda:GetFunction", false)]),
-            ("write", &[("lambda:InvokeFunction", false)]),
-            ("permissions", &[("lambda:AddPermission", false)]),
-        ],
-        ResourcePolicyKind::SqsQueue => &[
-            ("read", &[("sqs:ReceiveMessage", false)]),
-            ("write", &[("sqs:SendMessage", false)]),
-            ("permissions", &[("sqs:SetQueueAttributes", false)]),
-        ],
-        ResourcePolicyKind::SnsTopic => &[
-            ("read", &[("sns:Subscribe", false)]),
-            ("write", &[("sns:Publish", false)]),
-            ("permissions", &[("sns:SetTopicAttributes", false)]),
-        ],
-        ResourcePolicyKind::Secret => &[
-            ("read", &[("secretsmanager:GetSecretValue", false)]),
-            ("write", &[("secretsmanager:PutSecretValue", false)]),
-            (
-                "permissions",
-                &[("secretsmanager:PutResourcePolicy", false)],
-            ),
-        ],
-    }
-}
-
-/// The access actions a permit edge into `arn` decides, with their group: empty for a resource
-/// without a resource-based policy or an ACL.
-pub(crate) fn access_actions(resolver: &Resolver, arn: &str) -> Vec<(&'static str, &'static str)> {
+/// The access actions a permit edge into `arn` decides, with their level, the most telling first.
+pub(crate) fn access_actions(
+    resolver: &Resolver,
+    arn: &str,
+) -> Vec<(AccessLevel, &'static AccessAction)> {
     resolver
         .kind(arn)
-        .map(groups)
+        .map(levels_of)
         .unwrap_or_default()
         .iter()
-        .flat_map(|(group, actions)| actions.iter().map(move |(action, _)| (*group, *action)))
+        .flat_map(|level| {
+            level
+                .actions
+                .iter()
+                .map(move |action| (level.level, action))
+        })
         .collect()
 }
 
-/// Whether a permit edge decides `action` on objects of the resource (S3 objects, API methods).
-fn acts_on_objects(action: &Action) -> bool {
-    [ResourcePolicyKind::S3Bucket, ResourcePolicyKind::ApiGateway]
-        .into_iter()
-        .flat_map(groups)
-        .flat_map(|(_, actions)| actions.iter())
-        .any(|(name, objects)| *objects && name.eq_ignore_ascii_case(action.as_str()))
-}
-
 /// The resources a permit edge into `arn` decides `action` on: the resource itself, or for an
-/// action on objects one generic object and one per object pattern the policy or ACL names
-/// (wildcards replaced), so grants on a prefix are seen.
-pub(crate) fn targets(resolver: &Resolver, arn: &str, action: &Action) -> Vec<String> {
-    if !acts_on_objects(action) {
+/// action on objects one generic object and one per object pattern the policy or ACL names, or
+/// `principal`'s own identity policies name (wildcards and variables replaced), so grants on a
+/// prefix are seen.
+pub(crate) fn targets(
+    resolver: &Resolver,
+    arn: &str,
+    action: &Action,
+    principal: Option<&Actor>,
+) -> Vec<String> {
+    let on_objects = resolver
+        .kind(arn)
+        .is_some_and(|kind| acts_on_objects(kind, action));
+    if !on_objects {
         return vec![arn.to_owned()];
     }
     let mut probes = BTreeSet::from([format!("{arn}/accessgraph-probe")]);
-    let prefix = format!("{arn}/");
     let policies = resolver
         .policy(arn)
         .map(|owned| owned.policy.as_ref())
         .into_iter()
         .chain(resolver.bucket_acl(arn));
     for policy in policies {
-        for statement in policy.document().statements() {
-            for pattern in statement
-                .resources()
-                .map(|set| set.patterns())
-                .unwrap_or_default()
-            {
-                let text = pattern.as_str();
-                if text.starts_with(&prefix) {
-                    probes.insert(text.replace(['*', '?'], "x"));
-                }
-            }
-        }
+        probes.extend(object_patterns(policy, arn, None));
+    }
+    if let Some(actor) = principal {
+        probes.extend(identity_probes(actor, arn));
     }
     probes.into_iter().collect()
 }
 
-/// A resource with a policy or an ACL, as the edge builder sees it.
+/// The object patterns under `arn` that a policy's statements name, as probes: variables
+/// replaced by the caller's user name when known (`${aws:username}`), else by `x`, as wildcards
+/// are.
+fn object_patterns(policy: &Policy, arn: &str, user_name: Option<&str>) -> Vec<String> {
+    let prefix = format!("{arn}/");
+    policy
+        .document()
+        .statements()
+        .iter()
+        .flat_map(|statement| {
+            statement
+                .resources()
+                .map(|set| set.patterns())
+                .unwrap_or_default()
+        })
+        .map(|pattern| pattern.as_str())
+        .filter(|text| text.starts_with(&prefix))
+        .map(|text| instantiate(text, user_name))
+        .collect()
+}
+
+/// A pattern as one concrete name: `${aws:username}` as the user's name, other variables and
+/// wildcards as `x`.
+fn instantiate(pattern: &str, user_name: Option<&str>) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            rest = after;
+            break;
+        };
+        let variable = &after[..end];
+        match user_name {
+            Some(name) if variable.eq_ignore_ascii_case("aws:username") => out.push_str(name),
+            _ => out.push('x'),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out.replace(['*', '?'], "x")
+}
+
+/// The object patterns under `arn` that an actor's identity policies name.
+fn identity_probes(actor: &Actor, arn: &str) -> Vec<String> {
+    let user_name = actor.is_user.then_some(actor.name.as_str());
+    actor
+        .identity
+        .iter()
+        .flat_map(|policy| object_patterns(policy, arn, user_name))
+        .collect()
+}
+
+/// A resource permit edges go into.
 struct Target {
     arn: String,
     kind: ResourcePolicyKind,
 }
 
-/// The permit edges into every resource of `account`.
-pub(crate) fn edges(context: &Context<'_>, account: &str) -> Vec<EdgeSpec> {
+/// Every resource of `account` the snapshot knows: with a resource policy, with an S3 ACL, in
+/// its bucket list, or a Lambda function of its inventory.
+fn resources(context: &Context<'_>, account: &accessgraph_model::Account) -> Vec<Target> {
+    let mut found: BTreeMap<String, ResourcePolicyKind> = account
+        .resource_policies
+        .iter()
+        .map(|resource| (resource.arn.clone(), resource.kind))
+        .collect();
+    let buckets = account
+        .bucket_acls
+        .iter()
+        .map(|acl| acl.bucket.as_str())
+        .chain(account.buckets.iter().flatten().map(String::as_str));
+    for bucket in buckets {
+        found
+            .entry(context.resolver.bucket_arn(bucket))
+            .or_insert(ResourcePolicyKind::S3Bucket);
+    }
+    for function in &account.compute {
+        if function.service == ComputeService::Lambda && function.id.starts_with("arn:") {
+            found
+                .entry(function.id.clone())
+                .or_insert(ResourcePolicyKind::LambdaFunction);
+        }
+    }
+    found
+        .into_iter()
+        .map(|(arn, kind)| Target { arn, kind })
+        .collect()
+}
+
+/// The permit edges into every resource of `account`; `admins` holds each actor's admin status.
+pub(crate) fn edges(
+    context: &Context<'_>,
+    account: &str,
+    admins: &[Option<Admin>],
+) -> Vec<EdgeSpec> {
     let Some(owner) = context.snapshot.account(account) else {
         return Vec::new();
     };
-    let mut resources: Vec<Target> = owner
-        .resource_policies
-        .iter()
-        .map(|resource| Target {
-            arn: resource.arn.clone(),
-            kind: resource.kind,
-        })
-        .collect();
-    for acl in &owner.bucket_acls {
-        let arn = context.resolver.bucket_arn(&acl.bucket);
-        if context.resolver.policy(&arn).is_none() && context.resolver.bucket_acl(&arn).is_some() {
-            resources.push(Target {
-                arn,
-                kind: ResourcePolicyKind::S3Bucket,
-            });
-        }
-    }
-    resources
+    let administrator = administrator(context, account);
+    resources(context, owner)
         .par_iter()
-        .flat_map_iter(|resource| resource_edges(context, account, resource))
+        .flat_map_iter(|resource| {
+            resource_edges(context, account, resource, admins, administrator.as_ref())
+        })
         .collect()
+}
+
+/// A new principal of `account` allowed everything: what an administrator can create and use.
+fn administrator(context: &Context<'_>, account: &str) -> Option<Actor> {
+    let arn = format!("arn:aws:iam::{account}:role/accessgraph-new-administrator");
+    let principal = Principal::parse(&arn)
+        .ok()?
+        .with_org(context.account(account).org);
+    let policy = Policy::parse(
+        ADMINISTRATOR_POLICY,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .ok()?;
+    Some(Actor {
+        arn,
+        name: "accessgraph-new-administrator".to_owned(),
+        account: account.to_owned(),
+        is_user: false,
+        principal,
+        identity: vec![Arc::new(policy)],
+        boundary: None,
+        attached_customer: Vec::new(),
+        groups: Vec::new(),
+        trust: None,
+        instance_profiles: Vec::new(),
+        trusted_services: Vec::new(),
+        may_assume: true,
+        index: u32::MAX,
+    })
 }
 
 /// Who the resource side names, as edge sources.
@@ -236,69 +306,98 @@ fn named(context: &Context<'_>, policies: &[&Policy], might: &dyn Fn(usize) -> b
 
 /// One access action of a resource, with the resource sides (one per probe) it is decided on.
 struct Probe<'r> {
-    group: &'static str,
-    action: Action,
+    level: AccessLevel,
+    action: &'static AccessAction,
     sides: Vec<ResourceSide<'r>>,
+    /// Whether an allow statement of the resource policy or ACL names the action.
+    resource_allows: bool,
 }
 
-/// The outcome of one candidate: per probe action, its most certain possible evaluation.
-type Outcome = Vec<Option<Evaluation>>;
+/// One access level a candidate has: the action found allowed and its evaluation.
+struct Granted<'p> {
+    level: AccessLevel,
+    action: &'p Action,
+    evaluation: Evaluation,
+}
 
-/// Decides every access action for one candidate.
-fn outcome(
-    probes: &[Probe<'_>],
+/// Decides every access level for one candidate: per level, the first action (most telling
+/// first) that `could` be allowed and is allowed, else the first conditionally allowed one.
+/// `extra` are further objects to decide object actions on (the candidate's own patterns).
+fn outcome<'p>(
+    probes: &'p [Probe<'_>],
+    extra: &[ResourceSide<'_>],
+    could: &dyn Fn(&Probe<'_>) -> bool,
     decide: &dyn Fn(&Action, &ResourceSide<'_>) -> Evaluation,
-) -> Outcome {
-    probes
-        .iter()
-        .map(|probe| {
-            probe
+) -> Vec<Granted<'p>> {
+    let mut granted = Vec::new();
+    for level in AccessLevel::ALL {
+        let mut conditional: Option<Granted<'p>> = None;
+        let mut allowed = None;
+        for probe in probes.iter().filter(|probe| probe.level == level) {
+            if !could(probe) {
+                continue;
+            }
+            let extra = if probe.action.on_objects { extra } else { &[] };
+            let best = probe
                 .sides
                 .iter()
-                .map(|side| decide(&probe.action, side))
+                .chain(extra)
+                .map(|side| decide(&probe.action.action, side))
                 .filter(|evaluation| evaluation.decision.is_possible())
-                .min_by_key(is_conditional)
-        })
-        .collect()
+                .min_by_key(is_conditional);
+            match best {
+                Some(evaluation) if !is_conditional(&evaluation) => {
+                    allowed = Some(Granted {
+                        level,
+                        action: &probe.action.action,
+                        evaluation,
+                    });
+                    break;
+                }
+                Some(evaluation) if conditional.is_none() => {
+                    conditional = Some(Granted {
+                        level,
+                        action: &probe.action.action,
+                        evaluation,
+                    });
+                }
+                _ => {}
+            }
+        }
+        granted.extend(allowed.or(conditional));
+    }
+    granted
 }
 
-/// Whether everything `outcome` allows, `*` (anyone) allows definitely: a public grant, which the
-/// `*` edge already says for every principal.
-fn covered_by_anyone(outcome: &Outcome, anyone: Option<&Outcome>) -> bool {
+/// Whether every level `own` has, `*` (anyone) has definitely: a public grant, which the `*` edge
+/// already says for every principal.
+fn covered_by_anyone(own: &[Granted<'_>], anyone: Option<&Vec<Granted<'_>>>) -> bool {
     let Some(anyone) = anyone else {
         return false;
     };
-    outcome.iter().zip(anyone).all(|(own, public)| {
-        own.is_none()
-            || public
-                .as_ref()
-                .is_some_and(|evaluation| evaluation.decision == Decision::Allow)
+    own.iter().all(|granted| {
+        anyone.iter().any(|public| {
+            public.level == granted.level && public.evaluation.decision == Decision::Allow
+        })
     })
 }
 
-/// The edge of an outcome (per group, the most certain action, in the table's order).
-fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<Draft> {
-    let mut best: Vec<(&'static str, &Action, Evaluation)> = Vec::new();
-    for (probe, evaluation) in probes.iter().zip(outcome) {
-        let Some(evaluation) = evaluation else {
-            continue;
-        };
-        match best.iter_mut().find(|(group, _, _)| *group == probe.group) {
-            Some(slot) if is_conditional(&slot.2) && !is_conditional(&evaluation) => {
-                *slot = (probe.group, &probe.action, evaluation);
-            }
-            Some(_) => {}
-            None => best.push((probe.group, &probe.action, evaluation)),
-        }
-    }
-    if best.is_empty() {
+/// The edge of an outcome: one kind of access per level, in the catalog's order.
+fn draft(granted: Vec<Granted<'_>>, prefix: &str) -> Option<Draft> {
+    if granted.is_empty() {
         return None;
     }
-    let mut allowed = Vec::new();
+    let mut labels = Vec::new();
+    let mut access = Vec::new();
     let mut evidence = Vec::new();
     // The edge holds when any kind of access does.
     let mut conditions = accessgraph_policy::Conditions::never();
-    for (group, action, evaluation) in best {
+    for Granted {
+        level,
+        action,
+        evaluation,
+    } in granted
+    {
         // A grant that comes from the ACL says so, with its statement's description.
         let by_acl = evaluation
             .evidence
@@ -308,37 +407,66 @@ fn draft(probes: &[Probe<'_>], outcome: Outcome) -> Option<Draft> {
             .map(|sid| format!(" by {sid}"))
             .unwrap_or_default();
         // A `?` marks a kind of access that holds only under the edge's conditions.
-        let conditional = if is_conditional(&evaluation) { "?" } else { "" };
-        allowed.push(format!("{group}{conditional} ({action}){by_acl}"));
+        let conditional = is_conditional(&evaluation);
+        let mark = if conditional { "?" } else { "" };
+        labels.push(format!("{}{mark} ({action}){by_acl}", level.word()));
+        access.push(Access {
+            level,
+            action: action.as_str().to_owned(),
+            conditional,
+        });
         conditions = conditions.or(accessgraph_policy::Conditions::of(&evaluation));
-        evidence.extend(
-            evaluation
-                .evidence
-                .into_iter()
-                .filter(|citation| &*citation.policy != crate::UNKNOWN_IDENTITY),
-        );
+        evidence.extend(evaluation.evidence.into_iter().filter(|citation| {
+            &*citation.policy != crate::UNKNOWN_IDENTITY
+                && &*citation.policy != ADMINISTRATOR_POLICY
+        }));
     }
-    let mut draft = Draft::new(EdgeKind::Permit, allowed.join(", "));
+    let mut draft = Draft::new(EdgeKind::Permit, format!("{prefix}{}", labels.join(", ")));
     draft.evidence = evidence;
     draft.conditions = conditions;
+    draft.access = access;
     Some(draft)
 }
 
-fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<EdgeSpec> {
+/// Whether an allow statement of the resource side's policies names `action`.
+fn resource_allows(side: Option<&ResourceSide<'_>>, action: &Action) -> bool {
+    side.into_iter()
+        .flat_map(|side| side.policy.into_iter().chain(side.acl))
+        .any(|policy| {
+            policy.document().statements_for(action).any(|statement| {
+                statement.effect() == Effect::Allow && statement.matches_action(action.lower())
+            })
+        })
+}
+
+fn resource_edges(
+    context: &Context<'_>,
+    account: &str,
+    target: &Target,
+    admins: &[Option<Admin>],
+    administrator: Option<&Actor>,
+) -> Vec<EdgeSpec> {
     // One resource side per (action, probe), resolved once and shared by every candidate.
-    let probes: Vec<Probe<'_>> = groups(target.kind)
+    let probes: Vec<Probe<'_>> = levels_of(target.kind)
         .iter()
-        .flat_map(|(group, actions)| actions.iter().map(move |(name, _)| (*group, *name)))
-        .map(|(group, name)| {
-            let action = Action::new(name);
-            let sides = targets(&context.resolver, &target.arn, &action)
+        .flat_map(|level| {
+            level
+                .actions
                 .iter()
-                .map(|probe| context.resolve(probe, &action))
-                .collect();
+                .map(move |action| (level.level, action))
+        })
+        .map(|(level, action)| {
+            let sides: Vec<ResourceSide<'_>> =
+                targets(&context.resolver, &target.arn, &action.action, None)
+                    .iter()
+                    .map(|probe| context.resolve(probe, &action.action))
+                    .collect();
+            let resource_allows = resource_allows(sides.first(), &action.action);
             Probe {
-                group,
+                level,
                 action,
                 sides,
+                resource_allows,
             }
         })
         .collect();
@@ -350,19 +478,58 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
         context.actors.get(idx).is_some_and(|actor| {
             probes
                 .iter()
-                .any(|probe| Context::might_allow(actor, &probe.action))
+                .any(|probe| Context::might_allow(actor, &probe.action.action))
         })
     };
     let mut named = named(context, &policies, &might);
-    let owner_actors = || context.account_indices(account);
+    let object_actions = probes.iter().any(|probe| probe.action.on_objects);
+    let to = NodeKey::Resource(target.arn.clone(), account.to_owned());
+    let none = RequestContext::new();
+    let mut specs = Vec::new();
+
+    // The account's administrators, through its admin node.
+    let administered = administrator.map(|administrator| {
+        outcome(&probes, &[], &|_| true, &|action, side| {
+            context.evaluate(administrator, action, side, &none)
+        })
+    });
+    // A definite administrator is listed on its own only if the admin node does not have every
+    // level definitely.
+    let admin_has_all = administered.as_ref().is_some_and(|granted| {
+        granted.len() == levels_of(target.kind).len()
+            && granted
+                .iter()
+                .all(|granted| granted.evaluation.decision == Decision::Allow)
+    });
+    if let Some(draft) = administered.and_then(|granted| draft(granted, "as an administrator: ")) {
+        specs.push(EdgeSpec {
+            from: NodeKey::AccountAdmin(account.to_owned()),
+            to: to.clone(),
+            edge: draft,
+        });
+    }
+    let definite_admin = |idx: usize| {
+        admins
+            .get(idx)
+            .and_then(Option::as_ref)
+            .is_some_and(|admin| admin.status == Tri::True)
+    };
+
+    // Administrators the resource side does not name are reached through the admin node.
+    let owner_actors = || {
+        context
+            .account_indices(account)
+            .filter(|idx| !(admin_has_all && definite_admin(*idx)))
+    };
     if named.anyone {
         // `*` names every principal directly: those of the owning account need no identity
         // allow; those of other accounts need one (and may pass conditions `*` as a whole does
         // not, such as the organization's id).
         named.actors.extend(owner_actors());
-        named
-            .actors
-            .extend((0..context.actors.len()).filter(|idx| might(*idx)));
+        named.actors.extend(
+            (0..context.actors.len())
+                .filter(|idx| might(*idx) && !context.account_indices(account).contains(idx)),
+        );
     } else if target.kind != ResourcePolicyKind::KmsKey {
         // Principals of the owning account may be allowed by their own policies alone (not for
         // KMS, whose key policy must allow).
@@ -371,25 +538,45 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
             .extend(owner_actors().filter(|idx| might(*idx)));
     }
 
-    let to = NodeKey::Resource(target.arn.clone(), account.to_owned());
-    let none = RequestContext::new();
     let anyone = named.anyone.then(|| {
-        outcome(&probes, &|action, side| {
-            evaluate_anyone(&context.accounts, &context.resolver, action, side, &none)
-        })
+        outcome(
+            &probes,
+            &[],
+            &|probe| probe.resource_allows,
+            &|action, side| {
+                evaluate_anyone(&context.accounts, &context.resolver, action, side, &none)
+            },
+        )
     });
-    let mut specs = Vec::new();
     for idx in named.actors {
         let Some(actor) = context.actors.get(idx) else {
             continue;
         };
-        let decided = outcome(&probes, &|action, side| {
+        let same_account = actor.account == account;
+        let could = |probe: &Probe<'_>| {
+            let identity = Context::might_allow(actor, &probe.action.action);
+            if same_account {
+                identity || probe.resource_allows
+            } else {
+                identity && probe.resource_allows
+            }
+        };
+        let patterns = if object_actions {
+            identity_probes(actor, &target.arn)
+        } else {
+            Vec::new()
+        };
+        let own: Vec<ResourceSide<'_>> = patterns
+            .iter()
+            .map(|probe| context.resolve(probe, &Action::new("s3:GetObject")))
+            .collect();
+        let decided = outcome(&probes, &own, &could, &|action, side| {
             context.evaluate(actor, action, side, &none)
         });
         if covered_by_anyone(&decided, anyone.as_ref()) {
             continue;
         }
-        if let Some(draft) = draft(&probes, decided) {
+        if let Some(draft) = draft(decided, "") {
             specs.push(EdgeSpec {
                 from: NodeKey::Actor(actor.index),
                 to: to.clone(),
@@ -397,19 +584,24 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
             });
         }
     }
-    let outside = |principal: &accessgraph_policy::Principal| {
+    let outside = |principal: &Principal| {
         draft(
-            &probes,
-            outcome(&probes, &|action, side| {
-                evaluate_outside(
-                    &context.accounts,
-                    &context.resolver,
-                    principal,
-                    action,
-                    side,
-                    &none,
-                )
-            }),
+            outcome(
+                &probes,
+                &[],
+                &|probe| probe.resource_allows,
+                &|action, side| {
+                    evaluate_outside(
+                        &context.accounts,
+                        &context.resolver,
+                        principal,
+                        action,
+                        side,
+                        &none,
+                    )
+                },
+            ),
+            "",
         )
     };
     for named_account in named.externals {
@@ -439,7 +631,7 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
             });
         }
     }
-    if let Some(decided) = anyone.and_then(|anyone| draft(&probes, anyone)) {
+    if let Some(decided) = anyone.and_then(|anyone| draft(anyone, "")) {
         specs.push(EdgeSpec {
             from: NodeKey::Anyone,
             to,
@@ -451,4 +643,25 @@ fn resource_edges(context: &Context<'_>, account: &str, target: &Target) -> Vec<
 
 fn is_conditional(evaluation: &Evaluation) -> bool {
     matches!(evaluation.decision, Decision::Conditional { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instantiate;
+
+    #[test]
+    fn patterns_become_one_concrete_object() {
+        assert_eq!(
+            instantiate("arn:aws:s3:::b/home/${aws:username}/*", Some("bob")),
+            "arn:aws:s3:::b/home/bob/x"
+        );
+        assert_eq!(
+            instantiate("arn:aws:s3:::b/${aws:PrincipalTag/team}/?", None),
+            "arn:aws:s3:::b/x/x"
+        );
+        assert_eq!(
+            instantiate("arn:aws:s3:::b/${unterminated", None),
+            "arn:aws:s3:::b/unterminated"
+        );
+    }
 }

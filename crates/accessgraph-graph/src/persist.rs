@@ -15,7 +15,7 @@ use crate::model::{Edge, Node};
 
 /// Version of the encoding, raised also when the edges a snapshot yields change (a cached graph
 /// of another version is rebuilt); loading another version is an error.
-const FORMAT_VERSION: u32 = 5;
+const FORMAT_VERSION: u32 = 6;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,8 @@ pub(crate) struct EdgeRepr {
     alternatives: Vec<String>,
     #[serde(default)]
     details: Vec<String>,
+    #[serde(default)]
+    access: Vec<crate::model::Access>,
 }
 
 impl<'de> Deserialize<'de> for Edge {
@@ -82,6 +84,7 @@ impl TryFrom<EdgeRepr> for Edge {
             requirements: repr.requirements,
             alternatives: repr.alternatives,
             details: repr.details,
+            access: repr.access,
         })
     }
 }

@@ -306,13 +306,27 @@ impl Resolver {
         named
     }
 
-    /// The kind of a resource with a resource-based policy or an ACL.
+    /// The kind of a resource that permit edges are drawn into: its resource-based policy's, else
+    /// read from the ARN's form (a bucket, not an object; a KMS key, a Lambda function, an SQS
+    /// queue, an SNS topic, a secret, a REST API).
     pub(crate) fn kind(&self, arn: &str) -> Option<ResourcePolicyKind> {
-        self.policies.get(arn).map(|owned| owned.kind).or_else(|| {
-            self.bucket_acl(arn)
-                .is_some()
-                .then_some(ResourcePolicyKind::S3Bucket)
-        })
+        if let Some(owned) = self.policies.get(arn) {
+            return Some(owned.kind);
+        }
+        let [_, _, service, _, _, resource] = accessgraph_policy::arn_components(arn)?;
+        let kind = match service {
+            "s3" if !resource.is_empty() && !resource.contains('/') => ResourcePolicyKind::S3Bucket,
+            "kms" if resource.starts_with("key/") => ResourcePolicyKind::KmsKey,
+            "lambda" if resource.starts_with("function:") => ResourcePolicyKind::LambdaFunction,
+            "sqs" if !resource.is_empty() => ResourcePolicyKind::SqsQueue,
+            "sns" if !resource.is_empty() => ResourcePolicyKind::SnsTopic,
+            "secretsmanager" if resource.starts_with("secret:") => ResourcePolicyKind::Secret,
+            "execute-api" if !resource.is_empty() && !resource.contains('/') => {
+                ResourcePolicyKind::ApiGateway
+            }
+            _ => return None,
+        };
+        Some(kind)
     }
 
     /// The ARN of a bucket in the snapshot's partition.

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use accessgraph_catalog::AccessLevel;
 use accessgraph_model::Snapshot;
 use accessgraph_policy::{Action, Evaluation, PrincipalKind, RequestContext};
 use rayon::prelude::*;
@@ -181,19 +182,23 @@ impl Simulator {
             .collect()
     }
 
-    /// The access actions (with their group: `read`, `write`, `permissions`, `invoke`) that a
-    /// permit edge into `resource` stands for; empty for a resource without a resource-based
-    /// policy or an ACL.
+    /// The access actions a permit edge into `resource` decides, with their access level, the
+    /// most telling first in each level; empty for a resource of no kind the graph knows.
     #[must_use]
-    pub fn access_actions(&self, resource: &str) -> Vec<(&'static str, &'static str)> {
+    pub fn access_actions(&self, resource: &str) -> Vec<(AccessLevel, &'static str)> {
         crate::permit::access_actions(&self.resolver, resource)
+            .into_iter()
+            .map(|(level, action)| (level, action.action.as_str()))
+            .collect()
     }
 
-    /// The resources a permit edge into `resource` was decided on for `action`: the resource
-    /// itself, or for an action on objects of a bucket (or methods of a REST API) the object
-    /// probes the graph evaluates.
+    /// The resources a permit edge from `principal` into `resource` was decided on for
+    /// `action`: the resource itself, or for an action on objects of a bucket (or methods of a
+    /// REST API) the object probes the graph evaluates (those the resource policy names, and
+    /// those the principal's own policies name).
     #[must_use]
-    pub fn probes(&self, resource: &str, action: &str) -> Vec<String> {
-        crate::permit::targets(&self.resolver, resource, &Action::new(action))
+    pub fn probes(&self, principal: &str, resource: &str, action: &str) -> Vec<String> {
+        let actor = self.actors.iter().find(|actor| actor.arn == principal);
+        crate::permit::targets(&self.resolver, resource, &Action::new(action), actor)
     }
 }

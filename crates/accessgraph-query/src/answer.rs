@@ -259,7 +259,12 @@ impl<'g> Writer<'g> {
             .collect();
         let main = edges
             .iter()
-            .find(|edge| edge.kind == accessgraph_graph::EdgeKind::Privesc)
+            .find(|edge| {
+                matches!(
+                    edge.kind,
+                    accessgraph_graph::EdgeKind::Privesc | accessgraph_graph::EdgeKind::Permit
+                )
+            })
             .or_else(|| {
                 edges
                     .iter()

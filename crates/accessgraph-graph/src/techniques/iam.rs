@@ -30,6 +30,7 @@ fn spec(
             conditions: checked.conditions,
             requirements,
             alternatives: Vec::new(),
+            access: Vec::new(),
         },
     }
 }
