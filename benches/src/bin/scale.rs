@@ -1,7 +1,10 @@
 //! Scale harness: generates a synthetic organization, then ingests and stores it, and reports the
 //! time of each phase and the process's peak resident memory.
 //!
-//! `cargo run --release -p accessgraph-benches --bin scale -- ACCOUNTS PRINCIPALS`
+//! `cargo run --release -p accessgraph-benches --bin scale -- ACCOUNTS PRINCIPALS [resources]`
+//!
+//! With `resources`, every account also has buckets, a key, a queue, a topic and a secret
+//! (`SynthConfig::resources`), and the report adds the latency of a question about a bucket.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -23,7 +26,7 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn run(accounts: usize, principals: usize) -> Result<String, String> {
+fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, String> {
     let work = tempfile::tempdir().map_err(|error| error.to_string())?;
     let snapshot_dir = work.path().join("snapshot");
     let started = Instant::now();
@@ -32,7 +35,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
             accounts,
             principals,
             seed: 1,
-            resources: false,
+            resources,
         },
         &snapshot_dir,
     )
@@ -101,7 +104,7 @@ fn run(accounts: usize, principals: usize) -> Result<String, String> {
             path_times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }
-    let query_report = query_engine(&graph, &ingested.snapshot, accounts)?;
+    let query_report = query_engine(&graph, &ingested.snapshot, accounts, resources)?;
     let started = Instant::now();
     let bytes = graph.to_bytes();
     let saved = started.elapsed().as_secs_f64();
@@ -149,6 +152,7 @@ fn query_engine(
     graph: &std::sync::Arc<Graph>,
     snapshot: &accessgraph_model::Snapshot,
     accounts: usize,
+    resources: bool,
 ) -> Result<String, String> {
     use accessgraph_query::{Format, MemoryCatalog, View, parse, plan, render, run};
     let snapshot = std::sync::Arc::new(snapshot.clone());
@@ -184,14 +188,33 @@ fn query_engine(
         }
         planned.push(started.elapsed().as_secs_f64() * 1e6 / 100.0);
     }
-    Ok(format!(
+    let mut report = format!(
         "query engine, who can reach admin in account N over {} accounts ({rows} rows): full answer p50 {:.2} ms; limit 100 p50 {:.2} ms; JSON rendering of the full answer p50 {:.2} ms; parse + plan p50 {:.1} us",
         full.len(),
         median(&mut full),
         median(&mut page),
         median(&mut json),
         median(&mut planned),
-    ))
+    );
+    if resources {
+        let (mut bucket, mut bucket_rows) = (Vec::new(), 0);
+        for index in (0..accounts).step_by((accounts / 50).max(1)) {
+            let text = format!(
+                "who can reach arn:aws:s3:::synth-data-{}",
+                accessgraph_synth::account_id(index)
+            );
+            let started = Instant::now();
+            let answer = run(&text, &catalog).map_err(|error| error.message)?;
+            bucket.push(started.elapsed().as_secs_f64() * 1000.0);
+            bucket_rows += answer.rows.len();
+        }
+        report.push_str(&format!(
+            "\nwho can reach BUCKET (a bucket without a policy) over {} accounts ({bucket_rows} rows): full answer p50 {:.2} ms",
+            bucket.len(),
+            median(&mut bucket)
+        ));
+    }
+    Ok(report)
 }
 
 fn main() -> ExitCode {
@@ -199,11 +222,12 @@ fn main() -> ExitCode {
         .skip(1)
         .filter_map(|arg| arg.parse().ok())
         .collect();
+    let resources = std::env::args().any(|arg| arg == "resources");
     let (accounts, principals) = match args.as_slice() {
         [accounts, principals] => (*accounts, *principals),
         _ => (1000, 200),
     };
-    let result = run(accounts, principals);
+    let result = run(accounts, principals, resources);
     #[expect(
         clippy::print_stdout,
         clippy::print_stderr,

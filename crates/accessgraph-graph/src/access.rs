@@ -28,6 +28,8 @@ pub(crate) struct AccessAction {
     pub(crate) action: Action,
     /// Decided on objects (or methods) under the resource's ARN rather than on the ARN itself.
     pub(crate) on_objects: bool,
+    /// One of the data file's most telling actions.
+    pub(crate) telling: bool,
 }
 
 /// The actions of one access level on one kind of resource, the most telling first.
@@ -86,9 +88,10 @@ fn levels(catalog: &Catalog, data: &KindData) -> Vec<LevelActions> {
                 level,
                 actions: actions
                     .into_iter()
-                    .map(|(_, name, on_objects)| AccessAction {
+                    .map(|(rank, name, on_objects)| AccessAction {
                         action: Action::new(&name),
                         on_objects,
+                        telling: rank != usize::MAX,
                     })
                     .collect(),
             }

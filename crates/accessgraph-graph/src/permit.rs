@@ -230,6 +230,9 @@ fn administrator(context: &Context<'_>, account: &str) -> Option<Actor> {
 #[derive(Default)]
 struct Named {
     actors: BTreeSet<usize>,
+    /// The actors named by their own ARN (the resource side alone may allow them; an account
+    /// named delegates to its principals' own policies).
+    by_arn: BTreeSet<usize>,
     externals: BTreeSet<String>,
     canonical_users: BTreeSet<String>,
     anyone: bool,
@@ -277,6 +280,7 @@ fn named(context: &Context<'_>, policies: &[&Policy], might: &dyn Fn(usize) -> b
                         match context.actor_by_arn.get(arn) {
                             Some(idx) => {
                                 named.actors.insert(*idx);
+                                named.by_arn.insert(*idx);
                                 None
                             }
                             // A principal missing from an account of the snapshot no longer
@@ -321,27 +325,32 @@ struct Granted<'p> {
 }
 
 /// Decides every access level for one candidate: per level, the first action (most telling
-/// first) that `could` be allowed and is allowed, else the first conditionally allowed one.
+/// first) allowed on a probe where it `could` be (a cheap filter), else the first conditionally
+/// allowed one (after which only the telling actions are tried).
 /// `extra` are further objects to decide object actions on (the candidate's own patterns).
 fn outcome<'p>(
-    probes: &'p [Probe<'_>],
+    probes: &[&'p Probe<'_>],
     extra: &[ResourceSide<'_>],
-    could: &dyn Fn(&Probe<'_>) -> bool,
+    could: &dyn Fn(&Probe<'_>, &str) -> bool,
     decide: &dyn Fn(&Action, &ResourceSide<'_>) -> Evaluation,
 ) -> Vec<Granted<'p>> {
     let mut granted = Vec::new();
     for level in AccessLevel::ALL {
         let mut conditional: Option<Granted<'p>> = None;
         let mut allowed = None;
-        for probe in probes.iter().filter(|probe| probe.level == level) {
-            if !could(probe) {
-                continue;
+        for probe in probes.iter().copied().filter(|probe| probe.level == level) {
+            // Once a conditional allow is found, only the telling actions are tried for a
+            // definite one: a condition on every action (an SCP's region) would otherwise make
+            // every action of the catalog an evaluation.
+            if conditional.is_some() && !probe.action.telling {
+                break;
             }
             let extra = if probe.action.on_objects { extra } else { &[] };
             let best = probe
                 .sides
                 .iter()
                 .chain(extra)
+                .filter(|side| could(probe, side.resource.arn()))
                 .map(|side| decide(&probe.action.action, side))
                 .filter(|evaluation| evaluation.decision.is_possible())
                 .min_by_key(is_conditional);
@@ -473,12 +482,37 @@ fn resource_edges(
     let Some(first) = probes.first().and_then(|probe| probe.sides.first()) else {
         return Vec::new();
     };
+    // Every probe, and those the resource side allows (all that callers of other accounts and
+    // outsiders can be allowed).
+    let every: Vec<&Probe<'_>> = probes.iter().collect();
+    let shared: Vec<&Probe<'_>> = probes
+        .iter()
+        .filter(|probe| probe.resource_allows)
+        .collect();
     let policies: Vec<&Policy> = first.policy.into_iter().chain(first.acl).collect();
+    // Whether an actor's own policies could allow an action: any action for the owner's
+    // principals, one the resource side allows for others (cross-account needs both).
+    let actions = |resource_allowed: bool| -> Vec<&Action> {
+        let mut actions: Vec<&Action> = probes
+            .iter()
+            .filter(|probe| probe.resource_allows || !resource_allowed)
+            .map(|probe| &probe.action.action)
+            .collect();
+        actions.sort_by(|a, b| a.lower().cmp(b.lower()));
+        actions.dedup_by(|a, b| a.lower() == b.lower());
+        actions
+    };
+    let (any_action, shared_actions) = (actions(false), actions(true));
     let might = |idx: usize| {
         context.actors.get(idx).is_some_and(|actor| {
-            probes
+            let actions = if actor.account == account {
+                &any_action
+            } else {
+                &shared_actions
+            };
+            actions
                 .iter()
-                .any(|probe| Context::might_allow(actor, &probe.action.action))
+                .any(|action| Context::might_allow(actor, action))
         })
     };
     let mut named = named(context, &policies, &might);
@@ -489,7 +523,7 @@ fn resource_edges(
 
     // The account's administrators, through its admin node.
     let administered = administrator.map(|administrator| {
-        outcome(&probes, &[], &|_| true, &|action, side| {
+        outcome(&every, &[], &|_, _| true, &|action, side| {
             context.evaluate(administrator, action, side, &none)
         })
     });
@@ -539,24 +573,24 @@ fn resource_edges(
     }
 
     let anyone = named.anyone.then(|| {
-        outcome(
-            &probes,
-            &[],
-            &|probe| probe.resource_allows,
-            &|action, side| {
-                evaluate_anyone(&context.accounts, &context.resolver, action, side, &none)
-            },
-        )
+        outcome(&shared, &[], &|_, _| true, &|action, side| {
+            evaluate_anyone(&context.accounts, &context.resolver, action, side, &none)
+        })
     });
-    for idx in named.actors {
+    for &idx in &named.actors {
         let Some(actor) = context.actors.get(idx) else {
             continue;
         };
+        // Within the account, the resource side alone allows a principal it names by ARN or
+        // as `*`; across accounts, both sides must allow.
         let same_account = actor.account == account;
-        let could = |probe: &Probe<'_>| {
-            let identity = Context::might_allow(actor, &probe.action.action);
-            if same_account {
+        let resource_alone = same_account && (named.anyone || named.by_arn.contains(&idx));
+        let could = |probe: &Probe<'_>, resource: &str| {
+            let identity = Context::might_allow_on(actor, &probe.action.action, resource);
+            if resource_alone {
                 identity || probe.resource_allows
+            } else if same_account {
+                identity
             } else {
                 identity && probe.resource_allows
             }
@@ -570,7 +604,8 @@ fn resource_edges(
             .iter()
             .map(|probe| context.resolve(probe, &Action::new("s3:GetObject")))
             .collect();
-        let decided = outcome(&probes, &own, &could, &|action, side| {
+        let candidates = if same_account { &every } else { &shared };
+        let decided = outcome(candidates, &own, &could, &|action, side| {
             context.evaluate(actor, action, side, &none)
         });
         if covered_by_anyone(&decided, anyone.as_ref()) {
@@ -586,21 +621,16 @@ fn resource_edges(
     }
     let outside = |principal: &Principal| {
         draft(
-            outcome(
-                &probes,
-                &[],
-                &|probe| probe.resource_allows,
-                &|action, side| {
-                    evaluate_outside(
-                        &context.accounts,
-                        &context.resolver,
-                        principal,
-                        action,
-                        side,
-                        &none,
-                    )
-                },
-            ),
+            outcome(&shared, &[], &|_, _| true, &|action, side| {
+                evaluate_outside(
+                    &context.accounts,
+                    &context.resolver,
+                    principal,
+                    action,
+                    side,
+                    &none,
+                )
+            }),
             "",
         )
     };
