@@ -182,6 +182,18 @@ fn every_call_answers() {
         accessgraph_query::render(&local, accessgraph_query::Format::Table, true)
     );
 
+    // Access levels and `what can ... do` (issue 18) travel with their level.
+    for question in [
+        "who can read arn:aws:s3:::acme-prod-a-reports",
+        "what can role/partner-reports do on arn:aws:s3:::acme-prod-a-reports",
+    ] {
+        let remote = server.ask(&mut client, question).unwrap();
+        let local = accessgraph_query::run(question, crate::query_golden::catalog()).unwrap();
+        assert!(!remote.rows.is_empty(), "{question}");
+        assert!(remote.rows.iter().all(|row| row.level.is_some()), "{question}");
+        assert_eq!(remote.rows, local.rows, "{question}");
+    }
+
     let decision = server
         .ask(
             &mut client,

@@ -315,6 +315,31 @@ impl Catalog {
         ))
     }
 
+    /// Whether `action` (`service:Action`) applies to the resource `arn`: one of its resource
+    /// types has an ARN format that `arn` fits (a `${...}` placeholder stands for any text
+    /// without `/` or `:`; the one that ends the format for any text, without `/` when another
+    /// type of the service extends the format with `/`, as an S3 object extends its bucket).
+    /// `None` when the catalog does not know the action or names no resource type for it (it
+    /// acts on `*`).
+    #[must_use]
+    pub fn applies_to(&self, action: &str, arn: &str) -> Option<bool> {
+        let (service, info) = self.action(action)?;
+        if info.resource_types.is_empty() {
+            return None;
+        }
+        Some(info.resource_types.iter().any(|resource_type| {
+            service
+                .resource_arn(&resource_type.name)
+                .is_some_and(|format| {
+                    let nested = format!("{format}/");
+                    let extended = service
+                        .resource_types()
+                        .any(|(_, other)| other.starts_with(&nested));
+                    fits_arn_format(arn, format, !extended)
+                })
+        }))
+    }
+
     /// What is wrong with the action of a request a user asks about: a request names one
     /// action, so a pattern (`s3:Get*`) is an error that says how many actions it names and
     /// gives the first; otherwise as [`Catalog::diagnose`].
@@ -422,6 +447,55 @@ impl Catalog {
         });
         any
     }
+}
+
+/// Whether `arn` fits an ARN format of the catalog (`arn:${Partition}:s3:::${BucketName}`):
+/// literal text matches itself (ignoring case), a placeholder any text without `/` or `:`, and a
+/// placeholder that ends the format any text (without `/` unless `open_end`).
+fn fits_arn_format(arn: &str, format: &str, open_end: bool) -> bool {
+    fn fits(text: &[u8], parts: &[Part<'_>], open_end: bool) -> bool {
+        match parts.split_first() {
+            None => text.is_empty(),
+            Some((Part::Literal(literal), rest)) => {
+                text.len() >= literal.len()
+                    && text
+                        .get(..literal.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(literal.as_bytes()))
+                    && fits(
+                        text.get(literal.len()..).unwrap_or_default(),
+                        rest,
+                        open_end,
+                    )
+            }
+            Some((Part::Placeholder, [])) => open_end || !text.contains(&b'/'),
+            Some((Part::Placeholder, rest)) => {
+                let stop = text
+                    .iter()
+                    .position(|byte| *byte == b'/' || *byte == b':')
+                    .unwrap_or(text.len());
+                (0..=stop).any(|taken| fits(text.get(taken..).unwrap_or_default(), rest, open_end))
+            }
+        }
+    }
+    enum Part<'a> {
+        Literal(&'a str),
+        Placeholder,
+    }
+    let mut parts = Vec::new();
+    let mut rest = format;
+    while let Some(start) = rest.find("${") {
+        if start > 0 {
+            parts.push(Part::Literal(&rest[..start]));
+        }
+        parts.push(Part::Placeholder);
+        rest = rest[start..]
+            .find('}')
+            .map_or("", |end| &rest[start + end + 1..]);
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Literal(rest));
+    }
+    fits(arn.as_bytes(), &parts, open_end)
 }
 
 /// A catalog key with its `${Name}` and `<name>` parts as `*` (and no other wildcard).

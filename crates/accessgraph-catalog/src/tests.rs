@@ -162,3 +162,42 @@ fn malformed_data_is_an_error() {
     assert_eq!(action.condition_keys, ["x:k", "k2"]);
     assert!(action.resource_types[0].required);
 }
+
+#[test]
+fn actions_apply_to_the_resource_types_whose_arn_format_fits() {
+    let catalog = Catalog::embedded();
+    let bucket = "arn:aws:s3:::reports";
+    let object = "arn:aws:s3:::reports/2026/q1.csv";
+    assert_eq!(catalog.applies_to("s3:ListBucket", bucket), Some(true));
+    assert_eq!(catalog.applies_to("s3:ListBucket", object), Some(false));
+    assert_eq!(catalog.applies_to("s3:GetObject", object), Some(true));
+    assert_eq!(catalog.applies_to("s3:GetObject", bucket), Some(false));
+    assert_eq!(
+        catalog.applies_to(
+            "iam:PassRole",
+            "arn:aws:iam::123456789012:role/service/deploy"
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        catalog.applies_to(
+            "kms:Decrypt",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd"
+        ),
+        Some(true)
+    );
+    // An action on `*` only, and an action the catalog does not know.
+    assert_eq!(catalog.applies_to("s3:ListAllMyBuckets", bucket), None);
+    assert_eq!(catalog.applies_to("s3:GetObjekt", object), None);
+}
+
+#[test]
+fn a_secret_name_may_hold_slashes() {
+    assert_eq!(
+        Catalog::embedded().applies_to(
+            "secretsmanager:GetSecretValue",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db/password-AbCdEf"
+        ),
+        Some(true)
+    );
+}

@@ -117,6 +117,10 @@ pub struct Row {
     /// For `who is admin`: the statements that make it so.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Citation>,
+    /// For `who can LEVEL`, `what can ... LEVEL` and `what can ... do`: the access level of the
+    /// AWS catalog the row is about (`list`, `read`, `write`, `manage permissions`, `tag`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
 }
 
 /// One hop of a path.
@@ -318,6 +322,7 @@ impl<'g> Writer<'g> {
             change: None,
             reason: None,
             evidence: Vec::new(),
+            level: None,
         };
         row.join_conditions();
         row

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+pub use accessgraph_catalog::AccessLevel;
+
 /// A byte range of the query text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Span {
@@ -63,6 +65,14 @@ pub enum Statement {
         /// What is reached.
         target: Target,
     },
+    /// `who can LEVEL [of] NODE`: who reaches a resource with one access level of the AWS
+    /// catalog (`read`, `write`, `list`, `tag`, `manage permissions`).
+    WhoCanAccess {
+        /// The access level.
+        level: Spanned<AccessLevel>,
+        /// The resource.
+        target: NodeRef,
+    },
     /// `who can do ACTION on RESOURCE [with K=V, ...]`.
     WhoCanDo {
         /// The request.
@@ -100,6 +110,23 @@ pub enum Statement {
     WhatCanReach {
         /// The start.
         from: NodeRef,
+    },
+    /// `what can NODE LEVEL`: the resources a node reaches with one access level.
+    WhatCanAccess {
+        /// The start.
+        from: NodeRef,
+        /// The access level.
+        level: Spanned<AccessLevel>,
+    },
+    /// `what can NODE do on RESOURCE [with K=V, ...]`: every action of the catalog on the
+    /// resource's type, decided for the principal.
+    WhatCanDo {
+        /// The caller.
+        principal: NodeRef,
+        /// The resource ARN.
+        resource: Spanned<String>,
+        /// Request context keys and values.
+        context: ContextPairs,
     },
     /// `show NODE`.
     Show {
@@ -201,6 +228,9 @@ pub enum NamedKind {
     Group,
 }
 
+/// Request context keys and values, as written (`with aws:SourceIp=10.0.0.1, ...`).
+pub type ContextPairs = Vec<(Spanned<String>, Spanned<String>)>;
+
 /// One simulated request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RequestSpec {
@@ -209,7 +239,7 @@ pub struct RequestSpec {
     /// The resource ARN, or `*`.
     pub resource: Spanned<String>,
     /// Request context keys and values (`with aws:SourceIp=10.0.0.1, ...`).
-    pub context: Vec<(Spanned<String>, Spanned<String>)>,
+    pub context: ContextPairs,
 }
 
 /// Which paths between two nodes.
@@ -288,12 +318,15 @@ impl Statement {
     pub fn keyword(&self) -> &'static str {
         match self {
             Statement::WhoCanReach { .. } => "who can reach",
+            Statement::WhoCanAccess { .. } => "who can LEVEL",
             Statement::WhoCanDo { .. } => "who can do",
             Statement::WhoIsAdmin { .. } => "who is admin",
             Statement::CanDo { .. } => "can ... do",
             Statement::CanReach { .. } => "can ... reach",
             Statement::Path { .. } => "path",
             Statement::WhatCanReach { .. } => "what can ... reach",
+            Statement::WhatCanAccess { .. } => "what can ... LEVEL",
+            Statement::WhatCanDo { .. } => "what can ... do",
             Statement::Show { .. } => "show",
             Statement::Diff { .. } => "diff",
         }
@@ -324,6 +357,14 @@ impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Statement::WhoCanReach { target } => write!(f, "who can reach {target}"),
+            Statement::WhoCanAccess { level, target } => {
+                let of = if level.value == AccessLevel::PermissionsManagement {
+                    " of"
+                } else {
+                    ""
+                };
+                write!(f, "who can {}{of} {target}", level_words(level.value))
+            }
             Statement::WhoCanDo { request } => write!(f, "who can do {request}"),
             Statement::WhoIsAdmin { scope: None } => write!(f, "who is admin"),
             Statement::WhoIsAdmin { scope: Some(scope) } => write!(f, "who is admin {scope}"),
@@ -337,6 +378,17 @@ impl fmt::Display for Statement {
                 }
             }
             Statement::WhatCanReach { from } => write!(f, "what can {from} reach"),
+            Statement::WhatCanAccess { from, level } => {
+                write!(f, "what can {from} {}", level_words(level.value))
+            }
+            Statement::WhatCanDo {
+                principal,
+                resource,
+                context,
+            } => {
+                write!(f, "what can {principal} do on {resource}")?;
+                write_context(f, context)
+            }
             Statement::Show { node } => write!(f, "show {node}"),
             Statement::Diff {
                 before,
@@ -404,13 +456,32 @@ impl fmt::Display for NodeRef {
 impl fmt::Display for RequestSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} on {}", self.action, self.resource)?;
-        for (index, (key, value)) in self.context.iter().enumerate() {
-            let value =
-                quote_if_needed(&value.value, |c| !c.is_whitespace() && c != ',' && c != '"');
-            let lead = if index == 0 { " with " } else { ", " };
-            write!(f, "{lead}{key}={value}")?;
-        }
-        Ok(())
+        write_context(f, &self.context)
+    }
+}
+
+/// A request context as ` with K=V, ...` (nothing when empty).
+fn write_context(
+    f: &mut fmt::Formatter<'_>,
+    context: &[(Spanned<String>, Spanned<String>)],
+) -> fmt::Result {
+    for (index, (key, value)) in context.iter().enumerate() {
+        let value = quote_if_needed(&value.value, |c| !c.is_whitespace() && c != ',' && c != '"');
+        let lead = if index == 0 { " with " } else { ", " };
+        write!(f, "{lead}{key}={value}")?;
+    }
+    Ok(())
+}
+
+/// An access level as the language writes it.
+#[must_use]
+pub fn level_words(level: AccessLevel) -> &'static str {
+    match level {
+        AccessLevel::List => "list",
+        AccessLevel::Read => "read",
+        AccessLevel::Write => "write",
+        AccessLevel::PermissionsManagement => "manage permissions",
+        AccessLevel::Tagging => "tag",
     }
 }
 

@@ -58,8 +58,11 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_is => "is",
         Rule::kw_k => "k",
         Rule::kw_limit => "limit",
+        Rule::kw_list => "list",
+        Rule::kw_manage => "manage",
         Rule::kw_max => "max",
         Rule::kw_member => "member",
+        Rule::kw_of => "of",
         Rule::kw_on => "on",
         Rule::kw_only => "only",
         Rule::kw_org => "org",
@@ -67,14 +70,17 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_ou => "ou",
         Rule::kw_path => "path",
         Rule::kw_people => "people",
+        Rule::kw_permissions => "permissions",
         Rule::kw_permit => "permit",
         Rule::kw_privesc => "privesc",
         Rule::kw_reach => "reach",
+        Rule::kw_read => "read",
         Rule::kw_role => "role",
         Rule::kw_shortest => "shortest",
         Rule::kw_show => "show",
         Rule::kw_snapshot => "snapshot",
         Rule::kw_sso => "sso",
+        Rule::kw_tag => "tag",
         Rule::kw_to => "to",
         Rule::kw_user => "user",
         Rule::kw_via => "via",
@@ -82,6 +88,7 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_who => "who",
         Rule::kw_with => "with",
         Rule::kw_without => "without",
+        Rule::kw_write => "write",
         _ => return None,
     })
 }
@@ -118,6 +125,9 @@ fn describe(rule: Rule) -> String {
         Rule::context_key => "a condition key such as `aws:SourceIp`".into(),
         Rule::value | Rule::bare_value => "a value".into(),
         Rule::edge_kind => "an edge kind (`assume`, `privesc`, `member`, `permit`, `sso`)".into(),
+        Rule::level => {
+            "an access level (`list`, `read`, `write`, `tag`, `manage permissions`)".into()
+        }
         other => format!("{other:?}").replace('_', " "),
     }
 }
@@ -131,6 +141,7 @@ fn suggestions(rule: Rule) -> &'static [&'static str] {
         Rule::scope => &["in"],
         Rule::edge_kind => &["assume", "privesc", "member", "permit", "sso"],
         Rule::path_mode => &["shortest", "all"],
+        Rule::level => &["list", "read", "write", "tag", "manage"],
         _ => &[],
     }
 }

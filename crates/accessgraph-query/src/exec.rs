@@ -2,12 +2,16 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use accessgraph_graph::{Filter, Graph, NodeId, NodeKind, Path, Simulator, UNKNOWN_IDENTITY};
+use accessgraph_graph::{
+    EdgeKind, Filter, Graph, Hop, NodeId, NodeKind, Path, Simulator, UNKNOWN_IDENTITY,
+};
 use accessgraph_model::{PolicyHash, Snapshot};
 use accessgraph_policy::{Evaluation, RequestContext};
 
 use crate::answer::{Answer, Change, DecisionInfo, NodeDetail, PolicyInfo, Row, Step, Writer};
-use crate::ast::{PathMode, Query, RequestSpec, Span, Statement};
+use crate::ast::{
+    AccessLevel, PathMode, Query, RequestSpec, Span, Spanned, Statement, level_words,
+};
 use crate::error::QueryError;
 use crate::plan::{DEFAULT_PATH_LIMIT, Op, Plan, Targets, plan, snapshot_of};
 use crate::view::{Catalog, View};
@@ -46,6 +50,9 @@ fn statement_name(statement: &Statement) -> &'static str {
         Statement::CanReach { .. } => "can_reach",
         Statement::Path { .. } => "path",
         Statement::WhatCanReach { .. } => "what_can_reach",
+        Statement::WhoCanAccess { .. } => "who_can_access",
+        Statement::WhatCanAccess { .. } => "what_can_access",
+        Statement::WhatCanDo { .. } => "what_can_do",
         Statement::Show { .. } => "show",
         Statement::Diff { .. } => "diff",
     }
@@ -119,16 +126,37 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
                     principal,
                     &request.action.value,
                     &request.resource.value,
-                    &context(request),
+                    &context(&request.context),
                 )
                 .map_err(|error| {
                     QueryError::semantic(error.to_string(), plan_principal_span(&plan.query))
                 })?;
             answer.decision = Some(DecisionInfo::of(&evaluation));
         }
-        Op::WhoCanDo { request } => {
+        Op::WhoCanDo { request, actions } => {
             let simulator = simulator(view)?;
-            let rows = who_can_do(graph, &simulator, &mut writer, request, plan);
+            let rows = who_can_do(graph, &simulator, &mut writer, request, actions, plan);
+            finish(&mut answer, rows, limit);
+        }
+        Op::WhoCanAccess { target, level } => {
+            let (rows, total) = who_can_access(graph, &mut writer, *target, *level, plan, limit);
+            answer.rows = rows;
+            answer.total = total;
+        }
+        Op::WhatCanAccess { from, level } => {
+            let rows = from
+                .map(|from| what_can_access(graph, &mut writer, from, *level, &plan.filter))
+                .unwrap_or_default();
+            finish(&mut answer, rows, limit);
+        }
+        Op::WhatCanDo {
+            principal,
+            resource,
+            context,
+        } => {
+            let simulator = simulator(view)?;
+            let rows = what_can_do(&simulator, principal, resource, context)
+                .map_err(|error| QueryError::semantic(error, plan_principal_span(&plan.query)))?;
             finish(&mut answer, rows, limit);
         }
         Op::Show { node } => {
@@ -232,7 +260,9 @@ fn finish(answer: &mut Answer, mut rows: Vec<Row>, limit: usize) {
 
 fn plan_principal_span(query: &Query) -> Span {
     match &query.statement {
-        Statement::CanDo { principal, .. } => principal.span(),
+        Statement::CanDo { principal, .. } | Statement::WhatCanDo { principal, .. } => {
+            principal.span()
+        }
         _ => Span::default(),
     }
 }
@@ -242,9 +272,9 @@ fn simulator(view: &View) -> Result<std::sync::Arc<Simulator>, QueryError> {
         .map_err(|error| QueryError::semantic(error, Span::default()))
 }
 
-fn context(request: &RequestSpec) -> RequestContext {
+fn context(pairs: &[(Spanned<String>, Spanned<String>)]) -> RequestContext {
     let mut context = RequestContext::new();
-    for (key, value) in &request.context {
+    for (key, value) in pairs {
         context.insert(&key.value, value.value.clone());
     }
     context
@@ -397,18 +427,14 @@ fn admin_row(graph: &Graph, writer: &mut Writer<'_>, admin: NodeId) -> Row {
     row
 }
 
-/// The last step of a `who can do` path: the principal making the request.
-fn request_step(
-    writer: &mut Writer<'_>,
-    principal: NodeId,
-    request: &RequestSpec,
-    evaluation: &Evaluation,
-) -> Step {
+/// The last step of a `who can do` path: `from` making the request `technique` (the action, or
+/// the actions a wildcard names that it is allowed) on `resource`.
+fn request_step(from: String, resource: &str, technique: String, evaluation: &Evaluation) -> Step {
     Step {
-        from: writer.id(principal),
-        to: request.resource.value.clone(),
+        from,
+        to: resource.to_owned(),
         edge: "permit",
-        technique: Some(request.action.value.clone()),
+        technique: Some(technique),
         catalog_id: None,
         evidence: evaluation
             .evidence
@@ -424,35 +450,63 @@ fn request_step(
     }
 }
 
+/// How many of a wildcard's allowed actions a row names before `and N more`.
+const ACTIONS_SHOWN: usize = 5;
+
 /// Principals allowed a request directly (users, roles, and principals outside the snapshot that
-/// a resource policy names), then everyone reaching one of them.
-fn who_can_do(
+/// a resource policy names), then everyone reaching one of them. With several actions (a
+/// wildcard), a principal allowed any of them is listed, with the actions it is allowed and the
+/// most certain evaluation.
+fn who_can_do<'a>(
     graph: &Graph,
     simulator: &Simulator,
     writer: &mut Writer<'_>,
     request: &RequestSpec,
+    actions: &'a [String],
     plan: &Plan,
 ) -> Vec<Row> {
-    let context = context(request);
-    let action = &request.action.value;
+    let context = context(&request.context);
     let resource = &request.resource.value;
-    let mut allowed: BTreeMap<NodeId, Evaluation> = BTreeMap::new();
-    for (arn, evaluation) in simulator.allowed(action, resource, &context) {
-        if let Some(node) = graph.find(arn) {
-            allowed.insert(node, evaluation);
-        }
-    }
-    for (node, info) in graph.nodes() {
-        if matches!(
-            info.kind,
-            NodeKind::ExternalAccount
-                | NodeKind::Anyone
-                | NodeKind::SamlProvider
-                | NodeKind::WebIdentityProvider
-        ) && let Ok(evaluation) = simulator.evaluate(&info.arn, action, resource, &context)
-            && evaluation.decision.is_possible()
+    let outside: Vec<(NodeId, &str)> = graph
+        .nodes()
+        .filter(|(_, info)| {
+            matches!(
+                info.kind,
+                NodeKind::ExternalAccount
+                    | NodeKind::Anyone
+                    | NodeKind::SamlProvider
+                    | NodeKind::WebIdentityProvider
+            )
+        })
+        .map(|(node, info)| (node, info.arn.as_str()))
+        .collect();
+    let mut allowed: BTreeMap<NodeId, (Vec<&str>, Evaluation)> = BTreeMap::new();
+    let mut record = |node: NodeId, action: &'a str, evaluation: Evaluation| {
+        let entry = allowed
+            .entry(node)
+            .or_insert_with(|| (Vec::new(), evaluation.clone()));
+        if entry.1.decision != accessgraph_policy::Decision::Allow
+            && evaluation.decision == accessgraph_policy::Decision::Allow
         {
-            allowed.insert(node, evaluation);
+            entry.1 = evaluation;
+        }
+        entry.0.push(action);
+    };
+    for action in actions {
+        if plan.filter.stop.stopped() {
+            break;
+        }
+        for (arn, evaluation) in simulator.allowed(action, resource, &context) {
+            if let Some(node) = graph.find(arn) {
+                record(node, action, evaluation);
+            }
+        }
+        for (node, arn) in &outside {
+            if let Ok(evaluation) = simulator.evaluate(arn, action, resource, &context)
+                && evaluation.decision.is_possible()
+            {
+                record(*node, action, evaluation);
+            }
         }
     }
     let targets: Vec<NodeId> = allowed.keys().copied().collect();
@@ -469,15 +523,25 @@ fn who_can_do(
             continue;
         };
         let end = path_end(source, &path);
-        let Some(evaluation) = allowed.get(&end) else {
+        let Some((names, evaluation)) = allowed.get(&end) else {
             continue;
         };
         if plan.filter.definite_only && evaluation.decision != accessgraph_policy::Decision::Allow {
             continue;
         }
+        let mut technique = names
+            .iter()
+            .take(ACTIONS_SHOWN)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if names.len() > ACTIONS_SHOWN {
+            technique.push_str(&format!(" and {} more", names.len() - ACTIONS_SHOWN));
+        }
         let mut row = writer.row(source, end, &path);
+        let from = writer.id(end);
         row.path
-            .push(request_step(writer, end, request, evaluation));
+            .push(request_step(from, resource, technique, evaluation));
         row.target = resource.clone();
         row.join_conditions();
         if plan.filter.max_hops.is_none_or(|max| row.path.len() <= max) {
@@ -486,6 +550,226 @@ fn who_can_do(
     }
     rows.sort_by_key(|row| row.path.len());
     rows
+}
+
+/// The hops into `target` that give `level` (a permit edge with that access level), the most
+/// certain per source, as the filter allows them.
+fn level_hops(
+    graph: &Graph,
+    target: NodeId,
+    level: AccessLevel,
+    filter: &Filter,
+) -> BTreeMap<NodeId, (bool, Hop)> {
+    let mut best: BTreeMap<NodeId, (bool, Hop)> = BTreeMap::new();
+    for hop in graph.hops(target, true) {
+        let Some(conditional) = gives_level(graph, &hop, level, filter) else {
+            continue;
+        };
+        match best.get(&hop.from) {
+            Some((kept_conditional, _)) if !*kept_conditional || conditional => {}
+            _ => {
+                best.insert(hop.from, (conditional, hop));
+            }
+        }
+    }
+    best
+}
+
+/// Whether a hop's permit edge gives `level` (as the filter allows it): `Some(conditional)`.
+fn gives_level(graph: &Graph, hop: &Hop, level: AccessLevel, filter: &Filter) -> Option<bool> {
+    if filter
+        .kinds
+        .as_ref()
+        .is_some_and(|kinds| !kinds.contains(&EdgeKind::Permit))
+    {
+        return None;
+    }
+    let edges: Vec<_> = hop
+        .edges
+        .iter()
+        .filter_map(|edge| graph.edge(*edge))
+        .collect();
+    let access = edges
+        .iter()
+        .filter(|edge| edge.kind == EdgeKind::Permit)
+        .flat_map(|edge| &edge.access)
+        .find(|access| access.level == level)?;
+    let conditional = access.conditional || edges.iter().any(|edge| edge.is_conditional());
+    (!(filter.definite_only && conditional)).then_some(conditional)
+}
+
+/// `who can LEVEL R`: every source reaching a principal with that access to the resource, the
+/// path ending with that principal's permit hop; nearest first, paths built for the first
+/// `limit`.
+fn who_can_access(
+    graph: &Graph,
+    writer: &mut Writer<'_>,
+    target: NodeId,
+    level: AccessLevel,
+    plan: &Plan,
+    limit: usize,
+) -> (Vec<Row>, usize) {
+    let direct = level_hops(graph, target, level, &plan.filter);
+    let entries: Vec<NodeId> = direct.keys().copied().collect();
+    let reach = graph.reach(&entries, &plan.filter);
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for source in reach.sources(graph, &plan.filter) {
+        if plan.filter.stop.stopped() {
+            break;
+        }
+        if !listable(graph, source, plan.people_only) {
+            continue;
+        }
+        let Some(mut path) = reach.path(graph, source) else {
+            continue;
+        };
+        let Some((_, hop)) = direct.get(&path_end(source, &path)) else {
+            continue;
+        };
+        path.hops.push(hop.clone());
+        if plan
+            .filter
+            .max_hops
+            .is_some_and(|max| path.hops.len() > max)
+        {
+            continue;
+        }
+        total += 1;
+        if rows.len() < limit {
+            let mut row = writer.row(source, target, &path);
+            row.level = Some(level_words(level).to_owned());
+            rows.push(row);
+        }
+    }
+    rows.sort_by_key(|row| row.path.len());
+    (rows, total)
+}
+
+/// `what can NODE LEVEL`: the resources the node, or a principal it reaches, has that access
+/// to; one row per resource, by the shortest path (a definite last hop preferred).
+fn what_can_access(
+    graph: &Graph,
+    writer: &mut Writer<'_>,
+    from: NodeId,
+    level: AccessLevel,
+    filter: &Filter,
+) -> Vec<Row> {
+    let mut reached = graph.reachable_from(from, filter);
+    if !reached.iter().any(|(node, _)| *node == from) {
+        reached.push((from, Path::default()));
+    }
+    let mut found: BTreeMap<NodeId, (usize, bool, Path)> = BTreeMap::new();
+    for (node, path) in reached {
+        if filter.stop.stopped() {
+            break;
+        }
+        if graph
+            .node(node)
+            .is_none_or(|info| info.kind == NodeKind::Resource)
+        {
+            continue;
+        }
+        for hop in graph.hops(node, false) {
+            if graph
+                .node(hop.to)
+                .is_none_or(|info| info.kind != NodeKind::Resource)
+            {
+                continue;
+            }
+            let Some(conditional) = gives_level(graph, &hop, level, filter) else {
+                continue;
+            };
+            let length = path.hops.len() + 1;
+            if filter.max_hops.is_some_and(|max| length > max) {
+                continue;
+            }
+            let better = found
+                .get(&hop.to)
+                .is_none_or(|(kept, kept_conditional, _)| {
+                    (length, conditional) < (*kept, *kept_conditional)
+                });
+            if better {
+                let mut extended = path.clone();
+                let to = hop.to;
+                extended.hops.push(hop);
+                found.insert(to, (length, conditional, extended));
+            }
+        }
+    }
+    let mut rows: Vec<Row> = found
+        .into_iter()
+        .map(|(resource, (_, _, path))| {
+            let mut row = writer.row(from, resource, &path);
+            row.level = Some(level_words(level).to_owned());
+            row
+        })
+        .collect();
+    rows.sort_by_key(|row| row.path.len());
+    rows
+}
+
+/// `what can P do on R`: every action of the catalog on the resource's type, decided for the
+/// principal on the objects the graph probes; one row per allowed (or conditional) action, by
+/// access level.
+fn what_can_do(
+    simulator: &Simulator,
+    principal: &str,
+    resource: &Spanned<String>,
+    pairs: &[(Spanned<String>, Spanned<String>)],
+) -> Result<Vec<Row>, String> {
+    let actions = simulator.access_actions(&resource.value);
+    if actions.is_empty() {
+        return Err(format!(
+            "`{}` is not a resource of a kind accessgraph knows the actions of (an S3 bucket, a KMS key, a Lambda function, an SQS queue, an SNS topic, a secret or a REST API)",
+            resource.value
+        ));
+    }
+    let context = context(pairs);
+    let mut rows = Vec::new();
+    for (level, action) in actions {
+        let mut best: Option<Evaluation> = None;
+        for probe in simulator.probes(principal, &resource.value, action) {
+            let evaluation = simulator
+                .evaluate(principal, action, &probe, &context)
+                .map_err(|error| error.to_string())?;
+            let rank = |evaluation: &Evaluation| match evaluation.decision {
+                accessgraph_policy::Decision::Allow => 0,
+                accessgraph_policy::Decision::Conditional { .. } => 1,
+                accessgraph_policy::Decision::Deny(_) => 2,
+            };
+            if best
+                .as_ref()
+                .is_none_or(|kept| rank(&evaluation) < rank(kept))
+            {
+                best = Some(evaluation);
+            }
+        }
+        let Some(evaluation) = best.filter(|evaluation| evaluation.decision.is_possible()) else {
+            continue;
+        };
+        let step = request_step(
+            principal.to_owned(),
+            &resource.value,
+            action.to_owned(),
+            &evaluation,
+        );
+        let mut row = Row {
+            principal: principal.to_owned(),
+            target: resource.value.clone(),
+            path: vec![step],
+            conditional: false,
+            conditions: Vec::new(),
+            allowed_when: None,
+            change: None,
+            reason: None,
+            evidence: Vec::new(),
+            level: Some(level_words(level).to_owned()),
+        };
+        row.join_conditions();
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 fn document(snapshot: &Snapshot, hash: &PolicyHash) -> Option<serde_json::Value> {

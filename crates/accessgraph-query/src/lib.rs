@@ -21,12 +21,12 @@ pub use answer::{
     Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, Step, edge_name,
 };
 pub use ast::{
-    EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope, Span, Spanned,
-    Statement, Target,
+    AccessLevel, ContextPairs, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query,
+    RequestSpec, Scope, Span, Spanned, Statement, Target, level_words,
 };
 pub use error::{ErrorKind, QueryError};
 pub use exec::{execute, run, run_query};
-pub use plan::{DEFAULT_PATH_LIMIT, Op, Plan, Targets, plan, snapshot_of};
+pub use plan::{DEFAULT_PATH_LIMIT, MAX_WILDCARD_ACTIONS, Op, Plan, Targets, plan, snapshot_of};
 pub use render::{Format, render};
 pub use syntax::{MAX_QUERY_BYTES, parse};
 pub use view::{Catalog, CatalogError, MemoryCatalog, SnapshotLoader, SnapshotRef, View};

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use accessgraph_graph::{EdgeKind, Filter, Graph, NodeId, NodeKind};
 
 use crate::ast::{
-    EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope, Span, Spanned,
-    Statement, Target,
+    AccessLevel, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope,
+    Span, Spanned, Statement, Target,
 };
 use crate::error::QueryError;
 use crate::view::View;
@@ -65,10 +65,36 @@ pub enum Op {
         /// The request.
         request: RequestSpec,
     },
-    /// Who may make a request, directly or through chains.
+    /// Who may make a request, directly or through chains; a wildcard action is every action
+    /// of the catalog it names.
     WhoCanDo {
         /// The request.
         request: RequestSpec,
+        /// The actions: the one written, or those its wildcard names.
+        actions: Vec<String>,
+    },
+    /// Who reaches a resource with one access level.
+    WhoCanAccess {
+        /// The resource.
+        target: NodeId,
+        /// The level.
+        level: AccessLevel,
+    },
+    /// The resources a node reaches with one access level.
+    WhatCanAccess {
+        /// Start.
+        from: Option<NodeId>,
+        /// The level.
+        level: AccessLevel,
+    },
+    /// Every action of the catalog on a resource's type, decided for one principal.
+    WhatCanDo {
+        /// The caller (any principal text).
+        principal: String,
+        /// The resource ARN.
+        resource: Spanned<String>,
+        /// The request context.
+        context: crate::ast::ContextPairs,
     },
     /// The administrators of accounts.
     Admins {
@@ -125,15 +151,20 @@ fn applies(statement: &Statement, modifier: &Modifier) -> bool {
     let search = matches!(
         statement,
         Statement::WhoCanReach { .. }
+            | Statement::WhoCanAccess { .. }
             | Statement::WhoCanDo { .. }
             | Statement::CanReach { .. }
             | Statement::Path { .. }
             | Statement::WhatCanReach { .. }
+            | Statement::WhatCanAccess { .. }
             | Statement::Diff { .. }
     );
     let sources = matches!(
         statement,
-        Statement::WhoCanReach { .. } | Statement::WhoCanDo { .. } | Statement::Diff { .. }
+        Statement::WhoCanReach { .. }
+            | Statement::WhoCanAccess { .. }
+            | Statement::WhoCanDo { .. }
+            | Statement::Diff { .. }
     );
     match modifier {
         Modifier::Via(_) | Modifier::Without(_) | Modifier::MaxHops(_) | Modifier::DefiniteOnly => {
@@ -236,7 +267,7 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
             span,
         ));
     }
-    if let Statement::CanDo { request, .. } | Statement::WhoCanDo { request } = &query.statement {
+    if let Statement::CanDo { request, .. } = &query.statement {
         known_action(request)?;
     }
     let op = match &query.statement {
@@ -259,6 +290,24 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
         },
         Statement::WhoCanDo { request } => Op::WhoCanDo {
             request: request.clone(),
+            actions: actions_named(request)?,
+        },
+        Statement::WhoCanAccess { level, target } => Op::WhoCanAccess {
+            target: resource_node(view, target)?,
+            level: level.value,
+        },
+        Statement::WhatCanAccess { from, level } => Op::WhatCanAccess {
+            from: node(view, from)?,
+            level: level.value,
+        },
+        Statement::WhatCanDo {
+            principal,
+            resource,
+            context,
+        } => Op::WhatCanDo {
+            principal: principal_text(view, principal)?,
+            resource: resource.clone(),
+            context: context.clone(),
         },
         Statement::WhoIsAdmin { scope } => Op::Admins {
             accounts: match scope {
@@ -296,16 +345,100 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
     })
 }
 
+/// The most actions a wildcard in `who can do` may name (`s3:*` names about 200).
+pub const MAX_WILDCARD_ACTIONS: usize = 500;
+
+/// The actions of a `who can do`: the action written (checked against the catalog), or the
+/// actions of the catalog its wildcard names that apply to the resource.
+fn actions_named(request: &RequestSpec) -> Result<Vec<String>, QueryError> {
+    let written = &request.action;
+    if !written.value.contains(['*', '?']) {
+        known_action(request)?;
+        return Ok(vec![written.value.clone()]);
+    }
+    let catalog = accessgraph_catalog::Catalog::embedded();
+    let named = catalog.expand(&written.value);
+    if named.is_empty() {
+        return Err(QueryError::semantic(
+            format!("`{}` names no action of the AWS catalog", written.value),
+            written.span,
+        ));
+    }
+    // Only the actions that apply to the resource (AWS authorizes no other on it; an action
+    // without resource types acts on `*` only).
+    let resource = &request.resource.value;
+    let count = named.len();
+    let actions: Vec<String> = named
+        .into_iter()
+        .filter(|action| resource == "*" || catalog.applies_to(action, resource) == Some(true))
+        .collect();
+    if actions.is_empty() {
+        return Err(QueryError::semantic(
+            format!(
+                "`{}` names {count} actions of the AWS catalog, none of which applies to `{resource}`",
+                written.value
+            ),
+            request.resource.span,
+        ));
+    }
+    if actions.len() > MAX_WILDCARD_ACTIONS {
+        return Err(QueryError::semantic(
+            format!(
+                "`{}` names {} actions; at most {MAX_WILDCARD_ACTIONS} are asked about at once: narrow the pattern",
+                written.value,
+                actions.len()
+            ),
+            written.span,
+        ));
+    }
+    Ok(actions)
+}
+
+/// A node that is a resource (the target of `who can LEVEL`).
+fn resource_node(view: &View, reference: &NodeRef) -> Result<NodeId, QueryError> {
+    let found = node(view, reference)?;
+    match found.and_then(|id| view.graph().node(id).map(|node| (id, node))) {
+        Some((id, node)) if node.kind == NodeKind::Resource => Ok(id),
+        _ => Err(QueryError::semantic(
+            format!(
+                "`{reference}` is not a resource: access levels are about buckets, keys, functions, queues, topics, secrets and APIs (ask `who can reach {reference}` for a principal)"
+            ),
+            reference.span(),
+        )),
+    }
+}
+
 /// Resolves a target.
 /// Checks a request's action against the AWS catalog: a typo is an error at the action's
 /// position with the closest action as the suggestion (a service newer than the catalog passes).
 fn known_action(request: &RequestSpec) -> Result<(), QueryError> {
-    match accessgraph_catalog::Catalog::embedded().diagnose_request(&request.action.value) {
-        Some((message, suggestion)) => {
-            Err(QueryError::semantic(message, request.action.span).with_suggestion(suggestion))
-        }
-        None => Ok(()),
+    let catalog = accessgraph_catalog::Catalog::embedded();
+    if let Some((message, suggestion)) = catalog.diagnose_request(&request.action.value) {
+        return Err(QueryError::semantic(message, request.action.span).with_suggestion(suggestion));
     }
+    let (action, resource) = (&request.action.value, &request.resource.value);
+    if resource != "*" && catalog.applies_to(action, resource) == Some(false) {
+        let types = catalog
+            .action(action)
+            .map(|(service, info)| {
+                info.resource_types
+                    .iter()
+                    .map(|resource_type| {
+                        let format = service.resource_arn(&resource_type.name).unwrap_or("?");
+                        format!("{} (`{format}`)", resource_type.name)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        return Err(QueryError::semantic(
+            format!(
+                "`{action}` does not apply to `{resource}`: the AWS catalog names its resource types as {types}"
+            ),
+            request.resource.span,
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn targets(

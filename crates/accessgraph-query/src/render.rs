@@ -181,6 +181,9 @@ fn table(answer: &Answer) -> String {
     if let Some(reachable) = answer.reachable {
         let _ = writeln!(out, "{}", if reachable { "yes" } else { "no" });
     }
+    if answer.statement == "what_can_do" {
+        return actions_table(answer);
+    }
     for row in &answer.rows {
         let change = match row.change {
             Some(Change::Gained) => "+ ",
@@ -213,6 +216,7 @@ fn table(answer: &Answer) -> String {
         "who_is_admin" => "administrator",
         "path" | "can_reach" => "path",
         "what_can_reach" => "reachable node",
+        "what_can_access" => "resource",
         "diff" => "change",
         _ => "principal",
     };
@@ -223,6 +227,28 @@ fn table(answer: &Answer) -> String {
         .any(|row| row.path.iter().any(|step| step.conditional))
     {
         out.push_str(" (? marks a conditional hop)");
+    }
+    out.push('\n');
+    out
+}
+
+/// `what can P do on R`: one line per allowed action, by access level.
+fn actions_table(answer: &Answer) -> String {
+    let mut out = String::new();
+    for row in &answer.rows {
+        let level = row.level.as_deref().unwrap_or("other");
+        let mark = if row.conditional { "?" } else { "" };
+        let action = row
+            .path
+            .last()
+            .and_then(|step| step.technique.as_deref())
+            .unwrap_or_default();
+        let _ = writeln!(out, "{level}: {action}{mark}");
+        write_when(&mut out, row);
+    }
+    out.push_str(&count_line(answer, "allowed action"));
+    if answer.rows.iter().any(|row| row.conditional) {
+        out.push_str(" (? marks a conditional one)");
     }
     out.push('\n');
     out

@@ -5,8 +5,8 @@ use pest::Parser;
 use pest::iterators::Pair;
 
 use crate::ast::{
-    EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope, Span, Spanned,
-    Statement, Target,
+    AccessLevel, ContextPairs, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query,
+    RequestSpec, Scope, Span, Spanned, Statement, Target,
 };
 use crate::error::{QueryError, keyword_text};
 
@@ -123,6 +123,23 @@ fn build_statement(pair: Pair<'_, Rule>) -> Result<Statement, QueryError> {
         Rule::who_can_reach => Statement::WhoCanReach {
             target: build_target(next(&mut items, &whole)?)?,
         },
+        Rule::who_can_access => Statement::WhoCanAccess {
+            level: build_level(next(&mut items, &whole)?)?,
+            target: build_node(next(&mut items, &whole)?)?,
+        },
+        Rule::what_can_access => Statement::WhatCanAccess {
+            from: build_node(next(&mut items, &whole)?)?,
+            level: build_level(next(&mut items, &whole)?)?,
+        },
+        Rule::what_can_do => {
+            let principal = build_node(next(&mut items, &whole)?)?;
+            let resource = spanned_str(&next(&mut items, &whole)?);
+            Statement::WhatCanDo {
+                principal,
+                resource,
+                context: build_context(items.next())?,
+            }
+        }
         Rule::who_can_do => Statement::WhoCanDo {
             request: build_request(&mut items, &whole)?,
         },
@@ -247,22 +264,39 @@ fn build_request<'i>(
 ) -> Result<RequestSpec, QueryError> {
     let action = spanned_str(&next(items, whole)?);
     let resource = spanned_str(&next(items, whole)?);
-    let mut context = Vec::new();
-    if let Some(with) = items.next() {
-        for pair in meaningful(with) {
-            let pair_whole = pair.clone();
-            let mut parts = pair.into_inner();
-            let key = spanned_str(&next(&mut parts, &pair_whole)?);
-            let value = next(&mut parts, &pair_whole)?;
-            let value = Spanned::new(unquote(value.as_str()).to_owned(), span(&value));
-            context.push((key, value));
-        }
-    }
     Ok(RequestSpec {
         action,
         resource,
-        context,
+        context: build_context(items.next())?,
     })
+}
+
+/// The pairs of a `with` clause.
+fn build_context(with: Option<Pair<'_, Rule>>) -> Result<ContextPairs, QueryError> {
+    let mut context = Vec::new();
+    for pair in with.into_iter().flat_map(meaningful) {
+        let pair_whole = pair.clone();
+        let mut parts = pair.into_inner();
+        let key = spanned_str(&next(&mut parts, &pair_whole)?);
+        let value = next(&mut parts, &pair_whole)?;
+        let value = Spanned::new(unquote(value.as_str()).to_owned(), span(&value));
+        context.push((key, value));
+    }
+    Ok(context)
+}
+
+fn build_level(pair: Pair<'_, Rule>) -> Result<Spanned<AccessLevel>, QueryError> {
+    let whole = pair.clone();
+    let first = next(&mut pair.into_inner(), &whole)?;
+    let level = match first.as_rule() {
+        Rule::kw_list => AccessLevel::List,
+        Rule::kw_read => AccessLevel::Read,
+        Rule::kw_write => AccessLevel::Write,
+        Rule::kw_tag => AccessLevel::Tagging,
+        Rule::kw_manage => AccessLevel::PermissionsManagement,
+        _ => return Err(shape(&whole)),
+    };
+    Ok(Spanned::new(level, span(&whole)))
 }
 
 fn build_path_mode(pair: Pair<'_, Rule>) -> Result<Spanned<PathMode>, QueryError> {

@@ -106,6 +106,7 @@ pub fn row(row: Row) -> pb::Row {
         evidence: row.evidence.iter().map(citation).collect(),
         conditions: row.conditions.into_iter().map(condition).collect(),
         allowed_when: row.allowed_when.as_ref().map(expression),
+        level: row.level,
     }
 }
 
@@ -230,8 +231,11 @@ fn known(text: &str, known: &[&'static str], what: &str) -> Result<&'static str,
         .ok_or_else(|| DecodeError(format!("an unknown {what} `{text}`")))
 }
 
-const STATEMENTS: [&str; 9] = [
+const STATEMENTS: [&str; 12] = [
     "who_can_reach",
+    "who_can_access",
+    "what_can_access",
+    "what_can_do",
     "who_can_do",
     "who_is_admin",
     "can_do",
@@ -371,6 +375,7 @@ pub fn row_from(row: pb::Row) -> Result<Row, DecodeError> {
         reason: row.reason,
         conditions: conditions_from(row.conditions)?,
         allowed_when: row.allowed_when.map(expression_from).transpose()?,
+        level: row.level,
     })
 }
 

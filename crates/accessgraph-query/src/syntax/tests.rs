@@ -7,6 +7,27 @@ use super::parse;
 /// Queries that parse, with their canonical form.
 const CANONICAL: &[(&str, &str)] = &[
     (
+        "who can READ arn:aws:s3:::reports",
+        "who can read arn:aws:s3:::reports",
+    ),
+    (
+        "who can manage permissions arn:aws:s3:::reports",
+        "who can manage permissions of arn:aws:s3:::reports",
+    ),
+    (
+        "who can tag of arn:aws:s3:::reports",
+        "who can tag arn:aws:s3:::reports",
+    ),
+    ("what can role/x write", "what can role/x write"),
+    (
+        "what can role/x  manage  permissions",
+        "what can role/x manage permissions",
+    ),
+    (
+        "what can user/bob do on arn:aws:s3:::b with aws:SourceIp=10.0.0.1",
+        "what can user/bob do on arn:aws:s3:::b with aws:SourceIp=10.0.0.1",
+    ),
+    (
         "who can reach admin in account 123456789012",
         "who can reach admin in account 123456789012",
     ),
@@ -93,7 +114,7 @@ fn statements_and_modifiers_parse_to_their_canonical_form() {
 const ERRORS: &[(&str, &str, Option<&str>)] = &[
     (
         "who can reech admin in account 1",
-        "unexpected `reech`: expected `do` or `reach`",
+        "unexpected `reech`: expected an access level (`list`, `read`, `write`, `tag`, `manage permissions`), `do` or `reach`",
         Some("reach"),
     ),
     (
@@ -131,7 +152,7 @@ fn rendered_errors_point_a_caret_at_the_position() {
     let rendered = parse(text).unwrap_err().render(text);
     assert_eq!(
         rendered,
-        "error: unexpected `reech`: expected `do` or `reach` (line 1, column 9)\n  |\n1 | who can reech admin in account 123456789012\n  |         ^^^^^ did you mean `reach`?"
+        "error: unexpected `reech`: expected an access level (`list`, `read`, `write`, `tag`, `manage permissions`), `do` or `reach` (line 1, column 9)\n  |\n1 | who can reech admin in account 123456789012\n  |         ^^^^^ did you mean `reach`?"
     );
 }
 
@@ -167,8 +188,8 @@ mod round_trip {
     use proptest::prelude::*;
 
     use crate::ast::{
-        EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope, Span,
-        Spanned, Statement, Target,
+        AccessLevel, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec,
+        Scope, Span, Spanned, Statement, Target,
     };
 
     fn at<T>(value: T) -> Spanned<T> {
@@ -247,6 +268,10 @@ mod round_trip {
             })
     }
 
+    fn level() -> impl Strategy<Value = AccessLevel> {
+        proptest::sample::select(AccessLevel::ALL.to_vec())
+    }
+
     fn statement() -> impl Strategy<Value = Statement> {
         let mode = prop_oneof![
             Just(PathMode::Shortest),
@@ -268,6 +293,19 @@ mod round_trip {
                 }
             }),
             node().prop_map(|from| Statement::WhatCanReach { from }),
+            (level(), node()).prop_map(|(level, target)| Statement::WhoCanAccess {
+                level: at(level),
+                target
+            }),
+            (node(), level()).prop_map(|(from, level)| Statement::WhatCanAccess {
+                from,
+                level: at(level)
+            }),
+            (node(), request()).prop_map(|(principal, request)| Statement::WhatCanDo {
+                principal,
+                resource: request.resource,
+                context: request.context,
+            }),
             node().prop_map(|node| Statement::Show { node }),
             (any::<u64>(), any::<u64>(), proptest::option::of(target())).prop_map(
                 |(before, after, target)| Statement::Diff {
