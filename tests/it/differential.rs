@@ -86,7 +86,7 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
             EdgeKind::Permit => {
                 // Each level's action is allowed, and marked conditional exactly when it is.
                 for access in &edge.access {
-                    let conditional = best(&simulator, &principal, &access.action, &target.arn)
+                    let conditional = best(&simulator, &principal, access.action, &target.arn)
                         .is_some_and(|evaluation| is_conditional(evaluation.decision));
                     if conditional != access.conditional {
                         failures.push(format!(
@@ -99,8 +99,8 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
                     .iter()
                     .map(|access| {
                         (
-                            access.action.clone(),
-                            best(&simulator, &principal, &access.action, &target.arn)
+                            access.action.to_owned(),
+                            best(&simulator, &principal, access.action, &target.arn)
                                 .map(|evaluation| evaluation.decision),
                         )
                     })

@@ -190,7 +190,10 @@ fn every_call_answers() {
         let remote = server.ask(&mut client, question).unwrap();
         let local = accessgraph_query::run(question, crate::query_golden::catalog()).unwrap();
         assert!(!remote.rows.is_empty(), "{question}");
-        assert!(remote.rows.iter().all(|row| row.level.is_some()), "{question}");
+        assert!(
+            remote.rows.iter().all(|row| row.level.is_some()),
+            "{question}"
+        );
         assert_eq!(remote.rows, local.rows, "{question}");
     }
 

@@ -724,3 +724,156 @@ fn edges_needing_an_endpoint_carry_its_policy() {
     assert_eq!(edge(&graph, &analyst, "arn:aws:s3:::data"), Some(true));
     assert_eq!(edge(&graph, &analyst, "arn:aws:s3:::locked"), None);
 }
+
+/// The levels of the permit edge between two nodes (by ARN), each with whether it is conditional.
+fn levels(graph: &Graph, from: &str, to: &str) -> Vec<(accessgraph_graph::AccessLevel, bool)> {
+    let (Some(from), Some(to)) = (graph.find(from), graph.find(to)) else {
+        return Vec::new();
+    };
+    graph
+        .edges()
+        .filter(|(source, target, edge)| {
+            *source == from && *target == to && edge.kind == accessgraph_graph::EdgeKind::Permit
+        })
+        .flat_map(|(_, _, edge)| edge.access.iter())
+        .map(|access| (access.level, access.conditional))
+        .collect()
+}
+
+/// Issue 18, item 3: every route AWS allows into a resource. Within one account a request is
+/// allowed when the identity policy or the resource policy allows it (iam-semantics.md §3.5),
+/// so resources without a policy (a listed bucket, an inventoried function) are nodes and the
+/// principals whose own policies allow an action reach them; administrators reach everything of
+/// their account through one hop; an identity grant on an object pattern the bucket policy never
+/// names (`home/${aws:username}/*`) is seen; a `*` statement limited to the organization's id
+/// lets the organization's principals in, and no one else.
+#[test]
+fn every_route_into_a_resource() {
+    use accessgraph_graph::AccessLevel::{Read, Write};
+    let mut org = OrgBuilder::default();
+    org.user(
+        A,
+        "admin",
+        json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
+        &[],
+    );
+    org.user(
+        A,
+        "reader",
+        json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::plain/*"}]),
+        &[],
+    );
+    org.user(
+        A,
+        "homer",
+        json!([{"Effect": "Allow", "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::plain/home/${aws:username}/*"}]),
+        &[],
+    );
+    org.user(A, "nobody", Value::Null, &[]);
+    let function = format!("arn:aws:lambda:us-east-1:{A}:function:plain-fn");
+    org.user(
+        A,
+        "invoker",
+        json!([{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function}]),
+        &[],
+    );
+    org.user(B, "member", json!([allow("s3:PutObject")]), &[]);
+    org.user(C, "stranger", json!([allow("s3:PutObject")]), &[]);
+    org.bucket(A, "plain", true, None);
+    org.bucket(
+        A,
+        "shared",
+        true,
+        Some(json!([{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                     "Resource": "arn:aws:s3:::shared/*",
+                     "Condition": {"StringEquals": {"aws:PrincipalOrgID": crate::fixture::ORG_ID}}}])),
+    );
+    org.account(A)
+        .compute
+        .push(accessgraph_model::ComputeResource {
+            service: accessgraph_model::ComputeService::Lambda,
+            region: "us-east-1".into(),
+            id: function.clone(),
+            role_arn: None,
+            instance_profile_arn: None,
+        });
+    let snapshot = org.organization(&[A, B]).build();
+    let graph = Graph::build(&snapshot);
+    let simulator = Simulator::new(&snapshot);
+    let user = |account: &str, name: &str| iam_arn(account, "user", name);
+    let plain = "arn:aws:s3:::plain";
+
+    // A bucket named only in the bucket list is a node; its readers are those whose own
+    // policies allow, on any object they name.
+    assert!(graph.find(plain).is_some(), "a listed bucket is a node");
+    assert_eq!(
+        levels(&graph, &user(A, "reader"), plain),
+        vec![(Read, false)]
+    );
+    assert_eq!(
+        levels(&graph, &user(A, "homer"), plain),
+        vec![(Read, false)]
+    );
+    assert_eq!(
+        decide(
+            &simulator,
+            &user(A, "homer"),
+            "s3:GetObject",
+            "arn:aws:s3:::plain/home/homer/notes.txt"
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(
+            &simulator,
+            &user(A, "homer"),
+            "s3:GetObject",
+            "arn:aws:s3:::plain/x"
+        ),
+        IMPLICIT_DENY,
+        "only under the user's own prefix"
+    );
+    assert!(levels(&graph, &user(A, "nobody"), plain).is_empty());
+
+    // The administrator reaches it (and the function) in one hop, through the admin node.
+    for resource in [plain, function.as_str()] {
+        let target = graph.find(resource).expect("resource node");
+        let admin = graph.find(&user(A, "admin")).expect("admin node");
+        let hops = graph
+            .who_can_reach(&[target], &Filter::default())
+            .into_iter()
+            .find(|(node, _)| *node == admin)
+            .map(|(_, path)| path.hops.len());
+        assert_eq!(hops, Some(1), "{resource}");
+        assert!(
+            levels(&graph, &user(A, "admin"), resource).is_empty(),
+            "no edge per (administrator, resource)"
+        );
+    }
+
+    // An inventoried function without a policy: its invoker writes to it (lambda:InvokeFunction
+    // is a Write action in the catalog).
+    assert_eq!(
+        levels(&graph, &user(A, "invoker"), &function),
+        vec![(Write, false)]
+    );
+
+    // `*` limited to the organization: the member's principal writes, the stranger does not.
+    let shared = "arn:aws:s3:::shared";
+    assert_eq!(
+        levels(&graph, &user(B, "member"), shared),
+        vec![(Write, false)]
+    );
+    assert!(levels(&graph, &user(C, "stranger"), shared).is_empty());
+    assert_eq!(edge(&graph, "*", shared), None, "not public");
+    assert_eq!(
+        decide(
+            &simulator,
+            &user(C, "stranger"),
+            "s3:PutObject",
+            "arn:aws:s3:::shared/x"
+        ),
+        IMPLICIT_DENY
+    );
+}

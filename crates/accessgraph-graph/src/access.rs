@@ -105,6 +105,16 @@ pub(crate) fn levels_of(kind: ResourcePolicyKind) -> &'static [LevelActions] {
     KINDS.get(&kind).map(Vec::as_slice).unwrap_or_default()
 }
 
+/// The catalog's name of an access action (for loading saved graphs), if it is one.
+pub(crate) fn static_action(name: &str) -> Option<&'static str> {
+    KINDS
+        .values()
+        .flatten()
+        .flat_map(|level| &level.actions)
+        .map(|action| action.action.as_str())
+        .find(|candidate| *candidate == name)
+}
+
 /// Whether `action` is decided on objects of a resource of `kind`.
 pub(crate) fn acts_on_objects(kind: ResourcePolicyKind, action: &Action) -> bool {
     levels_of(kind)

@@ -95,7 +95,7 @@ fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> O
         conditions,
         requirements,
         alternatives: Vec::new(),
-        access: Vec::new(),
+        access: Box::default(),
     })
 }
 

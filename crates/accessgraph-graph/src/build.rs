@@ -85,7 +85,7 @@ pub(crate) struct Draft {
     pub(crate) conditions: accessgraph_policy::Conditions,
     pub(crate) requirements: Vec<String>,
     pub(crate) alternatives: Vec<String>,
-    pub(crate) access: Vec<crate::model::Access>,
+    pub(crate) access: Box<[crate::model::Access]>,
 }
 
 impl Draft {
@@ -99,7 +99,7 @@ impl Draft {
             conditions: accessgraph_policy::Conditions::none(),
             requirements: Vec::new(),
             alternatives: Vec::new(),
-            access: Vec::new(),
+            access: Box::default(),
         }
     }
 

@@ -131,18 +131,18 @@ pub struct Edge {
     /// Facts behind an edge that are not policy statements (an Identity Center assignment).
     pub details: Vec<String>,
     /// For a permit edge: each access level it allows, with the action found allowed.
-    pub access: Vec<Access>,
+    pub access: Box<[Access]>,
 }
 
 /// One kind of access a permit edge allows: the access level (from the AWS catalog), the most
 /// telling action of that level found allowed, and whether it holds only under the edge's
 /// conditions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Access {
     /// The access level.
     pub level: accessgraph_catalog::AccessLevel,
-    /// The action, e.g. `s3:GetObject`.
-    pub action: String,
+    /// The action, e.g. `s3:GetObject` (one of the catalog's, shared).
+    pub action: &'static str,
     /// Whether this level is allowed only under the edge's conditions.
     pub conditional: bool,
 }

@@ -318,9 +318,9 @@ struct Probe<'r> {
 }
 
 /// One access level a candidate has: the action found allowed and its evaluation.
-struct Granted<'p> {
+struct Granted {
     level: AccessLevel,
-    action: &'p Action,
+    action: &'static Action,
     evaluation: Evaluation,
 }
 
@@ -328,15 +328,15 @@ struct Granted<'p> {
 /// first) allowed on a probe where it `could` be (a cheap filter), else the first conditionally
 /// allowed one (after which only the telling actions are tried).
 /// `extra` are further objects to decide object actions on (the candidate's own patterns).
-fn outcome<'p>(
-    probes: &[&'p Probe<'_>],
+fn outcome(
+    probes: &[&Probe<'_>],
     extra: &[ResourceSide<'_>],
     could: &dyn Fn(&Probe<'_>, &str) -> bool,
     decide: &dyn Fn(&Action, &ResourceSide<'_>) -> Evaluation,
-) -> Vec<Granted<'p>> {
+) -> Vec<Granted> {
     let mut granted = Vec::new();
     for level in AccessLevel::ALL {
-        let mut conditional: Option<Granted<'p>> = None;
+        let mut conditional: Option<Granted> = None;
         let mut allowed = None;
         for probe in probes.iter().copied().filter(|probe| probe.level == level) {
             // Once a conditional allow is found, only the telling actions are tried for a
@@ -345,7 +345,8 @@ fn outcome<'p>(
             if conditional.is_some() && !probe.action.telling {
                 break;
             }
-            let extra = if probe.action.on_objects { extra } else { &[] };
+            let action: &'static AccessAction = probe.action;
+            let extra = if action.on_objects { extra } else { &[] };
             let best = probe
                 .sides
                 .iter()
@@ -358,7 +359,7 @@ fn outcome<'p>(
                 Some(evaluation) if !is_conditional(&evaluation) => {
                     allowed = Some(Granted {
                         level,
-                        action: &probe.action.action,
+                        action: &action.action,
                         evaluation,
                     });
                     break;
@@ -366,7 +367,7 @@ fn outcome<'p>(
                 Some(evaluation) if conditional.is_none() => {
                     conditional = Some(Granted {
                         level,
-                        action: &probe.action.action,
+                        action: &action.action,
                         evaluation,
                     });
                 }
@@ -380,7 +381,7 @@ fn outcome<'p>(
 
 /// Whether every level `own` has, `*` (anyone) has definitely: a public grant, which the `*` edge
 /// already says for every principal.
-fn covered_by_anyone(own: &[Granted<'_>], anyone: Option<&Vec<Granted<'_>>>) -> bool {
+fn covered_by_anyone(own: &[Granted], anyone: Option<&Vec<Granted>>) -> bool {
     let Some(anyone) = anyone else {
         return false;
     };
@@ -392,7 +393,7 @@ fn covered_by_anyone(own: &[Granted<'_>], anyone: Option<&Vec<Granted<'_>>>) -> 
 }
 
 /// The edge of an outcome: one kind of access per level, in the catalog's order.
-fn draft(granted: Vec<Granted<'_>>, prefix: &str) -> Option<Draft> {
+fn draft(granted: Vec<Granted>, prefix: &str) -> Option<Draft> {
     if granted.is_empty() {
         return None;
     }
@@ -421,7 +422,7 @@ fn draft(granted: Vec<Granted<'_>>, prefix: &str) -> Option<Draft> {
         labels.push(format!("{}{mark} ({action}){by_acl}", level.word()));
         access.push(Access {
             level,
-            action: action.as_str().to_owned(),
+            action: action.as_str(),
             conditional,
         });
         conditions = conditions.or(accessgraph_policy::Conditions::of(&evaluation));
@@ -433,7 +434,7 @@ fn draft(granted: Vec<Granted<'_>>, prefix: &str) -> Option<Draft> {
     let mut draft = Draft::new(EdgeKind::Permit, format!("{prefix}{}", labels.join(", ")));
     draft.evidence = evidence;
     draft.conditions = conditions;
-    draft.access = access;
+    draft.access = access.into_boxed_slice();
     Some(draft)
 }
 

@@ -55,7 +55,16 @@ pub(crate) struct EdgeRepr {
     #[serde(default)]
     details: Vec<String>,
     #[serde(default)]
-    access: Vec<crate::model::Access>,
+    access: Vec<AccessRepr>,
+}
+
+/// A permit edge's access as saved, with an owned action name, mapped back to the catalog's on
+/// load.
+#[derive(Deserialize)]
+struct AccessRepr {
+    level: accessgraph_catalog::AccessLevel,
+    action: String,
+    conditional: bool,
 }
 
 impl<'de> Deserialize<'de> for Edge {
@@ -84,7 +93,18 @@ impl TryFrom<EdgeRepr> for Edge {
             requirements: repr.requirements,
             alternatives: repr.alternatives,
             details: repr.details,
-            access: repr.access,
+            access: repr
+                .access
+                .into_iter()
+                .map(|access| {
+                    Ok(crate::model::Access {
+                        level: access.level,
+                        action: crate::access::static_action(&access.action)
+                            .ok_or_else(|| format!("unknown access action `{}`", access.action))?,
+                        conditional: access.conditional,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
         })
     }
 }

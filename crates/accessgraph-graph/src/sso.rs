@@ -35,7 +35,7 @@ fn edge(kind: EdgeKind, technique: String, details: Vec<String>) -> Edge {
         requirements: Vec::new(),
         alternatives: Vec::new(),
         details,
-        access: Vec::new(),
+        access: Box::default(),
     }
 }
 

@@ -232,7 +232,7 @@ pub(crate) fn runs_as_edges(
                         technique.what, role.name
                     )],
                     alternatives: Vec::new(),
-                    access: Vec::new(),
+                    access: Box::default(),
                 },
             });
         }
@@ -360,7 +360,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                             .map(|text| (*text).to_owned())
                             .collect(),
                         alternatives: Vec::new(),
-                        access: Vec::new(),
+                        access: Box::default(),
                     },
                 });
             }
@@ -393,7 +393,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     conditions: checked.conditions,
                     requirements,
                     alternatives: Vec::new(),
-                    access: Vec::new(),
+                    access: Box::default(),
                 },
             });
         }

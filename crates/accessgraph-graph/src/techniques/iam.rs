@@ -30,7 +30,7 @@ fn spec(
             conditions: checked.conditions,
             requirements,
             alternatives: Vec::new(),
-            access: Vec::new(),
+            access: Box::default(),
         },
     }
 }

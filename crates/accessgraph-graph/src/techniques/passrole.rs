@@ -346,7 +346,7 @@ fn edge(
             conditions: checked.conditions,
             requirements,
             alternatives: Vec::new(),
-            access: Vec::new(),
+            access: Box::default(),
         },
     }
 }
