@@ -504,8 +504,23 @@ fn resource_edges(
         actions
     };
     let (any_action, shared_actions) = (actions(false), actions(true));
+    // Every action of a kind is of one service: a caller with no allow statement for the service
+    // (the action index answers per service) is skipped before any action is matched.
+    let service_allowed = |actor: &Actor| {
+        any_action.first().is_some_and(|action| {
+            actor.identity.iter().any(|policy| {
+                policy
+                    .document()
+                    .statements_for(action)
+                    .any(|statement| statement.effect() == Effect::Allow)
+            })
+        })
+    };
     let might = |idx: usize| {
         context.actors.get(idx).is_some_and(|actor| {
+            if !service_allowed(actor) {
+                return false;
+            }
             let actions = if actor.account == account {
                 &any_action
             } else {

@@ -270,6 +270,13 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
     if let Statement::CanDo { request, .. } = &query.statement {
         known_action(request)?;
     }
+    match &query.statement {
+        Statement::CanDo { request, .. } | Statement::WhoCanDo { request } => {
+            known_keys(&request.context)?;
+        }
+        Statement::WhatCanDo { context, .. } => known_keys(context)?,
+        _ => {}
+    }
     let op = match &query.statement {
         Statement::WhoCanReach { target } => Op::WhoCanReach(targets(view, target, &filter)?),
         Statement::CanReach { from, target } => Op::CanReach {
@@ -343,6 +350,19 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
         at,
         op,
     })
+}
+
+/// Checks the keys of a `with` clause against the AWS catalog: a key with a service's prefix
+/// that the service does not have (`s3:prefx`) is an error at the key with the closest one, as
+/// it would be ignored silently otherwise. Global (`aws:`) keys and other prefixes pass.
+fn known_keys(context: &[(Spanned<String>, Spanned<String>)]) -> Result<(), QueryError> {
+    let catalog = accessgraph_catalog::Catalog::embedded();
+    for (key, _) in context {
+        if let Some((message, suggestion)) = catalog.diagnose_condition_key(&key.value) {
+            return Err(QueryError::semantic(message, key.span).with_suggestion(suggestion));
+        }
+    }
+    Ok(())
 }
 
 /// The most actions a wildcard in `who can do` may name (`s3:*` names about 200).
