@@ -33,6 +33,10 @@ use serde_json::Value;
 /// The generated catalog (see the crate documentation).
 const EMBEDDED: &str = include_str!("../data/catalog.json");
 
+/// The global condition keys (`aws:`), which the generated catalog does not list; kept by hand
+/// from the IAM User Guide's list.
+const GLOBAL_KEYS: &str = include_str!("../data/global-keys.json");
+
 /// How AWS classifies what an action does (Service Authorization Reference, "Access level").
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -276,33 +280,58 @@ impl Catalog {
         ActionCheck::UnknownAction { suggestion }
     }
 
+    /// The global condition keys (`aws:SourceIp`, `aws:PrincipalTag/${TagKey}`, ...).
+    #[must_use]
+    pub fn global_keys() -> &'static [String] {
+        static KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
+            serde_json::from_str::<Value>(GLOBAL_KEYS)
+                .ok()
+                .and_then(|root| {
+                    root.get("keys")?.as_array().map(|keys| {
+                        keys.iter()
+                            .filter_map(|key| key.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                })
+                .unwrap_or_default()
+        });
+        &KEYS
+    }
+
     /// What is wrong with a condition key of a policy, when it is certainly wrong: a key with the
     /// prefix of a catalog service that none of that service's keys matches (`${TagKey}` and
-    /// `<key>` parts match any text). Global keys (`aws:`) and prefixes that are not services
-    /// (`saml:`, an OIDC provider) pass. Returns the message and the closest key.
+    /// `<key>` parts match any text), or a global key (`aws:`) that is not one but is one edit or
+    /// a near miss from one (`aws:SoruceIp`; a global key AWS adds later, far from every known
+    /// one, passes). Prefixes that are not services (`saml:`, an OIDC provider) pass. Returns the
+    /// message and the closest key.
     #[must_use]
     pub fn diagnose_condition_key(&self, key: &str) -> Option<(String, Option<String>)> {
         let (prefix, _) = key.split_once(':')?;
         if prefix.eq_ignore_ascii_case("aws") {
-            return None;
+            let globals = Catalog::global_keys();
+            if matches_key(globals.iter().map(String::as_str), key) {
+                return None;
+            }
+            // Global keys share their prefix, which makes every `aws:` key look alike to a
+            // similarity score: only a key at most two edits from a known one is a typo.
+            let lower = key.to_ascii_lowercase();
+            let suggestion = globals
+                .iter()
+                .filter(|known| !known.contains('$'))
+                .map(|known| {
+                    let distance = strsim::damerau_levenshtein(&lower, &known.to_ascii_lowercase());
+                    (distance, known)
+                })
+                .filter(|(distance, _)| *distance <= 2)
+                .min()
+                .map(|(_, known)| known.clone())?;
+            return Some((
+                format!("`{key}` is not a global condition key of AWS"),
+                Some(suggestion),
+            ));
         }
         let service = self.service(prefix)?;
-        // Most keys are written out: compare those first, placeholders only when none is equal.
-        let exact = service
-            .keys
-            .iter()
-            .any(|(known, _)| known.eq_ignore_ascii_case(key));
-        let lower = key.to_ascii_lowercase();
-        let known = exact
-            || service
-                .keys
-                .iter()
-                .filter(|(known, _)| known.contains(['$', '<']))
-                .any(|(known, _)| {
-                    CaseInsensitiveWildcard::new(&placeholders_as_wildcards(known))
-                        .matches_lowercase(&lower)
-                });
-        if known {
+        if matches_key(service.keys.iter().map(|(known, _)| known.as_str()), key) {
             return None;
         }
         let source = self.source.split(" (").next().unwrap_or_default();
@@ -496,6 +525,25 @@ fn fits_arn_format(arn: &str, format: &str, open_end: bool) -> bool {
         parts.push(Part::Literal(rest));
     }
     fits(arn.as_bytes(), &parts, open_end)
+}
+
+/// Whether `key` is one of `known` (ignoring case; `${TagKey}` and `<key>` parts match any
+/// text). Most keys are written out: those are compared first, placeholders only when none is
+/// equal.
+fn matches_key<'a>(known: impl Iterator<Item = &'a str> + Clone, key: &str) -> bool {
+    if known
+        .clone()
+        .any(|candidate| candidate.eq_ignore_ascii_case(key))
+    {
+        return true;
+    }
+    let lower = key.to_ascii_lowercase();
+    known
+        .filter(|candidate| candidate.contains(['$', '<']))
+        .any(|candidate| {
+            CaseInsensitiveWildcard::new(&placeholders_as_wildcards(candidate))
+                .matches_lowercase(&lower)
+        })
 }
 
 /// A catalog key with its `${Name}` and `<name>` parts as `*` (and no other wildcard).

@@ -201,3 +201,27 @@ fn a_secret_name_may_hold_slashes() {
         Some(true)
     );
 }
+
+#[test]
+fn global_keys_are_known_and_their_near_misses_are_typos() {
+    let catalog = Catalog::embedded();
+    for key in [
+        "aws:SourceIp",
+        "AWS:SOURCEIP",
+        "aws:PrincipalTag/team",
+        "aws:ResourceTag/cost-center",
+        "aws:PrincipalOrgID",
+    ] {
+        assert_eq!(catalog.diagnose_condition_key(key), None, "{key}");
+    }
+    let (message, suggestion) = catalog
+        .diagnose_condition_key("aws:SoruceIp")
+        .expect("a near miss is a typo");
+    assert!(message.contains("global condition key"), "{message}");
+    assert_eq!(suggestion.as_deref(), Some("aws:SourceIp"));
+    // A key far from every known one may be newer than the list: it passes.
+    assert_eq!(
+        catalog.diagnose_condition_key("aws:SomeFutureContextKey"),
+        None
+    );
+}
