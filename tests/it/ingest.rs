@@ -505,3 +505,47 @@ fn misspelled_actions_in_policies_are_warnings_with_a_suggestion() {
         keys[0]
     );
 }
+
+/// A secret, queue or topic whose output has no policy is still a resource of the snapshot
+/// (issue 18: resources without a resource policy are nodes): the account's administrators reach
+/// it, and no principal of another account does.
+#[test]
+fn a_resource_without_a_policy_is_a_node_its_administrators_reach() {
+    let dir = crate::cli::tempdir().join("snapshot");
+    crate::ingest_errors::copy_dir(&data("../examples/org"), &dir);
+    let arn = "arn:aws:secretsmanager:us-east-1:444444444444:secret:no-policy-Zx9Yw8";
+    std::fs::write(
+        dir.join("accounts/444444444444/us-east-1/secretsmanager/no-policy.json"),
+        serde_json::json!({"ARN": arn, "Name": "no-policy"}).to_string(),
+    )
+    .unwrap();
+    let snapshot = ingest(&dir, &IngestOptions::default()).unwrap().snapshot;
+    let account = snapshot.account("444444444444").unwrap();
+    assert_eq!(
+        account
+            .policyless_resources
+            .iter()
+            .map(|resource| (resource.arn.as_str(), resource.kind))
+            .collect::<Vec<_>>(),
+        vec![(arn, ResourcePolicyKind::Secret)]
+    );
+    let graph = accessgraph_graph::Graph::build(&snapshot);
+    let secret = graph.find(arn).expect("a node");
+    let sources: Vec<String> = graph
+        .who_can_reach(&[secret], &accessgraph_graph::Filter::default())
+        .into_iter()
+        .filter(|(_, path)| path.hops.len() == 1)
+        .filter_map(|(node, _)| graph.node(node).map(|node| node.arn.clone()))
+        .collect();
+    assert!(
+        sources
+            .contains(&"arn:aws:iam::444444444444:role/OrganizationAccountAccessRole".to_owned()),
+        "{sources:?}"
+    );
+    assert!(
+        sources
+            .iter()
+            .all(|source| source.contains(":444444444444:")),
+        "only the account's own principals: {sources:?}"
+    );
+}

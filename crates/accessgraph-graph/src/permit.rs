@@ -149,12 +149,18 @@ struct Target {
 }
 
 /// Every resource of `account` the snapshot knows: with a resource policy, with an S3 ACL, in
-/// its bucket list, or a Lambda function of its inventory.
+/// its bucket list, a Lambda function of its inventory, or a resource whose output has no policy.
 fn resources(context: &Context<'_>, account: &accessgraph_model::Account) -> Vec<Target> {
     let mut found: BTreeMap<String, ResourcePolicyKind> = account
         .resource_policies
         .iter()
         .map(|resource| (resource.arn.clone(), resource.kind))
+        .chain(
+            account
+                .policyless_resources
+                .iter()
+                .map(|resource| (resource.arn.clone(), resource.kind)),
+        )
         .collect();
     let buckets = account
         .bucket_acls

@@ -46,9 +46,10 @@ pub(crate) enum Fragment {
         canonical_id: Option<String>,
         buckets: Vec<String>,
     },
+    /// A resource's policy output: the policy, or the resource alone when it has none.
     ResourcePolicy {
         account: String,
-        policy: Option<ResourcePolicy>,
+        policy: Result<ResourcePolicy, accessgraph_model::PolicylessResource>,
     },
     Inventory {
         account: String,

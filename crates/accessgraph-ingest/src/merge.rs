@@ -148,7 +148,10 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
             }
             Fragment::ResourcePolicy { account, policy } => {
                 let entry = account_entry(&mut accounts, &account);
-                entry.resource_policies.extend(policy);
+                match policy {
+                    Ok(policy) => entry.resource_policies.push(policy),
+                    Err(resource) => entry.policyless_resources.push(resource),
+                }
             }
             Fragment::Inventory {
                 account,
@@ -286,6 +289,7 @@ fn normalize(account: &mut Account) {
     account.oidc_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
     account.oidc_providers.dedup();
     account.resource_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+    account.policyless_resources.sort();
     account.compute.sort();
     account.bucket_acls.sort_by(|a, b| a.bucket.cmp(&b.bucket));
 }

@@ -79,12 +79,19 @@ pub(crate) fn resource_policy(
     };
     Ok(Fragment::ResourcePolicy {
         account: account.to_owned(),
-        policy: document.map(|document| ResourcePolicy {
-            arn,
-            kind,
-            region: region.to_owned(),
-            document: documents.keep(document),
-        }),
+        policy: match document {
+            Some(document) => Ok(ResourcePolicy {
+                arn,
+                kind,
+                region: region.to_owned(),
+                document: documents.keep(document),
+            }),
+            None => Err(accessgraph_model::PolicylessResource {
+                arn,
+                kind,
+                region: region.to_owned(),
+            }),
+        },
     })
 }
 

@@ -188,6 +188,18 @@ pub struct ResourcePolicy {
     pub document: PolicyHash,
 }
 
+/// A resource whose output the snapshot holds without a resource-based policy (a queue, topic or
+/// secret that has none): still a resource principals reach through their own policies.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PolicylessResource {
+    /// Resource ARN.
+    pub arn: String,
+    /// Kind.
+    pub kind: ResourcePolicyKind,
+    /// Region (empty for S3).
+    pub region: String,
+}
+
 /// The services of the compute inventory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -253,6 +265,9 @@ pub struct Account {
     pub oidc_providers: Vec<OidcProvider>,
     /// Resource policies, sorted by ARN.
     pub resource_policies: Vec<ResourcePolicy>,
+    /// Resources whose output has no resource-based policy, sorted by ARN.
+    #[serde(default)]
+    pub policyless_resources: Vec<PolicylessResource>,
     /// Compute inventory, sorted.
     pub compute: Vec<ComputeResource>,
     /// Which inventory files were present.

@@ -17,8 +17,8 @@ mod snapshot;
 
 pub use entities::{
     Account, AclGrant, AclGrantee, BucketAcl, ComputeResource, ComputeService, Group, InlinePolicy,
-    InventoryCoverage, ManagedPolicy, OidcProvider, PolicyVersion, ResourcePolicy,
-    ResourcePolicyKind, Role, SamlProvider, Tag, User, VpcEndpoint,
+    InventoryCoverage, ManagedPolicy, OidcProvider, PolicyVersion, PolicylessResource,
+    ResourcePolicy, ResourcePolicyKind, Role, SamlProvider, Tag, User, VpcEndpoint,
 };
 pub use identity_center::{
     AccountAssignment, AssignedTo, GroupMembership, IdentityCenter, PermissionSet, SsoGroup,
