@@ -16,6 +16,9 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Evaluate one request against policies, as AWS would (like `aws iam simulate-custom-policy`).
     Eval(Box<EvalArgs>),
+    /// Snapshot a live AWS organization (or the caller's account) through the AWS SDK into a
+    /// snapshot directory, optionally ingesting it (see docs/collect.md).
+    Collect(CollectArgs),
     /// Read a snapshot directory (or one get-account-authorization-details file) into the store.
     Ingest(IngestArgs),
     /// List, show or delete stored snapshots.
@@ -34,6 +37,43 @@ pub(crate) struct DbArgs {
     /// Store directory; default `$ACCESSGRAPH_DB`, else `~/.local/share/accessgraph/db`.
     #[arg(long, value_name = "DIR", global = true)]
     pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CollectArgs {
+    /// The snapshot directory to create (it must not exist).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// A profile of the shared AWS configuration (IAM Identity Center profiles included);
+    /// default: the standard credential chain.
+    #[arg(long)]
+    pub(crate) profile: Option<String>,
+    /// The home region for Organizations, STS and IAM; default: the profile's or environment's.
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    /// The role assumed in each member account (read-only; see docs/collect.md).
+    #[arg(long, value_name = "NAME", default_value = accessgraph_collect::DEFAULT_MEMBER_ROLE)]
+    pub(crate) member_role: String,
+    /// The external id the member role's trust policy requires.
+    #[arg(long, value_name = "ID")]
+    pub(crate) external_id: Option<String>,
+    /// Only these accounts of the organization (comma-separated ids).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub(crate) accounts: Option<Vec<String>>,
+    /// Accounts read at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(crate) concurrency: usize,
+    /// Fail (exit 2) when any account or call could not be read.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Ingest the snapshot into the store once collected.
+    #[arg(long)]
+    pub(crate) ingest: bool,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// A label for the ingested snapshot.
+    #[arg(long, requires = "ingest")]
+    pub(crate) label: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! on standard error and exit code 2.
 
 mod cli;
+mod collect_command;
 mod eval_command;
 mod ingest_command;
 mod policy_file;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Eval(args) => eval_command::run(&args),
+        cli::Command::Collect(args) => collect_command::run(&args),
         cli::Command::Ingest(args) => ingest_command::run(&args),
         cli::Command::Snapshots(args) => snapshots_command::run(&args),
         cli::Command::Query(args) => query_command::run_command(&args),

@@ -1,0 +1,254 @@
+//! Collects a live AWS account or organization through the AWS SDK for Rust into a snapshot
+//! directory in the layout `accessgraph ingest` reads (`docs/snapshot-layout.md`), every file in
+//! the JSON shape the AWS CLI prints for its call, so a collected snapshot and a hand-made one
+//! are interchangeable.
+//!
+//! From the management (or a delegated administrator) account: the organization, then each
+//! member account through `--member-role`; without access to Organizations, the caller's own
+//! account. An account that cannot be read is a warning, recorded in `snapshot.json`. The
+//! snapshot is written to a temporary directory beside the target and renamed into place at the
+//! end, so an interrupted collection leaves no half snapshot.
+
+mod error;
+mod iam;
+mod json;
+mod organizations;
+mod write;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::{Region, SdkConfig};
+use serde_json::json;
+
+pub use error::{CallError, CollectError};
+
+/// The role assumed in member accounts unless `--member-role` says otherwise: a read-only audit
+/// role the organization creates for the collector (see `docs/collect.md`).
+pub const DEFAULT_MEMBER_ROLE: &str = "AccessGraphAudit";
+
+/// What to collect and where.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// The snapshot directory to create (must not exist).
+    pub out: PathBuf,
+    /// A named profile of the shared AWS configuration, instead of the default chain.
+    pub profile: Option<String>,
+    /// The home region (Organizations, STS and IAM calls).
+    pub region: Option<String>,
+    /// The role assumed in each member account.
+    pub member_role: String,
+    /// The external id the member role's trust policy requires, if any.
+    pub external_id: Option<String>,
+    /// Only these accounts (of the organization); all when `None`.
+    pub accounts: Option<Vec<String>>,
+    /// How many accounts are read at once.
+    pub concurrency: usize,
+}
+
+/// What a collection did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// The accounts read, sorted.
+    pub accounts: Vec<String>,
+    /// The files written.
+    pub files: usize,
+    /// What could not be read (an account whose role could not be assumed, a denied call).
+    pub warnings: Vec<String>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// Collects, writing the snapshot directory `options.out`.
+///
+/// # Errors
+/// When the output exists or cannot be written, when the credentials' identity cannot be read,
+/// or when no account could be read at all.
+pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> {
+    let started = Instant::now();
+    if options.out.exists() {
+        return Err(CollectError::Exists(options.out.clone()));
+    }
+    let config = load_config(options).await;
+    let sts = aws_sdk_sts::Client::new(&config);
+    let identity =
+        sts.get_caller_identity().send().await.map_err(|error| {
+            CollectError::Identity(CallError::of("sts:GetCallerIdentity", &error))
+        })?;
+    let caller_account = identity.account.unwrap_or_default();
+    let partition = identity
+        .arn
+        .as_deref()
+        .and_then(|arn| arn.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_owned();
+
+    let mut files: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut warnings = Vec::new();
+    let organizations = aws_sdk_organizations::Client::new(&config);
+    let mut accounts = match organizations::collect(&organizations).await {
+        Ok(collected) => {
+            files.extend(collected.files);
+            collected.accounts
+        }
+        Err(error) if organizations::means_no_organization(&error) => {
+            warnings.push(format!(
+                "no organization read ({error}): collecting the caller's account {caller_account} only"
+            ));
+            vec![caller_account.clone()]
+        }
+        Err(error) => {
+            return Err(CollectError::Nothing(format!(
+                "the organization could not be read: {error}"
+            )));
+        }
+    };
+    if let Some(only) = &options.accounts {
+        accounts.retain(|account| only.contains(account));
+    }
+    accounts.sort();
+
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for account in accounts {
+        let config = config.clone();
+        let options = options.clone();
+        let caller_account = caller_account.clone();
+        let partition = partition.clone();
+        let semaphore = Arc::clone(&semaphore);
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let result =
+                collect_account(&config, &options, &caller_account, &partition, &account).await;
+            (account, result)
+        });
+    }
+    let mut read = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((account, result)) = joined else {
+            warnings.push("an account's collection stopped unexpectedly".to_owned());
+            continue;
+        };
+        match result {
+            Ok(account_files) => {
+                files.extend(account_files);
+                read.push(account);
+            }
+            Err(error) => warnings.push(format!("account {account} not collected: {error}")),
+        }
+    }
+    read.sort();
+    if read.is_empty() {
+        return Err(CollectError::Nothing(warnings.join("; ")));
+    }
+    let collected_at = json::timestamp(&aws_sdk_iam::primitives::DateTime::from(
+        std::time::SystemTime::now(),
+    ));
+    files.push((
+        "snapshot.json".to_owned(),
+        json!({
+            "collected_at": collected_at,
+            "source": format!("accessgraph collect {}", env!("CARGO_PKG_VERSION")),
+            "partition": partition,
+            "collector": {"caller_account": caller_account, "accounts": read, "warnings": warnings},
+        }),
+    ));
+    let written = write::snapshot(&options.out, &files)?;
+    Ok(Summary {
+        accounts: read,
+        files: written,
+        warnings,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The SDK configuration: the standard credential chain (or a profile), the home region, and
+/// adaptive retries for throttling. `AWS_ENDPOINT_URL` (an emulator) is honoured by the SDK.
+async fn load_config(options: &CollectOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(8));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+/// The files of one account; a member account is read through its member role.
+async fn collect_account(
+    config: &SdkConfig,
+    options: &CollectOptions,
+    caller_account: &str,
+    partition: &str,
+    account: &str,
+) -> Result<Vec<(String, serde_json::Value)>, CallError> {
+    let config = if account == caller_account {
+        config.clone()
+    } else {
+        assume(config, options, partition, account).await?
+    };
+    let iam = aws_sdk_iam::Client::new(&config);
+    let base = format!("accounts/{account}/iam");
+    Ok(vec![
+        (
+            format!("{base}/get-account-authorization-details.json"),
+            iam::authorization_details(&iam).await?,
+        ),
+        (
+            format!("{base}/list-saml-providers.json"),
+            iam::saml_providers(&iam).await?,
+        ),
+        (
+            format!("{base}/list-open-id-connect-providers.json"),
+            iam::oidc_providers(&iam).await?,
+        ),
+    ])
+}
+
+/// A configuration with the credentials of the member role of `account`.
+async fn assume(
+    config: &SdkConfig,
+    options: &CollectOptions,
+    partition: &str,
+    account: &str,
+) -> Result<SdkConfig, CallError> {
+    let role = format!(
+        "arn:{partition}:iam::{account}:role/{}",
+        options.member_role
+    );
+    let sts = aws_sdk_sts::Client::new(config);
+    let mut request = sts
+        .assume_role()
+        .role_arn(&role)
+        .role_session_name("accessgraph-collect");
+    if let Some(external_id) = &options.external_id {
+        request = request.external_id(external_id);
+    }
+    let output = request
+        .send()
+        .await
+        .map_err(|error| CallError::of("sts:AssumeRole", &error))?;
+    let credentials = output.credentials.ok_or_else(|| CallError {
+        call: "sts:AssumeRole",
+        code: None,
+        message: format!("no credentials returned for `{role}`"),
+    })?;
+    let provider = aws_sdk_sts::config::Credentials::new(
+        credentials.access_key_id,
+        credentials.secret_access_key,
+        Some(credentials.session_token),
+        None,
+        "accessgraph-member-role",
+    );
+    Ok(config
+        .to_builder()
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+            provider,
+        ))
+        .build())
+}
