@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod collect;
 mod differential;
 mod fixture;
 mod graph_examples;

@@ -168,8 +168,13 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
 /// The SDK configuration: the standard credential chain (or a profile), the home region, and
 /// adaptive retries for throttling. `AWS_ENDPOINT_URL` (an emulator) is honoured by the SDK.
 async fn load_config(options: &CollectOptions) -> SdkConfig {
+    // Adaptive retries absorb throttling across many accounts; `AWS_MAX_ATTEMPTS` still rules.
+    let attempts = std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(8);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(8));
+        .retry_config(RetryConfig::adaptive().with_max_attempts(attempts));
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
