@@ -173,7 +173,13 @@ async fn load_config(options: &CollectOptions) -> SdkConfig {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(8);
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https)
         .retry_config(RetryConfig::adaptive().with_max_attempts(attempts));
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
