@@ -310,7 +310,28 @@ fn who_can_reach(
     plan: &Plan,
     limit: usize,
 ) -> (Vec<Row>, usize) {
-    let reach = graph.reach(&targets.nodes, &plan.filter);
+    reverse_rows(
+        graph,
+        writer,
+        &targets.nodes,
+        plan,
+        limit,
+        &|source, path| Some((path_end(source, &path), path)),
+    )
+}
+
+/// Rows for every listable source the reverse search from `entries` reaches, nearest first,
+/// paths built for the first `limit`: `finish` turns a source's path to an entry into the row's
+/// target and path (`None` drops the source), which `max hops` then bounds.
+fn reverse_rows(
+    graph: &Graph,
+    writer: &mut Writer<'_>,
+    entries: &[NodeId],
+    plan: &Plan,
+    limit: usize,
+    finish: &dyn Fn(NodeId, Path) -> Option<(NodeId, Path)>,
+) -> (Vec<Row>, usize) {
+    let reach = graph.reach(entries, &plan.filter);
     let mut rows = Vec::new();
     let mut total = 0;
     for source in reach.sources(graph, &plan.filter) {
@@ -324,7 +345,10 @@ fn who_can_reach(
             total += 1;
             continue;
         }
-        let Some(path) = reach.path(graph, source) else {
+        let Some((target, path)) = reach
+            .path(graph, source)
+            .and_then(|path| finish(source, path))
+        else {
             continue;
         };
         if plan
@@ -336,7 +360,7 @@ fn who_can_reach(
         }
         total += 1;
         if rows.len() < limit {
-            rows.push(writer.row(source, path_end(source, &path), &path));
+            rows.push(writer.row(source, target, &path));
         }
     }
     rows.sort_by_key(|row| row.path.len());
@@ -611,38 +635,15 @@ fn who_can_access(
 ) -> (Vec<Row>, usize) {
     let direct = level_hops(graph, target, level, &plan.filter);
     let entries: Vec<NodeId> = direct.keys().copied().collect();
-    let reach = graph.reach(&entries, &plan.filter);
-    let mut rows = Vec::new();
-    let mut total = 0;
-    for source in reach.sources(graph, &plan.filter) {
-        if plan.filter.stop.stopped() {
-            break;
-        }
-        if !listable(graph, source, plan.people_only) {
-            continue;
-        }
-        let Some(mut path) = reach.path(graph, source) else {
-            continue;
-        };
-        let Some((_, hop)) = direct.get(&path_end(source, &path)) else {
-            continue;
-        };
-        path.hops.push(hop.clone());
-        if plan
-            .filter
-            .max_hops
-            .is_some_and(|max| path.hops.len() > max)
-        {
-            continue;
-        }
-        total += 1;
-        if rows.len() < limit {
-            let mut row = writer.row(source, target, &path);
-            row.level = Some(level_words(level).to_owned());
-            rows.push(row);
-        }
+    let (mut rows, total) =
+        reverse_rows(graph, writer, &entries, plan, limit, &|source, mut path| {
+            let (_, hop) = direct.get(&path_end(source, &path))?;
+            path.hops.push(hop.clone());
+            Some((target, path))
+        });
+    for row in &mut rows {
+        row.level = Some(level_words(level).to_owned());
     }
-    rows.sort_by_key(|row| row.path.len());
     (rows, total)
 }
 
