@@ -304,7 +304,9 @@ fn strict_mode_rejects_unknown_operators() {
     ));
 }
 
-/// A fresh directory under the target dir (no extra dependency needed).
+/// A fresh, empty directory under the system's temporary directory (no extra dependency
+/// needed). A directory of the same name is left over from an earlier test process that had
+/// the same process id (ids are reused): it is removed first.
 pub(crate) fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -313,6 +315,9 @@ pub(crate) fn tempdir() -> std::path::PathBuf {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     ));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
