@@ -115,10 +115,10 @@ fn document(statements: Value) -> String {
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
 }
 
-/// A small organization: a management account with an administrator user, a member account
-/// (its access role trusts the management account and is an administrator there), an OU and an
-/// SCP. Returns the member account's id.
-fn organization(emulator: &Emulator) -> String {
+/// A small organization: a management account with an administrator user, a member account in
+/// OU `Prod` (its access role trusts the management account and is an administrator there) and
+/// an SCP. Returns the member account's id and the OU's.
+fn organization(emulator: &Emulator) -> (String, String) {
     emulator.aws(&[
         "organizations",
         "create-organization",
@@ -141,13 +141,26 @@ fn organization(emulator: &Emulator) -> String {
         .as_str()
         .unwrap()
         .to_owned();
-    emulator.aws(&[
+    let prod = emulator.aws(&[
         "organizations",
         "create-organizational-unit",
         "--parent-id",
         &root,
         "--name",
         "Prod",
+    ])["OrganizationalUnit"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    emulator.aws(&[
+        "organizations",
+        "move-account",
+        "--account-id",
+        &member,
+        "--source-parent-id",
+        &root,
+        "--destination-parent-id",
+        &prod,
     ]);
     let scp = emulator.aws(&[
         "organizations",
@@ -242,7 +255,7 @@ fn organization(emulator: &Emulator) -> String {
         &keys,
         &["iam", "create-group", "--group-name", "Developers"],
     );
-    member
+    (member, prod)
 }
 
 /// Timestamps as instants (whole seconds): the CLI prints what the wire carries (ISO 8601 for
@@ -280,7 +293,7 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
     let Some(emulator) = Emulator::start() else {
         return;
     };
-    let member = organization(&emulator);
+    let (member, prod) = organization(&emulator);
     let work = tempdir();
     let out = work.join("snapshot");
     let db = work.join("db");
@@ -413,6 +426,38 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
             args.join(" ")
         );
     }
+    // `--ous` keeps the accounts under an OU; an OU the organization lacks is an error.
+    let scoped = work.join("prod-only");
+    let output = emulator
+        .accessgraph()
+        .args(["collect", "--ous", &prod, "--out"])
+        .arg(&scoped)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let collected: Vec<String> = std::fs::read_dir(scoped.join("accounts"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(collected, vec![member.clone()]);
+    let output = emulator
+        .accessgraph()
+        .args(["collect", "--ous", "ou-none-00000000", "--out"])
+        .arg(work.join("none"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no OU or root ou-none-00000000"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!work.join("none").exists());
+
     // The snapshot directory is owner-only.
     #[cfg(unix)]
     {

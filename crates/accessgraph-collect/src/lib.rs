@@ -45,6 +45,8 @@ pub struct CollectOptions {
     pub external_id: Option<String>,
     /// Only these accounts (of the organization); all when `None`.
     pub accounts: Option<Vec<String>>,
+    /// Only the accounts under these OUs (or roots), at any depth; all when `None`.
+    pub ous: Option<Vec<String>>,
     /// How many accounts are read at once.
     pub concurrency: usize,
 }
@@ -91,10 +93,21 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
     let organizations = aws_sdk_organizations::Client::new(&config);
     let mut accounts = match organizations::collect(&organizations).await {
         Ok(collected) => {
+            let mut accounts = collected.accounts.clone();
+            if let Some(ous) = &options.ous {
+                let (under, unknown) = collected.accounts_under(ous);
+                if !unknown.is_empty() {
+                    return Err(CollectError::Nothing(format!(
+                        "no OU or root {} in the organization",
+                        unknown.join(", ")
+                    )));
+                }
+                accounts.retain(|account| under.contains(account));
+            }
             files.extend(collected.files);
-            collected.accounts
+            accounts
         }
-        Err(error) if organizations::means_no_organization(&error) => {
+        Err(error) if organizations::means_no_organization(&error) && options.ous.is_none() => {
             warnings.push(format!(
                 "no organization read ({error}): collecting the caller's account {caller_account} only"
             ));

@@ -15,6 +15,31 @@ use crate::json::Object;
 pub(crate) struct Collected {
     pub(crate) files: Vec<(String, Value)>,
     pub(crate) accounts: Vec<String>,
+    /// Per parent (root or OU): its OUs and its accounts.
+    pub(crate) tree: std::collections::BTreeMap<String, (Vec<String>, Vec<String>)>,
+}
+
+impl Collected {
+    /// The accounts under `parents` (roots or OUs, at any depth), and the parents the
+    /// organization does not have.
+    pub(crate) fn accounts_under(&self, parents: &[String]) -> (Vec<String>, Vec<String>) {
+        let unknown = parents
+            .iter()
+            .filter(|parent| !self.tree.contains_key(*parent))
+            .cloned()
+            .collect();
+        let mut pending: Vec<&String> = parents.iter().collect();
+        let mut accounts = Vec::new();
+        while let Some(parent) = pending.pop() {
+            if let Some((units, children)) = self.tree.get(parent) {
+                accounts.extend(children.iter().cloned());
+                pending.extend(units);
+            }
+        }
+        accounts.sort();
+        accounts.dedup();
+        (accounts, unknown)
+    }
 }
 
 /// Whether an error means the caller's account is not in an organization, or may not read it:
@@ -83,6 +108,7 @@ pub(crate) async fn collect(client: &Client) -> Result<Collected, CallError> {
     ));
 
     // The OU tree, breadth first from the roots: each parent's OUs and accounts.
+    let mut tree = std::collections::BTreeMap::new();
     let mut parents: Vec<String> = roots.iter().filter_map(|root| root.id.clone()).collect();
     while let Some(parent) = parents.pop() {
         let mut units = Vec::new();
@@ -111,7 +137,18 @@ pub(crate) async fn collect(client: &Client) -> Result<Collected, CallError> {
                     .unwrap_or_default(),
             );
         }
-        parents.extend(units.iter().filter_map(|unit| unit.id.clone()));
+        let unit_ids: Vec<String> = units.iter().filter_map(|unit| unit.id.clone()).collect();
+        parents.extend(unit_ids.iter().cloned());
+        tree.insert(
+            parent.clone(),
+            (
+                unit_ids,
+                children
+                    .iter()
+                    .filter_map(|account| account.id.clone())
+                    .collect(),
+            ),
+        );
         files.push((
             format!("organizations/ous/{parent}.json"),
             json!({"OrganizationalUnits": units.iter().map(unit).collect::<Vec<_>>()}),
@@ -197,6 +234,7 @@ pub(crate) async fn collect(client: &Client) -> Result<Collected, CallError> {
             .iter()
             .filter_map(|account| account.id.clone())
             .collect(),
+        tree,
     })
 }
 

@@ -60,6 +60,9 @@ pub(crate) struct CollectArgs {
     /// Only these accounts of the organization (comma-separated ids).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub(crate) accounts: Option<Vec<String>>,
+    /// Only the accounts under these OUs or roots, at any depth (comma-separated ids).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub(crate) ous: Option<Vec<String>>,
     /// Accounts read at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub(crate) concurrency: usize,

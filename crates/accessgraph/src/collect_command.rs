@@ -17,6 +17,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
         member_role: args.member_role.clone(),
         external_id: args.external_id.clone(),
         accounts: args.accounts.clone(),
+        ous: args.ous.clone(),
         concurrency: args.concurrency,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
