@@ -11,6 +11,7 @@
 mod cli;
 mod collect;
 mod differential;
+mod emulator;
 mod fixture;
 mod graph_examples;
 mod graph_techniques;

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sts::config::http::HttpResponse;
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// A call AWS (or the network) refused: which call, the AWS error code and message.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -17,18 +18,48 @@ pub struct CallError {
 }
 
 impl CallError {
-    /// The error of an SDK call.
-    pub(crate) fn of<E>(call: &'static str, error: &E) -> CallError
+    /// The error of an SDK call: AWS's code and message, or what went wrong on the way (an
+    /// HTTP status without an AWS error, a timeout, a connection failure).
+    pub(crate) fn of<E>(call: &'static str, error: &SdkError<E, HttpResponse>) -> CallError
     where
-        E: ProvideErrorMetadata + std::error::Error,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
     {
+        let message = match (error.message(), error) {
+            (Some(message), _) => message.to_owned(),
+            (None, SdkError::ServiceError(context)) => format!(
+                "HTTP {} without an AWS error (is the service available at this endpoint?)",
+                context.raw().status().as_u16()
+            ),
+            (None, SdkError::ResponseError(context)) => format!(
+                "unreadable response (HTTP {})",
+                context.raw().status().as_u16()
+            ),
+            (None, SdkError::TimeoutError(_)) => "timed out".to_owned(),
+            (None, other) => DisplayErrorContext(other).to_string(),
+        };
         CallError {
             call,
             code: error.code().map(str::to_owned),
-            message: error
-                .message()
-                .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+            message,
         }
+    }
+}
+
+/// The conversion of an SDK call's error, for `map_err`.
+pub(crate) fn failed<E>(call: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    move |error| CallError::of(call, &error)
+}
+
+impl CallError {
+    /// Whether AWS answered with one of `codes` (e.g. the "no policy" answers, which mean
+    /// absence rather than a gap).
+    pub(crate) fn is(&self, codes: &[&str]) -> bool {
+        self.code
+            .as_deref()
+            .is_some_and(|code| codes.contains(&code))
     }
 }
 

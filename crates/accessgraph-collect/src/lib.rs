@@ -9,10 +9,16 @@
 //! snapshot is written to a temporary directory beside the target and renamed into place at the
 //! end, so an interrupted collection leaves no half snapshot.
 
+mod account;
+mod ec2;
 mod error;
+mod harvest;
 mod iam;
+mod inventory;
 mod json;
 mod organizations;
+mod policies;
+mod s3;
 mod write;
 
 use std::path::PathBuf;
@@ -47,6 +53,12 @@ pub struct CollectOptions {
     pub accounts: Option<Vec<String>>,
     /// Only the accounts under these OUs (or roots), at any depth; all when `None`.
     pub ous: Option<Vec<String>>,
+    /// The regions read for regional services; every region enabled in each account when
+    /// `None`.
+    pub regions: Option<Vec<String>>,
+    /// Whether the compute inventory (EC2, SSM, CloudFormation, CodeBuild, Glue, SageMaker, ECS,
+    /// App Runner) is read; Lambda's function list is read either way.
+    pub inventory: bool,
     /// How many accounts are read at once.
     pub concurrency: usize,
 }
@@ -60,6 +72,8 @@ pub struct Summary {
     pub files: usize,
     /// What could not be read (an account whose role could not be assumed, a denied call).
     pub warnings: Vec<String>,
+    /// The accounts read only in part (a call refused), with what they lack.
+    pub incomplete: std::collections::BTreeMap<String, Vec<String>>,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -135,19 +149,26 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let result =
-                collect_account(&config, &options, &caller_account, &partition, &account).await;
+                account::collect(&config, &options, &caller_account, &partition, &account).await;
             (account, result)
         });
     }
     let mut read = Vec::new();
+    let mut incomplete = std::collections::BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         let Ok((account, result)) = joined else {
             warnings.push("an account's collection stopped unexpectedly".to_owned());
             continue;
         };
         match result {
-            Ok(account_files) => {
-                files.extend(account_files);
+            Ok(harvest) => {
+                files.extend(harvest.files);
+                if !harvest.gaps.is_empty() {
+                    let mut gaps = harvest.gaps;
+                    gaps.sort();
+                    warnings.extend(gaps.iter().map(|gap| format!("account {account}: {gap}")));
+                    incomplete.insert(account.clone(), gaps);
+                }
                 read.push(account);
             }
             Err(error) => warnings.push(format!("account {account} not collected: {error}")),
@@ -166,7 +187,12 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
             "collected_at": collected_at,
             "source": format!("accessgraph collect {}", env!("CARGO_PKG_VERSION")),
             "partition": partition,
-            "collector": {"caller_account": caller_account, "accounts": read, "warnings": warnings},
+            "collector": {
+                "caller_account": caller_account,
+                "accounts": read,
+                "incomplete": incomplete,
+                "warnings": warnings,
+            },
         }),
     ));
     let written = write::snapshot(&options.out, &files)?;
@@ -174,6 +200,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
         accounts: read,
         files: written,
         warnings,
+        incomplete,
         elapsed: started.elapsed(),
     })
 }
@@ -201,78 +228,4 @@ async fn load_config(options: &CollectOptions) -> SdkConfig {
         loader = loader.region(Region::new(region.clone()));
     }
     loader.load().await
-}
-
-/// The files of one account; a member account is read through its member role.
-async fn collect_account(
-    config: &SdkConfig,
-    options: &CollectOptions,
-    caller_account: &str,
-    partition: &str,
-    account: &str,
-) -> Result<Vec<(String, serde_json::Value)>, CallError> {
-    let config = if account == caller_account {
-        config.clone()
-    } else {
-        assume(config, options, partition, account).await?
-    };
-    let iam = aws_sdk_iam::Client::new(&config);
-    let base = format!("accounts/{account}/iam");
-    Ok(vec![
-        (
-            format!("{base}/get-account-authorization-details.json"),
-            iam::authorization_details(&iam).await?,
-        ),
-        (
-            format!("{base}/list-saml-providers.json"),
-            iam::saml_providers(&iam).await?,
-        ),
-        (
-            format!("{base}/list-open-id-connect-providers.json"),
-            iam::oidc_providers(&iam).await?,
-        ),
-    ])
-}
-
-/// A configuration with the credentials of the member role of `account`.
-async fn assume(
-    config: &SdkConfig,
-    options: &CollectOptions,
-    partition: &str,
-    account: &str,
-) -> Result<SdkConfig, CallError> {
-    let role = format!(
-        "arn:{partition}:iam::{account}:role/{}",
-        options.member_role
-    );
-    let sts = aws_sdk_sts::Client::new(config);
-    let mut request = sts
-        .assume_role()
-        .role_arn(&role)
-        .role_session_name("accessgraph-collect");
-    if let Some(external_id) = &options.external_id {
-        request = request.external_id(external_id);
-    }
-    let output = request
-        .send()
-        .await
-        .map_err(|error| CallError::of("sts:AssumeRole", &error))?;
-    let credentials = output.credentials.ok_or_else(|| CallError {
-        call: "sts:AssumeRole",
-        code: None,
-        message: format!("no credentials returned for `{role}`"),
-    })?;
-    let provider = aws_sdk_sts::config::Credentials::new(
-        credentials.access_key_id,
-        credentials.secret_access_key,
-        Some(credentials.session_token),
-        None,
-        "accessgraph-member-role",
-    );
-    Ok(config
-        .to_builder()
-        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
-            provider,
-        ))
-        .build())
 }

@@ -8,7 +8,7 @@ use aws_sdk_organizations::types::{
 };
 use serde_json::{Value, json};
 
-use crate::error::CallError;
+use crate::error::{CallError, failed};
 use crate::json::Object;
 
 /// The files of the organization, as (path in the layout, content), and its accounts.
@@ -239,13 +239,6 @@ pub(crate) async fn collect(client: &Client) -> Result<Collected, CallError> {
 }
 
 /// Turns an SDK error of `call` into a [`CallError`].
-fn failed<E>(call: &'static str) -> impl FnOnce(E) -> CallError
-where
-    E: aws_sdk_organizations::error::ProvideErrorMetadata + std::error::Error,
-{
-    move |error| CallError::of(call, &error)
-}
-
 fn policy_type(summary: &PolicyTypeSummary) -> Value {
     Object::new()
         .text("Type", summary.r#type.as_ref().map(|kind| kind.as_str()))

@@ -118,6 +118,30 @@ impl<'a> Node<'a> {
             .collect()
     }
 
+    /// Runs `f` on every member (name, value) of this object.
+    pub(crate) fn members<T>(
+        &self,
+        mut f: impl FnMut(&str, Node<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let Value::Object(members) = self.value else {
+            return Err(self.error("an object"));
+        };
+        members
+            .iter()
+            .map(|(key, value)| {
+                let path = format!("{}.{key}", self.path);
+                f(
+                    key,
+                    Node {
+                        file: self.file,
+                        value,
+                        path: &path,
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// This value as a string.
     pub(crate) fn string(&self) -> Result<String> {
         self.value

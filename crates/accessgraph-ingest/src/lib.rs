@@ -195,6 +195,15 @@ impl Plan {
                 partition,
             },
         )?;
+        snapshot
+            .warnings
+            .extend(manifest.incomplete.iter().map(|(account, gaps)| {
+                format!(
+                    "account {account} was collected in part ({} call(s) refused): {}",
+                    gaps.len(),
+                    gaps.join("; ")
+                )
+            }));
         snapshot.warnings.extend(
             self.unknown
                 .iter()
@@ -219,6 +228,8 @@ pub fn ingest(path: &Path, options: &IngestOptions) -> Result<Ingested, IngestEr
 struct Manifest {
     collected_at: Option<String>,
     partition: Option<String>,
+    /// Accounts `accessgraph collect` read only in part, with what it could not read.
+    incomplete: Vec<(String, Vec<String>)>,
 }
 
 fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
@@ -233,9 +244,20 @@ fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
             ));
         }
     }
+    let incomplete = root
+        .with_field("collector", |collector| {
+            collector.with_field("incomplete", |accounts| {
+                accounts.members(|account, gaps| {
+                    Ok((account.to_owned(), gaps.items(|gap| gap.string())?))
+                })
+            })
+        })?
+        .flatten()
+        .unwrap_or_default();
     Ok(Manifest {
         collected_at: root.opt_str("collected_at")?,
         partition,
+        incomplete,
     })
 }
 

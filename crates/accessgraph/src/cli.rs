@@ -63,6 +63,14 @@ pub(crate) struct CollectArgs {
     /// Only the accounts under these OUs or roots, at any depth (comma-separated ids).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub(crate) ous: Option<Vec<String>>,
+    /// The regions read for regional services (comma-separated); default: every region enabled
+    /// in each account.
+    #[arg(long, value_name = "REGION,...", value_delimiter = ',')]
+    pub(crate) regions: Option<Vec<String>>,
+    /// Skip the compute inventory (EC2, SSM, CloudFormation, CodeBuild, Glue, SageMaker, ECS,
+    /// App Runner): escalation edges through existing resources then stay conditional.
+    #[arg(long)]
+    pub(crate) no_inventory: bool,
     /// Accounts read at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub(crate) concurrency: usize,

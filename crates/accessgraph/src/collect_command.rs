@@ -18,6 +18,8 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
         external_id: args.external_id.clone(),
         accounts: args.accounts.clone(),
         ous: args.ous.clone(),
+        regions: args.regions.clone(),
+        inventory: !args.no_inventory,
         concurrency: args.concurrency,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -39,6 +41,18 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
     );
     for warning in &summary.warnings {
         let _ = writeln!(out, "  warning: {warning}");
+    }
+    if !summary.incomplete.is_empty() {
+        let _ = writeln!(
+            out,
+            "incomplete: {} (see `collector.incomplete` in snapshot.json)",
+            summary
+                .incomplete
+                .iter()
+                .map(|(account, gaps)| format!("{account} ({} gaps)", gaps.len()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if args.strict && !summary.warnings.is_empty() {
         bail!(
