@@ -309,6 +309,130 @@ fn resources(emulator: &Emulator, member: &str) -> (String, Vec<String>, String)
     )
 }
 
+/// Identity Center in the management account: person `dana` in group `Ops`, which is assigned
+/// permission set `Admin` there, provisioned as its `AWSReservedSSO_Admin_...` role (which the
+/// emulator does not create: made here as AWS would). Returns the instance ARN, the identity
+/// store id, the permission set ARN, the group id and dana's node id.
+fn identity_center(emulator: &Emulator) -> [String; 5] {
+    let aws = |args: &[&str]| emulator.aws(args);
+    let text = |value: &Value| value.as_str().unwrap().to_owned();
+    let instances = aws(&["sso-admin", "list-instances"]);
+    let instance = text(&instances["Instances"][0]["InstanceArn"]);
+    let store = text(&instances["Instances"][0]["IdentityStoreId"]);
+    let user = text(
+        &aws(&[
+            "identitystore",
+            "create-user",
+            "--identity-store-id",
+            &store,
+            "--user-name",
+            "dana",
+            "--display-name",
+            "Dana Ops",
+            "--name",
+            "GivenName=Dana,FamilyName=Ops",
+            "--emails",
+            "Value=dana@example.com,Type=work,Primary=true",
+        ])["UserId"],
+    );
+    let group = text(
+        &aws(&[
+            "identitystore",
+            "create-group",
+            "--identity-store-id",
+            &store,
+            "--display-name",
+            "Ops",
+        ])["GroupId"],
+    );
+    aws(&[
+        "identitystore",
+        "create-group-membership",
+        "--identity-store-id",
+        &store,
+        "--group-id",
+        &group,
+        "--member-id",
+        &format!("UserId={user}"),
+    ]);
+    let set = text(
+        &aws(&[
+            "sso-admin",
+            "create-permission-set",
+            "--instance-arn",
+            &instance,
+            "--name",
+            "Admin",
+            // Given, since without it the emulator answers a number where AWS has a string.
+            "--session-duration",
+            "PT1H",
+        ])["PermissionSet"]["PermissionSetArn"],
+    );
+    aws(&[
+        "sso-admin",
+        "create-account-assignment",
+        "--instance-arn",
+        &instance,
+        "--target-id",
+        "123456789012",
+        "--target-type",
+        "AWS_ACCOUNT",
+        "--permission-set-arn",
+        &set,
+        "--principal-type",
+        "GROUP",
+        "--principal-id",
+        &group,
+    ]);
+    aws(&[
+        "sso-admin",
+        "provision-permission-set",
+        "--instance-arn",
+        &instance,
+        "--permission-set-arn",
+        &set,
+        "--target-type",
+        "ALL_PROVISIONED_ACCOUNTS",
+    ]);
+    let metadata = format!("<EntityDescriptor>{}</EntityDescriptor>", "x".repeat(1000));
+    let provider = text(
+        &aws(&[
+            "iam",
+            "create-saml-provider",
+            "--name",
+            "AWSSSO_0123_DO_NOT_DELETE",
+            "--saml-metadata-document",
+            &metadata,
+        ])["SAMLProviderArn"],
+    );
+    let trust = document(json!([{
+        "Effect": "Allow", "Principal": {"Federated": provider},
+        "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+    }]));
+    aws(&[
+        "iam",
+        "create-role",
+        "--path",
+        "/aws-reserved/sso.amazonaws.com/",
+        "--role-name",
+        "AWSReservedSSO_Admin_0123456789abcdef",
+        "--assume-role-policy-document",
+        &trust,
+    ]);
+    aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "AWSReservedSSO_Admin_0123456789abcdef",
+        "--policy-name",
+        "admin",
+        "--policy-document",
+        &document(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])),
+    ]);
+    let person = format!("arn:aws:identitystore::{store}/user/{user}");
+    [instance, store, set, group, person]
+}
+
 /// The principals of an answer.
 fn principals(emulator: &Emulator, db: &std::path::Path, query: &str) -> Vec<String> {
     let answer = emulator
@@ -350,6 +474,7 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
     };
     let (member, prod) = organization(&emulator);
     let (key, queues, api) = resources(&emulator, &member);
+    let [instance, store, set, group, person] = identity_center(&emulator);
     let work = tempdir();
     let out = work.join("snapshot");
     let db = work.join("db");
@@ -400,6 +525,13 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
         reach.contains(&"arn:aws:iam::123456789012:user/alice".to_owned()),
         "{reach:?}"
     );
+    // Identity Center: dana signs in to the management account's `Admin` permission set.
+    let admins = principals(
+        &emulator,
+        &db,
+        "who can reach admin in account 123456789012",
+    );
+    assert!(admins.contains(&person), "{admins:?}");
     let readers = principals(&emulator, &db, "who can read arn:aws:s3:::shared-data");
     assert!(
         readers.contains(&format!(
@@ -428,6 +560,8 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
     let management = "accounts/123456789012";
     let region = format!("{management}/us-east-1");
     let inventory = |file: &str| format!("{region}/inventory/{file}.json");
+    let sso = |file: &str| format!("organizations/sso/{file}.json");
+    let set_id = set.rsplit('/').next().unwrap().to_owned();
     use Shape::{Same, Within};
     let mut calls = vec![
         call(
@@ -591,6 +725,37 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
             inventory("ecs-list-clusters"),
             "ecs list-clusters",
             &[],
+            Same,
+        ),
+        call(sso("list-instances"), "sso-admin list-instances", &[], Same),
+        call(
+            sso(&format!("permission-sets/{set_id}")),
+            "sso-admin describe-permission-set --instance-arn",
+            &[&instance, "--permission-set-arn", &set],
+            Same,
+        ),
+        call(
+            sso(&format!("assignments/123456789012.{set_id}")),
+            "sso-admin list-account-assignments --account-id 123456789012 --instance-arn",
+            &[&instance, "--permission-set-arn", &set],
+            Same,
+        ),
+        call(
+            sso("identitystore/list-users"),
+            "identitystore list-users --identity-store-id",
+            &[&store],
+            Within,
+        ),
+        call(
+            sso("identitystore/list-groups"),
+            "identitystore list-groups --identity-store-id",
+            &[&store],
+            Same,
+        ),
+        call(
+            sso(&format!("identitystore/list-group-memberships/{group}")),
+            "identitystore list-group-memberships --identity-store-id",
+            &[&store, "--group-id", &group],
             Same,
         ),
     ];

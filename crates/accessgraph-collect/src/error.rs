@@ -26,6 +26,13 @@ impl CallError {
     {
         let message = match (error.message(), error) {
             (Some(message), _) => message.to_owned(),
+            (None, SdkError::ServiceError(context)) if context.raw().status().is_success() => {
+                format!(
+                    "unreadable answer (HTTP {}): {}",
+                    context.raw().status().as_u16(),
+                    innermost(context.err())
+                )
+            }
             (None, SdkError::ServiceError(context)) => format!(
                 "HTTP {} without an AWS error (is the service available at this endpoint?)",
                 context.raw().status().as_u16()
@@ -43,6 +50,15 @@ impl CallError {
             message,
         }
     }
+}
+
+/// The deepest cause of an error (what a parser could not read), without the SDK's wrapping.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 /// The conversion of an SDK call's error, for `map_err`.

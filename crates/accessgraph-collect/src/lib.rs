@@ -19,6 +19,7 @@ mod json;
 mod organizations;
 mod policies;
 mod s3;
+mod sso;
 mod write;
 
 use std::path::PathBuf;
@@ -138,6 +139,16 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
     }
     accounts.sort();
 
+    // Identity Center, beside the accounts, when the organization could be read.
+    let read_organization = files
+        .iter()
+        .any(|(path, _)| path.starts_with("organizations/"));
+    let identity_center = read_organization.then(|| {
+        let config = config.clone();
+        let accounts = accounts.clone();
+        tokio::spawn(async move { sso::collect(&config, &accounts).await })
+    });
+
     let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for account in accounts {
@@ -175,6 +186,23 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
         }
     }
     read.sort();
+    let mut organization_gaps = Vec::new();
+    if let Some(task) = identity_center {
+        let mut part = harvest::Harvest::default();
+        match task.await {
+            Ok(result) => part.take("Identity Center", result),
+            Err(_) => part
+                .gaps
+                .push("Identity Center: the collection stopped unexpectedly".to_owned()),
+        }
+        files.extend(part.files);
+        organization_gaps = part.gaps;
+        warnings.extend(
+            organization_gaps
+                .iter()
+                .map(|gap| format!("organization: {gap}")),
+        );
+    }
     if read.is_empty() {
         return Err(CollectError::Nothing(warnings.join("; ")));
     }
@@ -191,6 +219,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
                 "caller_account": caller_account,
                 "accounts": read,
                 "incomplete": incomplete,
+                "organization_gaps": organization_gaps,
                 "warnings": warnings,
             },
         }),

@@ -205,6 +205,12 @@ impl Plan {
                 )
             }));
         snapshot.warnings.extend(
+            manifest
+                .organization_gaps
+                .iter()
+                .map(|gap| format!("the organization was collected in part: {gap}")),
+        );
+        snapshot.warnings.extend(
             self.unknown
                 .iter()
                 .map(|file| format!("{file}: not a file of the snapshot layout, skipped")),
@@ -230,6 +236,8 @@ struct Manifest {
     partition: Option<String>,
     /// Accounts `accessgraph collect` read only in part, with what it could not read.
     incomplete: Vec<(String, Vec<String>)>,
+    /// What it could not read of the organization (Identity Center).
+    organization_gaps: Vec<String>,
 }
 
 fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
@@ -254,10 +262,16 @@ fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
         })?
         .flatten()
         .unwrap_or_default();
+    let organization_gaps = root
+        .with_field("collector", |collector| {
+            collector.each("organization_gaps", |gap| gap.string())
+        })?
+        .unwrap_or_default();
     Ok(Manifest {
         collected_at: root.opt_str("collected_at")?,
         partition,
         incomplete,
+        organization_gaps,
     })
 }
 
