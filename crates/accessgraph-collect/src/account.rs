@@ -9,6 +9,7 @@ use aws_config::{Region, SdkConfig};
 use crate::error::CallError;
 use crate::harvest::Harvest;
 use crate::policies::Place;
+use crate::progress::Progress;
 use crate::{CollectOptions, ec2, iam, inventory, policies, s3};
 
 /// How many regions of one account are read at once.
@@ -21,12 +22,15 @@ pub(crate) async fn collect(
     caller_account: &str,
     partition: &str,
     account: &str,
+    progress: &dyn Progress,
 ) -> Result<Harvest, CallError> {
+    progress.step(account, "entering");
     let config = if account == caller_account {
         config.clone()
     } else {
         assume(config, options, partition, account).await?
     };
+    progress.step(account, "iam");
     let iam = aws_sdk_iam::Client::new(&config);
     let base = format!("accounts/{account}/iam");
     let mut harvest = Harvest::default();
@@ -45,6 +49,7 @@ pub(crate) async fn collect(
         ),
         Err(error) => harvest.gap("iam", &error),
     }
+    progress.step(account, "s3");
     harvest.take("s3", s3::collect(&config, account).await);
 
     let regions = match &options.regions {
@@ -63,6 +68,8 @@ pub(crate) async fn collect(
             }
         },
     };
+    let total = regions.len();
+    progress.step(account, &format!("regions 0/{total}"));
     let bound = Arc::new(tokio::sync::Semaphore::new(REGIONS_AT_ONCE));
     let mut tasks = tokio::task::JoinSet::new();
     for region in regions {
@@ -78,7 +85,10 @@ pub(crate) async fn collect(
             regional(&config, &account, &region, with_inventory).await
         });
     }
+    let mut done = 0;
     while let Some(joined) = tasks.join_next().await {
+        done += 1;
+        progress.step(account, &format!("regions {done}/{total}"));
         match joined {
             Ok(part) => harvest.merge(part),
             Err(_) => harvest

@@ -18,6 +18,7 @@ mod inventory;
 mod json;
 mod organizations;
 mod policies;
+mod progress;
 mod s3;
 mod sso;
 mod write;
@@ -32,10 +33,15 @@ use aws_config::{Region, SdkConfig};
 use serde_json::json;
 
 pub use error::{CallError, CollectError};
+pub use progress::{Progress, Silent};
 
 /// The role assumed in member accounts unless `--member-role` says otherwise: a read-only audit
 /// role the organization creates for the collector (see `docs/collect.md`).
 pub const DEFAULT_MEMBER_ROLE: &str = "AccessGraphAudit";
+
+/// The IAM policy the collector needs: every read-only action it calls, for the management
+/// account and for the member role (`accessgraph collect --print-policy`).
+pub const COLLECTOR_POLICY: &str = include_str!("../data/collector-policy.json");
 
 /// What to collect and where.
 #[derive(Debug, Clone)]
@@ -84,7 +90,10 @@ pub struct Summary {
 /// # Errors
 /// When the output exists or cannot be written, when the credentials' identity cannot be read,
 /// or when no account could be read at all.
-pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> {
+pub async fn collect(
+    options: &CollectOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<Summary, CollectError> {
     let started = Instant::now();
     if options.out.exists() {
         return Err(CollectError::Exists(options.out.clone()));
@@ -149,6 +158,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
         tokio::spawn(async move { sso::collect(&config, &accounts).await })
     });
 
+    progress.accounts(accounts.len());
     let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for account in accounts {
@@ -157,10 +167,22 @@ pub async fn collect(options: &CollectOptions) -> Result<Summary, CollectError> 
         let caller_account = caller_account.clone();
         let partition = partition.clone();
         let semaphore = Arc::clone(&semaphore);
+        let progress = Arc::clone(&progress);
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let result =
-                account::collect(&config, &options, &caller_account, &partition, &account).await;
+            let result = account::collect(
+                &config,
+                &options,
+                &caller_account,
+                &partition,
+                &account,
+                progress.as_ref(),
+            )
+            .await;
+            match &result {
+                Ok(harvest) => progress.finished(&account, harvest.gaps.len(), false),
+                Err(_) => progress.finished(&account, 0, true),
+            }
             (account, result)
         });
     }
@@ -257,4 +279,81 @@ async fn load_config(options: &CollectOptions) -> SdkConfig {
         loader = loader.region(Region::new(region.clone()));
     }
     loader.load().await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::COLLECTOR_POLICY;
+
+    fn policy_actions() -> BTreeSet<String> {
+        let policy: serde_json::Value = serde_json::from_str(COLLECTOR_POLICY).unwrap();
+        let mut actions = BTreeSet::new();
+        for statement in policy["Statement"].as_array().unwrap() {
+            match &statement["Action"] {
+                serde_json::Value::String(action) => {
+                    actions.insert(action.clone());
+                }
+                serde_json::Value::Array(list) => {
+                    actions.extend(
+                        list.iter()
+                            .map(|action| action.as_str().unwrap().to_owned()),
+                    );
+                }
+                other => panic!("unexpected Action {other}"),
+            }
+        }
+        actions
+    }
+
+    /// Every action of the documented policy is a real IAM action, and read-only (the AWS
+    /// catalog's access levels `List` and `Read`, and `sts:AssumeRole` to enter members).
+    #[test]
+    fn the_policy_names_real_read_only_actions() {
+        let catalog = accessgraph_catalog::Catalog::embedded();
+        for action in policy_actions() {
+            let Some((_, info)) = catalog.action(&action) else {
+                panic!("{action} is not in the AWS action catalog");
+            };
+            let read_only = info.levels.iter().all(|level| {
+                matches!(
+                    level,
+                    accessgraph_catalog::AccessLevel::List | accessgraph_catalog::AccessLevel::Read
+                )
+            });
+            assert!(
+                action == "sts:AssumeRole" || read_only,
+                "{action} is {:?}",
+                info.levels
+            );
+        }
+    }
+
+    /// Every call the collector makes is allowed by the policy (`sts:GetCallerIdentity` needs no
+    /// permission).
+    #[test]
+    fn the_policy_covers_every_call() {
+        let actions = policy_actions();
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut calls = BTreeSet::new();
+        for entry in std::fs::read_dir(source).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for marker in ["failed(\"", "CallError::of(\""] {
+                for piece in text.split(marker).skip(1) {
+                    let call = piece.split('"').next().unwrap();
+                    if call.contains(':') {
+                        calls.insert(call.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(calls.len() > 40, "{calls:?}");
+        calls.remove("sts:GetCallerIdentity");
+        let missing: Vec<_> = calls.difference(&actions).collect();
+        assert!(
+            missing.is_empty(),
+            "calls the policy does not allow: {missing:?}"
+        );
+    }
 }

@@ -42,8 +42,11 @@ pub(crate) struct DbArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CollectArgs {
     /// The snapshot directory to create (it must not exist).
-    #[arg(long, value_name = "DIR")]
-    pub(crate) out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "print_policy")]
+    pub(crate) out: Option<PathBuf>,
+    /// Print the IAM policy the collector needs (for the caller and the member role) and exit.
+    #[arg(long, conflicts_with = "ingest")]
+    pub(crate) print_policy: bool,
     /// A profile of the shared AWS configuration (IAM Identity Center profiles included);
     /// default: the standard credential chain.
     #[arg(long)]

@@ -1,17 +1,26 @@
 //! `accessgraph collect`: a live organization (or the caller's account) into a snapshot
 //! directory through the AWS SDK, then optionally into the store.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::sync::{Arc, Mutex};
 
-use accessgraph_collect::{CollectOptions, collect};
+use accessgraph_collect::{CollectOptions, Progress, Silent, collect};
 use anyhow::{Context as _, Result, bail};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::cli::{CollectArgs, DbArgs, Format, IngestArgs};
 
 /// Runs the command and returns what to print.
 pub(crate) fn run(args: &CollectArgs) -> Result<String> {
+    let target = match (&args.out, args.print_policy) {
+        (_, true) => return Ok(accessgraph_collect::COLLECTOR_POLICY.to_owned()),
+        (Some(target), false) => target.clone(),
+        (None, false) => bail!("--out DIR is required"),
+    };
     let options = CollectOptions {
-        out: args.out.clone(),
+        out: target.clone(),
         profile: args.profile.clone(),
         region: args.region.clone(),
         member_role: args.member_role.clone(),
@@ -26,8 +35,13 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let progress: Arc<dyn Progress> = if std::io::stderr().is_terminal() {
+        Arc::new(Bars::default())
+    } else {
+        Arc::new(Silent)
+    };
     let summary = runtime
-        .block_on(collect(&options))
+        .block_on(collect(&options, progress))
         .context("cannot collect")?;
     let mut out = String::new();
     let _ = writeln!(
@@ -35,7 +49,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
         "collected {} account{} into `{}` ({} files) in {:.1} s",
         summary.accounts.len(),
         if summary.accounts.len() == 1 { "" } else { "s" },
-        args.out.display(),
+        target.display(),
         summary.files,
         summary.elapsed.as_secs_f64()
     );
@@ -62,7 +76,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
     }
     if args.ingest {
         let ingest = IngestArgs {
-            path: args.out.clone(),
+            path: target,
             db: DbArgs {
                 db: args.db.db.clone(),
             },
@@ -74,4 +88,59 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
         out.push_str(&crate::ingest_command::run(&ingest)?);
     }
     Ok(out)
+}
+
+/// Progress on a terminal: one bar for the accounts, one line per account being read.
+#[derive(Default)]
+struct Bars {
+    all: MultiProgress,
+    total: Mutex<Option<ProgressBar>>,
+    accounts: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl Progress for Bars {
+    fn accounts(&self, total: usize) {
+        let bar = self.all.add(ProgressBar::new(total as u64));
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} accounts {pos}/{len} [{bar:30}] {elapsed}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        if let Ok(mut slot) = self.total.lock() {
+            *slot = Some(bar);
+        }
+    }
+
+    fn step(&self, account: &str, what: &str) {
+        let Ok(mut accounts) = self.accounts.lock() else {
+            return;
+        };
+        let line = accounts.entry(account.to_owned()).or_insert_with(|| {
+            let line = self.all.add(ProgressBar::new_spinner());
+            if let Ok(style) = ProgressStyle::with_template("  {prefix} {msg}") {
+                line.set_style(style);
+            }
+            line.set_prefix(account.to_owned());
+            line
+        });
+        line.set_message(what.to_owned());
+    }
+
+    fn finished(&self, account: &str, _gaps: usize, _failed: bool) {
+        if let Ok(mut accounts) = self.accounts.lock() {
+            if let Some(line) = accounts.remove(account) {
+                line.finish_and_clear();
+                self.all.remove(&line);
+            }
+        }
+        if let Ok(total) = self.total.lock() {
+            if let Some(bar) = total.as_ref() {
+                bar.inc(1);
+                if bar.position() >= bar.length().unwrap_or(0) {
+                    bar.finish_and_clear();
+                }
+            }
+        }
+    }
 }

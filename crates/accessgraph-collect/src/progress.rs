@@ -1,0 +1,18 @@
+//! What a collection reports as it goes, for a progress display (the CLI draws bars on a
+//! terminal and stays quiet when piped).
+
+/// Receives the collection's progress; every method defaults to nothing.
+pub trait Progress: Send + Sync {
+    /// How many accounts will be read.
+    fn accounts(&self, _total: usize) {}
+    /// An account moved on to `what` (`iam`, `s3`, `regions 3/17`).
+    fn step(&self, _account: &str, _what: &str) {}
+    /// An account is done: `gaps` calls refused, or `failed` when it could not be read at all.
+    fn finished(&self, _account: &str, _gaps: usize, _failed: bool) {}
+}
+
+/// No progress display.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}
