@@ -26,6 +26,11 @@ pub(crate) fn accessgraph() -> Command {
     Command::new(path)
 }
 
+/// The path of the `accessgraph` binary, for tests that run it as a child process.
+pub(crate) fn binary() -> std::path::PathBuf {
+    accessgraph().get_program().into()
+}
+
 fn example(name: &str) -> String {
     examples().join(name).display().to_string()
 }

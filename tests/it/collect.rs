@@ -1,10 +1,13 @@
 //! `accessgraph collect` against a local AWS emulator (moto in server mode on 127.0.0.1), with
 //! the real AWS CLI on the same emulator as the reference for every file's JSON shape (issue 12).
 
+use std::sync::atomic::Ordering;
+
 use serde_json::{Value, json};
 
-use crate::cli::{accessgraph, tempdir};
+use crate::cli::{accessgraph, binary, tempdir};
 use crate::emulator::{Emulator, MANAGEMENT_KEYS, normalized, not_within};
+use crate::fault_proxy::{FaultProxy, Faults};
 
 fn document(statements: Value) -> String {
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
@@ -912,4 +915,117 @@ fn collect_refuses_an_existing_directory_and_reports_bad_credentials() {
         "{stderr}"
     );
     assert!(!out.exists(), "nothing written");
+}
+
+/// Faults, injected by a proxy in front of the emulator: a member account whose role refuses
+/// the collector is a warning and the rest is collected (`--strict` makes it an error);
+/// throttling is retried; a collection killed mid-way leaves no snapshot directory.
+#[test]
+fn collect_survives_a_refused_role_and_throttling_and_leaves_nothing_when_killed() {
+    let Some(emulator) = Emulator::start() else {
+        return;
+    };
+    let (member, _) = organization(&emulator);
+    let proxy = FaultProxy::start(
+        &emulator.url,
+        Faults {
+            refuse_account: Some(member.clone()),
+            throttle: Some(("Action=GetAccountAuthorizationDetails".into(), 1)),
+            stall: None,
+        },
+    );
+    let work = tempdir();
+    let out = work.join("snapshot");
+    let collect = |out: &std::path::Path, strict: bool| {
+        let mut command = emulator.accessgraph();
+        command
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .env("AWS_MAX_ATTEMPTS", "6")
+            .args([
+                "collect",
+                "--regions",
+                "us-east-1",
+                "--no-inventory",
+                "--out",
+            ])
+            .arg(out);
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().unwrap()
+    };
+    let output = collect(&out, false);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("collected 1 account"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "account {member} not collected: sts:AssumeRole: AccessDenied"
+        )),
+        "{stdout}"
+    );
+    assert_eq!(proxy.refused.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        proxy.throttled.load(Ordering::SeqCst),
+        1,
+        "throttled, then retried"
+    );
+    assert!(
+        out.join("accounts/123456789012/iam/get-account-authorization-details.json")
+            .is_file()
+    );
+    assert!(!out.join("accounts").join(&member).exists());
+    let manifest = std::fs::read_to_string(out.join("snapshot.json")).unwrap();
+    assert!(
+        manifest.contains("sts:AssumeRole: AccessDenied"),
+        "{manifest}"
+    );
+
+    let strict = work.join("strict");
+    let output = collect(&strict, true);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--strict"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!strict.exists(), "--strict writes nothing");
+
+    // Killed while a call is in flight: no snapshot directory, no temporary one.
+    let stalling = FaultProxy::start(
+        &emulator.url,
+        Faults {
+            stall: Some("Action=GetAccountAuthorizationDetails".into()),
+            ..Faults::default()
+        },
+    );
+    let killed = work.join("killed");
+    let mut child = std::process::Command::new(binary())
+        .envs(MANAGEMENT_KEYS)
+        .env("AWS_ENDPOINT_URL", &stalling.url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .args(["collect", "--regions", "us-east-1", "--out"])
+        .arg(&killed)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while stalling.stalled.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left: Vec<String> = std::fs::read_dir(&work)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!killed.exists(), "{left:?}");
+    assert!(left.iter().all(|name| !name.contains("killed")), "{left:?}");
 }

@@ -12,6 +12,7 @@ mod cli;
 mod collect;
 mod differential;
 mod emulator;
+mod fault_proxy;
 mod fixture;
 mod graph_examples;
 mod graph_techniques;

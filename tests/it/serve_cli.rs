@@ -7,12 +7,8 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 
-use crate::cli::{accessgraph, tempdir};
+use crate::cli::{accessgraph, binary, tempdir};
 use crate::ingest::data;
-
-fn binary() -> std::path::PathBuf {
-    accessgraph().get_program().into()
-}
 
 /// A free loopback port (bound then released).
 fn free_port() -> u16 {

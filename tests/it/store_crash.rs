@@ -8,12 +8,9 @@ use std::process::Command;
 use accessgraph_store::Store;
 use accessgraph_synth::{SynthConfig, generate};
 
+use crate::cli::binary;
 use crate::cli::tempdir;
 use crate::ingest::data;
-
-fn binary() -> std::path::PathBuf {
-    crate::cli::accessgraph().get_program().into()
-}
 
 fn check_store(db: &Path, earlier: &accessgraph_model::Snapshot) -> usize {
     let store = Store::open(db).expect("the store opens after a crash");

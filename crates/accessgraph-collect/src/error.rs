@@ -98,6 +98,9 @@ pub enum CollectError {
         "cannot tell who the credentials belong to ({0}); check the credentials and the region"
     )]
     Identity(CallError),
+    /// `--strict`, and something could not be read: nothing is written.
+    #[error("--strict: {} part(s) could not be read, nothing written:\n  {}", .0.len(), .0.join("\n  "))]
+    Incomplete(Vec<String>),
     /// Nothing could be read.
     #[error("no account could be read: {0}")]
     Nothing(String),

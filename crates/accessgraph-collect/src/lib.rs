@@ -68,6 +68,8 @@ pub struct CollectOptions {
     pub inventory: bool,
     /// How many accounts are read at once.
     pub concurrency: usize,
+    /// Whether anything that could not be read fails the collection (nothing is written).
+    pub strict: bool,
 }
 
 /// What a collection did.
@@ -227,6 +229,9 @@ pub async fn collect(
     }
     if read.is_empty() {
         return Err(CollectError::Nothing(warnings.join("; ")));
+    }
+    if options.strict && !warnings.is_empty() {
+        return Err(CollectError::Incomplete(warnings));
     }
     let collected_at = json::timestamp(&aws_sdk_iam::primitives::DateTime::from(
         std::time::SystemTime::now(),

@@ -30,6 +30,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
         regions: args.regions.clone(),
         inventory: !args.no_inventory,
         concurrency: args.concurrency,
+        strict: args.strict,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -66,12 +67,6 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
                 .map(|(account, gaps)| format!("{account} ({} gaps)", gaps.len()))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
-    }
-    if args.strict && !summary.warnings.is_empty() {
-        bail!(
-            "{out}--strict: {} part(s) could not be read",
-            summary.warnings.len()
         );
     }
     if args.ingest {
