@@ -98,6 +98,73 @@ fn a_semantic_error_names_the_token() {
         ));
 }
 
+/// Reads never create a store: a mistyped `--db` is an error naming the path (issue 15), and a
+/// store that an ingest creates is owner-only, its directory and its files.
+#[test]
+fn a_missing_store_is_an_error_and_a_new_one_is_owner_only() {
+    let work = tempdir();
+    let missing = work.join("no-such-db");
+    let missing_text = missing.to_str().unwrap();
+    for args in [
+        vec!["query", "--db", missing_text, "who is admin"],
+        vec!["snapshots", "list", "--db", missing_text],
+        vec!["snapshots", "show", "1", "--db", missing_text],
+    ] {
+        accessgraph()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "no store at `{missing_text}`"
+            )));
+        assert!(!missing.exists(), "{args:?} created a store");
+    }
+    let db = work.join("db");
+    // A directory without any account is refused, nothing stored, unless asked for.
+    let empty = work.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("prod.txt"), "not aws").unwrap();
+    accessgraph()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no account found").and(predicate::str::contains(
+                "1 file(s) are not at a path of the snapshot layout (prod.txt)",
+            )),
+        );
+    accessgraph()
+        .args(["ingest", "--allow-empty", "--db"])
+        .arg(&db)
+        .arg(&empty)
+        .assert()
+        .success();
+    accessgraph()
+        .args(["ingest", &org(), "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode(&db) & 0o777, 0o700);
+        accessgraph()
+            .args(["snapshots", "list", "--db"])
+            .arg(&db)
+            .assert()
+            .success();
+        for entry in std::fs::read_dir(&db).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                assert_eq!(mode(&path) & 0o077, 0, "{}", path.display());
+            }
+        }
+    }
+}
+
 #[test]
 fn a_store_is_queried_at_any_snapshot_and_its_graph_is_cached() {
     let db = tempdir().join("db");
@@ -134,7 +201,13 @@ fn a_store_is_queried_at_any_snapshot_and_its_graph_is_cached() {
 
 #[test]
 fn an_empty_store_says_to_ingest_first() {
-    let db = tempdir().join("empty");
+    let work = tempdir();
+    let db = work.join("empty");
+    // A refused ingest (no account) leaves a store without snapshots.
+    accessgraph()
+        .args(["ingest", "--db", db.to_str().unwrap(), work.to_str().unwrap()])
+        .assert()
+        .code(2);
     accessgraph()
         .args(["query", "--db", db.to_str().unwrap(), "who is admin"])
         .assert()

@@ -10,6 +10,7 @@
 //! end, so an interrupted collection leaves no half snapshot.
 
 mod account;
+mod counting;
 mod ec2;
 mod error;
 mod harvest;
@@ -25,6 +26,7 @@ mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
@@ -79,6 +81,8 @@ pub struct Summary {
     pub accounts: Vec<String>,
     /// The files written.
     pub files: usize,
+    /// The HTTP requests sent to AWS (retries included).
+    pub calls: usize,
     /// What could not be read (an account whose role could not be assumed, a denied call).
     pub warnings: Vec<String>,
     /// The accounts read only in part (a call refused), with what they lack.
@@ -100,7 +104,7 @@ pub async fn collect(
     if options.out.exists() {
         return Err(CollectError::Exists(options.out.clone()));
     }
-    let config = load_config(options).await;
+    let (config, sent) = load_config(options).await;
     let sts = aws_sdk_sts::Client::new(&config);
     let identity =
         sts.get_caller_identity().send().await.map_err(|error| {
@@ -255,6 +259,7 @@ pub async fn collect(
     Ok(Summary {
         accounts: read,
         files: written,
+        calls: sent.load(Ordering::Relaxed),
         warnings,
         incomplete,
         elapsed: started.elapsed(),
@@ -263,7 +268,7 @@ pub async fn collect(
 
 /// The SDK configuration: the standard credential chain (or a profile), the home region, and
 /// adaptive retries for throttling. `AWS_ENDPOINT_URL` (an emulator) is honoured by the SDK.
-async fn load_config(options: &CollectOptions) -> SdkConfig {
+async fn load_config(options: &CollectOptions) -> (SdkConfig, Arc<AtomicUsize>) {
     // Adaptive retries absorb throttling across many accounts; `AWS_MAX_ATTEMPTS` still rules.
     let attempts = std::env::var("AWS_MAX_ATTEMPTS")
         .ok()
@@ -274,8 +279,10 @@ async fn load_config(options: &CollectOptions) -> SdkConfig {
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
+    let counting = counting::CountingClient::new(https);
+    let sent = counting.sent();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https)
+        .http_client(counting)
         .retry_config(RetryConfig::adaptive().with_max_attempts(attempts));
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
@@ -283,7 +290,7 @@ async fn load_config(options: &CollectOptions) -> SdkConfig {
     if let Some(region) = &options.region {
         loader = loader.region(Region::new(region.clone()));
     }
-    loader.load().await
+    (loader.load().await, sent)
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub struct IngestOptions {
     pub max_file_bytes: u64,
     /// Label of the snapshot.
     pub label: Option<String>,
+    /// Accept a snapshot without any account (by default an error: nothing a query could find).
+    pub allow_empty: bool,
 }
 
 impl Default for IngestOptions {
@@ -54,6 +56,7 @@ impl Default for IngestOptions {
             // The largest account authorization dumps seen run to a few hundred MiB.
             max_file_bytes: 1024 * 1024 * 1024,
             label: None,
+            allow_empty: false,
         }
     }
 }
@@ -221,8 +224,35 @@ impl Plan {
                 .map(|error| format!("skipped invalid file: {error}")),
         );
         snapshot.recount();
+        if snapshot.accounts.is_empty() && !options.allow_empty {
+            return Err(IngestError::file(
+                ".",
+                empty_message(&self.unknown, snapshot.organization.is_some()),
+            ));
+        }
         Ok(Ingested { snapshot, skipped })
     }
+}
+
+/// Why a snapshot without accounts is refused, with what was found instead.
+fn empty_message(unknown: &[String], organization: bool) -> String {
+    let mut message = String::from("no account found");
+    if organization {
+        message.push_str(" (Organizations files, but no `accounts/ACCOUNT_ID/` data)");
+    }
+    if !unknown.is_empty() {
+        let shown: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
+        message.push_str(&format!(
+            "; {} file(s) are not at a path of the snapshot layout ({}{})",
+            unknown.len(),
+            shown.join(", "),
+            if unknown.len() > 3 { ", ..." } else { "" }
+        ));
+    }
+    message.push_str(
+        "; see docs/snapshot-layout.md, or pass --allow-empty to store an empty snapshot",
+    );
+    message
 }
 
 /// Ingests a snapshot directory or file.

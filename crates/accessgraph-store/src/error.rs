@@ -13,6 +13,19 @@ pub enum StoreError {
         "the store at `{0}` is in use by another process (one process opens a store at a time; stop it, or send the ingest to the running server)"
     )]
     Locked(String),
+    /// A read found no store at the path (only an ingest creates one).
+    #[error(
+        "no store at `{0}` (a store is created by `accessgraph ingest` or `collect --ingest`; check `--db` or `ACCESSGRAPH_DB`)"
+    )]
+    Missing(String),
+    /// The store's directory could not be created or made owner-only.
+    #[error("cannot prepare the store directory `{path}`: {source}")]
+    Directory {
+        /// Store location.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The store was written by another version of accessgraph.
     #[error(
         "the store at `{path}` has format version {found}, this accessgraph reads version {supported}"

@@ -66,6 +66,45 @@ fn from_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreEr
 /// lock from a background thread shortly after the last handle is dropped).
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Creates the store directory owner-only (0700) if needed, and makes it owner-only.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        if !path.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(path)?;
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(path)
+    }
+}
+
+/// Makes the store's files owner-only (0600), as far as this user may: sled creates them with
+/// the process's umask, and the directory's 0700 already keeps others out.
+fn tighten_files(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_file()) {
+                let _ =
+                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     let started = std::time::Instant::now();
     loop {
@@ -93,9 +132,24 @@ impl Store {
 
     /// Opens (creating if needed) the store at `path`, checks its format version and removes the
     /// leftovers of interrupted ingests. A store held by another handle is waited for up to two
-    /// seconds (it may be closing), then reported as in use.
+    /// seconds (it may be closing), then reported as in use. The directory is owner-only (0700)
+    /// and so are its files (0600): a snapshot maps how to break into a company.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        owner_only(path).map_err(|source| StoreError::Directory {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Store::open_existing(path)
+    }
+
+    /// Opens the store at `path` for reading and answering, never creating one: a mistyped path
+    /// is an error naming it, not a new empty store.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_dir() {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
         let db = open_db(path)?;
+        tighten_files(path);
         let store = Store {
             catalog: db.open_tree("catalog")?,
             pending: db.open_tree("pending")?,

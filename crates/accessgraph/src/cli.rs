@@ -102,6 +102,9 @@ pub(crate) struct IngestArgs {
     /// Skip files that cannot be parsed, and list them, instead of failing the whole ingest.
     #[arg(long)]
     pub(crate) skip_invalid: bool,
+    /// Store a snapshot even when it holds no account (by default an error).
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
     /// Largest file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub(crate) max_file_bytes: u64,

@@ -47,11 +47,12 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "collected {} account{} into `{}` ({} files) in {:.1} s",
+        "collected {} account{} into `{}` ({} files, {} calls) in {:.1} s",
         summary.accounts.len(),
         if summary.accounts.len() == 1 { "" } else { "s" },
         target.display(),
         summary.files,
+        summary.calls,
         summary.elapsed.as_secs_f64()
     );
     for warning in &summary.warnings {
@@ -77,6 +78,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
             },
             label: args.label.clone(),
             skip_invalid: false,
+            allow_empty: false,
             max_file_bytes: 1024 * 1024 * 1024,
             format: Format::Text,
         };

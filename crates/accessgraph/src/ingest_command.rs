@@ -33,6 +33,7 @@ pub(crate) fn run(args: &IngestArgs) -> Result<String> {
         skip_invalid: args.skip_invalid,
         max_file_bytes: args.max_file_bytes,
         label: args.label.clone(),
+        allow_empty: args.allow_empty,
     };
     let result = plan.run(&options, &|| bar.inc(1));
     bar.finish_and_clear();

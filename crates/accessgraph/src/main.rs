@@ -35,11 +35,18 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(output) => {
-            #[expect(clippy::print_stdout, reason = "the binary's output")]
-            {
-                print!("{output}");
+            use std::io::Write as _;
+            // A reader that stops early (`| head`) closes the pipe: not an error of ours.
+            match std::io::stdout().lock().write_all(output.as_bytes()) {
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                    #[expect(clippy::print_stderr, reason = "the binary's error report")]
+                    {
+                        eprintln!("error: cannot write the output: {error}");
+                    }
+                    ExitCode::from(2)
+                }
+                _ => ExitCode::SUCCESS,
             }
-            ExitCode::SUCCESS
         }
         Err(error) => {
             #[expect(clippy::print_stderr, reason = "the binary's error report")]

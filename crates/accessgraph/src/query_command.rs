@@ -1,6 +1,6 @@
 //! `accessgraph query`: questions in the query language, from the argument or standard input.
 
-use std::io::{BufRead as _, IsTerminal as _};
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::sync::Arc;
 
 use accessgraph_db::{StoreCatalog, directory_catalog};
@@ -8,7 +8,7 @@ use accessgraph_query::{Catalog, CatalogError, Format, View, render, run};
 use anyhow::{Result, anyhow};
 
 use crate::cli::{QueryArgs, QueryFormat};
-use crate::snapshots_command::open_store;
+use crate::snapshots_command::open_existing_store;
 
 /// A catalog whose default snapshot is `--at`.
 struct DefaultAt<'c> {
@@ -40,7 +40,7 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
     }
     let catalog: Box<dyn Catalog> = match &args.snapshot {
         Some(path) => Box::new(directory_catalog(path)?),
-        None => Box::new(StoreCatalog::new(open_store(&args.db)?)),
+        None => Box::new(StoreCatalog::new(open_existing_store(&args.db)?)),
     };
     if let Some(at) = args.at {
         catalog
@@ -88,9 +88,10 @@ pub(crate) fn answer_all(
                 if format == Format::Table {
                     out = format!("> {text}\n{out}");
                 }
-                #[expect(clippy::print_stdout, reason = "answers stream as they come")]
-                {
-                    println!("{}", out.trim_end());
+                // Answers stream as they come; a reader that stopped (`| head`) ends the run.
+                let written = writeln!(std::io::stdout().lock(), "{}", out.trim_end());
+                if written.is_err() {
+                    return Ok(String::new());
                 }
             }
             Err(error) => {

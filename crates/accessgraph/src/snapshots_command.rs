@@ -11,17 +11,27 @@ use crate::ingest_command::counts_line;
 
 /// Opens the store named by `--db`, `$ACCESSGRAPH_DB` or the XDG default.
 pub(crate) fn open_store(db: &DbArgs) -> Result<Store> {
-    let path = db
-        .db
+    let path = store_path(db)?;
+    Store::open(&path).with_context(|| format!("cannot open the store at `{}`", path.display()))
+}
+
+/// Opens the store of `--db` (or the default) for reading: no store there is an error, never a
+/// new empty one.
+pub(crate) fn open_existing_store(db: &DbArgs) -> Result<Store> {
+    let path = store_path(db)?;
+    Ok(Store::open_existing(&path)?)
+}
+
+fn store_path(db: &DbArgs) -> Result<std::path::PathBuf> {
+    db.db
         .clone()
         .or_else(Store::default_location)
-        .ok_or_else(|| anyhow!("no store location: pass `--db DIR` or set `ACCESSGRAPH_DB`"))?;
-    Store::open(&path).with_context(|| format!("cannot open the store at `{}`", path.display()))
+        .ok_or_else(|| anyhow!("no store location: pass `--db DIR` or set `ACCESSGRAPH_DB`"))
 }
 
 /// Runs `snapshots ...`.
 pub(crate) fn run(args: &SnapshotsArgs) -> Result<String> {
-    let store = open_store(&args.db)?;
+    let store = open_existing_store(&args.db)?;
     match args.action {
         SnapshotsAction::List => {
             let snapshots = store.list()?;
