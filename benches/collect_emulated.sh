@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 accounts="${1:-20}"
 tools="${ACCESSGRAPH_AWS_TOOLS:-$PWD/target/awsenv/bin}"
 binary="${ACCESSGRAPH_BIN:-target/release/accessgraph}"
-[ -x "$binary" ] || cargo build -q --release -p accessgraph
+[ -x "$binary" ] || cargo build -q --release -p accessgraph --features collect
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$tools/moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 moto=$!

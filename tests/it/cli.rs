@@ -17,6 +17,7 @@ pub(crate) fn accessgraph() -> Command {
             .manifest_path(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"))
             .package("accessgraph")
             .bin("accessgraph")
+            .features("collect")
             .current_release()
             .run()
             .expect("the accessgraph binary builds")

@@ -205,7 +205,12 @@ fn an_empty_store_says_to_ingest_first() {
     let db = work.join("empty");
     // A refused ingest (no account) leaves a store without snapshots.
     accessgraph()
-        .args(["ingest", "--db", db.to_str().unwrap(), work.to_str().unwrap()])
+        .args([
+            "ingest",
+            "--db",
+            db.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ])
         .assert()
         .code(2);
     accessgraph()

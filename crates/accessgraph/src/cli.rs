@@ -39,6 +39,10 @@ pub(crate) struct DbArgs {
     pub(crate) db: Option<PathBuf>,
 }
 
+/// The member role's default name (the collector's `DEFAULT_MEMBER_ROLE`; kept here so that the
+/// command line is the same in builds without the collector).
+pub(crate) const DEFAULT_MEMBER_ROLE: &str = "AccessGraphAudit";
+
 #[derive(Debug, Args)]
 pub(crate) struct CollectArgs {
     /// The snapshot directory to create (it must not exist).
@@ -55,7 +59,7 @@ pub(crate) struct CollectArgs {
     #[arg(long)]
     pub(crate) region: Option<String>,
     /// The role assumed in each member account (read-only; see docs/collect.md).
-    #[arg(long, value_name = "NAME", default_value = accessgraph_collect::DEFAULT_MEMBER_ROLE)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_MEMBER_ROLE)]
     pub(crate) member_role: String,
     /// The external id the member role's trust policy requires.
     #[arg(long, value_name = "ID")]

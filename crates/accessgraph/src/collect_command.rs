@@ -1,5 +1,6 @@
 //! `accessgraph collect`: a live organization (or the caller's account) into a snapshot
-//! directory through the AWS SDK, then optionally into the store.
+//! directory through the AWS SDK, then optionally into the store (the `collect` feature;
+//! `no_collector.rs` stands in without it).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

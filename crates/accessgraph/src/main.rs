@@ -4,6 +4,10 @@
 //! on standard error and exit code 2.
 
 mod cli;
+#[cfg(feature = "collect")]
+mod collect_command;
+#[cfg(not(feature = "collect"))]
+#[path = "no_collector.rs"]
 mod collect_command;
 mod eval_command;
 mod ingest_command;
