@@ -61,6 +61,18 @@ impl Object {
     }
 }
 
+/// A map of strings (attributes, tags) as a JSON object.
+pub(crate) fn strings<K: Into<String>, V: Into<String>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> Value {
+    Value::Object(
+        pairs
+            .into_iter()
+            .map(|(key, value)| (key.into(), Value::String(value.into())))
+            .collect(),
+    )
+}
+
 /// A timestamp as the API writes it (ISO 8601, UTC).
 pub(crate) fn timestamp(time: &DateTime) -> Option<Value> {
     time.fmt(DateTimeFormat::DateTime).ok().map(Value::String)

@@ -121,7 +121,7 @@ pub async fn collect(
     let mut files: Vec<(String, serde_json::Value)> = Vec::new();
     let mut warnings = Vec::new();
     let organizations = aws_sdk_organizations::Client::new(&config);
-    let mut accounts = match organizations::collect(&organizations).await {
+    let (mut accounts, read_organization) = match organizations::collect(&organizations).await {
         Ok(collected) => {
             let mut accounts = collected.accounts.clone();
             if let Some(ous) = &options.ous {
@@ -132,16 +132,17 @@ pub async fn collect(
                         unknown.join(", ")
                     )));
                 }
-                accounts.retain(|account| under.contains(account));
+                // `under` is sorted.
+                accounts.retain(|account| under.binary_search(account).is_ok());
             }
             files.extend(collected.files);
-            accounts
+            (accounts, true)
         }
         Err(error) if organizations::means_no_organization(&error) && options.ous.is_none() => {
             warnings.push(format!(
                 "no organization read ({error}): collecting the caller's account {caller_account} only"
             ));
-            vec![caller_account.clone()]
+            (vec![caller_account.clone()], false)
         }
         Err(error) => {
             return Err(CollectError::Nothing(format!(
@@ -155,9 +156,6 @@ pub async fn collect(
     accounts.sort();
 
     // Identity Center, beside the accounts, when the organization could be read.
-    let read_organization = files
-        .iter()
-        .any(|(path, _)| path.starts_with("organizations/"));
     let identity_center = read_organization.then(|| {
         let config = config.clone();
         let accounts = accounts.clone();
@@ -185,10 +183,7 @@ pub async fn collect(
                 progress.as_ref(),
             )
             .await;
-            match &result {
-                Ok(harvest) => progress.finished(&account, harvest.gaps.len(), false),
-                Err(_) => progress.finished(&account, 0, true),
-            }
+            progress.finished(&account);
             (account, result)
         });
     }

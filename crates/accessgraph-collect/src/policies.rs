@@ -6,11 +6,11 @@
 //! gap for the whole service in that region.
 
 use aws_config::SdkConfig;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::error::{CallError, failed};
 use crate::harvest::Harvest;
-use crate::json::Object;
+use crate::json::{Object, strings};
 
 /// Where a region's files go: `accounts/ACCOUNT/REGION`.
 pub(crate) struct Place<'a> {
@@ -122,18 +122,18 @@ pub(crate) async fn sqs(config: &SdkConfig, at: &Place<'_>) -> Result<Harvest, C
             .await
         {
             Ok(output) => {
-                let attributes: Map<String, Value> = output
-                    .attributes
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(key, value)| (key.as_str().to_owned(), Value::String(value)))
-                    .collect();
-                let content = if attributes.is_empty() {
-                    json!({})
-                } else {
-                    json!({ "Attributes": attributes })
-                };
-                harvest.file(at.path("sqs", &name), content);
+                let attributes = output.attributes.unwrap_or_default();
+                let listed = (!attributes.is_empty()).then(|| {
+                    strings(
+                        attributes
+                            .into_iter()
+                            .map(|(key, value)| (key.as_str().to_owned(), value)),
+                    )
+                });
+                harvest.file(
+                    at.path("sqs", &name),
+                    Object::new().value("Attributes", listed).done(),
+                );
             }
             Err(error) => harvest.gap(
                 &at.what("queue", &name),
@@ -157,12 +157,7 @@ pub(crate) async fn sns(config: &SdkConfig, at: &Place<'_>) -> Result<Harvest, C
         let name = arn.rsplit(':').next().unwrap_or(&arn).to_owned();
         match client.get_topic_attributes().topic_arn(&arn).send().await {
             Ok(output) => {
-                let attributes: Map<String, Value> = output
-                    .attributes
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(key, value)| (key, Value::String(value)))
-                    .collect();
+                let attributes = strings(output.attributes.unwrap_or_default());
                 harvest.file(at.path("sns", &name), json!({ "Attributes": attributes }));
             }
             Err(error) => harvest.gap(
@@ -229,13 +224,7 @@ pub(crate) async fn api_gateway(config: &SdkConfig, at: &Place<'_>) -> Result<Ha
                 .texts("vpcEndpointIds", endpoint.vpc_endpoint_ids.as_deref())
                 .done()
         });
-        let tags = api.tags.as_ref().map(|tags| {
-            Value::Object(
-                tags.iter()
-                    .map(|(key, value)| (key.clone(), Value::String(value.clone())))
-                    .collect(),
-            )
-        });
+        let tags = api.tags.clone().map(strings);
         harvest.file(
             at.path("apigateway", id),
             Object::new()

@@ -7,8 +7,8 @@ pub trait Progress: Send + Sync {
     fn accounts(&self, _total: usize) {}
     /// An account moved on to `what` (`iam`, `s3`, `regions 3/17`).
     fn step(&self, _account: &str, _what: &str) {}
-    /// An account is done: `gaps` calls refused, or `failed` when it could not be read at all.
-    fn finished(&self, _account: &str, _gaps: usize, _failed: bool) {}
+    /// An account is done (read, in part, or not at all: the summary says which).
+    fn finished(&self, _account: &str) {}
 }
 
 /// No progress display.

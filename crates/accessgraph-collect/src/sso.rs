@@ -17,7 +17,8 @@ use crate::json::Object;
 
 const BASE: &str = "organizations/sso";
 
-/// The Identity Center files, for the assignments in `accounts`; no files without an instance.
+/// The Identity Center files, for the assignments in `accounts` (sorted); no files without an
+/// instance.
 pub(crate) async fn collect(config: &SdkConfig, accounts: &[String]) -> Result<Harvest, CallError> {
     let Some((config, instances)) = find_instances(config).await? else {
         return Ok(Harvest::default());
@@ -123,77 +124,75 @@ async fn permission_set(
     accounts: &[String],
 ) -> Result<Harvest, CallError> {
     let mut harvest = Harvest::default();
-    {
-        let id = set_arn.rsplit('/').next().unwrap_or(set_arn).to_owned();
-        let described = client
-            .describe_permission_set()
-            .instance_arn(instance_arn)
-            .permission_set_arn(set_arn)
-            .send()
-            .await
-            .map_err(failed("sso:DescribePermissionSet"))?;
-        let set = described.permission_set.as_ref().map(|set| {
-            Object::new()
-                .text("Name", set.name.as_deref())
-                .text("PermissionSetArn", set.permission_set_arn.as_deref())
-                .text("Description", set.description.as_deref())
-                .time("CreatedDate", set.created_date.as_ref())
-                .text("SessionDuration", set.session_duration.as_deref())
-                .text("RelayState", set.relay_state.as_deref())
-                .done()
-        });
-        harvest.file(
-            format!("{BASE}/permission-sets/{id}.json"),
-            Object::new().value("PermissionSet", set).done(),
-        );
+    let id = set_arn.rsplit('/').next().unwrap_or(set_arn).to_owned();
+    let described = client
+        .describe_permission_set()
+        .instance_arn(instance_arn)
+        .permission_set_arn(set_arn)
+        .send()
+        .await
+        .map_err(failed("sso:DescribePermissionSet"))?;
+    let set = described.permission_set.as_ref().map(|set| {
+        Object::new()
+            .text("Name", set.name.as_deref())
+            .text("PermissionSetArn", set.permission_set_arn.as_deref())
+            .text("Description", set.description.as_deref())
+            .time("CreatedDate", set.created_date.as_ref())
+            .text("SessionDuration", set.session_duration.as_deref())
+            .text("RelayState", set.relay_state.as_deref())
+            .done()
+    });
+    harvest.file(
+        format!("{BASE}/permission-sets/{id}.json"),
+        Object::new().value("PermissionSet", set).done(),
+    );
 
-        let mut provisioned = Vec::new();
+    let mut provisioned = Vec::new();
+    let mut pages = client
+        .list_accounts_for_provisioned_permission_set()
+        .instance_arn(instance_arn)
+        .permission_set_arn(set_arn)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        provisioned.extend(
+            page.map_err(failed("sso:ListAccountsForProvisionedPermissionSet"))?
+                .account_ids
+                .unwrap_or_default(),
+        );
+    }
+    for account in provisioned
+        .iter()
+        .filter(|account| accounts.contains(account))
+    {
+        let mut assignments = Vec::new();
         let mut pages = client
-            .list_accounts_for_provisioned_permission_set()
+            .list_account_assignments()
             .instance_arn(instance_arn)
+            .account_id(account)
             .permission_set_arn(set_arn)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            provisioned.extend(
-                page.map_err(failed("sso:ListAccountsForProvisionedPermissionSet"))?
-                    .account_ids
-                    .unwrap_or_default(),
-            );
+            let page = page.map_err(failed("sso:ListAccountAssignments"))?;
+            assignments.extend(page.account_assignments.unwrap_or_default().iter().map(
+                |assignment| {
+                    Object::new()
+                        .text("AccountId", assignment.account_id.as_deref())
+                        .text("PermissionSetArn", assignment.permission_set_arn.as_deref())
+                        .text(
+                            "PrincipalType",
+                            assignment.principal_type.as_ref().map(|kind| kind.as_str()),
+                        )
+                        .text("PrincipalId", assignment.principal_id.as_deref())
+                        .done()
+                },
+            ));
         }
-        for account in provisioned
-            .iter()
-            .filter(|account| accounts.contains(account))
-        {
-            let mut assignments = Vec::new();
-            let mut pages = client
-                .list_account_assignments()
-                .instance_arn(instance_arn)
-                .account_id(account)
-                .permission_set_arn(set_arn)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(failed("sso:ListAccountAssignments"))?;
-                assignments.extend(page.account_assignments.unwrap_or_default().iter().map(
-                    |assignment| {
-                        Object::new()
-                            .text("AccountId", assignment.account_id.as_deref())
-                            .text("PermissionSetArn", assignment.permission_set_arn.as_deref())
-                            .text(
-                                "PrincipalType",
-                                assignment.principal_type.as_ref().map(|kind| kind.as_str()),
-                            )
-                            .text("PrincipalId", assignment.principal_id.as_deref())
-                            .done()
-                    },
-                ));
-            }
-            harvest.file(
-                format!("{BASE}/assignments/{account}.{id}.json"),
-                json!({ "AccountAssignments": assignments }),
-            );
-        }
+        harvest.file(
+            format!("{BASE}/assignments/{account}.{id}.json"),
+            json!({ "AccountAssignments": assignments }),
+        );
     }
     Ok(harvest)
 }

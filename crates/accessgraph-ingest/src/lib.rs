@@ -282,19 +282,16 @@ fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
             ));
         }
     }
-    let incomplete = root
+    // What `accessgraph collect` could not read.
+    let (incomplete, organization_gaps) = root
         .with_field("collector", |collector| {
-            collector.with_field("incomplete", |accounts| {
+            let incomplete = collector.with_field("incomplete", |accounts| {
                 accounts.members(|account, gaps| {
                     Ok((account.to_owned(), gaps.items(|gap| gap.string())?))
                 })
-            })
-        })?
-        .flatten()
-        .unwrap_or_default();
-    let organization_gaps = root
-        .with_field("collector", |collector| {
-            collector.each("organization_gaps", |gap| gap.string())
+            })?;
+            let organization_gaps = collector.each("organization_gaps", |gap| gap.string())?;
+            Ok((incomplete.unwrap_or_default(), organization_gaps))
         })?
         .unwrap_or_default();
     Ok(Manifest {

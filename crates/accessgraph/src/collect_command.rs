@@ -125,7 +125,7 @@ impl Progress for Bars {
         line.set_message(what.to_owned());
     }
 
-    fn finished(&self, account: &str, _gaps: usize, _failed: bool) {
+    fn finished(&self, account: &str) {
         if let Ok(mut accounts) = self.accounts.lock() {
             if let Some(line) = accounts.remove(account) {
                 line.finish_and_clear();
