@@ -357,7 +357,7 @@ fn pages_inventory_and_unknown_files() {
     );
     assert_eq!(
         snapshot.warnings,
-        ["NOTES.txt: not a file of the snapshot layout, skipped"]
+        ["NOTES.txt: not at a path of the snapshot layout and not a JSON object; skipped"]
     );
 }
 

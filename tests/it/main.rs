@@ -18,6 +18,7 @@ mod graph_examples;
 mod graph_techniques;
 mod grpc;
 mod ingest;
+mod ingest_by_content;
 mod ingest_errors;
 mod policy_conformance;
 mod policy_properties;

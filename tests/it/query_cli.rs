@@ -132,7 +132,7 @@ fn a_missing_store_is_an_error_and_a_new_one_is_owner_only() {
         .code(2)
         .stderr(
             predicate::str::contains("no account found").and(predicate::str::contains(
-                "1 file(s) are not at a path of the snapshot layout (prod.txt)",
+                "1 file(s) are neither at a path of the snapshot layout nor recognised by their content (prod.txt)",
             )),
         );
     accessgraph()
@@ -202,17 +202,27 @@ fn a_store_is_queried_at_any_snapshot_and_its_graph_is_cached() {
 #[test]
 fn an_empty_store_says_to_ingest_first() {
     let work = tempdir();
-    let db = work.join("empty");
-    // A refused ingest (no account) leaves a store without snapshots.
+    let db = work.join("store");
+    let empty = work.join("nothing");
+    std::fs::create_dir_all(&empty).unwrap();
+    // A refused first ingest (no account) leaves no store behind.
     accessgraph()
-        .args([
-            "ingest",
-            "--db",
-            db.to_str().unwrap(),
-            work.to_str().unwrap(),
-        ])
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&empty)
         .assert()
         .code(2);
+    assert!(!db.exists(), "a failed first ingest left a store");
+    accessgraph()
+        .args(["ingest", &org(), "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    accessgraph()
+        .args(["snapshots", "delete", "1", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
     accessgraph()
         .args(["query", "--db", db.to_str().unwrap(), "who is admin"])
         .assert()

@@ -27,6 +27,8 @@ pub(crate) enum Fragment {
         targets: Vec<String>,
     },
     Authorization {
+        /// The file, to name it when two dumps of one account disagree.
+        file: String,
         account: String,
         users: Vec<User>,
         groups: Vec<Group>,
@@ -76,8 +78,13 @@ pub(crate) enum Fragment {
     SsoUsers(Vec<accessgraph_model::SsoUser>),
     SsoGroups(Vec<accessgraph_model::SsoGroup>),
     SsoMemberships(Vec<accessgraph_model::GroupMembership>),
-    /// A file of the layout that is not ingested yet; becomes a warning.
-    NotYetModelled,
+    /// A file that authorizes nothing (the manifest; a tag or backup policy).
+    Nothing,
+    /// A file outside the layout that nothing reads: the warning that says so.
+    Unrecognised {
+        file: String,
+        warning: String,
+    },
 }
 
 /// A fragment and the policy documents it references.

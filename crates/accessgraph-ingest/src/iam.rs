@@ -144,6 +144,7 @@ pub(crate) fn authorization(
         })
     })?;
     Ok(Fragment::Authorization {
+        file: root.file.to_owned(),
         account: account.to_owned(),
         users,
         groups,

@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod detect;
 mod error;
 mod fragment;
 mod iam;
@@ -30,6 +31,7 @@ use accessgraph_model::Snapshot;
 use rayon::prelude::*;
 use serde_json::Value;
 
+use self::detect::Detected;
 pub use self::error::IngestError;
 use self::fragment::{Documents, Fragment, Parsed};
 use self::json::Node;
@@ -74,13 +76,11 @@ pub struct Ingested {
 #[derive(Debug, Clone)]
 pub struct Plan {
     source: PathBuf,
-    single_file: bool,
     files: Vec<SourceFile>,
-    unknown: Vec<String>,
 }
 
-/// Lists and classifies the files of a snapshot directory, or takes a single
-/// `get-account-authorization-details` file.
+/// Lists and classifies the files of a snapshot directory, or takes a single file (read by its
+/// content, like every file outside the layout).
 pub fn plan(path: &Path) -> Result<Plan, IngestError> {
     let display = path.display().to_string();
     let metadata = std::fs::metadata(path)
@@ -91,22 +91,16 @@ pub fn plan(path: &Path) -> Result<Plan, IngestError> {
             .map_or(display.clone(), |name| name.to_string_lossy().into_owned());
         return Ok(Plan {
             source: path.to_path_buf(),
-            single_file: true,
             files: vec![SourceFile {
                 relative,
                 path: path.to_path_buf(),
-                kind: FileKind::Authorization {
-                    account: String::new(),
-                    page: 0,
-                },
+                kind: FileKind::ByContent,
             }],
-            unknown: Vec::new(),
         });
     }
     let listed = walk::list_files(path)
         .map_err(|error| IngestError::file(&display, format!("cannot list: {error}")))?;
     let mut files = Vec::new();
-    let mut unknown = Vec::new();
     for (relative, full) in listed {
         if let Some(account) = relative
             .strip_prefix("accounts/")
@@ -119,20 +113,16 @@ pub fn plan(path: &Path) -> Result<Plan, IngestError> {
                 ));
             }
         }
-        match walk::classify(&relative) {
-            Some(kind) => files.push(SourceFile {
-                relative,
-                path: full,
-                kind,
-            }),
-            None => unknown.push(relative),
-        }
+        let kind = walk::classify(&relative).unwrap_or(FileKind::ByContent);
+        files.push(SourceFile {
+            relative,
+            path: full,
+            kind,
+        });
     }
     Ok(Plan {
         source: path.to_path_buf(),
-        single_file: false,
         files,
-        unknown,
     })
 }
 
@@ -169,22 +159,27 @@ impl Plan {
             .partition
             .clone()
             .unwrap_or_else(|| "aws".to_owned());
-        let single_file = self.single_file;
         let results: Vec<Result<Parsed, IngestError>> = self
             .files
             .par_iter()
             .filter(|file| file.kind != FileKind::Manifest)
             .map(|file| {
-                let result = parse_file(file, options.max_file_bytes, &partition, single_file);
+                let result = parse_file(file, options.max_file_bytes, &partition);
                 on_file();
                 result
             })
             .collect();
         let mut parsed = Vec::with_capacity(results.len());
         let mut skipped = Vec::new();
+        let mut unrecognised = Vec::new();
         for result in results {
             match result {
-                Ok(fragment) => parsed.push(fragment),
+                Ok(fragment) => {
+                    if let Fragment::Unrecognised { file, .. } = &fragment.fragment {
+                        unrecognised.push(file.clone());
+                    }
+                    parsed.push(fragment);
+                }
                 Err(error) if options.skip_invalid => skipped.push(error),
                 Err(error) => return Err(error),
             }
@@ -214,11 +209,6 @@ impl Plan {
                 .map(|gap| format!("the organization was collected in part: {gap}")),
         );
         snapshot.warnings.extend(
-            self.unknown
-                .iter()
-                .map(|file| format!("{file}: not a file of the snapshot layout, skipped")),
-        );
-        snapshot.warnings.extend(
             skipped
                 .iter()
                 .map(|error| format!("skipped invalid file: {error}")),
@@ -227,7 +217,7 @@ impl Plan {
         if snapshot.accounts.is_empty() && !options.allow_empty {
             return Err(IngestError::file(
                 ".",
-                empty_message(&self.unknown, snapshot.organization.is_some()),
+                empty_message(&unrecognised, snapshot.organization.is_some()),
             ));
         }
         Ok(Ingested { snapshot, skipped })
@@ -243,7 +233,7 @@ fn empty_message(unknown: &[String], organization: bool) -> String {
     if !unknown.is_empty() {
         let shown: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
         message.push_str(&format!(
-            "; {} file(s) are not at a path of the snapshot layout ({}{})",
+            "; {} file(s) are neither at a path of the snapshot layout nor recognised by their content ({}{})",
             unknown.len(),
             shown.join(", "),
             if unknown.len() > 3 { ", ..." } else { "" }
@@ -329,57 +319,74 @@ fn read_json(file: &SourceFile, max_bytes: u64) -> Result<Value, IngestError> {
     })
 }
 
-/// The account a lone authorization-details file describes, from the ARNs inside.
-fn account_from_arns(root: &Node<'_>) -> Result<String, IngestError> {
-    for list in ["UserDetailList", "RoleDetailList", "GroupDetailList"] {
-        let first = root
-            .value
-            .get(list)
-            .and_then(Value::as_array)
-            .and_then(|items| items.first());
-        if let Some(arn) = first
-            .and_then(|item| item.get("Arn"))
-            .and_then(Value::as_str)
-        {
-            if let Some(account) = accessgraph_policy::arn_components(arn).map(|parts| parts[4]) {
-                if accessgraph_policy::is_account_id(account) {
-                    return Ok(account.to_owned());
-                }
-            }
-        }
-    }
-    Err(IngestError::at(
-        root.file,
-        "$",
-        "cannot tell the account: no user, role or group ARN names a 12-digit account id",
-    ))
+/// Whether a file's first byte (after white space and a byte-order mark) opens a JSON object,
+/// read without reading the rest: files outside the layout that are not JSON are skipped.
+fn opens_object(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; 512];
+    let mut file = std::fs::File::open(path)?;
+    let read = file.read(&mut head)?;
+    let text = head.get(..read).unwrap_or_default();
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    Ok(text
+        .iter()
+        .find(|byte| !byte.is_ascii_whitespace())
+        .is_some_and(|byte| *byte == b'{'))
 }
 
-fn parse_file(
-    file: &SourceFile,
-    max_bytes: u64,
-    partition: &str,
-    single_file: bool,
-) -> Result<Parsed, IngestError> {
-    if file.kind == FileKind::NotYetModelled {
-        return Ok(Parsed {
-            fragment: Fragment::NotYetModelled,
-            documents: Vec::new(),
-            warnings: Vec::new(),
-        });
+fn unrecognised(file: &SourceFile, why: &str) -> Parsed {
+    Parsed {
+        fragment: Fragment::Unrecognised {
+            file: file.relative.clone(),
+            warning: format!("{}: {why}; skipped", file.relative),
+        },
+        documents: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+fn parse_file(file: &SourceFile, max_bytes: u64, partition: &str) -> Result<Parsed, IngestError> {
+    if file.kind == FileKind::ByContent {
+        let is_json = opens_object(&file.path)
+            .map_err(|error| IngestError::file(&file.relative, format!("cannot read: {error}")))?;
+        if !is_json {
+            return Ok(unrecognised(
+                file,
+                "not at a path of the snapshot layout and not a JSON object",
+            ));
+        }
     }
     let value = read_json(file, max_bytes)?;
     let root = Node::root(&file.relative, &value);
+    let kind = match &file.kind {
+        FileKind::ByContent => match detect::detect(&root)? {
+            Detected::Kind(kind) => kind,
+            Detected::Unplaceable(hint) => return Ok(unrecognised(file, &hint)),
+            Detected::Unknown => {
+                return Ok(unrecognised(
+                    file,
+                    "not at a path of the snapshot layout, and not an AWS CLI output that \
+                     accessgraph recognises by its content",
+                ));
+            }
+        },
+        kind => kind.clone(),
+    };
+    parse_value(root, &kind, partition)
+}
+
+/// Parses a file's JSON as a file of `kind`.
+fn parse_value(root: Node<'_>, kind: &FileKind, partition: &str) -> Result<Parsed, IngestError> {
     let mut documents = Documents::default();
-    let fragment = match &file.kind {
-        FileKind::Manifest | FileKind::NotYetModelled => Fragment::NotYetModelled,
+    let fragment = match kind {
+        FileKind::Manifest | FileKind::ByContent => Fragment::Nothing,
         FileKind::Organization => organizations::organization(root)?,
         FileKind::Roots => organizations::roots(root)?,
         FileKind::OrgAccounts => organizations::accounts(root)?,
         FileKind::Ous { parent } => organizations::ous(root, parent)?,
         FileKind::Children { parent } => organizations::children(root, parent)?,
         FileKind::OrgPolicy => {
-            organizations::policy(root, &mut documents)?.unwrap_or(Fragment::NotYetModelled)
+            organizations::policy(root, &mut documents)?.unwrap_or(Fragment::Nothing)
         }
         FileKind::Targets { policy_id } => organizations::targets(root, policy_id)?,
         FileKind::BucketAcl { account, bucket } => s3::acl(root, account, bucket)?,
@@ -391,12 +398,7 @@ fn parse_file(
         FileKind::SsoGroups => sso::groups(root)?,
         FileKind::SsoMemberships { group } => sso::memberships(root, group)?,
         FileKind::Authorization { account, .. } => {
-            let account = if single_file {
-                account_from_arns(&root)?
-            } else {
-                account.clone()
-            };
-            iam::authorization(root, &account, &mut documents)?
+            iam::authorization(root, account, &mut documents)?
         }
         FileKind::SamlProviders { account } => Fragment::SamlProviders {
             account: account.clone(),

@@ -55,8 +55,8 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
     let mut org = OrgParts::default();
     let mut warnings = Vec::new();
-    let mut not_yet_modelled = 0usize;
     let mut identity_center: Option<accessgraph_model::IdentityCenter> = None;
+    let mut authorization_files: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for Parsed {
         fragment,
         documents: found,
@@ -105,6 +105,7 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                 org.seen = true;
             }
             Fragment::Authorization {
+                file,
                 account,
                 users,
                 groups,
@@ -117,6 +118,10 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                     .chain(groups.iter().map(|group| group.arn.clone()))
                     .chain(roles.iter().map(|role| role.arn.clone()));
                 check_owner(&account, arns)?;
+                authorization_files
+                    .entry(account.clone())
+                    .or_default()
+                    .push(file);
                 let entry = account_entry(&mut accounts, &account);
                 entry.users.extend(users);
                 entry.groups.extend(groups);
@@ -234,16 +239,28 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                     .memberships
                     .extend(memberships);
             }
-            Fragment::NotYetModelled => not_yet_modelled += 1,
+            Fragment::Nothing => {}
+            Fragment::Unrecognised { warning, .. } => warnings.push(warning),
         }
     }
-    if not_yet_modelled > 0 {
-        warnings.push(format!(
-            "{not_yet_modelled} file(s) of API Gateway are not ingested yet"
-        ));
-    }
     for account in accounts.values_mut() {
-        normalize(account);
+        let conflicts = normalize(account);
+        if let Some(arn) = conflicts.first() {
+            let files = authorization_files
+                .get(&account.id)
+                .map(|files| files.join(", "))
+                .unwrap_or_default();
+            return Err(IngestError::file(
+                files.split(", ").next().unwrap_or_default(),
+                format!(
+                    "account {}: `{arn}` (and {} other entit(ies)) differs between the account's \
+                     authorization files ({files}): dumps taken at different times cannot be \
+                     merged into one picture; keep one of them",
+                    account.id,
+                    conflicts.len() - 1
+                ),
+            ));
+        }
     }
     let mut organization = build_organization(org, &mut warnings)?;
     if let Some(mut center) = identity_center {
@@ -274,16 +291,34 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
     })
 }
 
-/// Sorts every list by its key and drops duplicates (pages may repeat an entity).
-fn normalize(account: &mut Account) {
-    account.users.sort_by(|a, b| a.arn.cmp(&b.arn));
-    account.users.dedup_by(|a, b| a.arn == b.arn);
-    account.groups.sort_by(|a, b| a.arn.cmp(&b.arn));
-    account.groups.dedup_by(|a, b| a.arn == b.arn);
-    account.roles.sort_by(|a, b| a.arn.cmp(&b.arn));
-    account.roles.dedup_by(|a, b| a.arn == b.arn);
-    account.managed_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
-    account.managed_policies.dedup_by(|a, b| a.arn == b.arn);
+/// Sorts `items` by ARN and drops repeats; an ARN repeated with different content is a conflict.
+fn dedup_by_arn<T: PartialEq>(
+    items: &mut Vec<T>,
+    arn: impl Fn(&T) -> &str,
+    conflicts: &mut Vec<String>,
+) {
+    items.sort_by(|a, b| arn(a).cmp(arn(b)));
+    items.dedup_by(|later, kept| {
+        let same = arn(later) == arn(kept);
+        if same && later != kept {
+            conflicts.push(arn(kept).to_owned());
+        }
+        same
+    });
+}
+
+/// Sorts every list by its key and drops duplicates (pages may repeat an entity); returns the
+/// ARNs of entities repeated with different content (two dumps of different times).
+fn normalize(account: &mut Account) -> Vec<String> {
+    let mut conflicts = Vec::new();
+    dedup_by_arn(&mut account.users, |user| &user.arn, &mut conflicts);
+    dedup_by_arn(&mut account.groups, |group| &group.arn, &mut conflicts);
+    dedup_by_arn(&mut account.roles, |role| &role.arn, &mut conflicts);
+    dedup_by_arn(
+        &mut account.managed_policies,
+        |policy| &policy.arn,
+        &mut conflicts,
+    );
     account.saml_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
     account.saml_providers.dedup();
     account.oidc_providers.sort_by(|a, b| a.arn.cmp(&b.arn));
@@ -292,6 +327,7 @@ fn normalize(account: &mut Account) {
     account.policyless_resources.sort();
     account.compute.sort();
     account.bucket_acls.sort_by(|a, b| a.bucket.cmp(&b.bucket));
+    conflicts
 }
 
 /// Sorts Identity Center lists and drops duplicates.

@@ -62,8 +62,8 @@ pub(crate) enum FileKind {
     SsoGroups,
     /// `organizations/sso/identitystore/list-group-memberships/GROUP.json`.
     SsoMemberships { group: String },
-    /// A file of the layout that a later part of accessgraph reads (API Gateway): listed, not yet ingested.
-    NotYetModelled,
+    /// A file at no path of the layout: what it holds is told from its content (`detect`).
+    ByContent,
 }
 
 /// A file to ingest.

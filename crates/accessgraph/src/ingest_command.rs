@@ -6,17 +6,30 @@ use std::time::Instant;
 
 use accessgraph_ingest::IngestOptions;
 use accessgraph_model::Counts;
+use accessgraph_store::Store;
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Format, IngestArgs};
-use crate::snapshots_command::open_store;
+use crate::snapshots_command::{open_store, store_path};
 
-/// Runs the command and returns what to print.
+/// Runs the command and returns what to print. A store this command created is removed again
+/// when the ingest fails: a failed first ingest leaves nothing behind.
 pub(crate) fn run(args: &IngestArgs) -> Result<String> {
     let started = Instant::now();
+    let path = store_path(&args.db)?;
+    let created = !path.exists();
     // Open the store first: a locked or unknown store fails before minutes of parsing.
     let store = open_store(&args.db)?;
+    let outcome = ingest_into(&store, args, started);
+    if outcome.is_err() && created {
+        drop(store);
+        let _ = std::fs::remove_dir_all(&path);
+    }
+    outcome
+}
+
+fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<String> {
     let plan = accessgraph_ingest::plan(&args.path).context("cannot ingest")?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(plan.len() as u64);

@@ -22,7 +22,8 @@ pub(crate) fn open_existing_store(db: &DbArgs) -> Result<Store> {
     Ok(Store::open_existing(&path)?)
 }
 
-fn store_path(db: &DbArgs) -> Result<std::path::PathBuf> {
+/// Where `--db`, `$ACCESSGRAPH_DB` or the XDG default puts the store.
+pub(crate) fn store_path(db: &DbArgs) -> Result<std::path::PathBuf> {
     db.db
         .clone()
         .or_else(Store::default_location)
