@@ -279,6 +279,7 @@ fn every_call_answers() {
         .block_on(admin.ingest(pb::IngestRequest {
             path: data("../examples/org").display().to_string(),
             label: Some("third".into()),
+            ..pb::IngestRequest::default()
         }))
         .unwrap()
         .into_inner();
@@ -362,6 +363,7 @@ fn errors_map_to_status_codes() {
         .block_on(admin.ingest(pb::IngestRequest {
             path: "/nonexistent/snapshot".into(),
             label: None,
+            ..pb::IngestRequest::default()
         }))
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
@@ -594,6 +596,7 @@ fn an_empty_store_is_unavailable_until_an_ingest() {
         .block_on(admin.ingest(pb::IngestRequest {
             path: data("../examples/org").display().to_string(),
             label: None,
+            ..pb::IngestRequest::default()
         }))
         .unwrap();
     assert_eq!(

@@ -14,6 +14,7 @@ mod differential;
 mod emulator;
 mod fault_proxy;
 mod fixture;
+mod front_door;
 mod graph_examples;
 mod graph_techniques;
 mod grpc;

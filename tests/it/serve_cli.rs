@@ -19,7 +19,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_for_log(child: &mut Child, needle: &str) -> Vec<String> {
+pub(crate) fn wait_for_log(child: &mut Child, needle: &str) -> Vec<String> {
     let stderr = child.stderr.take().unwrap();
     let mut lines = Vec::new();
     let mut reader = BufReader::new(stderr);
@@ -40,8 +40,20 @@ fn wait_for_log(child: &mut Child, needle: &str) -> Vec<String> {
 }
 
 #[test]
-fn serve_refuses_plaintext_on_a_network_address() {
+fn serve_refuses_plaintext_on_a_network_address_and_a_missing_store() {
     let db = tempdir().join("db");
+    // Only `ingest` creates a store.
+    accessgraph()
+        .args(["serve", "--db", db.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no store at"));
+    assert!(!db.exists());
+    accessgraph()
+        .args(["ingest", &data("../examples/org").display().to_string()])
+        .args(["--db", db.to_str().unwrap()])
+        .assert()
+        .success();
     accessgraph()
         .args([
             "serve",

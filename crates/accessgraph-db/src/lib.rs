@@ -78,6 +78,13 @@ impl StoreCatalog {
         }
     }
 
+    /// Drops the view of a deleted snapshot from memory.
+    pub fn forget(&self, id: u64) {
+        if let Ok(mut views) = self.views.lock() {
+            views.retain(|view| view.snapshot_ref().id != id);
+        }
+    }
+
     /// The store.
     #[must_use]
     pub fn store(&self) -> &Store {

@@ -1,11 +1,12 @@
 //! Bearer-token authentication: a read token and an admin token, compared in constant time (as
 //! SHA-256 digests, so neither the length nor the content of a token leaks through timing).
-//! Tokens are never logged.
+//! Tokens are never logged. Calls on the local Unix socket are authenticated by the peer's user
+//! id instead: the store's owner (or root) is trusted with admin rights, anyone else is refused.
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tonic::Status;
 use tonic::metadata::MetadataMap;
+use tonic::{Request, Status};
 
 /// What a call needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum Access {
 pub struct Tokens {
     read: Option<[u8; 32]>,
     admin: Option<[u8; 32]>,
+    /// The user id trusted on the local socket.
+    local_owner: Option<u32>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -28,6 +31,7 @@ impl std::fmt::Debug for Tokens {
         f.debug_struct("Tokens")
             .field("read", &self.read.is_some())
             .field("admin", &self.admin.is_some())
+            .field("local_owner", &self.local_owner)
             .finish()
     }
 }
@@ -44,6 +48,40 @@ impl Tokens {
         Tokens {
             read: read.map(|token| digest(token.trim())),
             admin: admin.map(|token| digest(token.trim())),
+            local_owner: None,
+        }
+    }
+
+    /// Trusts calls on the local socket from the user `uid` (and root).
+    #[must_use]
+    pub fn with_local_owner(mut self, uid: u32) -> Tokens {
+        self.local_owner = Some(uid);
+        self
+    }
+
+    /// Checks a call: on the local socket by its peer's user id, elsewhere by its token.
+    ///
+    /// # Errors
+    /// As [`Tokens::check`]; `PermissionDenied` on the local socket for another user.
+    pub fn check_request<T>(&self, request: &Request<T>, access: Access) -> Result<(), Status> {
+        #[cfg(unix)]
+        if let Some(local) = request
+            .extensions()
+            .get::<tonic::transport::server::UdsConnectInfo>()
+        {
+            return self.check_local(local.peer_cred.map(|cred| cred.uid()));
+        }
+        self.check(request.metadata(), access)
+    }
+
+    /// The store's owner and root may use the local socket; nobody else, whatever the socket
+    /// file's mode says.
+    fn check_local(&self, peer: Option<u32>) -> Result<(), Status> {
+        match (self.local_owner, peer) {
+            (Some(owner), Some(uid)) if uid == owner || uid == 0 => Ok(()),
+            _ => Err(Status::permission_denied(
+                "the local socket is for the store's owner only",
+            )),
         }
     }
 
@@ -115,6 +153,15 @@ mod tests {
         );
         assert_eq!(code(None, Access::Read), Some(Code::Unauthenticated));
         assert_eq!(code(None, Access::Admin), Some(Code::Unauthenticated));
+        let local = Tokens::new(None, None).with_local_owner(1000);
+        assert!(local.check_local(Some(1000)).is_ok());
+        assert!(local.check_local(Some(0)).is_ok());
+        assert_eq!(
+            local.check_local(Some(1001)).unwrap_err().code(),
+            Code::PermissionDenied
+        );
+        assert!(local.check_local(None).is_err());
+        assert!(Tokens::new(None, None).check_local(Some(0)).is_err());
         let open = Tokens::new(None, None);
         assert!(open.check(&metadata(None), Access::Read).is_ok());
         assert_eq!(

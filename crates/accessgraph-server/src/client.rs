@@ -1,6 +1,7 @@
 //! The client side: connect to a server (TLS, mutual TLS, a bearer token), run a query, and
 //! rebuild its [`Answer`] from the streamed messages.
 
+use std::path::Path;
 use std::time::Duration;
 
 use accessgraph_proto::v1 as pb;
@@ -105,6 +106,40 @@ pub async fn connect(options: &ClientOptions) -> Result<Client, ClientError> {
     };
     Ok(
         AccessGraphClient::with_interceptor(channel, BearerToken(token))
+            .max_decoding_message_size(64 * 1024 * 1024),
+    )
+}
+
+/// Connects to the server holding a store through its local socket (`local_socket`); the
+/// socket's permissions and the peer's user id authenticate the calls, no token is sent.
+///
+/// # Errors
+/// When nothing answers on the socket (no server, or a stale socket left by one that died).
+pub async fn connect_local(
+    socket: &Path,
+    timeout: Option<Duration>,
+) -> Result<Client, ClientError> {
+    let target = socket.to_path_buf();
+    // The URI is required by the endpoint but unused: the connector dials the socket.
+    let mut endpoint = Endpoint::from_static("http://localhost");
+    if let Some(timeout) = timeout {
+        endpoint = endpoint.timeout(timeout);
+    }
+    let channel = endpoint
+        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
+            let target = target.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(target).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        }))
+        .await
+        .map_err(|source| ClientError::Connect {
+            url: format!("unix:{}", socket.display()),
+            source,
+        })?;
+    Ok(
+        AccessGraphClient::with_interceptor(channel, BearerToken(None))
             .max_decoding_message_size(64 * 1024 * 1024),
     )
 }

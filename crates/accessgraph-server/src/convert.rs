@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use accessgraph_graph::NodeKind;
+use accessgraph_model::{Counts, SnapshotId, SnapshotMeta};
 use accessgraph_policy::{Citation, Effect, Expr, Layer, Unresolved};
 use accessgraph_proto::v1 as pb;
 use accessgraph_query::{
@@ -13,6 +14,61 @@ use accessgraph_query::{
 };
 
 // --- to protobuf ------------------------------------------------------------------------------
+
+/// A stored snapshot's metadata and counts.
+#[must_use]
+pub fn snapshot_info(meta: &SnapshotMeta) -> pb::SnapshotInfo {
+    let count = |value: usize| value as u64;
+    let counts = &meta.counts;
+    pb::SnapshotInfo {
+        id: meta.id.0,
+        label: meta.label.clone(),
+        source: meta.source.clone(),
+        collected_at: meta.collected_at.clone(),
+        ingested_at: meta.ingested_at.clone(),
+        accounts: count(counts.accounts),
+        users: count(counts.users),
+        roles: count(counts.roles),
+        groups: count(counts.groups),
+        documents: count(counts.documents),
+        partition: meta.partition.clone(),
+        ous: count(counts.ous),
+        managed_policies: count(counts.managed_policies),
+        scps: count(counts.scps),
+        rcps: count(counts.rcps),
+        resource_policies: count(counts.resource_policies),
+        compute_resources: count(counts.compute_resources),
+        warnings: count(counts.warnings),
+    }
+}
+
+/// The metadata a [`snapshot_info`] carries, rebuilt.
+#[must_use]
+pub fn meta_from_info(info: &pb::SnapshotInfo) -> SnapshotMeta {
+    let count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+    SnapshotMeta {
+        id: SnapshotId(info.id),
+        label: info.label.clone(),
+        source: info.source.clone(),
+        collected_at: info.collected_at.clone(),
+        ingested_at: info.ingested_at.clone(),
+        partition: info.partition.clone(),
+        counts: Counts {
+            accounts: count(info.accounts),
+            ous: count(info.ous),
+            users: count(info.users),
+            groups: count(info.groups),
+            roles: count(info.roles),
+            managed_policies: count(info.managed_policies),
+            documents: count(info.documents),
+            scps: count(info.scps),
+            rcps: count(info.rcps),
+            resource_policies: count(info.resource_policies),
+            compute_resources: count(info.compute_resources),
+            warnings: count(info.warnings),
+        },
+    }
+}
 
 fn layer(layer: &Layer) -> pb::Layer {
     let (kind, target) = match layer {

@@ -1,7 +1,9 @@
 //! The accessgraph gRPC service (`proto/accessgraph/v1/accessgraph.proto`) and its client.
 //!
 //! [`serve`] runs the service with standard health checks and server reflection, bearer-token
-//! authentication, optional TLS and mutual TLS, limits per query, and graceful shutdown.
+//! authentication, optional TLS and mutual TLS, limits per query, and graceful shutdown; besides
+//! its TCP address it listens on a Unix socket in the store's directory ([`local_socket`]), the
+//! store's front door for its owner's command line.
 //! [`client`] connects to it and rebuilds answers, so the command line renders remote answers
 //! with the same code as local ones.
 
@@ -10,10 +12,12 @@
 mod auth;
 pub mod client;
 pub mod convert;
+mod local;
 mod service;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use accessgraph_db::StoreCatalog;
 use accessgraph_proto::v1::access_graph_server::AccessGraphServer;
@@ -47,6 +51,18 @@ pub struct Options {
     pub limits: Limits,
     /// Allow plaintext on a non-loopback address.
     pub insecure: bool,
+    /// Also listen on this Unix socket (owner-only; calls on it are trusted by the peer's user
+    /// id, see [`Tokens::check_request`]).
+    pub local_socket: Option<PathBuf>,
+}
+
+/// The name of the server's socket in its store's directory.
+pub const LOCAL_SOCKET_NAME: &str = "accessgraph.sock";
+
+/// Where a server holding the store at `store` listens for its owner's command line.
+#[must_use]
+pub fn local_socket(store: &Path) -> PathBuf {
+    store.join(LOCAL_SOCKET_NAME)
 }
 
 /// Why the server cannot start or stopped.
@@ -69,6 +85,14 @@ pub enum ServeError {
     /// Socket error.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The local socket cannot be created.
+    #[error("cannot listen on the local socket `{path}`: {source}")]
+    LocalSocket {
+        /// The socket's path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Largest request message accepted (a query is at most 16 KiB).
@@ -76,11 +100,12 @@ const MAX_REQUEST_BYTES: usize = 64 * 1024;
 /// Largest response message sent (one row, or one `GetNode` answer).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
-/// Serves `catalog` on `listener` until `shutdown` completes, then finishes the calls in flight.
+/// Serves `catalog` on `listener` (and the local socket of `options`, if any) until `shutdown`
+/// completes, then finishes the calls in flight.
 ///
 /// # Errors
 /// When the address is a network address without TLS (and not `insecure`), the TLS files are
-/// invalid, or the newest snapshot cannot be loaded.
+/// invalid, the local socket cannot be created, or the newest snapshot cannot be loaded.
 pub async fn serve(
     listener: TcpListener,
     catalog: StoreCatalog,
@@ -91,8 +116,17 @@ pub async fn serve(
     if options.tls.is_none() && !address.ip().is_loopback() && !options.insecure {
         return Err(ServeError::PlaintextOnNetwork(address));
     }
+    let mut tokens = options.tokens.clone();
+    let local = match &options.local_socket {
+        Some(path) => {
+            let (listener, owner) = local::bind(path)?;
+            tokens = tokens.with_local_owner(owner);
+            Some((listener, path.clone()))
+        }
+        None => None,
+    };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    let service = Service::new(catalog, options.tokens, options.limits, health_reporter).await?;
+    let service = Service::new(catalog, tokens, options.limits.clone(), health_reporter).await?;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(accessgraph_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -101,6 +135,17 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(accessgraph_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
+    let routes = |mut builder: Server| {
+        builder
+            .add_service(health_service.clone())
+            .add_service(reflection_v1.clone())
+            .add_service(reflection_v1alpha.clone())
+            .add_service(
+                AccessGraphServer::new(service.clone())
+                    .max_decoding_message_size(MAX_REQUEST_BYTES)
+                    .max_encoding_message_size(MAX_RESPONSE_BYTES),
+            )
+    };
     let mut builder = Server::builder();
     if let Some(tls) = &options.tls {
         let mut config = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert, &tls.key));
@@ -113,24 +158,47 @@ pub async fn serve(
         %address,
         tls = options.tls.is_some(),
         mutual_tls = options.tls.as_ref().is_some_and(|tls| tls.client_ca.is_some()),
+        local_socket = ?options.local_socket,
         active_snapshot = ?service.active(),
         "serving accessgraph.v1.AccessGraph"
     );
-    builder
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(
-            AccessGraphServer::new(service)
-                .max_decoding_message_size(MAX_REQUEST_BYTES)
-                .max_encoding_message_size(MAX_RESPONSE_BYTES),
-        )
-        .serve_with_incoming_shutdown(
-            // Without TCP_NODELAY, small answers wait for delayed acknowledgements (~40 ms each).
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown,
-        )
-        .await?;
+    // Both listeners stop on the same signal and finish their calls in flight.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let tcp = routes(builder).serve_with_incoming_shutdown(
+        // Without TCP_NODELAY, small answers wait for delayed acknowledgements (~40 ms each).
+        TcpIncoming::from(listener).with_nodelay(Some(true)),
+        stopped(stopping.clone()),
+    );
+    let local_path = local.as_ref().map(|(_, path)| path.clone());
+    let unix = async {
+        match local {
+            Some((listener, _)) => {
+                routes(Server::builder())
+                    .serve_with_incoming_shutdown(
+                        tokio_stream::wrappers::UnixListenerStream::new(listener),
+                        stopped(stopping.clone()),
+                    )
+                    .await
+            }
+            None => Ok(()),
+        }
+    };
+    let servers = async { tokio::try_join!(tcp, unix) };
+    tokio::pin!(servers);
+    let result = tokio::select! {
+        result = &mut servers => result,
+        () = shutdown => {
+            let _ = stop.send(true);
+            servers.await
+        }
+    };
+    if let Some(path) = local_path {
+        let _ = std::fs::remove_file(path);
+    }
+    result?;
     tracing::info!("stopped");
     Ok(())
 }

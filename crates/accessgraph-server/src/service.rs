@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use accessgraph_db::StoreCatalog;
 use accessgraph_graph::Stop;
 use accessgraph_ingest::{IngestOptions, ingest};
-use accessgraph_model::{SnapshotId, SnapshotMeta};
+use accessgraph_model::SnapshotId;
 use accessgraph_proto::v1 as pb;
 use accessgraph_proto::v1::access_graph_server::AccessGraph;
 use accessgraph_query::{
@@ -31,7 +31,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use crate::auth::{Access, Tokens};
-use crate::convert;
+use crate::convert::{self, snapshot_info};
 
 /// Graphs up to this many nodes answer path-free queries on the I/O thread (a breadth-first
 /// search over them takes well under a millisecond).
@@ -94,15 +94,18 @@ pub struct Service {
     state: Arc<State>,
 }
 
-/// A catalog whose default is the view a query started with.
+/// A catalog whose default is the request's snapshot, else the view a query started with.
 struct Pinned {
     catalog: Arc<StoreCatalog>,
     active: Option<Arc<View>>,
+    /// The request's snapshot (`QueryRequest.snapshot`): a default that the query's own
+    /// `at snapshot` overrides, and that does not change the query's text.
+    default: Option<u64>,
 }
 
 impl Catalog for Pinned {
     fn view(&self, id: Option<u64>) -> Result<Arc<View>, CatalogError> {
-        match (id, &self.active) {
+        match (id.or(self.default), &self.active) {
             (None, Some(active)) => Ok(active.clone()),
             (Some(id), Some(active)) if active.snapshot_ref().id == id => Ok(active.clone()),
             (None, None) => Err(CatalogError::Empty),
@@ -138,23 +141,16 @@ fn grpc_timeout(value: &str) -> Option<Duration> {
     })
 }
 
-fn snapshot_info(meta: &SnapshotMeta) -> pb::SnapshotInfo {
-    pb::SnapshotInfo {
-        id: meta.id.0,
-        label: meta.label.clone(),
-        source: meta.source.clone(),
-        collected_at: meta.collected_at.clone(),
-        ingested_at: meta.ingested_at.clone(),
-        accounts: meta.counts.accounts as u64,
-        users: meta.counts.users as u64,
-        roles: meta.counts.roles as u64,
-        groups: meta.counts.groups as u64,
-        documents: meta.counts.documents as u64,
-    }
-}
-
 fn internal(error: impl std::fmt::Display) -> Status {
     Status::internal(error.to_string())
+}
+
+/// A store error as a status: an unknown snapshot is NOT_FOUND, with the store's own message.
+fn store_status(error: accessgraph_store::StoreError) -> Status {
+    match error {
+        accessgraph_store::StoreError::NotFound(_) => Status::not_found(error.to_string()),
+        other => internal(other),
+    }
 }
 
 /// Raises a flag when dropped: a call dropped before its work ends (the client went away, or its
@@ -243,13 +239,6 @@ impl Service {
                 .any(|modifier| wanted(&modifier.value))
         };
         let at = |value| Spanned::new(value, Span::default());
-        if let Some(snapshot) = request.snapshot
-            && !has(query, |modifier| {
-                matches!(modifier, Modifier::AtSnapshot(_))
-            })
-        {
-            query.modifiers.push(at(Modifier::AtSnapshot(snapshot)));
-        }
         if request.definite_only && !has(query, |modifier| *modifier == Modifier::DefiniteOnly) {
             query.modifiers.push(at(Modifier::DefiniteOnly));
         }
@@ -285,10 +274,12 @@ impl Service {
         text: String,
         deadline: Instant,
         max_rows: usize,
+        default: Option<u64>,
     ) -> Result<AnswerStream, Status> {
         let state = self.state.clone();
         let active = state.active.load_full();
         if active.is_none()
+            && default.is_none()
             && snapshot_of(&query).is_none()
             && !matches!(query.statement, Statement::Diff { .. })
         {
@@ -319,6 +310,7 @@ impl Service {
             .as_ref()
             .is_some_and(|view| view.graph().node_count() <= INLINE_MAX_NODES)
             && snapshot_of(&query).is_none()
+            && default.is_none()
             && !matches!(
                 query.statement,
                 Statement::Path { .. }
@@ -332,6 +324,7 @@ impl Service {
             let catalog = Pinned {
                 catalog: state.catalog.clone(),
                 active,
+                default,
             };
             let outcome = (|| -> Result<accessgraph_query::Answer, QueryError> {
                 let at = snapshot_of(&query);
@@ -408,13 +401,13 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::QueryRequest>,
     ) -> Result<Response<Self::QueryStream>, Status> {
-        self.state.tokens.check(request.metadata(), Access::Read)?;
+        self.state.tokens.check_request(&request, Access::Read)?;
         let deadline = self.deadline(&request);
         let message = request.into_inner();
         let mut query = parse_status(&message.query)?;
         let max_rows = self.bound(&mut query, &message)?;
         let stream = self
-            .answer(query, message.query, deadline, max_rows)
+            .answer(query, message.query, deadline, max_rows, message.snapshot)
             .await?;
         Ok(Response::new(stream))
     }
@@ -423,7 +416,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::DiffRequest>,
     ) -> Result<Response<Self::DiffStream>, Status> {
-        self.state.tokens.check(request.metadata(), Access::Read)?;
+        self.state.tokens.check_request(&request, Access::Read)?;
         let deadline = self.deadline(&request);
         let message = request.into_inner();
         let text = match &message.question {
@@ -438,7 +431,7 @@ impl AccessGraph for Service {
                 ..pb::QueryRequest::default()
             },
         )?;
-        let stream = self.answer(query, text, deadline, max_rows).await?;
+        let stream = self.answer(query, text, deadline, max_rows, None).await?;
         Ok(Response::new(stream))
     }
 
@@ -446,20 +439,13 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::ExplainRequest>,
     ) -> Result<Response<pb::ExplainResponse>, Status> {
-        self.state.tokens.check(request.metadata(), Access::Read)?;
+        self.state.tokens.check_request(&request, Access::Read)?;
         let message = request.into_inner();
-        let mut query = parse_status(&message.query)?;
-        if let Some(snapshot) = message.snapshot
-            && snapshot_of(&query).is_none()
-        {
-            query.modifiers.push(Spanned::new(
-                Modifier::AtSnapshot(snapshot),
-                Span::default(),
-            ));
-        }
+        let query = parse_status(&message.query)?;
         let catalog = Pinned {
             catalog: self.state.catalog.clone(),
             active: self.state.active.load_full(),
+            default: message.snapshot,
         };
         let text = message.query.clone();
         let response = Service::blocking(move || {
@@ -489,7 +475,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::ListSnapshotsRequest>,
     ) -> Result<Response<pb::ListSnapshotsResponse>, Status> {
-        self.state.tokens.check(request.metadata(), Access::Read)?;
+        self.state.tokens.check_request(&request, Access::Read)?;
         let catalog = self.state.catalog.clone();
         let snapshots = Service::blocking(move || catalog.store().list().map_err(internal)).await?;
         Ok(Response::new(pb::ListSnapshotsResponse {
@@ -502,7 +488,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::GetNodeRequest>,
     ) -> Result<Response<pb::Answer>, Status> {
-        self.state.tokens.check(request.metadata(), Access::Read)?;
+        self.state.tokens.check_request(&request, Access::Read)?;
         let deadline = self.deadline(&request);
         let message = request.into_inner();
         let node = if message.arn == "*" {
@@ -514,19 +500,19 @@ impl AccessGraph for Service {
                 arn: Spanned::new(message.arn.clone(), Span::default()),
             }
         };
-        let mut query = Query {
+        let query = Query {
             statement: Statement::Show { node },
             modifiers: Vec::new(),
         };
-        if let Some(snapshot) = message.snapshot {
-            query.modifiers.push(Spanned::new(
-                Modifier::AtSnapshot(snapshot),
-                Span::default(),
-            ));
-        }
         let text = query.to_string();
         let mut stream = self
-            .answer(query, text, deadline, self.state.limits.max_rows)
+            .answer(
+                query,
+                text,
+                deadline,
+                self.state.limits.max_rows,
+                message.snapshot,
+            )
             .await?;
         let mut answer: Option<accessgraph_query::Answer> = None;
         while let Some(item) = tokio_stream::StreamExt::next(&mut stream).await {
@@ -550,26 +536,30 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::IngestRequest>,
     ) -> Result<Response<pb::IngestResponse>, Status> {
-        self.state.tokens.check(request.metadata(), Access::Admin)?;
+        self.state.tokens.check_request(&request, Access::Admin)?;
         let message = request.into_inner();
         let _one_at_a_time = self.state.ingesting.lock().await;
         let catalog = self.state.catalog.clone();
         let started = Instant::now();
-        let (meta, view, warnings) = Service::blocking(move || {
+        let (meta, view, warnings, skipped) = Service::blocking(move || {
             let path = std::path::PathBuf::from(&message.path);
+            let defaults = IngestOptions::default();
             let options = IngestOptions {
                 label: message.label.clone(),
-                ..IngestOptions::default()
+                skip_invalid: message.skip_invalid,
+                allow_empty: message.allow_empty,
+                max_file_bytes: message.max_file_bytes.unwrap_or(defaults.max_file_bytes),
             };
             let ingested = ingest(&path, &options).map_err(|error| {
                 Status::invalid_argument(format!("cannot ingest `{}`: {error}", message.path))
             })?;
             let warnings = ingested.snapshot.warnings.clone();
+            let skipped = ingested.skipped.iter().map(ToString::to_string).collect();
             let meta = catalog.store().put(&ingested.snapshot).map_err(internal)?;
             let view = catalog
                 .view(Some(meta.id.0))
                 .map_err(|error| Status::internal(error.to_string()))?;
-            Ok((meta, view, warnings))
+            Ok((meta, view, warnings, skipped))
         })
         .await?;
         self.serve_view(view).await;
@@ -581,6 +571,7 @@ impl AccessGraph for Service {
         Ok(Response::new(pb::IngestResponse {
             snapshot: Some(snapshot_info(&meta)),
             warnings,
+            skipped,
         }))
     }
 
@@ -588,7 +579,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::SetActiveSnapshotRequest>,
     ) -> Result<Response<pb::SetActiveSnapshotResponse>, Status> {
-        self.state.tokens.check(request.metadata(), Access::Admin)?;
+        self.state.tokens.check_request(&request, Access::Admin)?;
         let id = request.into_inner().id;
         let catalog = self.state.catalog.clone();
         let (meta, view) = Service::blocking(move || {
@@ -604,6 +595,70 @@ impl AccessGraph for Service {
         tracing::info!(snapshot = id, "serving");
         Ok(Response::new(pb::SetActiveSnapshotResponse {
             snapshot: Some(snapshot_info(&meta)),
+        }))
+    }
+
+    async fn get_snapshot(
+        &self,
+        request: Request<pb::GetSnapshotRequest>,
+    ) -> Result<Response<pb::GetSnapshotResponse>, Status> {
+        self.state.tokens.check_request(&request, Access::Read)?;
+        let id = SnapshotId(request.into_inner().id);
+        let catalog = self.state.catalog.clone();
+        let snapshot =
+            Service::blocking(move || catalog.store().load(id).map_err(store_status)).await?;
+        Ok(Response::new(pb::GetSnapshotResponse {
+            snapshot: Some(snapshot_info(&snapshot.meta)),
+            organization_id: snapshot.organization.as_ref().map(|org| org.id.clone()),
+            management_account_id: snapshot
+                .organization
+                .as_ref()
+                .map(|org| org.management_account_id.clone()),
+            warnings: snapshot.warnings,
+        }))
+    }
+
+    async fn delete_snapshot(
+        &self,
+        request: Request<pb::DeleteSnapshotRequest>,
+    ) -> Result<Response<pb::DeleteSnapshotResponse>, Status> {
+        self.state.tokens.check_request(&request, Access::Admin)?;
+        let id = request.into_inner().id;
+        // One change of the store at a time: an ingest in flight may be about to serve.
+        let _one_at_a_time = self.state.ingesting.lock().await;
+        let catalog = self.state.catalog.clone();
+        let served = self.active() == Some(id);
+        let replacement = Service::blocking(move || {
+            catalog
+                .store()
+                .delete(SnapshotId(id))
+                .map_err(store_status)?;
+            catalog.forget(id);
+            if !served {
+                return Ok(None);
+            }
+            match catalog.view(None) {
+                Ok(view) => Ok(Some(view)),
+                Err(CatalogError::Empty) => Ok(None),
+                Err(error) => Err(Status::internal(error.to_string())),
+            }
+        })
+        .await?;
+        if served {
+            match replacement {
+                Some(view) => self.serve_view(view).await,
+                None => {
+                    self.state.active.store(None);
+                    self.state
+                        .health
+                        .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
+                        .await;
+                }
+            }
+        }
+        tracing::info!(snapshot = id, serving = ?self.active(), "deleted");
+        Ok(Response::new(pb::DeleteSnapshotResponse {
+            active: self.active(),
         }))
     }
 }

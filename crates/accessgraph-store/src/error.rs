@@ -18,6 +18,14 @@ pub enum StoreError {
         "no store at `{0}` (a store is created by `accessgraph ingest` or `collect --ingest`; check `--db` or `ACCESSGRAPH_DB`)"
     )]
     Missing(String),
+    /// The store's directory exists but cannot be read (another user's store).
+    #[error("cannot open the store `{path}`: {source}")]
+    Unreadable {
+        /// Store location.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The store's directory could not be created or made owner-only.
     #[error("cannot prepare the store directory `{path}`: {source}")]
     Directory {

@@ -85,8 +85,9 @@ fn owner_only(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Makes the store's files owner-only (0600), as far as this user may: sled creates them with
-/// the process's umask, and the directory's 0700 already keeps others out.
+/// Makes the store's files owner-only (0600) and its subdirectories (sled's `blobs/`) 0700, as far
+/// as this user may: sled creates them with the process's umask, and the directory's 0700
+/// already keeps others out. The server's socket keeps its own mode.
 fn tighten_files(path: &Path) {
     #[cfg(unix)]
     {
@@ -95,10 +96,12 @@ fn tighten_files(path: &Path) {
             return;
         };
         for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|kind| kind.is_file()) {
-                let _ =
-                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600));
-            }
+            let mode = match entry.file_type() {
+                Ok(kind) if kind.is_file() => 0o600,
+                Ok(kind) if kind.is_dir() => 0o700,
+                _ => continue,
+            };
+            let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode));
         }
     }
     #[cfg(not(unix))]
@@ -145,8 +148,15 @@ impl Store {
     /// Opens the store at `path` for reading and answering, never creating one: a mistyped path
     /// is an error naming it, not a new empty store.
     pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
-        if !path.is_dir() {
-            return Err(StoreError::Missing(path.display().to_string()));
+        match std::fs::metadata(path) {
+            Ok(found) if found.is_dir() => {}
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Unreadable {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+            _ => return Err(StoreError::Missing(path.display().to_string())),
         }
         let db = open_db(path)?;
         tighten_files(path);

@@ -179,12 +179,17 @@ pub(crate) struct ServeArgs {
     /// File holding the read token (queries need it when given; without it reads are open).
     #[arg(long, value_name = "FILE")]
     pub(crate) token_file: Option<PathBuf>,
-    /// File holding the admin token (Ingest, SetActiveSnapshot; disabled without it).
+    /// File holding the admin token (Ingest, SetActiveSnapshot, DeleteSnapshot; disabled without
+    /// it).
     #[arg(long, value_name = "FILE")]
     pub(crate) admin_token_file: Option<PathBuf>,
     /// Accept plaintext on a non-loopback address.
     #[arg(long)]
     pub(crate) insecure: bool,
+    /// Do not listen on the store's local socket (`DIR/accessgraph.sock`, owner-only), through
+    /// which `query`, `snapshots` and `ingest --db DIR` reach the store while the server holds it.
+    #[arg(long)]
+    pub(crate) no_local_socket: bool,
     /// Longest a query may run, in seconds (a client's shorter deadline wins).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub(crate) max_query_time: u64,

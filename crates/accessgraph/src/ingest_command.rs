@@ -5,18 +5,24 @@ use std::io::IsTerminal as _;
 use std::time::Instant;
 
 use accessgraph_ingest::IngestOptions;
-use accessgraph_model::Counts;
+use accessgraph_model::{Counts, SnapshotMeta};
+use accessgraph_proto::v1 as pb;
+use accessgraph_server::convert::meta_from_info;
 use accessgraph_store::Store;
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Format, IngestArgs};
+use crate::front_door::FrontDoor;
 use crate::snapshots_command::{open_store, store_path};
 
 /// Runs the command and returns what to print. A store this command created is removed again
 /// when the ingest fails: a failed first ingest leaves nothing behind.
 pub(crate) fn run(args: &IngestArgs) -> Result<String> {
     let started = Instant::now();
+    if let Some(mut door) = FrontDoor::open(&args.db, None)? {
+        return ingest_through(&mut door, args, started);
+    }
     let path = store_path(&args.db)?;
     let created = !path.exists();
     // Open the store first: a locked or unknown store fails before minutes of parsing.
@@ -27,6 +33,32 @@ pub(crate) fn run(args: &IngestArgs) -> Result<String> {
         let _ = std::fs::remove_dir_all(&path);
     }
     outcome
+}
+
+/// Ingests through the server holding the store: it reads the directory (it runs as the same user
+/// on the same machine), stores the snapshot and serves it.
+fn ingest_through(door: &mut FrontDoor, args: &IngestArgs, started: Instant) -> Result<String> {
+    let path = std::path::absolute(&args.path)
+        .with_context(|| format!("cannot ingest `{}`", args.path.display()))?;
+    let response = door.ingest(pb::IngestRequest {
+        path: path.display().to_string(),
+        label: args.label.clone(),
+        skip_invalid: args.skip_invalid,
+        allow_empty: args.allow_empty,
+        max_file_bytes: Some(args.max_file_bytes),
+    })?;
+    let meta = response
+        .snapshot
+        .as_ref()
+        .map(meta_from_info)
+        .ok_or_else(|| anyhow!("the server sent no snapshot"))?;
+    let skipped = response.skipped;
+    let warnings: Vec<String> = response
+        .warnings
+        .into_iter()
+        .filter(|warning| !warning.starts_with("skipped invalid file"))
+        .collect();
+    report(args.format, &meta, &skipped, &warnings, started)
 }
 
 fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<String> {
@@ -54,13 +86,31 @@ fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<Str
     let meta = store
         .put(&ingested.snapshot)
         .context("cannot store the snapshot")?;
+    let skipped: Vec<String> = ingested.skipped.iter().map(ToString::to_string).collect();
+    let warnings: Vec<String> = ingested
+        .snapshot
+        .warnings
+        .into_iter()
+        .filter(|warning| !warning.starts_with("skipped invalid file"))
+        .collect();
+    report(args.format, &meta, &skipped, &warnings, started)
+}
+
+/// What `ingest` prints: the stored snapshot, the files skipped and the warnings (a skipped file's
+/// own warning is not repeated).
+fn report(
+    format: Format,
+    meta: &SnapshotMeta,
+    skipped: &[String],
+    warnings: &[String],
+    started: Instant,
+) -> Result<String> {
     let elapsed = started.elapsed().as_secs_f64();
-    match args.format {
+    match format {
         Format::Json => {
-            let skipped: Vec<String> = ingested.skipped.iter().map(ToString::to_string).collect();
             let json = serde_json::json!({
                 "snapshot": meta,
-                "warnings": ingested.snapshot.warnings,
+                "warnings": warnings,
                 "skipped": skipped,
                 "elapsed_seconds": elapsed,
             });
@@ -79,15 +129,10 @@ fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<Str
                 meta.id, meta.source
             );
             let _ = writeln!(out, "  {}", counts_line(&meta.counts));
-            for error in &ingested.skipped {
+            for error in skipped {
                 let _ = writeln!(out, "  skipped: {error}");
             }
-            for warning in ingested
-                .snapshot
-                .warnings
-                .iter()
-                .filter(|w| !w.starts_with("skipped invalid file"))
-            {
+            for warning in warnings {
                 let _ = writeln!(out, "  warning: {warning}");
             }
             Ok(out)

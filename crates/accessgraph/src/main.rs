@@ -10,6 +10,7 @@ mod collect_command;
 #[path = "no_collector.rs"]
 mod collect_command;
 mod eval_command;
+mod front_door;
 mod ingest_command;
 mod policy_file;
 mod query_command;

@@ -2,12 +2,14 @@
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::sync::Arc;
+use std::time::Duration;
 
 use accessgraph_db::{StoreCatalog, directory_catalog};
 use accessgraph_query::{Catalog, CatalogError, Format, View, render, run};
 use anyhow::{Result, anyhow};
 
 use crate::cli::{QueryArgs, QueryFormat};
+use crate::front_door::FrontDoor;
 use crate::snapshots_command::open_existing_store;
 
 /// A catalog whose default snapshot is `--at`.
@@ -37,6 +39,27 @@ pub(crate) fn format(args: &QueryArgs) -> Format {
 pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
     if args.server.is_some() {
         return crate::remote::run(args);
+    }
+    if args.snapshot.is_none() {
+        let timeout = Duration::from_secs(args.timeout.max(1));
+        if let Some(mut door) = FrontDoor::open(&args.db, Some(timeout))? {
+            // As without a server: `--at`, else the store's newest snapshot (not the one the
+            // server was told to serve).
+            let known: Vec<u64> = door.snapshots()?.iter().map(|meta| meta.id.0).collect();
+            let at = match args.at {
+                Some(at) if !known.contains(&at) => {
+                    let error = CatalogError::Unknown { id: at, known };
+                    return Err(anyhow!("--at {at}: {error}"));
+                }
+                Some(at) => at,
+                None => *known
+                    .iter()
+                    .max()
+                    .ok_or_else(|| anyhow!("{}", CatalogError::Empty))?,
+            };
+            let (runtime, client) = door.parts();
+            return crate::remote::answer_remotely(args, Some(at), runtime, client);
+        }
     }
     let catalog: Box<dyn Catalog> = match &args.snapshot {
         Some(path) => Box::new(directory_catalog(path)?),

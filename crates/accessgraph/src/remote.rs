@@ -1,10 +1,10 @@
-//! `accessgraph query --server URL`: the same statements and output formats, answered by a
-//! running server.
+//! `accessgraph query --server URL` (and `query --db` on a store a server holds): the same
+//! statements and output formats, answered by a running server.
 
 use std::time::Duration;
 
 use accessgraph_proto::v1 as pb;
-use accessgraph_server::client::{ClientError, ClientOptions, connect, query};
+use accessgraph_server::client::{Client, ClientError, ClientOptions, connect, query};
 use anyhow::{Context as _, Result};
 
 use crate::cli::QueryArgs;
@@ -49,14 +49,25 @@ pub(crate) fn run(args: &QueryArgs) -> Result<String> {
         .build()
         .context("cannot start the async runtime")?;
     let mut client = runtime.block_on(connect(&options))?;
+    answer_remotely(args, args.at, &runtime, &mut client)
+}
+
+/// Answers the queries of `args` with a connected client, by default from `snapshot` (else from
+/// the snapshot the server serves).
+pub(crate) fn answer_remotely(
+    args: &QueryArgs,
+    snapshot: Option<u64>,
+    runtime: &tokio::runtime::Runtime,
+    client: &mut Client,
+) -> Result<String> {
     answer_all(args, |text| {
         let request = pb::QueryRequest {
             query: text.to_owned(),
-            snapshot: args.at,
+            snapshot,
             ..pb::QueryRequest::default()
         };
         runtime
-            .block_on(query(&mut client, request))
+            .block_on(query(client, request))
             .map_err(|error| shown(&error))
     })
 }

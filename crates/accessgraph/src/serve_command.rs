@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use accessgraph_db::StoreCatalog;
-use accessgraph_server::{Limits, Options, TlsFiles, Tokens, serve};
+use accessgraph_server::{Limits, Options, TlsFiles, Tokens, local_socket, serve};
 use anyhow::{Context as _, Result, anyhow};
 
 use crate::cli::ServeArgs;
-use crate::snapshots_command::open_store;
+use crate::snapshots_command::open_existing_store;
 
 /// Reads a token file: its content without surrounding whitespace, which must not be empty.
 pub(crate) fn read_token(path: &std::path::Path) -> Result<String> {
@@ -59,6 +59,8 @@ pub(crate) fn run(args: &ServeArgs) -> Result<String> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    // A server serves a store that exists: only `ingest` creates one.
+    let store = open_existing_store(&args.db)?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: read(cert, "TLS certificate")?,
@@ -87,8 +89,8 @@ pub(crate) fn run(args: &ServeArgs) -> Result<String> {
             max_concurrent: args.max_concurrent.max(1),
         },
         insecure: args.insecure,
+        local_socket: (!args.no_local_socket).then(|| local_socket(store.path())),
     };
-    let store = open_store(&args.db)?;
     let catalog = StoreCatalog::new(store);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
