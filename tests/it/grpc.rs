@@ -758,6 +758,114 @@ fn limits_bound_hops_and_rows() {
     assert_eq!(answer.rows.len(), 2);
 }
 
+/// `--max-hops` bounds every search, not only queries that say `max hops` (issue 19).
+#[test]
+fn the_hop_cap_bounds_queries_that_do_not_name_it() {
+    let question = "who can reach admin in account 555555555555";
+    let longest = |max_hops| {
+        let server = start_with(
+            example_store(),
+            Options {
+                limits: Limits {
+                    max_hops,
+                    ..Limits::default()
+                },
+                ..Options::default()
+            },
+        );
+        let mut client = server.client(None);
+        let answer = server.ask(&mut client, question).unwrap();
+        answer
+            .rows
+            .iter()
+            .map(|row| row.path.len())
+            .max()
+            .unwrap_or(0)
+    };
+    assert!(
+        longest(12) > 2,
+        "the example has paths of more than two hops"
+    );
+    assert_eq!(longest(2), 2);
+}
+
+/// Status codes and bounded errors at the edges (issue 19): a long query's error is an excerpt,
+/// the connection survives it; an oversized request is RESOURCE_EXHAUSTED; `Diff` of an unknown
+/// snapshot is NOT_FOUND like `Query`; the `bearer` scheme is case-insensitive (RFC 6750).
+#[test]
+fn edge_statuses_and_bounded_errors() {
+    let server = start();
+    let mut client = server.client(Some("read-token"));
+    let long = format!("who can reach admin in org via {}", "x-".repeat(2_000));
+    let (status, message) = code(
+        server
+            .ask(&mut client, &format!("{long} oops"))
+            .unwrap_err(),
+    );
+    assert_eq!(status, Code::InvalidArgument, "{message}");
+    assert!(message.len() < 2_000, "{} bytes", message.len());
+    assert!(message.contains('^'), "{message}");
+    assert!(
+        server.ask(&mut client, "who is admin").is_ok(),
+        "the connection survives"
+    );
+
+    let huge = format!("who is admin {}", " ".repeat(100 * 1024));
+    let (status, message) = code(server.ask(&mut client, &huge).unwrap_err());
+    assert_eq!(status, Code::ResourceExhausted, "{message}");
+
+    let status = server
+        .runtime
+        .block_on(client.diff(pb::DiffRequest {
+            before: 1,
+            after: 9,
+            question: None,
+        }))
+        .err()
+        .or_else(|| {
+            server
+                .runtime
+                .block_on(async {
+                    let stream = client
+                        .diff(pb::DiffRequest {
+                            before: 1,
+                            after: 9,
+                            question: None,
+                        })
+                        .await
+                        .ok()?
+                        .into_inner();
+                    collect(stream).await.err()
+                })
+                .and_then(|error| match error {
+                    ClientError::Status(status) => Some(status),
+                    _ => None,
+                })
+        })
+        .unwrap();
+    assert_eq!(status.code(), Code::NotFound, "{}", status.message());
+
+    let channel = server
+        .runtime
+        .block_on(
+            tonic::transport::Endpoint::from_shared(server.url.clone())
+                .unwrap()
+                .connect(),
+        )
+        .unwrap();
+    let mut lower = pb::access_graph_client::AccessGraphClient::new(channel);
+    let mut request = tonic::Request::new(pb::ListSnapshotsRequest {});
+    request
+        .metadata_mut()
+        .insert("authorization", "bearer read-token".parse().unwrap());
+    assert!(
+        server
+            .runtime
+            .block_on(lower.list_snapshots(request))
+            .is_ok()
+    );
+}
+
 /// The Python example client (stubs generated at test time with grpcio-tools) lists snapshots,
 /// runs a query and checks health through the same service. It runs where a Python with
 /// `grpcio-tools` is available: `$ACCESSGRAPH_PYTHON` (set by `.ci/run`, which then requires it),

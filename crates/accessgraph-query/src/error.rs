@@ -304,34 +304,117 @@ impl QueryError {
     }
 
     /// The error as the command line shows it: the message, the query line with a caret under
-    /// the position, and the suggestion.
+    /// the position, and the suggestion. The output is bounded whatever the query's size: a long
+    /// line is cut to an excerpt around the caret, a long message (messages quote the input) is
+    /// shortened, so an error fits a gRPC trailer.
     #[must_use]
     pub fn render(&self, query: &str) -> String {
         let (line_number, column) = self.line_column(query);
-        let line = query.lines().nth(line_number - 1).unwrap_or_default();
+        let line: Vec<char> = query
+            .lines()
+            .nth(line_number.saturating_sub(1))
+            .unwrap_or_default()
+            .chars()
+            .collect();
         let width = query
             .get(self.span.start..self.span.end)
             .map_or(1, |token| {
                 token.lines().next().unwrap_or("").chars().count()
             })
             .max(1);
+        let (excerpt, caret_at, width) = excerpt(&line, column.saturating_sub(1), width);
         let gutter = line_number.to_string().len();
         let mut out = format!(
             "error: {} (line {line_number}, column {column})\n",
-            self.message
+            shortened(&self.message, MESSAGE_CHARS)
         );
         let _ = writeln!(out, "{:gutter$} |", "");
-        let _ = writeln!(out, "{line_number} | {line}");
+        let _ = writeln!(out, "{line_number} | {excerpt}");
         let _ = write!(
             out,
             "{:gutter$} | {}{}",
             "",
-            " ".repeat(column - 1),
+            " ".repeat(caret_at),
             "^".repeat(width)
         );
         if let Some(suggestion) = &self.suggestion {
-            let _ = write!(out, " did you mean `{suggestion}`?");
+            let _ = write!(
+                out,
+                " did you mean `{}`?",
+                shortened(suggestion, MESSAGE_CHARS)
+            );
         }
         out
+    }
+}
+
+/// Widest part of a query line an error shows, in characters.
+const EXCERPT_CHARS: usize = 100;
+/// Longest message an error shows, in characters.
+const MESSAGE_CHARS: usize = 300;
+
+/// The part of `line` shown around the 0-based character `column` (at most [`EXCERPT_CHARS`],
+/// `…` marking a cut), the caret's offset in it, and the caret's width within it.
+fn excerpt(line: &[char], column: usize, width: usize) -> (String, usize, usize) {
+    if line.len() <= EXCERPT_CHARS {
+        return (line.iter().collect(), column, width);
+    }
+    let start = column
+        .saturating_sub(EXCERPT_CHARS / 2)
+        .min(line.len() - EXCERPT_CHARS);
+    let end = start + EXCERPT_CHARS;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.get(start..end).unwrap_or_default());
+    if end < line.len() {
+        shown.push('…');
+    }
+    let caret_at = column - start + usize::from(start > 0);
+    let width = width.min(end.saturating_sub(column)).max(1);
+    (shown, caret_at, width)
+}
+
+/// `text` cut to `limit` characters (with `…`).
+fn shortened(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(limit).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EXCERPT_CHARS, excerpt, shortened};
+
+    #[test]
+    fn the_caret_points_at_the_same_character_in_an_excerpt() {
+        let line: Vec<char> = (0..300u32)
+            .map(|n| char::from_digit(n % 36, 36).unwrap_or('?'))
+            .collect();
+        for column in [0, 1, 49, 50, 150, 250, 299, 300] {
+            let (shown, caret_at, width) = excerpt(&line, column, 7);
+            let shown: Vec<char> = shown.chars().collect();
+            assert!(shown.len() <= EXCERPT_CHARS + 2, "{column}");
+            assert!(width >= 1, "{column}");
+            assert_eq!(shown.get(caret_at), line.get(column), "{column}");
+        }
+        let short: Vec<char> = "who is admin".chars().collect();
+        assert_eq!(excerpt(&short, 4, 2), ("who is admin".to_owned(), 4, 2));
+    }
+
+    #[test]
+    fn a_huge_query_renders_a_bounded_error() {
+        let query = format!("who is admin {}", "q".repeat(4000));
+        let rendered = crate::parse(&query)
+            .err()
+            .map(|error| error.render(&query))
+            .unwrap_or_default();
+        assert!(!rendered.is_empty());
+        assert!(rendered.len() < 1_500, "{} bytes", rendered.len());
+        assert_eq!(shortened("abc", 2), "ab…");
     }
 }

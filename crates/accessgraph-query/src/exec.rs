@@ -173,7 +173,7 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
             let fetch = |id: &crate::ast::Spanned<u64>| {
                 catalog
                     .view(Some(id.value))
-                    .map_err(|error| QueryError::semantic(error.to_string(), id.span))
+                    .map_err(|error| QueryError::from_catalog(&error, id.span))
             };
             let (old, new) = (fetch(before)?, fetch(after)?);
             answer.snapshot = Some(new.snapshot_ref());

@@ -26,7 +26,9 @@ pub use ast::{
 };
 pub use error::{ErrorKind, QueryError};
 pub use exec::{execute, run, run_query};
-pub use plan::{DEFAULT_PATH_LIMIT, MAX_WILDCARD_ACTIONS, Op, Plan, Targets, plan, snapshot_of};
+pub use plan::{
+    DEFAULT_PATH_LIMIT, MAX_WILDCARD_ACTIONS, Op, Plan, Targets, applies, plan, snapshot_of,
+};
 pub use render::{Format, render};
 pub use syntax::{MAX_QUERY_BYTES, parse};
 pub use view::{Catalog, CatalogError, MemoryCatalog, SnapshotLoader, SnapshotRef, View};

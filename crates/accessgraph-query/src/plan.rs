@@ -147,7 +147,10 @@ fn edge_kind(name: EdgeKindName) -> EdgeKind {
 }
 
 /// Which modifiers a statement takes.
-fn applies(statement: &Statement, modifier: &Modifier) -> bool {
+/// Whether `modifier` applies to `statement` (a search modifier to a search, `from` to the
+/// statements with sources, ...).
+#[must_use]
+pub fn applies(statement: &Statement, modifier: &Modifier) -> bool {
     let search = matches!(
         statement,
         Statement::WhoCanReach { .. }

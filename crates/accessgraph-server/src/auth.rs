@@ -36,6 +36,13 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
+/// The token of an `authorization` value: the `Bearer` scheme is case-insensitive (RFC 6750
+/// §2.1, RFC 7235 §2.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
 fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
@@ -94,7 +101,7 @@ impl Tokens {
         let presented = metadata
             .get("authorization")
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .map(|token| digest(token.trim()));
         let matches = |expected: &Option<[u8; 32]>| match (expected, &presented) {
             (Some(expected), Some(presented)) => bool::from(expected.ct_eq(presented)),
@@ -141,6 +148,14 @@ mod tests {
         };
         use tonic::Code;
         assert_eq!(code(Some("reader"), Access::Read), None);
+        for scheme in ["bearer", "BEARER", "bEaReR"] {
+            let mut map = MetadataMap::new();
+            map.insert("authorization", format!("{scheme} reader").parse().unwrap());
+            assert!(tokens.check(&map, Access::Read).is_ok(), "{scheme}");
+        }
+        let mut basic = MetadataMap::new();
+        basic.insert("authorization", "Basic reader".parse().unwrap());
+        assert!(tokens.check(&basic, Access::Read).is_err());
         assert_eq!(code(Some("admin"), Access::Read), None);
         assert_eq!(code(Some("admin"), Access::Admin), None);
         assert_eq!(

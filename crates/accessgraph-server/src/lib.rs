@@ -95,8 +95,12 @@ pub enum ServeError {
     },
 }
 
-/// Largest request message accepted (a query is at most 16 KiB).
+/// Largest request message accepted (a query is at most 16 KiB); larger ones are refused with
+/// `RESOURCE_EXHAUSTED` by the service.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
+/// Largest request message the transport decodes (beyond it, `OUT_OF_RANGE` before the service
+/// sees it): room for the service to refuse oversized requests with the conventional code.
+const MAX_DECODED_BYTES: usize = 1024 * 1024;
 /// Largest response message sent (one row, or one `GetNode` answer).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -142,7 +146,7 @@ pub async fn serve(
             .add_service(reflection_v1alpha.clone())
             .add_service(
                 AccessGraphServer::new(service.clone())
-                    .max_decoding_message_size(MAX_REQUEST_BYTES)
+                    .max_decoding_message_size(MAX_DECODED_BYTES)
                     .max_encoding_message_size(MAX_RESPONSE_BYTES),
             )
     };

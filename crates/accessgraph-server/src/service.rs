@@ -21,7 +21,7 @@ use accessgraph_proto::v1 as pb;
 use accessgraph_proto::v1::access_graph_server::AccessGraph;
 use accessgraph_query::{
     Catalog, CatalogError, ErrorKind, Modifier, NodeRef, PathMode, Query, QueryError, Span,
-    Spanned, Statement, View, execute, parse, plan, snapshot_of,
+    Spanned, Statement, View, applies, execute, parse, plan, snapshot_of,
 };
 use arc_swap::ArcSwapOption;
 use tokio::sync::{Mutex, Semaphore};
@@ -205,6 +205,20 @@ impl Service {
         })
     }
 
+    /// Authenticates a call and checks its size: requests over [`MAX_REQUEST_BYTES`] are
+    /// `RESOURCE_EXHAUSTED` (the transport refuses only much larger ones, with `OUT_OF_RANGE`).
+    fn admit<T: prost::Message>(&self, request: &Request<T>, access: Access) -> Result<(), Status> {
+        self.state.tokens.check_request(request, access)?;
+        let size = request.get_ref().encoded_len();
+        if size > crate::MAX_REQUEST_BYTES {
+            return Err(Status::resource_exhausted(format!(
+                "the request is {size} bytes, more than this server's limit of {} bytes",
+                crate::MAX_REQUEST_BYTES
+            )));
+        }
+        Ok(())
+    }
+
     /// The snapshot served by default.
     #[must_use]
     pub fn active(&self) -> Option<u64> {
@@ -277,6 +291,7 @@ impl Service {
         default: Option<u64>,
     ) -> Result<AnswerStream, Status> {
         let state = self.state.clone();
+        let max_hops = state.limits.max_hops;
         let active = state.active.load_full();
         if active.is_none()
             && default.is_none()
@@ -336,6 +351,12 @@ impl Service {
                 let mut planned = plan(&query, &view)?;
                 planned.filter.stop = stop.clone();
                 planned.limit = Some(planned.limit.unwrap_or(usize::MAX).min(max_rows));
+                // `--max-hops` bounds every search, not only those that name `max hops`.
+                if applies(&query.statement, &Modifier::MaxHops(0)) {
+                    let cap = max_hops;
+                    planned.filter.max_hops =
+                        Some(planned.filter.max_hops.map_or(cap, |hops| hops.min(cap)));
+                }
                 execute(&planned, &view, &catalog)
             })();
             let answer = outcome.map_err(|error| {
@@ -401,7 +422,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::QueryRequest>,
     ) -> Result<Response<Self::QueryStream>, Status> {
-        self.state.tokens.check_request(&request, Access::Read)?;
+        self.admit(&request, Access::Read)?;
         let deadline = self.deadline(&request);
         let message = request.into_inner();
         let mut query = parse_status(&message.query)?;
@@ -416,7 +437,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::DiffRequest>,
     ) -> Result<Response<Self::DiffStream>, Status> {
-        self.state.tokens.check_request(&request, Access::Read)?;
+        self.admit(&request, Access::Read)?;
         let deadline = self.deadline(&request);
         let message = request.into_inner();
         let text = match &message.question {
@@ -439,7 +460,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::ExplainRequest>,
     ) -> Result<Response<pb::ExplainResponse>, Status> {
-        self.state.tokens.check_request(&request, Access::Read)?;
+        self.admit(&request, Access::Read)?;
         let message = request.into_inner();
         let query = parse_status(&message.query)?;
         let catalog = Pinned {
@@ -475,7 +496,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::ListSnapshotsRequest>,
     ) -> Result<Response<pb::ListSnapshotsResponse>, Status> {
-        self.state.tokens.check_request(&request, Access::Read)?;
+        self.admit(&request, Access::Read)?;
         let catalog = self.state.catalog.clone();
         let snapshots = Service::blocking(move || catalog.store().list().map_err(internal)).await?;
         Ok(Response::new(pb::ListSnapshotsResponse {
@@ -488,7 +509,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::GetNodeRequest>,
     ) -> Result<Response<pb::Answer>, Status> {
-        self.state.tokens.check_request(&request, Access::Read)?;
+        self.admit(&request, Access::Read)?;
         let deadline = self.deadline(&request);
         let message = request.into_inner();
         let node = if message.arn == "*" {
@@ -536,7 +557,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::IngestRequest>,
     ) -> Result<Response<pb::IngestResponse>, Status> {
-        self.state.tokens.check_request(&request, Access::Admin)?;
+        self.admit(&request, Access::Admin)?;
         let message = request.into_inner();
         let _one_at_a_time = self.state.ingesting.lock().await;
         let catalog = self.state.catalog.clone();
@@ -579,7 +600,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::SetActiveSnapshotRequest>,
     ) -> Result<Response<pb::SetActiveSnapshotResponse>, Status> {
-        self.state.tokens.check_request(&request, Access::Admin)?;
+        self.admit(&request, Access::Admin)?;
         let id = request.into_inner().id;
         let catalog = self.state.catalog.clone();
         let (meta, view) = Service::blocking(move || {
@@ -602,7 +623,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::GetSnapshotRequest>,
     ) -> Result<Response<pb::GetSnapshotResponse>, Status> {
-        self.state.tokens.check_request(&request, Access::Read)?;
+        self.admit(&request, Access::Read)?;
         let id = SnapshotId(request.into_inner().id);
         let catalog = self.state.catalog.clone();
         let snapshot =
@@ -622,7 +643,7 @@ impl AccessGraph for Service {
         &self,
         request: Request<pb::DeleteSnapshotRequest>,
     ) -> Result<Response<pb::DeleteSnapshotResponse>, Status> {
-        self.state.tokens.check_request(&request, Access::Admin)?;
+        self.admit(&request, Access::Admin)?;
         let id = request.into_inner().id;
         // One change of the store at a time: an ingest in flight may be about to serve.
         let _one_at_a_time = self.state.ingesting.lock().await;
