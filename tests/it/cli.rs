@@ -253,7 +253,7 @@ fn bad_arguments_are_clear_errors() {
                 "--policy",
                 "/nonexistent/p.json",
             ],
-            "cannot read `/nonexistent/p.json`",
+            "cannot read the policy file `/nonexistent/p.json`",
         ),
         (
             &[

@@ -18,6 +18,7 @@ mod front_door;
 mod graph_examples;
 mod graph_techniques;
 mod grpc;
+mod hostile_files;
 mod ingest;
 mod ingest_by_content;
 mod ingest_errors;

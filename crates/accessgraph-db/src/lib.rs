@@ -158,12 +158,16 @@ impl Catalog for StoreCatalog {
 }
 
 /// A catalog of one snapshot directory read into memory (nothing is written): snapshot id 1,
-/// labelled with the directory.
+/// labelled with the directory; links leaving it are followed only with `follow_links`.
 ///
 /// # Errors
 /// When the directory cannot be ingested.
-pub fn directory_catalog(path: &Path) -> Result<MemoryCatalog, DbError> {
-    let mut snapshot = ingest(path, &IngestOptions::default())?.snapshot;
+pub fn directory_catalog(path: &Path, follow_links: bool) -> Result<MemoryCatalog, DbError> {
+    let options = IngestOptions {
+        follow_links,
+        ..IngestOptions::default()
+    };
+    let mut snapshot = ingest(path, &options)?.snapshot;
     // Read now: the earliest time a request can be made when `snapshot.json` gives no
     // collection time, as the store records its ingest time.
     snapshot.meta.ingested_at =

@@ -49,6 +49,8 @@ pub struct IngestOptions {
     pub label: Option<String>,
     /// Accept a snapshot without any account (by default an error: nothing a query could find).
     pub allow_empty: bool,
+    /// Follow links that leave the snapshot directory (by default an error naming the link).
+    pub follow_links: bool,
 }
 
 impl Default for IngestOptions {
@@ -59,6 +61,7 @@ impl Default for IngestOptions {
             max_file_bytes: 1024 * 1024 * 1024,
             label: None,
             allow_empty: false,
+            follow_links: false,
         }
     }
 }
@@ -77,14 +80,23 @@ pub struct Ingested {
 pub struct Plan {
     source: PathBuf,
     files: Vec<SourceFile>,
+    /// Entries not read (FIFOs, sockets, devices, broken links), as warnings.
+    unread: Vec<String>,
 }
 
 /// Lists and classifies the files of a snapshot directory, or takes a single file (read by its
-/// content, like every file outside the layout).
-pub fn plan(path: &Path) -> Result<Plan, IngestError> {
+/// content, like every file outside the layout). Links leaving the directory are an error unless
+/// `follow_links`.
+pub fn plan(path: &Path, follow_links: bool) -> Result<Plan, IngestError> {
     let display = path.display().to_string();
     let metadata = std::fs::metadata(path)
         .map_err(|error| IngestError::file(&display, format!("cannot read: {error}")))?;
+    if !metadata.is_file() && !metadata.is_dir() {
+        return Err(IngestError::file(
+            &display,
+            "not a regular file or a directory",
+        ));
+    }
     if metadata.is_file() {
         let relative = path
             .file_name()
@@ -96,12 +108,12 @@ pub fn plan(path: &Path) -> Result<Plan, IngestError> {
                 path: path.to_path_buf(),
                 kind: FileKind::ByContent,
             }],
+            unread: Vec::new(),
         });
     }
-    let listed = walk::list_files(path)
-        .map_err(|error| IngestError::file(&display, format!("cannot list: {error}")))?;
+    let listing = walk::list_files(path, follow_links)?;
     let mut files = Vec::new();
-    for (relative, full) in listed {
+    for (relative, full) in listing.files {
         if let Some(account) = relative
             .strip_prefix("accounts/")
             .and_then(|rest| rest.split('/').next())
@@ -123,6 +135,7 @@ pub fn plan(path: &Path) -> Result<Plan, IngestError> {
     Ok(Plan {
         source: path.to_path_buf(),
         files,
+        unread: listing.warnings,
     })
 }
 
@@ -208,6 +221,7 @@ impl Plan {
                 .iter()
                 .map(|gap| format!("the organization was collected in part: {gap}")),
         );
+        snapshot.warnings.extend(self.unread.iter().cloned());
         snapshot.warnings.extend(
             skipped
                 .iter()
@@ -247,7 +261,7 @@ fn empty_message(unknown: &[String], organization: bool) -> String {
 
 /// Ingests a snapshot directory or file.
 pub fn ingest(path: &Path, options: &IngestOptions) -> Result<Ingested, IngestError> {
-    plan(path)?.run(options, &|| {})
+    plan(path, options.follow_links)?.run(options, &|| {})
 }
 
 #[derive(Debug, Default)]

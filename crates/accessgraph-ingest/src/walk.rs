@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use accessgraph_model::{ComputeService, ResourcePolicyKind};
 
+use crate::error::IngestError;
+
 /// What a file of the snapshot layout holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FileKind {
@@ -77,31 +79,103 @@ pub(crate) struct SourceFile {
     pub(crate) kind: FileKind,
 }
 
-/// Lists every regular file under `root`, sorted by relative path.
-pub(crate) fn list_files(root: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
-    let mut files = Vec::new();
+/// The files of a snapshot directory, and what was skipped.
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    /// Regular files (or links to them), by relative path, sorted.
+    pub(crate) files: Vec<(String, PathBuf)>,
+    /// A warning per entry that is not read: FIFOs, sockets, devices, broken links.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// What kind of entry a non-regular, non-directory file type is.
+fn special(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = kind;
+    "not a regular file"
+}
+
+/// Lists every regular file under `root`, sorted by relative path. Links are followed when they
+/// stay inside `root` (or always, with `follow_links`); a link leaving it is an error, so that no
+/// file is silently left out. Directories reached twice through links are listed once.
+pub(crate) fn list_files(root: &Path, follow_links: bool) -> Result<Listing, IngestError> {
+    let cannot = |at: &Path, error: std::io::Error| {
+        IngestError::file(&at.display().to_string(), format!("cannot list: {error}"))
+    };
+    let canonical_root = std::fs::canonicalize(root).map_err(|error| cannot(root, error))?;
+    let relative_of = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut listing = Listing::default();
+    let mut visited = std::collections::BTreeSet::from([canonical_root.clone()]);
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let file_type = entry.file_type()?;
+        for entry in std::fs::read_dir(&dir).map_err(|error| cannot(&dir, error))? {
+            let entry = entry.map_err(|error| cannot(&dir, error))?;
             let path = entry.path();
-            if file_type.is_dir() {
+            let kind = entry.file_type().map_err(|error| cannot(&path, error))?;
+            let relative = relative_of(&path);
+            if kind.is_dir() {
                 stack.push(path);
-            } else if file_type.is_file() {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                files.push((relative, path));
+            } else if kind.is_file() {
+                listing.files.push((relative, path));
+            } else if kind.is_symlink() {
+                let Ok(target) = std::fs::canonicalize(&path) else {
+                    listing
+                        .warnings
+                        .push(format!("{relative}: a link to a missing file, skipped"));
+                    continue;
+                };
+                if !follow_links && !target.starts_with(&canonical_root) {
+                    return Err(IngestError::file(
+                        &relative,
+                        format!(
+                            "a link to `{}`, outside the snapshot directory: pass \
+                             `--follow-links` to read it",
+                            target.display()
+                        ),
+                    ));
+                }
+                let found = std::fs::metadata(&target).map_err(|error| cannot(&path, error))?;
+                if found.is_file() {
+                    listing.files.push((relative, path));
+                } else if found.is_dir() {
+                    if visited.insert(target) {
+                        stack.push(path);
+                    }
+                } else {
+                    listing.warnings.push(format!(
+                        "{relative}: a link to {}, skipped",
+                        special(found.file_type())
+                    ));
+                }
+            } else {
+                listing
+                    .warnings
+                    .push(format!("{relative}: {}, skipped", special(kind)));
             }
         }
     }
-    files.sort();
-    Ok(files)
+    listing.files.sort();
+    listing.warnings.sort();
+    Ok(listing)
 }
 
 /// Whether `text` looks like an AWS region (`us-east-1`, `eu-central-2`, `us-gov-west-1`).

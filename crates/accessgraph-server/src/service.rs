@@ -570,6 +570,7 @@ impl AccessGraph for Service {
                 skip_invalid: message.skip_invalid,
                 allow_empty: message.allow_empty,
                 max_file_bytes: message.max_file_bytes.unwrap_or(defaults.max_file_bytes),
+                follow_links: message.follow_links,
             };
             let ingested = ingest(&path, &options).map_err(|error| {
                 Status::invalid_argument(format!("cannot ingest `{}`: {error}", message.path))

@@ -112,6 +112,10 @@ pub(crate) struct IngestArgs {
     /// Largest file read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub(crate) max_file_bytes: u64,
+    /// Follow links that point outside the snapshot directory (by default an error naming the
+    /// link; links inside it are always followed).
+    #[arg(long)]
+    pub(crate) follow_links: bool,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -129,6 +133,9 @@ pub(crate) struct QueryArgs {
     /// instead of a store; nothing is written.
     #[arg(long, value_name = "PATH", conflicts_with = "db")]
     pub(crate) snapshot: Option<PathBuf>,
+    /// With `--snapshot`: follow links that point outside the snapshot directory.
+    #[arg(long, requires = "snapshot")]
+    pub(crate) follow_links: bool,
     /// The stored snapshot to query (default: the newest); a query's `at snapshot N` wins.
     #[arg(long, value_name = "SNAPSHOT", conflicts_with = "snapshot")]
     pub(crate) at: Option<u64>,

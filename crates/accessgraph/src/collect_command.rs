@@ -81,6 +81,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
             skip_invalid: false,
             allow_empty: false,
             max_file_bytes: 1024 * 1024 * 1024,
+            follow_links: false,
             format: Format::Text,
         };
         out.push_str(&crate::ingest_command::run(&ingest)?);

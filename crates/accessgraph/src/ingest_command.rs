@@ -46,6 +46,7 @@ fn ingest_through(door: &mut FrontDoor, args: &IngestArgs, started: Instant) -> 
         skip_invalid: args.skip_invalid,
         allow_empty: args.allow_empty,
         max_file_bytes: Some(args.max_file_bytes),
+        follow_links: args.follow_links,
     })?;
     let meta = response
         .snapshot
@@ -62,7 +63,7 @@ fn ingest_through(door: &mut FrontDoor, args: &IngestArgs, started: Instant) -> 
 }
 
 fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<String> {
-    let plan = accessgraph_ingest::plan(&args.path).context("cannot ingest")?;
+    let plan = accessgraph_ingest::plan(&args.path, args.follow_links).context("cannot ingest")?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(plan.len() as u64);
         if let Ok(style) =
@@ -79,6 +80,7 @@ fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<Str
         max_file_bytes: args.max_file_bytes,
         label: args.label.clone(),
         allow_empty: args.allow_empty,
+        follow_links: args.follow_links,
     };
     let result = plan.run(&options, &|| bar.inc(1));
     bar.finish_and_clear();

@@ -3,6 +3,7 @@
 //! `main` parses arguments, runs one subcommand, prints its output, and maps errors to a message
 //! on standard error and exit code 2.
 
+mod bounded_file;
 mod cli;
 #[cfg(feature = "collect")]
 mod collect_command;

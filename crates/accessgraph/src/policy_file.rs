@@ -4,7 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use accessgraph_policy::{ParseOptions, Policy, PolicyDocument};
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
+
+use crate::bounded_file::read_text;
 use serde_json::Value;
 
 /// Largest policy file read (AWS documents are at most 131,072 characters).
@@ -13,14 +15,7 @@ const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// Reads and parses a policy file; the policy is labelled with the path as given.
 pub(crate) fn read(path: &Path, options: &ParseOptions) -> Result<Arc<Policy>> {
     let label = path.display().to_string();
-    let metadata = std::fs::metadata(path).with_context(|| format!("cannot read `{label}`"))?;
-    if metadata.len() > MAX_FILE_BYTES {
-        bail!(
-            "`{label}` is {} bytes, more than the limit of {MAX_FILE_BYTES}",
-            metadata.len()
-        );
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{label}`"))?;
+    let text = read_text(path, "policy file", MAX_FILE_BYTES)?;
     let document = parse(&text, options).with_context(|| format!("in `{label}`"))?;
     Ok(Arc::new(Policy::new(label, document)))
 }

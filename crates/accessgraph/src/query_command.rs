@@ -62,7 +62,7 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
         }
     }
     let catalog: Box<dyn Catalog> = match &args.snapshot {
-        Some(path) => Box::new(directory_catalog(path)?),
+        Some(path) => Box::new(directory_catalog(path, args.follow_links)?),
         None => Box::new(StoreCatalog::new(open_existing_store(&args.db)?)),
     };
     if let Some(at) = args.at {

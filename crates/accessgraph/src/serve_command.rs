@@ -6,13 +6,18 @@ use accessgraph_db::StoreCatalog;
 use accessgraph_server::{Limits, Options, TlsFiles, Tokens, local_socket, serve};
 use anyhow::{Context as _, Result, anyhow};
 
+use crate::bounded_file::{read_bounded, read_text};
 use crate::cli::ServeArgs;
 use crate::snapshots_command::open_existing_store;
 
+/// Largest token file read.
+const MAX_TOKEN_BYTES: u64 = 64 * 1024;
+/// Largest certificate, key or CA file read.
+const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
 /// Reads a token file: its content without surrounding whitespace, which must not be empty.
 pub(crate) fn read_token(path: &std::path::Path) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the token file `{}`", path.display()))?;
+    let text = read_text(path, "token file", MAX_TOKEN_BYTES)?;
     let token = text.trim();
     if token.is_empty() {
         return Err(anyhow!("the token file `{}` is empty", path.display()));
@@ -22,7 +27,7 @@ pub(crate) fn read_token(path: &std::path::Path) -> Result<String> {
 
 /// Reads a file the server or client needs (certificate, key, CA), naming it on error.
 pub(crate) fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read the {what} `{}`", path.display()))
+    read_bounded(path, what, MAX_PEM_BYTES)
 }
 
 async fn shutdown_signal() {
@@ -59,8 +64,6 @@ pub(crate) fn run(args: &ServeArgs) -> Result<String> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    // A server serves a store that exists: only `ingest` creates one.
-    let store = open_existing_store(&args.db)?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: read(cert, "TLS certificate")?,
@@ -79,6 +82,8 @@ pub(crate) fn run(args: &ServeArgs) -> Result<String> {
         .as_deref()
         .map(read_token)
         .transpose()?;
+    // A server serves a store that exists: only `ingest` creates one.
+    let store = open_existing_store(&args.db)?;
     let options = Options {
         tls,
         tokens: Tokens::new(read_token_file.as_deref(), admin_token.as_deref()),

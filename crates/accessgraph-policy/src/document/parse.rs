@@ -239,6 +239,25 @@ pub(super) fn parse_text(
     parse_value(&value, options)
 }
 
+/// The size of a JSON value printed compactly, counted without building the text: the document
+/// limit applies to objects as it does to text.
+fn compact_size(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 = self.0.saturating_add(bytes.len());
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing into a counter cannot fail, and a `Value` always serializes.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
 fn too_large(size: usize, limit: usize) -> PolicyError {
     PolicyError::at("$", PolicyErrorKind::TooLarge { size, limit })
 }
@@ -249,11 +268,17 @@ pub(super) fn parse_value(
     options: &ParseOptions,
 ) -> Result<PolicyDocument, PolicyError> {
     match value {
-        Value::Object(map) => Parser {
-            options,
-            warnings: Vec::new(),
+        Value::Object(map) => {
+            let size = compact_size(value);
+            if size > options.limits.max_bytes {
+                return Err(too_large(size, options.limits.max_bytes));
+            }
+            Parser {
+                options,
+                warnings: Vec::new(),
+            }
+            .document(map)
         }
-        .document(map),
         Value::String(inner) if !inner.trim_start().starts_with('"') => parse_text(inner, options),
         other => Err(expected("$", "a policy document object", other)),
     }

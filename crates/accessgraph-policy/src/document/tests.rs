@@ -323,6 +323,17 @@ fn limits_are_enforced() {
         error.to_string().contains("more than the limit of 64"),
         "{error}"
     );
+    // The same bound holds for a document given as a JSON object (the AWS CLI's form), as for
+    // text: a huge condition value is refused, not kept.
+    let object = json!({"Statement": [], "Id": "x".repeat(100)});
+    let error = PolicyDocument::from_value(&object, &options).unwrap_err();
+    assert!(
+        error.to_string().contains("more than the limit of 64"),
+        "{error}"
+    );
+    let huge = json!({"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x".repeat(2 * 1024 * 1024)}}}});
+    assert!(PolicyDocument::from_value(&huge, &ParseOptions::default()).is_err());
     let options = ParseOptions {
         limits: super::Limits {
             max_statements: 2,
