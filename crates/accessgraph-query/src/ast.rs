@@ -466,7 +466,13 @@ fn write_context(
     context: &[(Spanned<String>, Spanned<String>)],
 ) -> fmt::Result {
     for (index, (key, value)) in context.iter().enumerate() {
-        let value = quote_if_needed(&value.value, |c| !c.is_whitespace() && c != ',' && c != '"');
+        // A bare value may hold a quote, just not begin with one (the grammar reads that as an
+        // opening quote); a quoted one holds anything but a quote. Every parsed value fits one.
+        let value = if value.value.starts_with('"') {
+            format!("\"{}\"", value.value)
+        } else {
+            quote_if_needed(&value.value, |c| !c.is_whitespace() && c != ',')
+        };
         let lead = if index == 0 { " with " } else { ", " };
         write!(f, "{lead}{key}={value}")?;
     }

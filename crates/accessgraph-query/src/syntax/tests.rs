@@ -165,6 +165,21 @@ fn errors_on_later_lines_name_their_line() {
 }
 
 #[test]
+fn a_context_value_with_a_quote_prints_back() {
+    // Found by the query fuzzer: a bare value holding a quote was printed inside quotes.
+    for text in [
+        "can arn:g do -:k on arn:s with a=1b\"",
+        "can arn:g do s3:k on arn:s with a=\"x, y\", b=c\"d",
+    ] {
+        let query = parse(text).unwrap();
+        let printed = query.to_string();
+        assert_eq!(parse(&printed).unwrap(), query, "{printed}");
+    }
+    // An opening quote without its closing one is an error, not a bare value.
+    assert!(parse("can arn:g do s3:k on arn:s with a=\"x").is_err());
+}
+
+#[test]
 fn oversized_queries_are_refused() {
     let text = format!("show role/{}", "a".repeat(super::MAX_QUERY_BYTES));
     assert!(parse(&text).unwrap_err().message.contains("limit"));
@@ -174,6 +189,17 @@ proptest! {
     #[test]
     fn the_parser_never_panics(text in "\\PC{0,200}") {
         let _ = parse(&text);
+    }
+
+    /// Whatever text the parser accepts prints to text that parses to the same AST (the query
+    /// fuzzer's property, kept in the test suite).
+    #[test]
+    fn accepted_text_prints_back(text in "(can|who|do|on|with|reach|admin|in|org|arn:[a-z:]{1,6}|-:k|s3:[a-z*]{1,4}|\\*|[a-z]{1,3}=|[a-z0-9\"]{1,4}|\"[a-z ,]{0,4}\"|,| )*") {
+        if let Ok(query) = parse(&text) {
+            let printed = query.to_string();
+            let again = parse(&printed).map_err(|error| TestCaseError::fail(error.render(&printed)))?;
+            prop_assert_eq!(again, query, "{} => {}", text, printed);
+        }
     }
 
     #[test]
@@ -253,7 +279,7 @@ mod round_trip {
             proptest::collection::vec(
                 (
                     "aws:[A-Za-z]{1,10}",
-                    "[A-Za-z0-9./:]{1,10}|[A-Za-z0-9 ,]{0,10}",
+                    "[A-Za-z0-9./:]{1,10}|[A-Za-z0-9 ,]{0,10}|[A-Za-z0-9]{1,4}\"[A-Za-z0-9\"]{0,4}",
                 ),
                 0..3,
             ),
