@@ -179,3 +179,35 @@ fn named_files_must_be_regular_and_bounded() {
         .code(2)
         .stderr(predicate::str::contains("more than the limit"));
 }
+
+/// A name that cannot be named in a query is refused; a file name that is not UTF-8 is skipped
+/// with a warning rather than stored under an altered name (issue 19).
+#[cfg(unix)]
+#[test]
+fn names_must_be_storable_unaltered() {
+    let dir = tempdir().join("snapshot");
+    copy_dir(&data("../examples/org"), &dir);
+    let gaad = dir.join("accounts/555555555555/iam/get-account-authorization-details.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&gaad).unwrap()).unwrap();
+    let long = "a".repeat(100_000);
+    value["UserDetailList"][0]["UserName"] = serde_json::Value::String(long);
+    std::fs::write(&gaad, value.to_string()).unwrap();
+    let error = ingest(&dir, &IngestOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("$.UserDetailList[0].UserName: 100000 characters, more than the 512"),
+        "{error}"
+    );
+    std::fs::remove_file(&gaad).unwrap();
+    use std::os::unix::ffi::OsStrExt as _;
+    let odd = std::ffi::OsStr::from_bytes(b"notes-\xff.json");
+    std::fs::write(dir.join(odd), "{}").unwrap();
+    let warnings = ingest(&dir, &IngestOptions::default())
+        .unwrap()
+        .snapshot
+        .warnings
+        .join("\n");
+    assert!(warnings.contains("a name that is not UTF-8"), "{warnings}");
+}

@@ -6,6 +6,11 @@ use crate::error::IngestError;
 use crate::fragment::{Documents, Fragment};
 use crate::json::{Node, Result};
 
+/// Longest ARN accepted (AWS's own bound on ARNs).
+const MAX_ARN_CHARS: usize = 2048;
+/// Longest user, group or role name accepted (AWS allows 64 or 128; room for change).
+const MAX_NAME_CHARS: usize = 512;
+
 fn inline_policies(
     node: &Node<'_>,
     key: &str,
@@ -71,8 +76,8 @@ pub(crate) fn authorization(
         let mut groups = item.each("GroupList", |group| group.string())?;
         groups.sort();
         Ok(User {
-            arn: item.str_field("Arn")?,
-            name: item.str_field("UserName")?,
+            arn: item.name_field("Arn", MAX_ARN_CHARS)?,
+            name: item.name_field("UserName", MAX_NAME_CHARS)?,
             path: path_of(&item)?,
             id: item.opt_str("UserId")?.unwrap_or_default(),
             groups,
@@ -84,8 +89,8 @@ pub(crate) fn authorization(
     })?;
     let groups = root.each("GroupDetailList", |item| {
         Ok(Group {
-            arn: item.str_field("Arn")?,
-            name: item.str_field("GroupName")?,
+            arn: item.name_field("Arn", MAX_ARN_CHARS)?,
+            name: item.name_field("GroupName", MAX_NAME_CHARS)?,
             path: path_of(&item)?,
             id: item.opt_str("GroupId")?.unwrap_or_default(),
             inline_policies: inline_policies(&item, "GroupPolicyList", documents)?,
@@ -102,8 +107,8 @@ pub(crate) fn authorization(
             item.each("InstanceProfileList", |profile| profile.str_field("Arn"))?;
         instance_profiles.sort();
         Ok(Role {
-            arn: item.str_field("Arn")?,
-            name: item.str_field("RoleName")?,
+            arn: item.name_field("Arn", MAX_ARN_CHARS)?,
+            name: item.name_field("RoleName", MAX_NAME_CHARS)?,
             path: path_of(&item)?,
             id: item.opt_str("RoleId")?.unwrap_or_default(),
             trust_policy: documents.keep(trust),
@@ -130,7 +135,7 @@ pub(crate) fn authorization(
                 document: documents.keep(document),
             })
         })?;
-        let arn = item.str_field("Arn")?;
+        let arn = item.name_field("Arn", MAX_ARN_CHARS)?;
         let name = item
             .opt_str("PolicyName")?
             .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned());

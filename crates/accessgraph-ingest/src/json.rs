@@ -156,6 +156,21 @@ impl<'a> Node<'a> {
     }
 
     /// The required string field `key`.
+    /// A required name or ARN of at most `max_chars` characters: AWS bounds them (ARNs at 2,048,
+    /// entity names at 64 or 128), and a query must be able to name what is stored.
+    pub(crate) fn name_field(&self, key: &str, max_chars: usize) -> Result<String> {
+        let text = self.str_field(key)?;
+        let count = text.chars().count();
+        if count > max_chars {
+            return Err(IngestError::at(
+                self.file,
+                format!("{}.{key}", self.path),
+                format!("{count} characters, more than the {max_chars} AWS allows"),
+            ));
+        }
+        Ok(text)
+    }
+
     pub(crate) fn str_field(&self, key: &str) -> Result<String> {
         self.with_required(key, |node| node.string())
     }
@@ -227,5 +242,121 @@ impl<'a> Node<'a> {
             }
         }
         warnings
+    }
+}
+
+/// The JSON path of the innermost element open at byte `offset` of `text` (`$.Roles[3].Name`),
+/// for syntax errors, which serde reports by line and column only. A lightweight scan: strings
+/// and their escapes, objects with their current key, arrays with their current index.
+pub(crate) fn path_at(text: &[u8], offset: usize) -> String {
+    enum Frame {
+        Object { key: Option<String>, in_key: bool },
+        Array(usize),
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut position = 0;
+    let end = offset.min(text.len());
+    while position < end {
+        let byte = text.get(position).copied().unwrap_or_default();
+        match byte {
+            b'"' => {
+                let start = position + 1;
+                position = start;
+                while position < end {
+                    match text.get(position) {
+                        Some(b'\\') => position += 2,
+                        Some(b'"') => break,
+                        _ => position += 1,
+                    }
+                }
+                if let Some(Frame::Object { key, in_key: true }) = stack.last_mut() {
+                    let raw = text.get(start..position.min(end)).unwrap_or_default();
+                    *key = Some(String::from_utf8_lossy(raw).into_owned());
+                }
+            }
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                in_key: true,
+            }),
+            b'[' => stack.push(Frame::Array(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b':' => {
+                if let Some(Frame::Object { in_key, .. }) = stack.last_mut() {
+                    *in_key = false;
+                }
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array(index)) => *index += 1,
+                Some(Frame::Object { key, in_key }) => {
+                    *key = None;
+                    *in_key = true;
+                }
+                None => {}
+            },
+            _ => {}
+        }
+        position += 1;
+    }
+    let mut path = String::from("$");
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(key), .. } => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Frame::Object { key: None, .. } => {}
+            Frame::Array(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
+
+/// The byte offset of 1-based `line` and `column` (serde's position of an error) in `text`.
+pub(crate) fn offset_of(text: &[u8], line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.iter()
+            .enumerate()
+            .filter(|(_, byte)| **byte == b'\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(index, _)| index + 1)
+    };
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{offset_of, path_at};
+
+    #[test]
+    fn the_path_of_a_syntax_error() {
+        let cases = [
+            (
+                r#"{"UserDetailList": [{"UserName": "a"}, {"UserName": "#,
+                "$.UserDetailList[1].UserName",
+            ),
+            (
+                r#"{"a": {"b": [1, 2, {"c": "x\"y", "d": ["#,
+                "$.a.b[2].d[0]",
+            ),
+            (r#"{"a": 1, "#, "$"),
+            (r#"[{"k": [], "l": {"#, "$[0].l"),
+            ("", "$"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(path_at(text.as_bytes(), text.len()), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn offsets_of_lines_and_columns() {
+        let text = b"ab\ncd\nef";
+        assert_eq!(offset_of(text, 1, 1), 0);
+        assert_eq!(offset_of(text, 2, 2), 4);
+        assert_eq!(offset_of(text, 3, 3), 8);
+        assert_eq!(offset_of(text, 9, 1), 8);
     }
 }

@@ -327,7 +327,9 @@ fn read_json(file: &SourceFile, max_bytes: u64) -> Result<Value, IngestError> {
                 error.column()
             )
         } else {
-            format!("invalid JSON: {error}")
+            let at = json::offset_of(&bytes, error.line(), error.column());
+            let path = json::path_at(&bytes, at);
+            return IngestError::at(&file.relative, path, format!("invalid JSON: {error}"));
         };
         IngestError::file(&file.relative, message)
     })

@@ -132,6 +132,13 @@ pub(crate) fn list_files(root: &Path, follow_links: bool) -> Result<Listing, Ing
             let path = entry.path();
             let kind = entry.file_type().map_err(|error| cannot(&path, error))?;
             let relative = relative_of(&path);
+            // AWS names are UTF-8: a name that is not cannot be stored or queried unaltered.
+            if entry.file_name().to_str().is_none() {
+                listing.warnings.push(format!(
+                    "{relative}: a name that is not UTF-8 (shown altered), skipped"
+                ));
+                continue;
+            }
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
