@@ -15,6 +15,7 @@ mod emulator;
 mod fault_proxy;
 mod fixture;
 mod front_door;
+mod fuzz_replay;
 mod graph_examples;
 mod graph_techniques;
 mod grpc;

@@ -319,19 +319,111 @@ fn read_json(file: &SourceFile, max_bytes: u64) -> Result<Value, IngestError> {
     }
     let bytes = std::fs::read(&file.path)
         .map_err(|error| IngestError::file(&file.relative, format!("cannot read: {error}")))?;
-    serde_json::from_slice(&bytes).map_err(|error| {
-        let message = if error.to_string().contains("recursion limit") {
-            format!(
-                "JSON nested more than 128 levels deep (line {}, column {})",
-                error.line(),
-                error.column()
-            )
-        } else {
-            let at = json::offset_of(&bytes, error.line(), error.column());
-            let path = json::path_at(&bytes, at);
-            return IngestError::at(&file.relative, path, format!("invalid JSON: {error}"));
-        };
-        IngestError::file(&file.relative, message)
+    parse_json(&file.relative, &bytes)
+}
+
+/// Parses a file's bytes as JSON; errors name the JSON path of the element they are in.
+fn parse_json(relative: &str, bytes: &[u8]) -> Result<Value, IngestError> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        if error.to_string().contains("recursion limit") {
+            return IngestError::file(
+                relative,
+                format!(
+                    "JSON nested more than 128 levels deep (line {}, column {})",
+                    error.line(),
+                    error.column()
+                ),
+            );
+        }
+        let at = json::offset_of(bytes, error.line(), error.column());
+        IngestError::at(
+            relative,
+            json::path_at(bytes, at),
+            format!("invalid JSON: {error}"),
+        )
+    })
+}
+
+/// One path per kind of file of the layout, then a name outside it (read by content): the names
+/// the `ingest_file` fuzz target gives its inputs, the first byte of an input choosing one.
+pub const FUZZ_FILE_NAMES: &[&str] = &[
+    "organizations/describe-organization.json",
+    "organizations/list-roots.json",
+    "organizations/list-accounts.json",
+    "organizations/ous/r-ab12.json",
+    "organizations/children/r-ab12.json",
+    "organizations/policies/p-ab12cd34.json",
+    "organizations/targets/p-ab12cd34.json",
+    "organizations/sso/list-instances.json",
+    "organizations/sso/permission-sets/ps-0123456789abcdef.json",
+    "organizations/sso/assignments/111122223333.ps-0123456789abcdef.json",
+    "organizations/sso/identitystore/list-users.json",
+    "organizations/sso/identitystore/list-groups.json",
+    "organizations/sso/identitystore/list-group-memberships/g-1.json",
+    "accounts/111122223333/iam/get-account-authorization-details.json",
+    "accounts/111122223333/iam/list-saml-providers.json",
+    "accounts/111122223333/iam/list-open-id-connect-providers.json",
+    "accounts/111122223333/s3/_list-buckets.json",
+    "accounts/111122223333/s3/bucket.json",
+    "accounts/111122223333/s3/acl/bucket.json",
+    "accounts/111122223333/s3/ownership/bucket.json",
+    "accounts/111122223333/us-east-1/lambda/function.json",
+    "accounts/111122223333/us-east-1/kms/key-id.json",
+    "accounts/111122223333/us-east-1/sqs/queue.json",
+    "accounts/111122223333/us-east-1/sns/topic.json",
+    "accounts/111122223333/us-east-1/secretsmanager/secret.json",
+    "accounts/111122223333/us-east-1/apigateway/a1b2c3.json",
+    "accounts/111122223333/us-east-1/ec2/describe-vpc-endpoints.json",
+    "accounts/111122223333/us-east-1/inventory/lambda-list-functions.json",
+    "accounts/111122223333/us-east-1/inventory/ec2-describe-instances.json",
+    "accounts/111122223333/us-east-1/inventory/ec2-describe-launch-template-versions.json",
+    "accounts/111122223333/us-east-1/inventory/ssm-describe-instance-information.json",
+    "accounts/111122223333/us-east-1/inventory/cloudformation-describe-stacks.json",
+    "accounts/111122223333/us-east-1/inventory/codebuild-batch-get-projects.json",
+    "accounts/111122223333/us-east-1/inventory/glue-get-dev-endpoints.json",
+    "accounts/111122223333/us-east-1/inventory/glue-get-jobs.json",
+    "accounts/111122223333/us-east-1/inventory/sagemaker-notebook-instances.json",
+    "accounts/111122223333/us-east-1/inventory/ecs-list-clusters.json",
+    "accounts/111122223333/us-east-1/inventory/apprunner-services.json",
+    "saved-output.json",
+];
+
+/// Ingests one AWS CLI output given as bytes, as the file `name` (a path of the layout, or any
+/// other name: then recognised by its content), with no file system involved: the entry point
+/// of the `ingest_file` fuzz target and of its corpus replay. Unlike [`ingest`], a snapshot
+/// without accounts is accepted.
+pub fn ingest_document(name: &str, bytes: &[u8]) -> Result<Ingested, IngestError> {
+    let value = parse_json(name, bytes)?;
+    let root = Node::root(name, &value);
+    let kind = match walk::classify(name) {
+        Some(kind) => kind,
+        None => match detect::detect(&root)? {
+            Detected::Kind(kind) => kind,
+            Detected::Unplaceable(hint) => return lone(name, unrecognised_named(name, &hint)),
+            Detected::Unknown => {
+                let why = "not an AWS CLI output accessgraph reads";
+                return lone(name, unrecognised_named(name, why));
+            }
+        },
+    };
+    lone(name, parse_value(root, &kind, "aws")?)
+}
+
+/// A snapshot of one parsed file.
+fn lone(name: &str, parsed: Parsed) -> Result<Ingested, IngestError> {
+    let mut snapshot = merge::merge(
+        vec![parsed],
+        merge::Context {
+            source: name.to_owned(),
+            label: None,
+            collected_at: None,
+            partition: "aws".to_owned(),
+        },
+    )?;
+    snapshot.recount();
+    Ok(Ingested {
+        snapshot,
+        skipped: Vec::new(),
     })
 }
 
@@ -351,10 +443,14 @@ fn opens_object(path: &Path) -> std::io::Result<bool> {
 }
 
 fn unrecognised(file: &SourceFile, why: &str) -> Parsed {
+    unrecognised_named(&file.relative, why)
+}
+
+fn unrecognised_named(name: &str, why: &str) -> Parsed {
     Parsed {
         fragment: Fragment::Unrecognised {
-            file: file.relative.clone(),
-            warning: format!("{}: {why}; skipped", file.relative),
+            file: name.to_owned(),
+            warning: format!("{name}: {why}; skipped"),
         },
         documents: Vec::new(),
         warnings: Vec::new(),

@@ -36,12 +36,16 @@ fn account_entry<'a>(accounts: &'a mut BTreeMap<String, Account>, id: &str) -> &
 }
 
 /// Checks that the ARNs of an authorization file belong to the account of its folder.
-fn check_owner(account: &str, arns: impl IntoIterator<Item = String>) -> Result<(), IngestError> {
+fn check_owner(
+    file: &str,
+    account: &str,
+    arns: impl IntoIterator<Item = String>,
+) -> Result<(), IngestError> {
     for arn in arns {
         let owner = accessgraph_policy::arn_components(&arn).map(|parts| parts[4]);
         if owner.is_some_and(|owner| owner != account) {
             return Err(IngestError::file(
-                &format!("accounts/{account}/iam"),
+                file,
                 format!("`{arn}` belongs to another account than `{account}`, the folder it is in"),
             ));
         }
@@ -117,7 +121,7 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
                     .map(|user| user.arn.clone())
                     .chain(groups.iter().map(|group| group.arn.clone()))
                     .chain(roles.iter().map(|role| role.arn.clone()));
-                check_owner(&account, arns)?;
+                check_owner(&file, &account, arns)?;
                 authorization_files
                     .entry(account.clone())
                     .or_default()

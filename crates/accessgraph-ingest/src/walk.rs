@@ -345,6 +345,15 @@ mod tests {
     }
 
     #[test]
+    fn the_fuzz_names_cover_the_layout() {
+        let (last, layout) = crate::FUZZ_FILE_NAMES.split_last().unwrap_or((&"", &[]));
+        for name in layout {
+            assert!(classify(name).is_some(), "{name}");
+        }
+        assert_eq!(classify(last), None);
+    }
+
+    #[test]
     fn layout() {
         assert_eq!(classify("snapshot.json"), Some(FileKind::Manifest));
         assert_eq!(
