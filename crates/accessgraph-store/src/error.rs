@@ -46,6 +46,16 @@ pub enum StoreError {
         /// Version supported.
         supported: u32,
     },
+    /// A saved graph file cannot be written or read.
+    #[error("cannot {action} the saved graph `{path}`: {source}")]
+    GraphFile {
+        /// Read or write.
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// No published snapshot has this id.
     #[error("no snapshot `{0}` in the store")]
     NotFound(SnapshotId),

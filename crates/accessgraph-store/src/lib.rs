@@ -47,8 +47,6 @@ pub struct Store {
     data: sled::Tree,
     /// Policy documents: hash -> text.
     documents: sled::Tree,
-    /// Built graphs, a cache: snapshot id -> encoded graph (opaque bytes).
-    graphs: sled::Tree,
     path: PathBuf,
 }
 
@@ -88,6 +86,24 @@ fn owner_only(path: &Path) -> std::io::Result<()> {
 /// Makes the store's files owner-only (0600) and its subdirectories (sled's `blobs/`) 0700, as far
 /// as this user may: sled creates them with the process's umask, and the directory's 0700
 /// already keeps others out. The server's socket keeps its own mode.
+/// The directory of saved graphs inside the store's directory.
+const GRAPHS_DIR: &str = "graphs";
+
+/// Writes `bytes` to a new owner-only (0600) file at `path`, synced to disk.
+fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 fn tighten_files(path: &Path) {
     #[cfg(unix)]
     {
@@ -165,7 +181,6 @@ impl Store {
             pending: db.open_tree("pending")?,
             data: db.open_tree("data")?,
             documents: db.open_tree("documents")?,
-            graphs: db.open_tree("graphs")?,
             db,
             path: path.to_path_buf(),
         };
@@ -220,6 +235,10 @@ impl Store {
             .into_iter()
             .flatten()
             .collect();
+        // Graphs were once saved inside sled: that tree is dropped (a cache, rebuilt on demand),
+        // and so is every graph file of no published snapshot.
+        self.db.drop_tree("graphs")?;
+        self.clean_graph_files()?;
         if abandoned.is_empty() {
             return Ok(());
         }
@@ -232,23 +251,79 @@ impl Store {
         Ok(())
     }
 
-    /// Caches the encoded graph of a published snapshot (replacing an earlier one).
+    /// Where the saved graph of `id` lives: a file beside the database, so that deleting a
+    /// snapshot gives its space back at once (sled keeps freed space in its log).
+    fn graph_path(&self, id: SnapshotId) -> PathBuf {
+        self.path.join(GRAPHS_DIR).join(format!("{}.graph", id.0))
+    }
+
+    /// Caches the encoded graph of a published snapshot (replacing an earlier one): written to a
+    /// temporary owner-only file, synced, then renamed into place, so a reader never sees half.
     pub fn put_graph(&self, id: SnapshotId, bytes: &[u8]) -> Result<(), StoreError> {
         if !self.catalog.contains_key(encode_id(id))? {
             return Err(StoreError::NotFound(id));
         }
-        self.graphs.insert(encode_id(id), bytes)?;
-        self.graphs.flush()?;
-        Ok(())
+        let path = self.graph_path(id);
+        let failed = |source| StoreError::GraphFile {
+            action: "write",
+            path: path.display().to_string(),
+            source,
+        };
+        owner_only(&self.path.join(GRAPHS_DIR)).map_err(failed)?;
+        let temporary = path.with_extension(format!("graph.tmp-{}", std::process::id()));
+        write_owner_only(&temporary, bytes)
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(|error| {
+                let _ = std::fs::remove_file(&temporary);
+                failed(error)
+            })
     }
 
     /// The cached graph of a snapshot, if one was saved.
     pub fn graph(&self, id: SnapshotId) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.graphs.get(encode_id(id))?.map(|bytes| bytes.to_vec()))
+        let path = self.graph_path(id);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StoreError::GraphFile {
+                action: "read",
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Removes saved graphs of no published snapshot and temporary files of interrupted writes.
+    fn clean_graph_files(&self) -> Result<(), StoreError> {
+        let Ok(entries) = std::fs::read_dir(self.path.join(GRAPHS_DIR)) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let published = name
+                .strip_suffix(".graph")
+                .and_then(|id| id.parse::<u64>().ok())
+                .map(|id| self.catalog.contains_key(encode_id(SnapshotId(id))))
+                .transpose()?
+                .unwrap_or(false);
+            if !published {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
     }
 
     fn remove_data(&self, id: SnapshotId) -> Result<(), StoreError> {
-        self.graphs.remove(encode_id(id))?;
+        match std::fs::remove_file(self.graph_path(id)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::GraphFile {
+                    action: "remove",
+                    path: self.graph_path(id).display().to_string(),
+                    source: error,
+                });
+            }
+            _ => {}
+        }
         let mut batch = sled::Batch::default();
         for key in self.data.scan_prefix(encode_id(id)).keys() {
             batch.remove(key?);

@@ -200,6 +200,50 @@ fn graph_cache_follows_its_snapshot() {
     );
 }
 
+/// Saved graphs are files beside the database (issue 19): deleting a snapshot removes its file,
+/// so the space comes back at once; files of no published snapshot and temporary files of an
+/// interrupted write are removed at the next open.
+#[test]
+fn saved_graphs_are_files_that_deleting_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    let graphs = dir.path().join("graphs");
+    let store = Store::open(dir.path()).unwrap();
+    let kept = store.put(&snapshot("a", &["111122223333"], "{}")).unwrap();
+    let deleted = store.put(&snapshot("b", &["111122223333"], "{}")).unwrap();
+    let big = vec![7u8; 4 * 1024 * 1024];
+    store.put_graph(kept.id, &big).unwrap();
+    store.put_graph(deleted.id, &big).unwrap();
+    let file = |id: SnapshotId| graphs.join(format!("{}.graph", id.0));
+    assert_eq!(
+        std::fs::metadata(file(deleted.id)).unwrap().len(),
+        big.len() as u64
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(file(kept.id))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    store.delete(deleted.id).unwrap();
+    assert!(!file(deleted.id).exists());
+    drop(store);
+    std::fs::write(graphs.join("99.graph"), b"orphan").unwrap();
+    std::fs::write(graphs.join("1.graph.tmp-4242"), b"half").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let left: Vec<String> = std::fs::read_dir(&graphs)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, [format!("{}.graph", kept.id.0)]);
+    assert_eq!(
+        store.graph(kept.id).unwrap().map(|bytes| bytes.len()),
+        Some(big.len())
+    );
+}
+
 #[test]
 fn a_second_opener_gets_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
