@@ -247,3 +247,44 @@ fn pictures_render_as_dot_and_mermaid() {
         .stdout(predicate::str::starts_with("flowchart LR"))
         .stdout(predicate::str::contains("-.->"));
 }
+
+/// `snapshots prune --keep N` deletes all but the newest N, with their saved graphs.
+#[test]
+fn prune_keeps_the_newest_snapshots() {
+    let db = tempdir().join("db");
+    for _ in 0..3 {
+        accessgraph()
+            .args(["ingest", &org(), "--db"])
+            .arg(&db)
+            .assert()
+            .success();
+    }
+    accessgraph()
+        .args(["query", "--at", "1", "--db"])
+        .arg(&db)
+        .arg("who is admin")
+        .assert()
+        .success();
+    assert!(
+        db.join("graphs/1.graph").exists(),
+        "the first query saved the graph"
+    );
+    accessgraph()
+        .args(["snapshots", "prune", "--keep", "1", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout("deleted snapshot(s) 1, 2 (kept the newest 1)\n");
+    assert!(!db.join("graphs/1.graph").exists());
+    accessgraph()
+        .args(["snapshots", "list", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 snapshot(s)"));
+    accessgraph()
+        .args(["snapshots", "prune", "--keep", "0", "--db"])
+        .arg(&db)
+        .assert()
+        .code(2);
+}

@@ -249,6 +249,12 @@ pub(crate) enum SnapshotsAction {
         /// Snapshot id.
         id: u64,
     },
+    /// Delete every snapshot but the newest N (and their saved graphs).
+    Prune {
+        /// How many of the newest snapshots to keep (at least one).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        keep: u64,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,13 @@ pub(crate) fn run(args: &SnapshotsArgs) -> Result<String> {
                 door.delete(id)?;
                 Ok(format!("deleted snapshot {id}\n"))
             }
+            SnapshotsAction::Prune { keep } => {
+                let doomed = pruned(&door.snapshots()?, keep);
+                for id in &doomed {
+                    door.delete(*id)?;
+                }
+                Ok(pruned_line(&doomed, keep))
+            }
         };
     }
     let store = open_existing_store(&args.db)?;
@@ -65,7 +72,34 @@ pub(crate) fn run(args: &SnapshotsArgs) -> Result<String> {
             store.delete(SnapshotId(id))?;
             Ok(format!("deleted snapshot {id}\n"))
         }
+        SnapshotsAction::Prune { keep } => {
+            let doomed = pruned(&store.list()?, keep);
+            for id in &doomed {
+                store.delete(SnapshotId(*id))?;
+            }
+            Ok(pruned_line(&doomed, keep))
+        }
     }
+}
+
+/// The snapshots `prune --keep N` deletes: all but the `keep` newest.
+fn pruned(snapshots: &[SnapshotMeta], keep: u64) -> Vec<u64> {
+    let mut ids: Vec<u64> = snapshots.iter().map(|meta| meta.id.0).collect();
+    ids.sort_unstable();
+    let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+    ids.truncate(ids.len().saturating_sub(keep));
+    ids
+}
+
+fn pruned_line(deleted: &[u64], keep: u64) -> String {
+    if deleted.is_empty() {
+        return format!("nothing to prune: the store holds at most {keep} snapshot(s)\n");
+    }
+    let ids: Vec<String> = deleted.iter().map(ToString::to_string).collect();
+    format!(
+        "deleted snapshot(s) {} (kept the newest {keep})\n",
+        ids.join(", ")
+    )
 }
 
 /// What `snapshots show` prints of a snapshot.
