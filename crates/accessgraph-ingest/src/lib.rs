@@ -36,6 +36,7 @@ pub use self::error::IngestError;
 use self::fragment::{Documents, Fragment, Parsed};
 use self::json::Node;
 use self::resources::Location;
+pub use self::walk::special_kind;
 use self::walk::{FileKind, SourceFile};
 
 /// How to ingest.

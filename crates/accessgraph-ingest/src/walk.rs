@@ -88,8 +88,9 @@ pub(crate) struct Listing {
     pub(crate) warnings: Vec<String>,
 }
 
-/// What kind of entry a non-regular, non-directory file type is.
-fn special(kind: std::fs::FileType) -> &'static str {
+/// What a file type that is neither a regular file nor a directory is, in words (`a FIFO`).
+#[must_use]
+pub fn special_kind(kind: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;
@@ -170,13 +171,13 @@ pub(crate) fn list_files(root: &Path, follow_links: bool) -> Result<Listing, Ing
                 } else {
                     listing.warnings.push(format!(
                         "{relative}: a link to {}, skipped",
-                        special(found.file_type())
+                        special_kind(found.file_type())
                     ));
                 }
             } else {
                 listing
                     .warnings
-                    .push(format!("{relative}: {}, skipped", special(kind)));
+                    .push(format!("{relative}: {}, skipped", special_kind(kind)));
             }
         }
     }

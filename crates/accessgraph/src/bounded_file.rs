@@ -8,24 +8,10 @@ use anyhow::{Context as _, Result, bail};
 
 /// What a path that is not a regular file is.
 fn kind_of(metadata: &std::fs::Metadata) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        let kind = metadata.file_type();
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-        if kind.is_block_device() || kind.is_char_device() {
-            return "a device";
-        }
-    }
     if metadata.is_dir() {
         return "a directory";
     }
-    "not a regular file"
+    accessgraph_ingest::special_kind(metadata.file_type())
 }
 
 /// Reads the `what` at `path` (a link is followed): an error naming it when it is not a regular
