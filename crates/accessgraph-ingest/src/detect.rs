@@ -2,16 +2,15 @@
 //! under their own names (`prod.json`, `123456789012-gaad.json`).
 //!
 //! A file is read as a layout kind only when its content says everything the layout's path would
-//! have said: the account of an authorization dump comes from the ARNs inside (all of them must
-//! agree), a queue's or topic's from its own ARN. Outputs that do not name their resource or
+//! have said: a queue's or topic's account comes from its own ARN (an authorization dump's, from
+//! the ARNs inside, all of which must agree: `stream.rs`). Outputs that do not name their resource or
 //! account (a bucket policy, a key policy, `list-buckets`) are recognised and skipped with a
 //! warning naming the layout path that would place them; nothing is guessed.
 
 use accessgraph_model::ResourcePolicyKind;
 use serde_json::Value;
 
-use crate::error::IngestError;
-use crate::json::{Node, Result};
+use crate::json::Node;
 use crate::walk::FileKind;
 
 /// What a file outside the layout was recognised as.
@@ -25,84 +24,25 @@ pub(crate) enum Detected {
     Unknown,
 }
 
-const AUTHORIZATION_LISTS: [&str; 3] = ["UserDetailList", "GroupDetailList", "RoleDetailList"];
-
-/// Recognises a parsed file by its top-level members.
-pub(crate) fn detect(root: &Node<'_>) -> Result<Detected> {
+/// Recognises a file by its top-level members (arrays cut to their first item: see `stream.rs`,
+/// which recognises authorization dumps itself while it streams them).
+pub(crate) fn detect(root: &Node<'_>) -> Detected {
     let Value::Object(members) = root.value else {
-        return Ok(Detected::Unknown);
+        return Detected::Unknown;
     };
     let has = |key: &str| members.contains_key(key);
-    if AUTHORIZATION_LISTS.iter().any(|list| has(list)) || is_authorization_policies(root.value) {
-        let account = authorization_account(root)?;
-        return Ok(Detected::Kind(FileKind::Authorization { account, page: 0 }));
-    }
     if let Some(kind) = organizations(root.value) {
-        return Ok(kind);
+        return kind;
     }
     for (list, kind) in [
         ("SAMLProviderList", "SAML"),
         ("OpenIDConnectProviderList", "OpenID Connect"),
     ] {
         if has(list) {
-            return Ok(providers(root, list, kind));
+            return providers(root, list, kind);
         }
     }
-    Ok(resource(root.value))
-}
-
-/// `Policies` alone is also the member of `iam list-policies` and `organizations list-policies`;
-/// only the authorization dump's entries carry their versions.
-fn is_authorization_policies(value: &Value) -> bool {
-    value
-        .get("Policies")
-        .and_then(Value::as_array)
-        .and_then(|policies| policies.first())
-        .is_some_and(|policy| policy.get("PolicyVersionList").is_some())
-}
-
-/// The one account every user, group, role and customer managed policy ARN names.
-pub(crate) fn authorization_account(root: &Node<'_>) -> Result<String> {
-    let mut found: Option<(String, String)> = None;
-    let lists = AUTHORIZATION_LISTS.iter().chain(["Policies"].iter());
-    for list in lists {
-        let items = root.value.get(*list).and_then(Value::as_array);
-        for (idx, item) in items.into_iter().flatten().enumerate() {
-            let Some(arn) = item.get("Arn").and_then(Value::as_str) else {
-                continue;
-            };
-            let Some(owner) = accessgraph_policy::arn_components(arn).map(|parts| parts[4]) else {
-                continue;
-            };
-            // AWS managed policies (`arn:aws:iam::aws:policy/...`) belong to no account.
-            if !accessgraph_policy::is_account_id(owner) {
-                continue;
-            }
-            let path = format!("$.{list}[{idx}].Arn");
-            match &found {
-                None => found = Some((owner.to_owned(), path)),
-                Some((account, first)) if account != owner => {
-                    return Err(IngestError::at(
-                        root.file,
-                        path,
-                        format!(
-                            "`{arn}` is in account {owner}, but {first} is in account {account}: \
-                             one authorization dump holds one account"
-                        ),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    found.map(|(account, _)| account).ok_or_else(|| {
-        IngestError::at(
-            root.file,
-            "$",
-            "cannot tell the account: no user, group, role or customer managed policy ARN names \
-             a 12-digit account id",
-        )
-    })
+    resource(root.value)
 }
 
 /// The Organizations outputs the layout reads, and those it cannot place.
@@ -310,51 +250,7 @@ mod tests {
     use crate::walk::FileKind;
 
     fn detected(value: &serde_json::Value) -> Detected {
-        match detect(&Node::root("f.json", value)) {
-            Ok(found) => found,
-            Err(error) => panic!("{error}"),
-        }
-    }
-
-    #[test]
-    fn authorization_dump_by_its_lists_and_account_by_its_arns() {
-        let dump = json!({
-            "UserDetailList": [],
-            "RoleDetailList": [{"Arn": "arn:aws:iam::111122223333:role/r"}],
-            "Policies": [{"Arn": "arn:aws:iam::aws:policy/AdministratorAccess", "PolicyVersionList": []}]
-        });
-        assert_eq!(
-            detected(&dump),
-            Detected::Kind(FileKind::Authorization {
-                account: "111122223333".into(),
-                page: 0
-            })
-        );
-        // A page holding only customer managed policies.
-        let page = json!({"Policies": [{"Arn": "arn:aws:iam::444455556666:policy/p", "PolicyVersionList": []}]});
-        assert!(matches!(
-            detected(&page),
-            Detected::Kind(FileKind::Authorization { account, .. }) if account == "444455556666"
-        ));
-        // `iam list-policies` has `Policies` too, without versions.
-        let listed = json!({"Policies": [{"Arn": "arn:aws:iam::444455556666:policy/p"}]});
-        assert_eq!(detected(&listed), Detected::Unknown);
-    }
-
-    #[test]
-    fn a_dump_of_two_accounts_is_an_error_naming_both_paths() {
-        let mixed = json!({
-            "UserDetailList": [{"Arn": "arn:aws:iam::111122223333:user/a"}],
-            "RoleDetailList": [{"Arn": "arn:aws:iam::444455556666:role/r"}]
-        });
-        let error = detect(&Node::root("f.json", &mixed))
-            .err()
-            .map(|error| error.to_string())
-            .unwrap_or_default();
-        assert!(error.contains("$.RoleDetailList[0].Arn"), "{error}");
-        assert!(error.contains("$.UserDetailList[0].Arn"), "{error}");
-        let anonymous = json!({"UserDetailList": [], "RoleDetailList": []});
-        assert!(detect(&Node::root("f.json", &anonymous)).is_err());
+        detect(&Node::root("f.json", value))
     }
 
     #[test]

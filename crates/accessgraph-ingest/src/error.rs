@@ -8,6 +8,8 @@ pub struct IngestError {
     file: String,
     json_path: Option<String>,
     message: String,
+    /// Whether a resource limit (the memory budget) stopped the ingest, not the input itself.
+    exhausted: bool,
 }
 
 impl IngestError {
@@ -17,6 +19,15 @@ impl IngestError {
             file: file.to_owned(),
             json_path: None,
             message: message.into(),
+            exhausted: false,
+        }
+    }
+
+    /// A resource limit reached while reading a file (the memory budget).
+    pub(crate) fn exhausted(file: &str, message: impl Into<String>) -> IngestError {
+        IngestError {
+            exhausted: true,
+            ..IngestError::file(file, message)
         }
     }
 
@@ -30,6 +41,7 @@ impl IngestError {
             file: file.to_owned(),
             json_path: Some(json_path.into()),
             message: message.into(),
+            exhausted: false,
         }
     }
 
@@ -43,6 +55,13 @@ impl IngestError {
     #[must_use]
     pub fn json_path(&self) -> Option<&str> {
         self.json_path.as_deref()
+    }
+
+    /// Whether a resource limit of the ingest (its memory budget) refused the file, rather than
+    /// something wrong in it: a server answers RESOURCE_EXHAUSTED.
+    #[must_use]
+    pub fn is_exhausted(&self) -> bool {
+        self.exhausted
     }
 
     /// What is wrong.

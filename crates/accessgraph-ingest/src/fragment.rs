@@ -109,13 +109,17 @@ pub(crate) struct ParsedPolicy {
 pub(crate) struct Documents {
     pub(crate) kept: Vec<(PolicyHash, String)>,
     pub(crate) warnings: Vec<String>,
+    /// The hashes kept: a document many entities share (a trust policy) is kept once.
+    seen: std::collections::HashSet<PolicyHash>,
 }
 
 impl Documents {
     /// Keeps a parsed document and returns its hash.
     pub(crate) fn keep(&mut self, policy: ParsedPolicy) -> PolicyHash {
         self.warnings.extend(policy.warnings);
-        self.kept.push((policy.hash.clone(), policy.text));
+        if self.seen.insert(policy.hash.clone()) {
+            self.kept.push((policy.hash.clone(), policy.text));
+        }
         policy.hash
     }
 }

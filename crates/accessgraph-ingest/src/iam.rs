@@ -1,9 +1,10 @@
-//! `get-account-authorization-details` and the identity-provider lists (iam-semantics.md §7.1).
+//! The entries of `get-account-authorization-details` (streamed by `stream.rs`) and the
+//! identity-provider lists (iam-semantics.md §7.1).
 
 use accessgraph_model::{Group, InlinePolicy, ManagedPolicy, PolicyVersion, Role, Tag, User};
 
 use crate::error::IngestError;
-use crate::fragment::{Documents, Fragment};
+use crate::fragment::Documents;
 use crate::json::{Node, Result};
 
 /// Longest ARN accepted (AWS's own bound on ARNs).
@@ -59,102 +60,87 @@ fn path_of(node: &Node<'_>) -> Result<String> {
     Ok(node.opt_str("Path")?.unwrap_or_else(|| "/".to_owned()))
 }
 
-/// Parses one page of `get-account-authorization-details` output.
-pub(crate) fn authorization(
-    root: Node<'_>,
-    account: &str,
-    documents: &mut Documents,
-) -> Result<Fragment> {
-    if !root.value.is_object() {
-        return Err(IngestError::at(
-            root.file,
-            "$",
-            "expected an object of get-account-authorization-details output",
-        ));
-    }
-    let users = root.each("UserDetailList", |item| {
-        let mut groups = item.each("GroupList", |group| group.string())?;
-        groups.sort();
-        Ok(User {
-            arn: item.name_field("Arn", MAX_ARN_CHARS)?,
-            name: item.name_field("UserName", MAX_NAME_CHARS)?,
-            path: path_of(&item)?,
-            id: item.opt_str("UserId")?.unwrap_or_default(),
-            groups,
-            inline_policies: inline_policies(&item, "UserPolicyList", documents)?,
-            attached_policies: attached(&item)?,
-            permissions_boundary: boundary(&item)?,
-            tags: tags(&item)?,
-        })
-    })?;
-    let groups = root.each("GroupDetailList", |item| {
-        Ok(Group {
-            arn: item.name_field("Arn", MAX_ARN_CHARS)?,
-            name: item.name_field("GroupName", MAX_NAME_CHARS)?,
-            path: path_of(&item)?,
-            id: item.opt_str("GroupId")?.unwrap_or_default(),
-            inline_policies: inline_policies(&item, "GroupPolicyList", documents)?,
-            attached_policies: attached(&item)?,
-        })
-    })?;
-    let roles = root.each("RoleDetailList", |item| {
-        let trust = item
-            .with_required("AssumeRolePolicyDocument", |document| document.policy())?
-            .ok_or_else(|| {
-                IngestError::at(item.file, item.path(), "empty `AssumeRolePolicyDocument`")
-            })?;
-        let mut instance_profiles =
-            item.each("InstanceProfileList", |profile| profile.str_field("Arn"))?;
-        instance_profiles.sort();
-        Ok(Role {
-            arn: item.name_field("Arn", MAX_ARN_CHARS)?,
-            name: item.name_field("RoleName", MAX_NAME_CHARS)?,
-            path: path_of(&item)?,
-            id: item.opt_str("RoleId")?.unwrap_or_default(),
-            trust_policy: documents.keep(trust),
-            inline_policies: inline_policies(&item, "RolePolicyList", documents)?,
-            attached_policies: attached(&item)?,
-            permissions_boundary: boundary(&item)?,
-            instance_profiles,
-            tags: tags(&item)?,
-        })
-    })?;
-    let policies = root.each("Policies", |item| {
-        let default_version = item.opt_str("DefaultVersionId")?.unwrap_or_default();
-        let versions = item.each("PolicyVersionList", |version| {
-            let version_id = version.opt_str("VersionId")?.unwrap_or_default();
-            let is_default = version
-                .with_field("IsDefaultVersion", |flag| flag.boolean())?
-                .unwrap_or(version_id == default_version);
-            let document = version
-                .with_required("Document", |document| document.policy())?
-                .ok_or_else(|| IngestError::at(version.file, version.path(), "empty `Document`"))?;
-            Ok(PolicyVersion {
-                version_id,
-                is_default,
-                document: documents.keep(document),
-            })
-        })?;
-        let arn = item.name_field("Arn", MAX_ARN_CHARS)?;
-        let name = item
-            .opt_str("PolicyName")?
-            .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned());
-        Ok(ManagedPolicy {
-            arn,
-            name,
-            path: path_of(&item)?,
-            id: item.opt_str("PolicyId")?.unwrap_or_default(),
-            default_version,
-            versions,
-        })
-    })?;
-    Ok(Fragment::Authorization {
-        file: root.file.to_owned(),
-        account: account.to_owned(),
-        users,
+/// One entry of `UserDetailList`.
+pub(crate) fn user(item: &Node<'_>, documents: &mut Documents) -> Result<User> {
+    let mut groups = item.each("GroupList", |group| group.string())?;
+    groups.sort();
+    Ok(User {
+        arn: item.name_field("Arn", MAX_ARN_CHARS)?,
+        name: item.name_field("UserName", MAX_NAME_CHARS)?,
+        path: path_of(item)?,
+        id: item.opt_str("UserId")?.unwrap_or_default(),
         groups,
-        roles,
-        policies,
+        inline_policies: inline_policies(item, "UserPolicyList", documents)?,
+        attached_policies: attached(item)?,
+        permissions_boundary: boundary(item)?,
+        tags: tags(item)?,
+    })
+}
+
+/// One entry of `GroupDetailList`.
+pub(crate) fn group(item: &Node<'_>, documents: &mut Documents) -> Result<Group> {
+    Ok(Group {
+        arn: item.name_field("Arn", MAX_ARN_CHARS)?,
+        name: item.name_field("GroupName", MAX_NAME_CHARS)?,
+        path: path_of(item)?,
+        id: item.opt_str("GroupId")?.unwrap_or_default(),
+        inline_policies: inline_policies(item, "GroupPolicyList", documents)?,
+        attached_policies: attached(item)?,
+    })
+}
+
+/// One entry of `RoleDetailList`.
+pub(crate) fn role(item: &Node<'_>, documents: &mut Documents) -> Result<Role> {
+    let trust = item
+        .with_required("AssumeRolePolicyDocument", |document| document.policy())?
+        .ok_or_else(|| {
+            IngestError::at(item.file, item.path(), "empty `AssumeRolePolicyDocument`")
+        })?;
+    let mut instance_profiles =
+        item.each("InstanceProfileList", |profile| profile.str_field("Arn"))?;
+    instance_profiles.sort();
+    Ok(Role {
+        arn: item.name_field("Arn", MAX_ARN_CHARS)?,
+        name: item.name_field("RoleName", MAX_NAME_CHARS)?,
+        path: path_of(item)?,
+        id: item.opt_str("RoleId")?.unwrap_or_default(),
+        trust_policy: documents.keep(trust),
+        inline_policies: inline_policies(item, "RolePolicyList", documents)?,
+        attached_policies: attached(item)?,
+        permissions_boundary: boundary(item)?,
+        instance_profiles,
+        tags: tags(item)?,
+    })
+}
+
+/// One entry of `Policies`: a managed policy with its versions.
+pub(crate) fn managed_policy(item: &Node<'_>, documents: &mut Documents) -> Result<ManagedPolicy> {
+    let default_version = item.opt_str("DefaultVersionId")?.unwrap_or_default();
+    let versions = item.each("PolicyVersionList", |version| {
+        let version_id = version.opt_str("VersionId")?.unwrap_or_default();
+        let is_default = version
+            .with_field("IsDefaultVersion", |flag| flag.boolean())?
+            .unwrap_or(version_id == default_version);
+        let document = version
+            .with_required("Document", |document| document.policy())?
+            .ok_or_else(|| IngestError::at(version.file, version.path(), "empty `Document`"))?;
+        Ok(PolicyVersion {
+            version_id,
+            is_default,
+            document: documents.keep(document),
+        })
+    })?;
+    let arn = item.name_field("Arn", MAX_ARN_CHARS)?;
+    let name = item
+        .opt_str("PolicyName")?
+        .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned());
+    Ok(ManagedPolicy {
+        arn,
+        name,
+        path: path_of(item)?,
+        id: item.opt_str("PolicyId")?.unwrap_or_default(),
+        default_version,
+        versions,
     })
 }
 

@@ -38,6 +38,11 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// A value found at `path` of `file` (an element of a streamed list).
+    pub(crate) fn at(file: &'a str, value: &'a Value, path: &'a str) -> Node<'a> {
+        Node { file, value, path }
+    }
+
     pub(crate) fn path(&self) -> &str {
         self.path
     }
@@ -245,33 +250,56 @@ impl<'a> Node<'a> {
     }
 }
 
-/// The JSON path of the innermost element open at byte `offset` of `text` (`$.Roles[3].Name`),
-/// for syntax errors, which serde reports by line and column only. A lightweight scan: strings
-/// and their escapes, objects with their current key, arrays with their current index.
-pub(crate) fn path_at(text: &[u8], offset: usize) -> String {
+/// Longest key kept by [`path_at`] (a longer one is cut).
+const MAX_KEY_BYTES: usize = 1000;
+
+/// The JSON path of the innermost element open at 1-based `line` and `column` (serde's position
+/// of an error) of the text `bytes` (`$.Roles[3].Name`), for syntax errors, which serde reports
+/// by line and column only. A streaming scan in bounded memory: strings and their escapes,
+/// objects with their current key, arrays with their current index.
+pub(crate) fn path_at(bytes: impl IntoIterator<Item = u8>, line: usize, column: usize) -> String {
     enum Frame {
-        Object { key: Option<String>, in_key: bool },
+        Object { key: Option<Vec<u8>>, in_key: bool },
         Array(usize),
     }
     let mut stack: Vec<Frame> = Vec::new();
-    let mut position = 0;
-    let end = offset.min(text.len());
-    while position < end {
-        let byte = text.get(position).copied().unwrap_or_default();
+    let (mut at_line, mut at_column) = (1, 1);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in bytes {
+        if at_line > line || (at_line == line && at_column >= column) {
+            break;
+        }
+        if byte == b'\n' {
+            at_line += 1;
+            at_column = 1;
+        } else {
+            at_column += 1;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+                continue;
+            }
+            if let Some(Frame::Object {
+                key: Some(key),
+                in_key: true,
+            }) = stack.last_mut()
+            {
+                if key.len() < MAX_KEY_BYTES {
+                    key.push(byte);
+                }
+            }
+            continue;
+        }
         match byte {
             b'"' => {
-                let start = position + 1;
-                position = start;
-                while position < end {
-                    match text.get(position) {
-                        Some(b'\\') => position += 2,
-                        Some(b'"') => break,
-                        _ => position += 1,
-                    }
-                }
+                in_string = true;
                 if let Some(Frame::Object { key, in_key: true }) = stack.last_mut() {
-                    let raw = text.get(start..position.min(end)).unwrap_or_default();
-                    *key = Some(String::from_utf8_lossy(raw).into_owned());
+                    *key = Some(Vec::new());
                 }
             }
             b'{' => stack.push(Frame::Object {
@@ -297,14 +325,13 @@ pub(crate) fn path_at(text: &[u8], offset: usize) -> String {
             },
             _ => {}
         }
-        position += 1;
     }
     let mut path = String::from("$");
     for frame in &stack {
         match frame {
             Frame::Object { key: Some(key), .. } => {
                 path.push('.');
-                path.push_str(key);
+                path.push_str(&String::from_utf8_lossy(key));
             }
             Frame::Object { key: None, .. } => {}
             Frame::Array(index) => path.push_str(&format!("[{index}]")),
@@ -313,23 +340,16 @@ pub(crate) fn path_at(text: &[u8], offset: usize) -> String {
     path
 }
 
-/// The byte offset of 1-based `line` and `column` (serde's position of an error) in `text`.
-pub(crate) fn offset_of(text: &[u8], line: usize, column: usize) -> usize {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.iter()
-            .enumerate()
-            .filter(|(_, byte)| **byte == b'\n')
-            .nth(line - 2)
-            .map_or(text.len(), |(index, _)| index + 1)
-    };
-    (line_start + column.saturating_sub(1)).min(text.len())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{offset_of, path_at};
+    use super::path_at;
+
+    /// The line and column just past the end of `text`, as serde reports an unexpected end.
+    fn end_of(text: &str) -> (usize, usize) {
+        let line = text.matches('\n').count() + 1;
+        let column = text.rsplit('\n').next().map_or(0, str::len) + 1;
+        (line, column)
+    }
 
     #[test]
     fn the_path_of_a_syntax_error() {
@@ -344,19 +364,22 @@ mod tests {
             ),
             (r#"{"a": 1, "#, "$"),
             (r#"[{"k": [], "l": {"#, "$[0].l"),
+            ("{\n  \"k\": [\n    1,\n    {\"m\": ", "$.k[1].m"),
             ("", "$"),
         ];
         for (text, expected) in cases {
-            assert_eq!(path_at(text.as_bytes(), text.len()), expected, "{text}");
+            let (line, column) = end_of(text);
+            assert_eq!(path_at(text.bytes(), line, column), expected, "{text}");
         }
     }
 
     #[test]
-    fn offsets_of_lines_and_columns() {
-        let text = b"ab\ncd\nef";
-        assert_eq!(offset_of(text, 1, 1), 0);
-        assert_eq!(offset_of(text, 2, 2), 4);
-        assert_eq!(offset_of(text, 3, 3), 8);
-        assert_eq!(offset_of(text, 9, 1), 8);
+    fn the_scan_stops_at_the_error() {
+        let text = "{\"a\": [1,\n x], \"b\": 2}";
+        // serde reports `x` at line 2, column 2: the path is that of the array's second item.
+        assert_eq!(path_at(text.bytes(), 2, 2), "$.a[1]");
+        let long_key = format!("{{\"{}\": [", "k".repeat(5000));
+        let (line, column) = end_of(&long_key);
+        assert_eq!(path_at(long_key.bytes(), line, column).len(), 2 + 1000 + 3);
     }
 }

@@ -22,7 +22,9 @@ mod merge;
 mod organizations;
 mod resources;
 mod s3;
+mod source;
 mod sso;
+mod stream;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -30,12 +32,15 @@ use std::path::{Path, PathBuf};
 use accessgraph_model::Snapshot;
 use rayon::prelude::*;
 use serde_json::Value;
+pub use source::default_max_memory;
 
 use self::detect::Detected;
 pub use self::error::IngestError;
 use self::fragment::{Documents, Fragment, Parsed};
 use self::json::Node;
 use self::resources::Location;
+use self::source::Budget;
+use self::stream::{Reading, Source, Streamed};
 pub use self::walk::special_kind;
 use self::walk::{FileKind, SourceFile};
 
@@ -52,6 +57,9 @@ pub struct IngestOptions {
     pub allow_empty: bool,
     /// Follow links that leave the snapshot directory (by default an error naming the link).
     pub follow_links: bool,
+    /// The most memory the process may hold while it parses, in bytes (`None`: no bound);
+    /// checked as files are read, on Linux. By default half of the machine's memory.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for IngestOptions {
@@ -63,6 +71,7 @@ impl Default for IngestOptions {
             label: None,
             allow_empty: false,
             follow_links: false,
+            max_memory: default_max_memory(),
         }
     }
 }
@@ -163,10 +172,7 @@ impl Plan {
             .files
             .iter()
             .find(|file| file.kind == FileKind::Manifest)
-            .map(|file| {
-                read_json(file, options.max_file_bytes)
-                    .and_then(|value| manifest(&file.relative, &value))
-            })
+            .map(|file| read_json(file, options).and_then(|value| manifest(&file.relative, &value)))
             .transpose()?
             .unwrap_or_default();
         let partition = manifest
@@ -178,7 +184,7 @@ impl Plan {
             .par_iter()
             .filter(|file| file.kind != FileKind::Manifest)
             .map(|file| {
-                let result = parse_file(file, options.max_file_bytes, &partition);
+                let result = parse_file(file, options, &partition);
                 on_file();
                 result
             })
@@ -307,42 +313,28 @@ fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
     })
 }
 
-/// Reads and parses one JSON file within the size limit.
-fn read_json(file: &SourceFile, max_bytes: u64) -> Result<Value, IngestError> {
+/// A file to read within the size limit and the memory budget.
+fn reading<'a>(file: &'a SourceFile, options: &IngestOptions) -> Result<Reading<'a>, IngestError> {
     let size = std::fs::metadata(&file.path)
         .map_err(|error| IngestError::file(&file.relative, format!("cannot read: {error}")))?
         .len();
+    let max_bytes = options.max_file_bytes;
     if size > max_bytes {
         return Err(IngestError::file(
             &file.relative,
             format!("file is {size} bytes, more than the limit of {max_bytes}"),
         ));
     }
-    let bytes = std::fs::read(&file.path)
-        .map_err(|error| IngestError::file(&file.relative, format!("cannot read: {error}")))?;
-    parse_json(&file.relative, &bytes)
+    Ok(Reading {
+        name: &file.relative,
+        source: Source::File(&file.path),
+        budget: Budget(options.max_memory),
+    })
 }
 
-/// Parses a file's bytes as JSON; errors name the JSON path of the element they are in.
-fn parse_json(relative: &str, bytes: &[u8]) -> Result<Value, IngestError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        if error.to_string().contains("recursion limit") {
-            return IngestError::file(
-                relative,
-                format!(
-                    "JSON nested more than 128 levels deep (line {}, column {})",
-                    error.line(),
-                    error.column()
-                ),
-            );
-        }
-        let at = json::offset_of(bytes, error.line(), error.column());
-        IngestError::at(
-            relative,
-            json::path_at(bytes, at),
-            format!("invalid JSON: {error}"),
-        )
-    })
+/// Reads and parses one JSON file within the limits.
+fn read_json(file: &SourceFile, options: &IngestOptions) -> Result<Value, IngestError> {
+    reading(file, options)?.value()
 }
 
 /// One path per kind of file of the layout, then a name outside it (read by content): the names
@@ -394,20 +386,13 @@ pub const FUZZ_FILE_NAMES: &[&str] = &[
 /// of the `ingest_file` fuzz target and of its corpus replay. Unlike [`ingest`], a snapshot
 /// without accounts is accepted.
 pub fn ingest_document(name: &str, bytes: &[u8]) -> Result<Ingested, IngestError> {
-    let value = parse_json(name, bytes)?;
-    let root = Node::root(name, &value);
-    let kind = match walk::classify(name) {
-        Some(kind) => kind,
-        None => match detect::detect(&root)? {
-            Detected::Kind(kind) => kind,
-            Detected::Unplaceable(hint) => return lone(name, unrecognised_named(name, &hint)),
-            Detected::Unknown => {
-                let why = "not an AWS CLI output accessgraph reads";
-                return lone(name, unrecognised_named(name, why));
-            }
-        },
+    let reading = Reading {
+        name,
+        source: Source::Bytes(bytes),
+        budget: Budget(None),
     };
-    lone(name, parse_value(root, &kind, "aws")?)
+    let kind = walk::classify(name).unwrap_or(FileKind::ByContent);
+    lone(name, parse(reading, &kind, "aws")?)
 }
 
 /// A snapshot of one parsed file.
@@ -443,11 +428,7 @@ fn opens_object(path: &Path) -> std::io::Result<bool> {
         .is_some_and(|byte| *byte == b'{'))
 }
 
-fn unrecognised(file: &SourceFile, why: &str) -> Parsed {
-    unrecognised_named(&file.relative, why)
-}
-
-fn unrecognised_named(name: &str, why: &str) -> Parsed {
+fn unrecognised(name: &str, why: &str) -> Parsed {
     Parsed {
         fragment: Fragment::Unrecognised {
             file: name.to_owned(),
@@ -458,49 +439,82 @@ fn unrecognised_named(name: &str, why: &str) -> Parsed {
     }
 }
 
-fn parse_file(file: &SourceFile, max_bytes: u64, partition: &str) -> Result<Parsed, IngestError> {
+fn parse_file(
+    file: &SourceFile,
+    options: &IngestOptions,
+    partition: &str,
+) -> Result<Parsed, IngestError> {
     if file.kind == FileKind::ByContent {
         let is_json = opens_object(&file.path)
             .map_err(|error| IngestError::file(&file.relative, format!("cannot read: {error}")))?;
         if !is_json {
             return Ok(unrecognised(
-                file,
+                &file.relative,
                 "not at a path of the snapshot layout and not a JSON object",
             ));
         }
     }
-    let value = read_json(file, max_bytes)?;
-    let root = Node::root(&file.relative, &value);
-    let kind = match &file.kind {
-        FileKind::ByContent => match detect::detect(&root)? {
-            Detected::Kind(kind) => kind,
-            Detected::Unplaceable(hint) => return Ok(unrecognised(file, &hint)),
-            Detected::Unknown => {
-                return Ok(unrecognised(
-                    file,
-                    "not at a path of the snapshot layout, and not an AWS CLI output that \
-                     accessgraph recognises by its content",
-                ));
-            }
-        },
-        kind => kind.clone(),
-    };
-    parse_value(root, &kind, partition)
+    parse(reading(file, options)?, &file.kind, partition)
 }
 
-/// Parses a file's JSON as a file of `kind`.
-fn parse_value(root: Node<'_>, kind: &FileKind, partition: &str) -> Result<Parsed, IngestError> {
+/// Parses a file of `kind`; a file read by its content is recognised first.
+fn parse(reading: Reading<'_>, kind: &FileKind, partition: &str) -> Result<Parsed, IngestError> {
     let mut documents = Documents::default();
     let fragment = match kind {
-        FileKind::Manifest | FileKind::ByContent => Fragment::Nothing,
+        FileKind::Authorization { account, .. } => {
+            match reading.stream(Some(account), &mut documents)? {
+                Streamed::Authorization(fragment) => fragment,
+                Streamed::Sample(_) => Fragment::Nothing,
+            }
+        }
+        FileKind::ByContent => match reading.stream(None, &mut documents)? {
+            Streamed::Authorization(fragment) => fragment,
+            Streamed::Sample(sample) => {
+                return match detect::detect(&Node::root(reading.name, &sample)) {
+                    Detected::Kind(kind) => parse(reading, &kind, partition),
+                    Detected::Unplaceable(hint) => Ok(unrecognised(reading.name, &hint)),
+                    Detected::Unknown => Ok(unrecognised(
+                        reading.name,
+                        "not at a path of the snapshot layout, and not an AWS CLI output that \
+                         accessgraph recognises by its content",
+                    )),
+                };
+            }
+        },
+        kind => {
+            let value = reading.value()?;
+            parse_value(
+                Node::root(reading.name, &value),
+                kind,
+                partition,
+                &mut documents,
+            )?
+        }
+    };
+    Ok(Parsed {
+        fragment,
+        documents: documents.kept,
+        warnings: documents.warnings,
+    })
+}
+
+/// Parses a file's JSON as a file of `kind` (other than an authorization dump, which is streamed).
+fn parse_value(
+    root: Node<'_>,
+    kind: &FileKind,
+    partition: &str,
+    documents: &mut Documents,
+) -> Result<Fragment, IngestError> {
+    Ok(match kind {
+        FileKind::Manifest | FileKind::ByContent | FileKind::Authorization { .. } => {
+            Fragment::Nothing
+        }
         FileKind::Organization => organizations::organization(root)?,
         FileKind::Roots => organizations::roots(root)?,
         FileKind::OrgAccounts => organizations::accounts(root)?,
         FileKind::Ous { parent } => organizations::ous(root, parent)?,
         FileKind::Children { parent } => organizations::children(root, parent)?,
-        FileKind::OrgPolicy => {
-            organizations::policy(root, &mut documents)?.unwrap_or(Fragment::Nothing)
-        }
+        FileKind::OrgPolicy => organizations::policy(root, documents)?.unwrap_or(Fragment::Nothing),
         FileKind::Targets { policy_id } => organizations::targets(root, policy_id)?,
         FileKind::BucketAcl { account, bucket } => s3::acl(root, account, bucket)?,
         FileKind::BucketOwnership { account, bucket } => s3::ownership(root, account, bucket)?,
@@ -510,9 +524,6 @@ fn parse_value(root: Node<'_>, kind: &FileKind, partition: &str) -> Result<Parse
         FileKind::SsoUsers => sso::users(root)?,
         FileKind::SsoGroups => sso::groups(root)?,
         FileKind::SsoMemberships { group } => sso::memberships(root, group)?,
-        FileKind::Authorization { account, .. } => {
-            iam::authorization(root, account, &mut documents)?
-        }
         FileKind::SamlProviders { account } => Fragment::SamlProviders {
             account: account.clone(),
             arns: iam::providers(root, "SAMLProviderList")?,
@@ -529,7 +540,7 @@ fn parse_value(root: Node<'_>, kind: &FileKind, partition: &str) -> Result<Parse
                 account,
                 region,
             },
-            &mut documents,
+            documents,
         )?,
         FileKind::ResourcePolicy {
             account,
@@ -542,7 +553,7 @@ fn parse_value(root: Node<'_>, kind: &FileKind, partition: &str) -> Result<Parse
                 account,
                 region,
             };
-            resources::resource_policy(root, at, *kind, name, &mut documents)?
+            resources::resource_policy(root, at, *kind, name, documents)?
         }
         FileKind::Inventory {
             account,
@@ -557,10 +568,5 @@ fn parse_value(root: Node<'_>, kind: &FileKind, partition: &str) -> Result<Parse
             },
             *service,
         )?,
-    };
-    Ok(Parsed {
-        fragment,
-        documents: documents.kept,
-        warnings: documents.warnings,
     })
 }

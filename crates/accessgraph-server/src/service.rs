@@ -571,9 +571,15 @@ impl AccessGraph for Service {
                 allow_empty: message.allow_empty,
                 max_file_bytes: message.max_file_bytes.unwrap_or(defaults.max_file_bytes),
                 follow_links: message.follow_links,
+                max_memory: message.max_memory.or(defaults.max_memory),
             };
             let ingested = ingest(&path, &options).map_err(|error| {
-                Status::invalid_argument(format!("cannot ingest `{}`: {error}", message.path))
+                let message = format!("cannot ingest `{}`: {error}", message.path);
+                if error.is_exhausted() {
+                    Status::resource_exhausted(message)
+                } else {
+                    Status::invalid_argument(message)
+                }
             })?;
             let warnings = ingested.snapshot.warnings.clone();
             let skipped = ingested.skipped.iter().map(ToString::to_string).collect();

@@ -116,6 +116,11 @@ pub(crate) struct IngestArgs {
     /// link; links inside it are always followed).
     #[arg(long)]
     pub(crate) follow_links: bool,
+    /// The most memory the ingest may hold while it parses (e.g. `8G`, `512M`; K, M, G and T
+    /// are powers of 1024): beyond it the ingest stops with an error naming the file instead of
+    /// growing. Default: half of this machine's memory.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) max_memory: Option<u64>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -383,4 +388,54 @@ pub(crate) struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+}
+
+/// A size such as `8G`, `512MiB` or `1048576` (K, M, G and T, with or without `i` and `B`, are
+/// powers of 1024).
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 8G, 512M or 1048576"))?;
+    let unit = unit
+        .trim()
+        .trim_end_matches(['B', 'b'])
+        .trim_end_matches('i');
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("`{text}`: unknown unit (use K, M, G or T)")),
+    };
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        for (text, bytes) in [
+            ("1048576", Ok(1 << 20)),
+            ("512M", Ok(512 << 20)),
+            ("8G", Ok(8 << 30)),
+            ("8GiB", Ok(8 << 30)),
+            ("2 gb", Ok(2 << 30)),
+            ("1T", Ok(1 << 40)),
+        ] {
+            assert_eq!(parse_size(text), bytes, "{text}");
+        }
+        for bad in ["", "G", "8X", "-1", "99999999999999999999G", "1.5G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -82,6 +82,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
             allow_empty: false,
             max_file_bytes: 1024 * 1024 * 1024,
             follow_links: false,
+            max_memory: None,
             format: Format::Text,
         };
         out.push_str(&crate::ingest_command::run(&ingest)?);

@@ -47,19 +47,20 @@ fn ingest_through(door: &mut FrontDoor, args: &IngestArgs, started: Instant) -> 
         allow_empty: args.allow_empty,
         max_file_bytes: Some(args.max_file_bytes),
         follow_links: args.follow_links,
+        max_memory: args.max_memory,
     })?;
     let meta = response
         .snapshot
         .as_ref()
         .map(meta_from_info)
         .ok_or_else(|| anyhow!("the server sent no snapshot"))?;
-    let skipped = response.skipped;
-    let warnings: Vec<String> = response
-        .warnings
-        .into_iter()
-        .filter(|warning| !warning.starts_with("skipped invalid file"))
-        .collect();
-    report(args.format, &meta, &skipped, &warnings, started)
+    report(
+        args.format,
+        &meta,
+        &response.skipped,
+        response.warnings,
+        started,
+    )
 }
 
 fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<String> {
@@ -81,6 +82,9 @@ fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<Str
         label: args.label.clone(),
         allow_empty: args.allow_empty,
         follow_links: args.follow_links,
+        max_memory: args
+            .max_memory
+            .or_else(accessgraph_ingest::default_max_memory),
     };
     let result = plan.run(&options, &|| bar.inc(1));
     bar.finish_and_clear();
@@ -89,13 +93,13 @@ fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<Str
         .put(&ingested.snapshot)
         .context("cannot store the snapshot")?;
     let skipped: Vec<String> = ingested.skipped.iter().map(ToString::to_string).collect();
-    let warnings: Vec<String> = ingested
-        .snapshot
-        .warnings
-        .into_iter()
-        .filter(|warning| !warning.starts_with("skipped invalid file"))
-        .collect();
-    report(args.format, &meta, &skipped, &warnings, started)
+    report(
+        args.format,
+        &meta,
+        &skipped,
+        ingested.snapshot.warnings,
+        started,
+    )
 }
 
 /// What `ingest` prints: the stored snapshot, the files skipped and the warnings (a skipped file's
@@ -104,9 +108,13 @@ fn report(
     format: Format,
     meta: &SnapshotMeta,
     skipped: &[String],
-    warnings: &[String],
+    warnings: Vec<String>,
     started: Instant,
 ) -> Result<String> {
+    let warnings: Vec<String> = warnings
+        .into_iter()
+        .filter(|warning| !warning.starts_with("skipped invalid file"))
+        .collect();
     let elapsed = started.elapsed().as_secs_f64();
     match format {
         Format::Json => {
@@ -134,7 +142,7 @@ fn report(
             for error in skipped {
                 let _ = writeln!(out, "  skipped: {error}");
             }
-            for warning in warnings {
+            for warning in &warnings {
                 let _ = writeln!(out, "  warning: {warning}");
             }
             Ok(out)
