@@ -368,7 +368,18 @@ fn errors_map_to_status_codes() {
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().contains("/nonexistent/snapshot"));
-    // The failed ingest left the served snapshot alone.
+    // A memory limit below what the server already holds: refused as it starts reading.
+    let status = server
+        .runtime
+        .block_on(admin.ingest(pb::IngestRequest {
+            path: data("../examples/org").display().to_string(),
+            max_memory: Some(1024 * 1024),
+            ..pb::IngestRequest::default()
+        }))
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(status.message().contains("--max-memory"), "{status:?}");
+    // The failed ingests left the served snapshot alone.
     let answer = server.ask(&mut client, "who is admin").unwrap();
     assert_eq!(answer.snapshot.unwrap().id, 2);
 }

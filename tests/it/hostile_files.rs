@@ -211,3 +211,71 @@ fn names_must_be_storable_unaltered() {
         .join("\n");
     assert!(warnings.contains("a name that is not UTF-8"), "{warnings}");
 }
+
+/// Memory follows from limits (issue 19): one entry of an authorization dump is bounded (16 MiB),
+/// refused after a bounded read and named by its JSON path, skippable like any invalid file;
+/// and `--max-memory` below what the process holds stops the ingest naming the file.
+#[test]
+fn one_hostile_entry_and_the_memory_limit_are_refused_with_their_place() {
+    let dir = tempdir().join("snapshot");
+    copy_dir(&data("../examples/org"), &dir);
+    let gaad = dir.join("accounts/555555555555/iam/get-account-authorization-details.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&gaad).unwrap()).unwrap();
+    // 17 MiB of actions in one statement: within the policy grammar, not within the bound.
+    let actions = vec![serde_json::Value::String("s3:GetObject".into()); 1_200_000];
+    value["UserDetailList"][1]["UserPolicyList"] = serde_json::json!([{
+        "PolicyName": "huge",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+    }]);
+    std::fs::write(&gaad, value.to_string()).unwrap();
+    let db = tempdir().join("db");
+    accessgraph()
+        .arg("ingest")
+        .arg(&dir)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(
+                "accounts/555555555555/iam/get-account-authorization-details.json: \
+                 $.UserDetailList[1]: larger than 16.0 MiB",
+            )
+            .and(predicate::str::contains("refused without reading it whole")),
+        );
+    assert!(!db.exists(), "nothing stored");
+    accessgraph()
+        .arg("ingest")
+        .arg(&dir)
+        .arg("--db")
+        .arg(&db)
+        .arg("--skip-invalid")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "skipped: accounts/555555555555/iam/get-account-authorization-details.json",
+        ));
+
+    accessgraph()
+        .arg("ingest")
+        .arg(data("../examples/org"))
+        .arg("--db")
+        .arg(tempdir().join("db"))
+        .args(["--max-memory", "1M"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("more than its limit of 1.0 MiB (--max-memory)")
+                .and(predicate::str::contains(".json")),
+        );
+    accessgraph()
+        .arg("ingest")
+        .arg(data("../examples/org"))
+        .arg("--db")
+        .arg(tempdir().join("db"))
+        .args(["--max-memory", "lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a size such as 8G"));
+}

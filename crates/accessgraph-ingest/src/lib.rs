@@ -39,7 +39,7 @@ pub use self::error::IngestError;
 use self::fragment::{Documents, Fragment, Parsed};
 use self::json::Node;
 use self::resources::Location;
-use self::source::Budget;
+use self::source::Limits;
 use self::stream::{Reading, Source, Streamed};
 pub use self::walk::special_kind;
 use self::walk::{FileKind, SourceFile};
@@ -328,7 +328,7 @@ fn reading<'a>(file: &'a SourceFile, options: &IngestOptions) -> Result<Reading<
     Ok(Reading {
         name: &file.relative,
         source: Source::File(&file.path),
-        budget: Budget(options.max_memory),
+        limits: Limits::with_memory(options.max_memory),
     })
 }
 
@@ -389,7 +389,7 @@ pub fn ingest_document(name: &str, bytes: &[u8]) -> Result<Ingested, IngestError
     let reading = Reading {
         name,
         source: Source::Bytes(bytes),
-        budget: Budget(None),
+        limits: Limits::with_memory(None),
     };
     let kind = walk::classify(name).unwrap_or(FileKind::ByContent);
     lone(name, parse(reading, &kind, "aws")?)

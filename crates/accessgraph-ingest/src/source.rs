@@ -10,19 +10,32 @@ use std::rc::Rc;
 /// Largest JSON text of one element of a streamed list (a user, group, role or managed policy
 /// with its documents) or of one other top-level member of a file read by its content. AWS bounds
 /// an entity's policies to a few tens of KiB; the policy parser bounds one document to 1 MiB.
-pub(crate) const MAX_ELEMENT_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_ELEMENT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How often, in bytes read, the process's memory is compared with the budget.
 const CHECK_EVERY_BYTES: u64 = 1024 * 1024;
 
-/// The most memory the process may hold while it ingests, in bytes (`None`: no bound).
+/// The limits of reading one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Budget(pub(crate) Option<u64>);
+pub(crate) struct Limits {
+    /// The most memory the process may hold while it ingests, in bytes (`None`: no bound).
+    pub(crate) memory: Option<u64>,
+    /// The most bytes one element may take ([`MAX_ELEMENT_BYTES`]; less in tests).
+    pub(crate) element_bytes: u64,
+}
 
-impl Budget {
-    /// Whether the process holds more than the budget: the message saying so.
-    pub(crate) fn exceeded(self) -> Option<String> {
-        let limit = self.0?;
+impl Limits {
+    /// The ingest's limits with a memory budget.
+    pub(crate) fn with_memory(memory: Option<u64>) -> Limits {
+        Limits {
+            memory,
+            element_bytes: MAX_ELEMENT_BYTES,
+        }
+    }
+
+    /// Whether the process holds more than the memory budget: the message saying so.
+    fn exceeded(self) -> Option<String> {
+        let limit = self.memory?;
         let held = resident_bytes()?;
         (held > limit).then(|| {
             format!(
@@ -82,22 +95,30 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
 pub(crate) struct Gauge {
     read: Cell<u64>,
     element_start: Cell<Option<u64>>,
+    element_path: RefCell<String>,
     refusal: RefCell<Option<Refusal>>,
 }
 
 /// Why a reader refused to read on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// One element is larger than [`MAX_ELEMENT_BYTES`].
-    Element,
+    /// One element is larger than the limit: the limit.
+    Element(u64),
     /// The process holds more memory than the budget: the message.
     Memory(String),
 }
 
 impl Gauge {
-    /// An element starts here: the bytes read from now on are bounded by [`MAX_ELEMENT_BYTES`].
-    pub(crate) fn start_element(&self) {
+    /// The element at JSON `path` starts here: the bytes read from now on are bounded by the
+    /// element limit.
+    pub(crate) fn start_element(&self, path: String) {
         self.element_start.set(Some(self.read.get()));
+        *self.element_path.borrow_mut() = path;
+    }
+
+    /// The JSON path of the element being read.
+    pub(crate) fn element_path(&self) -> String {
+        self.element_path.borrow().clone()
     }
 
     /// Why reading stopped, if a limit stopped it.
@@ -115,16 +136,16 @@ impl Gauge {
 pub(crate) struct Metered<R> {
     inner: R,
     gauge: Rc<Gauge>,
-    budget: Budget,
+    limits: Limits,
     next_check: u64,
 }
 
 impl<R: Read> Metered<R> {
-    pub(crate) fn new(inner: R, gauge: Rc<Gauge>, budget: Budget) -> Metered<R> {
+    pub(crate) fn new(inner: R, gauge: Rc<Gauge>, limits: Limits) -> Metered<R> {
         Metered {
             inner,
             gauge,
-            budget,
+            limits,
             next_check: 0,
         }
     }
@@ -141,13 +162,13 @@ impl<R: Read> Read for Metered<R> {
         let position = self.gauge.read.get() + read as u64;
         self.gauge.read.set(position);
         if let Some(start) = self.gauge.element_start.get() {
-            if position - start > MAX_ELEMENT_BYTES {
-                return Err(self.refuse(Refusal::Element));
+            if position - start > self.limits.element_bytes {
+                return Err(self.refuse(Refusal::Element(self.limits.element_bytes)));
             }
         }
         if position >= self.next_check {
             self.next_check = position + CHECK_EVERY_BYTES;
-            if let Some(message) = self.budget.exceeded() {
+            if let Some(message) = self.limits.exceeded() {
                 return Err(self.refuse(Refusal::Memory(message)));
             }
         }
@@ -160,27 +181,28 @@ mod tests {
     use std::io::Read as _;
     use std::rc::Rc;
 
-    use super::{Budget, Gauge, MAX_ELEMENT_BYTES, Metered, Refusal, human_bytes};
+    use super::{Gauge, Limits, MAX_ELEMENT_BYTES, Metered, Refusal, human_bytes};
 
     #[test]
     fn an_element_is_bounded_from_where_it_starts() {
         let bytes = vec![b' '; (MAX_ELEMENT_BYTES + 10) as usize];
         let gauge = Rc::new(Gauge::default());
-        let mut reader = Metered::new(bytes.as_slice(), gauge.clone(), Budget(None));
+        let mut reader = Metered::new(bytes.as_slice(), gauge.clone(), Limits::with_memory(None));
         let mut sink = Vec::new();
         // Without an element started, the whole text reads.
         assert!(reader.read_to_end(&mut sink).is_ok());
         let gauge = Rc::new(Gauge::default());
-        let mut reader = Metered::new(bytes.as_slice(), gauge.clone(), Budget(None));
-        gauge.start_element();
+        let mut reader = Metered::new(bytes.as_slice(), gauge.clone(), Limits::with_memory(None));
+        gauge.start_element("$.a[0]".to_owned());
         assert!(reader.read_to_end(&mut Vec::new()).is_err());
-        assert_eq!(gauge.refusal(), Some(Refusal::Element));
+        assert_eq!(gauge.refusal(), Some(Refusal::Element(MAX_ELEMENT_BYTES)));
+        assert_eq!(gauge.element_path(), "$.a[0]");
     }
 
     #[test]
     fn a_budget_smaller_than_the_process_refuses_at_once() {
         let gauge = Rc::new(Gauge::default());
-        let mut reader = Metered::new(&b"{}"[..], gauge.clone(), Budget(Some(1)));
+        let mut reader = Metered::new(&b"{}"[..], gauge.clone(), Limits::with_memory(Some(1)));
         let refused = reader.read_to_end(&mut Vec::new()).is_err();
         // Only Linux says how much memory the process holds.
         if cfg!(target_os = "linux") {

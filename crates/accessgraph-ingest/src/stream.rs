@@ -21,7 +21,7 @@ use crate::error::IngestError;
 use crate::fragment::{Documents, Fragment};
 use crate::iam;
 use crate::json::{self, Node};
-use crate::source::{Budget, Gauge, MAX_ELEMENT_BYTES, Metered, Refusal, human_bytes};
+use crate::source::{Gauge, Limits, Metered, Refusal, human_bytes};
 
 /// The bytes of one file: on disk, or in memory (the fuzz target's input).
 #[derive(Debug, Clone, Copy)]
@@ -39,12 +39,12 @@ impl<'a> Source<'a> {
     }
 }
 
-/// A file being read: its name (relative to the snapshot root), its bytes and the memory budget.
+/// A file being read: its name (relative to the snapshot root), its bytes and the limits.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reading<'a> {
     pub(crate) name: &'a str,
     pub(crate) source: Source<'a>,
-    pub(crate) budget: Budget,
+    pub(crate) limits: Limits,
 }
 
 /// What streaming a file found.
@@ -64,9 +64,12 @@ impl<'a> Reading<'a> {
             .source
             .open()
             .map_err(|error| IngestError::file(self.name, format!("cannot read: {error}")))?;
+        // The meter sees the bytes as the buffer fetches them: a buffer small beside the element
+        // bound keeps the bound exact enough.
+        let capacity = (self.limits.element_bytes / 64).clamp(16, 64 * 1024);
         Ok(BufReader::with_capacity(
-            64 * 1024,
-            Metered::new(inner, gauge.clone(), self.budget),
+            usize::try_from(capacity).unwrap_or(64 * 1024),
+            Metered::new(inner, gauge.clone(), self.limits),
         ))
     }
 
@@ -74,11 +77,13 @@ impl<'a> Reading<'a> {
     pub(crate) fn value(&self) -> Result<Value, IngestError> {
         let gauge = Rc::new(Gauge::default());
         let mut deserializer = serde_json::Deserializer::from_reader(self.reader(&gauge)?);
-        let parsed = Value::deserialize(&mut deserializer).and_then(|value| {
-            deserializer.end()?;
-            Ok(value)
-        });
-        parsed.map_err(|error| self.failure(error, &gauge, "$"))
+        let parsed = (&mut deserializer)
+            .deserialize_any(Member::file(&gauge))
+            .and_then(|value| {
+                deserializer.end()?;
+                Ok(value)
+            });
+        parsed.map_err(|error| self.failure(error, &gauge, &gauge.element_path()))
     }
 
     /// Streams an authorization dump, of `account` when its path in the layout says so; without
@@ -119,14 +124,14 @@ impl<'a> Reading<'a> {
     fn failure(&self, error: serde_json::Error, gauge: &Gauge, at: &str) -> IngestError {
         use serde_json::error::Category;
         match gauge.refusal() {
-            Some(Refusal::Element) => {
+            Some(Refusal::Element(limit)) => {
                 return IngestError::at(
                     self.name,
                     at,
                     format!(
                         "larger than {}, the most one element may hold: refused without reading \
                          it whole",
-                        human_bytes(MAX_ELEMENT_BYTES)
+                        human_bytes(limit)
                     ),
                 );
             }
@@ -363,11 +368,12 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
         page.opened = true;
         loop {
             page.at = "$".to_owned();
-            page.gauge.start_element();
+            page.gauge.start_element(page.at.clone());
             let Some(key) = map.next_key::<String>()? else {
                 break;
             };
             page.at = format!("$.{key}");
+            page.gauge.start_element(page.at.clone());
             match List::of(&key) {
                 Some(list) => {
                     if list != List::Policies && !page.authorization {
@@ -379,7 +385,11 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
                     map.next_value::<IgnoredAny>()?;
                 }
                 None => {
-                    let value = map.next_value_seed(SampleSeed(page.gauge))?;
+                    let value = map.next_value_seed(Member {
+                        gauge: page.gauge,
+                        path: page.at.clone(),
+                        first_only: true,
+                    })?;
                     page.sample.insert(key, value);
                 }
             }
@@ -388,12 +398,28 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
     }
 }
 
-/// A top-level member of a file read by its content, as recognising it needs it: an array cut
-/// to its first item (the others are read past, one by one, without being kept), anything else
-/// whole within the element bound.
-struct SampleSeed<'g>(&'g Gauge);
+/// A file, or a top-level member of one, read within the element bound: an array's items are
+/// bounded one by one (and, to recognise a file by its content, only the first is kept, the
+/// others read past without being kept); the members of the file's top-level object are bounded
+/// one by one; anything else is bounded whole.
+struct Member<'g> {
+    gauge: &'g Gauge,
+    path: String,
+    first_only: bool,
+}
 
-impl<'de> DeserializeSeed<'de> for SampleSeed<'_> {
+impl<'g> Member<'g> {
+    /// The whole file.
+    fn file(gauge: &'g Gauge) -> Member<'g> {
+        Member {
+            gauge,
+            path: "$".to_owned(),
+            first_only: false,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Member<'_> {
     type Value = Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -401,7 +427,7 @@ impl<'de> DeserializeSeed<'de> for SampleSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for SampleSeed<'_> {
+impl<'de> Visitor<'de> for Member<'_> {
     type Value = Value;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -409,20 +435,44 @@ impl<'de> Visitor<'de> for SampleSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        self.0.start_element();
-        let Some(first) = seq.next_element::<Value>()? else {
-            return Ok(Value::Array(Vec::new()));
-        };
+        let mut items = Vec::new();
         loop {
-            self.0.start_element();
-            if seq.next_element::<IgnoredAny>()?.is_none() {
-                return Ok(Value::Array(vec![first]));
+            self.gauge
+                .start_element(format!("{}[{}]", self.path, items.len()));
+            if self.first_only && !items.is_empty() {
+                if seq.next_element::<IgnoredAny>()?.is_none() {
+                    break;
+                }
+            } else {
+                match seq.next_element::<Value>()? {
+                    Some(item) => items.push(item),
+                    None => break,
+                }
             }
         }
+        Ok(Value::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        Value::deserialize(de::value::MapAccessDeserializer::new(map))
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        if self.path != "$" {
+            return Value::deserialize(de::value::MapAccessDeserializer::new(map));
+        }
+        let mut members = Map::new();
+        loop {
+            self.gauge.start_element("$".to_owned());
+            let Some(key) = map.next_key::<String>()? else {
+                break;
+            };
+            let path = format!("$.{key}");
+            self.gauge.start_element(path.clone());
+            let value = map.next_value_seed(Member {
+                gauge: self.gauge,
+                path,
+                first_only: false,
+            })?;
+            members.insert(key, value);
+        }
+        Ok(Value::Object(members))
     }
 
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<Value, E> {
@@ -486,7 +536,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
         let mut index = 0;
         loop {
             page.at = format!("{prefix}[{index}]");
-            page.gauge.start_element();
+            page.gauge.start_element(page.at.clone());
             let Some(value) = seq.next_element::<Value>()? else {
                 break;
             };
@@ -516,13 +566,13 @@ mod tests {
 
     use super::{Reading, Source, Streamed};
     use crate::fragment::{Documents, Fragment};
-    use crate::source::Budget;
+    use crate::source::Limits;
 
     fn stream(text: &str, account: Option<&str>) -> Result<Streamed, String> {
         let reading = Reading {
             name: "f.json",
             source: Source::Bytes(text.as_bytes()),
-            budget: Budget(None),
+            limits: Limits::with_memory(None),
         };
         reading
             .stream(account, &mut Documents::default())
@@ -618,6 +668,68 @@ mod tests {
             stream(not_an_object, None),
             Ok(Streamed::Sample(serde_json::Value::Null))
         ));
+    }
+
+    /// Reads `text` whole (like every output but an authorization dump) with an element bound.
+    fn whole(text: &str, element_bytes: u64) -> Result<serde_json::Value, String> {
+        let reading = Reading {
+            name: "f.json",
+            source: Source::Bytes(text.as_bytes()),
+            limits: Limits {
+                memory: None,
+                element_bytes,
+            },
+        };
+        reading.value().map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn one_element_is_bounded_not_the_file() {
+        let big = "x".repeat(2000);
+        // Items of a top-level array are bounded one by one: many small ones are fine.
+        let items: Vec<String> = (0..100).map(|n| format!("{{\"n\": {n}}}")).collect();
+        let list = format!(
+            "{{\"Functions\": [{}], \"NextToken\": null}}",
+            items.join(",")
+        );
+        assert!(whole(&list, 1000).is_ok());
+        for (text, path) in [
+            (format!("{{\"Policy\": \"{big}\"}}"), "$.Policy"),
+            (
+                format!("{{\"Functions\": [1, \"{big}\"]}}"),
+                "$.Functions[1]",
+            ),
+            (format!("[{{\"a\": 1}}, {{\"b\": \"{big}\"}}]"), "$[1]"),
+        ] {
+            let error = whole(&text, 1000).unwrap_err();
+            assert!(
+                error.contains(&format!("f.json: {path}: larger than 1000 bytes")),
+                "{error}"
+            );
+            assert!(whole(&text, 4000).is_ok());
+        }
+        // An authorization dump's entries likewise.
+        let dump = format!(
+            r#"{{"UserDetailList": [{{"Arn": "arn:aws:iam::111122223333:user/a", "UserName": "a"}}, {{"UserName": "{}"}}]}}"#,
+            "a".repeat(200)
+        );
+        let reading = Reading {
+            name: "f.json",
+            source: Source::Bytes(dump.as_bytes()),
+            limits: Limits {
+                memory: None,
+                element_bytes: 100,
+            },
+        };
+        let error = reading
+            .stream(Some("111122223333"), &mut Documents::default())
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("$.UserDetailList[1]: larger than 100 bytes"),
+            "{error}"
+        );
     }
 
     #[test]
