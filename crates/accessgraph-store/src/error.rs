@@ -46,10 +46,10 @@ pub enum StoreError {
         /// Version supported.
         supported: u32,
     },
-    /// A saved graph file cannot be written or read.
-    #[error("cannot {action} the saved graph `{path}`: {source}")]
-    GraphFile {
-        /// Read or write.
+    /// A snapshot file or a saved graph cannot be written, read or removed.
+    #[error("cannot {action} `{path}`: {source}")]
+    File {
+        /// What was being done (`write the snapshot file`).
         action: &'static str,
         /// The file.
         path: String,

@@ -1,4 +1,5 @@
-//! Key encoding of the `data` tree: `id (8 bytes, big-endian) | kind (1 byte) | name`.
+//! Snapshot ids as keys (8 bytes, big-endian), and the keys of the `data` tree of format 1
+//! (read when such a store is moved to files): `id | kind (1 byte) | name`.
 //!
 //! Big-endian ids keep one snapshot's entries contiguous and the catalog in id order.
 
@@ -33,6 +34,8 @@ pub(crate) fn decode_id(key: &[u8]) -> Option<SnapshotId> {
         .map(|bytes| SnapshotId(u64::from_be_bytes(bytes)))
 }
 
+/// The key of a format-1 entry (written by tests that build a format-1 store).
+#[cfg(test)]
 pub(crate) fn data_key(id: SnapshotId, kind: DataKey<'_>) -> Vec<u8> {
     let mut key = encode_id(id).to_vec();
     match kind {

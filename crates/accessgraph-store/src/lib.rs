@@ -1,39 +1,40 @@
-//! Versioned, atomic persistence of snapshots in an embedded sled database.
+//! Versioned, atomic persistence of snapshots: a catalog in an embedded sled database, and each
+//! snapshot's contents (and saved graph) in a file beside it.
 //!
-//! A snapshot is written in full under a *pending* marker, flushed, and only then published by one
-//! transaction that adds its metadata to the catalog and removes the marker. A reader lists only
-//! published snapshots, so it never sees half of an ingest. A process killed mid-ingest leaves a
-//! pending marker; the next [`Store::open`] removes that snapshot's leftovers. Policy documents
-//! are stored once by content hash and shared between snapshots.
+//! A snapshot is written in full under a *pending* marker (its file written to a temporary name,
+//! synced and renamed), and only then published by one transaction that adds its metadata to the
+//! catalog and removes the marker. A reader lists only published snapshots, so it never sees half
+//! of an ingest. A process killed mid-ingest leaves a pending marker; the next [`Store::open`]
+//! removes that snapshot's leftovers. Deleting a snapshot deletes its files, so the space comes
+//! back at once; sled holds only the catalog (a few hundred bytes per snapshot).
 //!
-//! This is the only crate that names sled; no sled type appears in its API. Keys of a snapshot's
-//! data start with its id in big-endian bytes, so one snapshot's data is one contiguous range.
+//! This is the only crate that names sled; no sled type appears in its API. A store of format 1
+//! (contents inside sled) is moved to files when it is first opened (`legacy`).
 
 #![warn(missing_docs)]
 
 mod error;
+mod files;
 mod keys;
+mod legacy;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use accessgraph_model::{Account, Organization, PolicyHash, Snapshot, SnapshotId, SnapshotMeta};
+use accessgraph_model::{Snapshot, SnapshotId, SnapshotMeta};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::Transactional as _;
 
 pub use self::error::StoreError;
-use self::keys::{DataKey, data_key, decode_id, encode_id};
+use self::files::{GRAPHS_DIR, SNAPSHOTS_DIR, StoredSnapshot, owner_only};
+use self::keys::{decode_id, encode_id};
 
-/// The on-disk format this code reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The on-disk format this code reads and writes (1: contents inside sled; 2: in files).
+pub const FORMAT_VERSION: u32 = 2;
 
 const FORMAT_KEY: &[u8] = b"format_version";
 /// The last snapshot id handed out.
 const NEXT_ID_KEY: &[u8] = b"last_snapshot_id";
-
-/// Entries written per batch while storing a snapshot.
-const BATCH_ENTRIES: usize = 512;
 
 /// An open store.
 #[derive(Debug, Clone)]
@@ -43,10 +44,6 @@ pub struct Store {
     catalog: sled::Tree,
     /// Snapshots being written: id -> nothing.
     pending: sled::Tree,
-    /// Snapshot contents: (id, kind, name) -> JSON.
-    data: sled::Tree,
-    /// Policy documents: hash -> text.
-    documents: sled::Tree,
     path: PathBuf,
 }
 
@@ -64,46 +61,10 @@ fn from_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreEr
 /// lock from a background thread shortly after the last handle is dropped).
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Creates the store directory owner-only (0700) if needed, and makes it owner-only.
-fn owner_only(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-        if !path.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(path)?;
-        }
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(path)
-    }
-}
-
-/// Makes the store's files owner-only (0600) and its subdirectories (sled's `blobs/`) 0700, as far
-/// as this user may: sled creates them with the process's umask, and the directory's 0700
-/// already keeps others out. The server's socket keeps its own mode.
-/// The directory of saved graphs inside the store's directory.
-const GRAPHS_DIR: &str = "graphs";
-
-/// Writes `bytes` to a new owner-only (0600) file at `path`, synced to disk.
-fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
+/// Makes the store's files owner-only (0600) and its subdirectories (sled's `blobs/`, the
+/// snapshot and graph files) 0700, as far as this user may: sled creates them with the process's
+/// umask, and the directory's 0700 already keeps others out. The server's socket keeps its own
+/// mode.
 fn tighten_files(path: &Path) {
     #[cfg(unix)]
     {
@@ -179,8 +140,6 @@ impl Store {
         let store = Store {
             catalog: db.open_tree("catalog")?,
             pending: db.open_tree("pending")?,
-            data: db.open_tree("data")?,
-            documents: db.open_tree("documents")?,
             db,
             path: path.to_path_buf(),
         };
@@ -196,35 +155,30 @@ impl Store {
     }
 
     fn check_version(&self) -> Result<(), StoreError> {
-        match self.db.get(FORMAT_KEY)? {
-            Some(bytes) => {
-                let found = <[u8; 4]>::try_from(bytes.as_ref())
-                    .map(u32::from_be_bytes)
-                    .unwrap_or(u32::MAX);
-                if found != FORMAT_VERSION {
-                    return Err(StoreError::UnknownVersion {
-                        path: self.path.display().to_string(),
-                        found,
-                        supported: FORMAT_VERSION,
-                    });
-                }
-            }
-            None if self.catalog.is_empty() && self.data.is_empty() => {
+        let found = match self.db.get(FORMAT_KEY)? {
+            Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .unwrap_or(u32::MAX),
+            None if self.catalog.is_empty() && self.pending.is_empty() => {
                 self.db.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())?;
                 self.db.flush()?;
+                FORMAT_VERSION
             }
-            None => {
-                return Err(StoreError::UnknownVersion {
-                    path: self.path.display().to_string(),
-                    found: 0,
-                    supported: FORMAT_VERSION,
-                });
-            }
+            None => 0,
+        };
+        match found {
+            FORMAT_VERSION => Ok(()),
+            1 => legacy::migrate(self),
+            _ => Err(StoreError::UnknownVersion {
+                path: self.path.display().to_string(),
+                found,
+                supported: FORMAT_VERSION,
+            }),
         }
-        Ok(())
     }
 
-    /// Removes the data of snapshots that were never published, then unreferenced documents.
+    /// Removes the files of snapshots that were never published (or whose deletion was
+    /// interrupted), and temporary files of interrupted writes.
     fn clean_leftovers(&self) -> Result<(), StoreError> {
         let abandoned: Vec<SnapshotId> = self
             .pending
@@ -235,125 +189,56 @@ impl Store {
             .into_iter()
             .flatten()
             .collect();
-        // Graphs were once saved inside sled: that tree is dropped (a cache, rebuilt on demand),
-        // and so is every graph file of no published snapshot.
-        self.db.drop_tree("graphs")?;
-        self.clean_graph_files()?;
-        if abandoned.is_empty() {
-            return Ok(());
-        }
         for id in abandoned {
-            self.remove_data(id)?;
+            self.remove_files(id)?;
             self.pending.remove(encode_id(id))?;
         }
-        self.collect_documents()?;
+        // Graphs were once saved inside sled: that tree is dropped (a cache, rebuilt on demand);
+        // so are the trees of format 1 if a move to files stopped after raising the version.
+        self.db.drop_tree("graphs")?;
+        legacy::drop_trees(self)?;
+        let published = |id: SnapshotId| Ok(self.catalog.contains_key(encode_id(id))?);
+        files::clean(&self.path.join(GRAPHS_DIR), "graph", published)?;
+        files::clean(&self.path.join(SNAPSHOTS_DIR), "json", published)?;
         self.db.flush()?;
         Ok(())
     }
 
-    /// Where the saved graph of `id` lives: a file beside the database, so that deleting a
-    /// snapshot gives its space back at once (sled keeps freed space in its log).
-    fn graph_path(&self, id: SnapshotId) -> PathBuf {
-        self.path.join(GRAPHS_DIR).join(format!("{}.graph", id.0))
-    }
-
-    /// Caches the encoded graph of a published snapshot (replacing an earlier one): written to a
-    /// temporary owner-only file, synced, then renamed into place, so a reader never sees half.
+    /// Saves the graph built from snapshot `id` (an opaque blob), replacing any earlier one.
     pub fn put_graph(&self, id: SnapshotId, bytes: &[u8]) -> Result<(), StoreError> {
         if !self.catalog.contains_key(encode_id(id))? {
             return Err(StoreError::NotFound(id));
         }
-        let path = self.graph_path(id);
-        let failed = |source| StoreError::GraphFile {
-            action: "write",
-            path: path.display().to_string(),
-            source,
-        };
-        owner_only(&self.path.join(GRAPHS_DIR)).map_err(failed)?;
-        let temporary = path.with_extension(format!("graph.tmp-{}", std::process::id()));
-        write_owner_only(&temporary, bytes)
-            .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|error| {
-                let _ = std::fs::remove_file(&temporary);
-                failed(error)
-            })
+        let path = files::graph_path(&self.path, id);
+        files::write_atomically(&path, |out| out.write_all(bytes)).map_err(|source| {
+            StoreError::File {
+                action: "write the saved graph",
+                path: path.display().to_string(),
+                source,
+            }
+        })
     }
 
     /// The cached graph of a snapshot, if one was saved.
     pub fn graph(&self, id: SnapshotId) -> Result<Option<Vec<u8>>, StoreError> {
-        let path = self.graph_path(id);
+        let path = files::graph_path(&self.path, id);
         match std::fs::read(&path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StoreError::GraphFile {
-                action: "read",
+            Err(source) => Err(StoreError::File {
+                action: "read the saved graph",
                 path: path.display().to_string(),
                 source,
             }),
         }
     }
 
-    /// Removes saved graphs of no published snapshot and temporary files of interrupted writes.
-    fn clean_graph_files(&self) -> Result<(), StoreError> {
-        let Ok(entries) = std::fs::read_dir(self.path.join(GRAPHS_DIR)) else {
-            return Ok(());
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let published = name
-                .strip_suffix(".graph")
-                .and_then(|id| id.parse::<u64>().ok())
-                .map(|id| self.catalog.contains_key(encode_id(SnapshotId(id))))
-                .transpose()?
-                .unwrap_or(false);
-            if !published {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-        Ok(())
-    }
-
-    fn remove_data(&self, id: SnapshotId) -> Result<(), StoreError> {
-        match std::fs::remove_file(self.graph_path(id)) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(StoreError::GraphFile {
-                    action: "remove",
-                    path: self.graph_path(id).display().to_string(),
-                    source: error,
-                });
-            }
-            _ => {}
-        }
-        let mut batch = sled::Batch::default();
-        for key in self.data.scan_prefix(encode_id(id)).keys() {
-            batch.remove(key?);
-        }
-        self.data.apply_batch(batch)?;
-        Ok(())
-    }
-
-    /// Removes documents no published snapshot references.
-    fn collect_documents(&self) -> Result<(), StoreError> {
-        let mut referenced = BTreeSet::new();
-        for meta in self.list()? {
-            referenced.extend(self.document_hashes(meta.id)?);
-        }
-        let mut batch = sled::Batch::default();
-        for key in self.documents.iter().keys() {
-            let key = key?;
-            if !referenced.contains(&PolicyHash::from_hex(&String::from_utf8_lossy(&key))) {
-                batch.remove(key);
-            }
-        }
-        self.documents.apply_batch(batch)?;
-        Ok(())
-    }
-
-    fn document_hashes(&self, id: SnapshotId) -> Result<Vec<PolicyHash>, StoreError> {
-        match self.data.get(data_key(id, DataKey::DocumentList))? {
-            Some(bytes) => from_json(&bytes, "the document list"),
-            None => Ok(Vec::new()),
-        }
+    fn remove_files(&self, id: SnapshotId) -> Result<(), StoreError> {
+        files::remove(&files::graph_path(&self.path, id), "remove the saved graph")?;
+        files::remove(
+            &files::snapshot_path(&self.path, id),
+            "remove the snapshot file",
+        )
     }
 
     /// The next snapshot id: one more than the last handed out, skipping ids in use, so ids read
@@ -385,43 +270,32 @@ impl Store {
         self.pending.insert(encode_id(id), &[])?;
         self.pending.flush()?;
 
-        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(snapshot.accounts.len() + 3);
-        if let Some(organization) = &snapshot.organization {
-            entries.push((data_key(id, DataKey::Organization), to_json(organization)?));
-        }
-        for account in &snapshot.accounts {
-            entries.push((
-                data_key(id, DataKey::Account(&account.id)),
-                to_json(account)?,
-            ));
-        }
-        entries.push((
-            data_key(id, DataKey::Warnings),
-            to_json(&snapshot.warnings)?,
-        ));
-        let hashes: Vec<&PolicyHash> = snapshot.documents.keys().collect();
-        entries.push((data_key(id, DataKey::DocumentList), to_json(&hashes)?));
-        for chunk in entries.chunks(BATCH_ENTRIES) {
-            let mut batch = sled::Batch::default();
-            for (key, value) in chunk {
-                batch.insert(key.as_slice(), value.as_slice());
-            }
-            self.data.apply_batch(batch)?;
-        }
-        let documents: Vec<(&PolicyHash, &String)> = snapshot.documents.iter().collect();
-        for chunk in documents.chunks(BATCH_ENTRIES) {
-            let mut batch = sled::Batch::default();
-            for (hash, text) in chunk {
-                batch.insert(hash.as_str().as_bytes(), text.as_bytes());
-            }
-            self.documents.apply_batch(batch)?;
-        }
-        self.db.flush()?;
-
         let mut meta = snapshot.meta.clone();
         meta.id = id;
         meta.ingested_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let meta_bytes = to_json(&meta)?;
+        self.write_file(snapshot, &meta)?;
+        self.publish(&meta)?;
+        Ok(meta)
+    }
+
+    /// Writes the file of `snapshot` under `meta` (its id and ingest time).
+    fn write_file(&self, snapshot: &Snapshot, meta: &SnapshotMeta) -> Result<(), StoreError> {
+        // The contents are written as they are, with the metadata the catalog will hold; the
+        // big parts are borrowed, never copied.
+        let stored = StoredSnapshot {
+            meta,
+            organization: &snapshot.organization,
+            accounts: &snapshot.accounts,
+            documents: &snapshot.documents,
+            warnings: &snapshot.warnings,
+        };
+        files::write_snapshot(&self.path, meta.id, &stored)
+    }
+
+    /// Adds `meta` to the catalog and removes its pending marker, in one transaction.
+    fn publish(&self, meta: &SnapshotMeta) -> Result<(), StoreError> {
+        let id = meta.id;
+        let meta_bytes = to_json(meta)?;
         let key = encode_id(id);
         let published: sled::transaction::TransactionResult<(), ()> =
             (&self.catalog, &self.pending).transaction(|(catalog, pending)| {
@@ -433,7 +307,7 @@ impl Store {
             StoreError::Corrupt(format!("cannot publish snapshot {id}: {error:?}"))
         })?;
         self.db.flush()?;
-        Ok(meta)
+        Ok(())
     }
 
     /// Published snapshots, oldest first.
@@ -464,42 +338,13 @@ impl Store {
     /// Reads a published snapshot back in full.
     pub fn load(&self, id: SnapshotId) -> Result<Snapshot, StoreError> {
         let meta = self.meta(id)?;
-        let mut organization: Option<Organization> = None;
-        let mut accounts: Vec<Account> = Vec::new();
-        let mut warnings: Vec<String> = Vec::new();
-        let mut hashes: Vec<PolicyHash> = Vec::new();
-        for entry in self.data.scan_prefix(encode_id(id)) {
-            let (key, value) = entry?;
-            match keys::kind_of(&key) {
-                Some(DataKey::Organization) => {
-                    organization = Some(from_json(&value, "the organization")?)
-                }
-                Some(DataKey::Account(_)) => accounts.push(from_json(&value, "an account")?),
-                Some(DataKey::Warnings) => warnings = from_json(&value, "the warnings")?,
-                Some(DataKey::DocumentList) => hashes = from_json(&value, "the document list")?,
-                None => return Err(StoreError::Corrupt(format!("unknown key in snapshot {id}"))),
-            }
-        }
-        let mut documents = std::collections::BTreeMap::new();
-        for hash in hashes {
-            let text = self
-                .documents
-                .get(hash.as_str().as_bytes())?
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!("snapshot {id} references missing document {hash}"))
-                })?;
-            documents.insert(hash, String::from_utf8_lossy(&text).into_owned());
-        }
-        Ok(Snapshot {
-            meta,
-            organization,
-            accounts,
-            documents,
-            warnings,
-        })
+        let mut snapshot = files::read_snapshot(&self.path, id)?;
+        // The catalog's metadata is the published one.
+        snapshot.meta = meta;
+        Ok(snapshot)
     }
 
-    /// Deletes a published snapshot and the documents only it used.
+    /// Deletes a published snapshot and its files.
     pub fn delete(&self, id: SnapshotId) -> Result<(), StoreError> {
         let key = encode_id(id);
         if !self.catalog.contains_key(key)? {
@@ -517,9 +362,8 @@ impl Store {
             StoreError::Corrupt(format!("cannot delete snapshot {id}: {error:?}"))
         })?;
         self.db.flush()?;
-        self.remove_data(id)?;
+        self.remove_files(id)?;
         self.pending.remove(key)?;
-        self.collect_documents()?;
         self.db.flush()?;
         Ok(())
     }

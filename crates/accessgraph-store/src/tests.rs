@@ -76,22 +76,18 @@ fn round_trip_through_reopen() {
 #[test]
 fn pending_snapshots_are_invisible_and_cleaned_on_open() {
     let dir = tempfile::tempdir().unwrap();
+    let snapshots = dir.path().join("snapshots");
     {
         let store = Store::open(dir.path()).unwrap();
         store
             .put(&snapshot("kept", &["111122223333"], "{}"))
             .unwrap();
-        // Simulate an ingest killed after writing its data, before publishing.
+        // Simulate an ingest killed after writing its file, before publishing, and another
+        // killed while writing.
         let id = SnapshotId(99);
         store.pending.insert(super::encode_id(id), &[]).unwrap();
-        store
-            .data
-            .insert(
-                super::data_key(id, super::DataKey::Warnings),
-                b"[]".as_slice(),
-            )
-            .unwrap();
-        store.documents.insert(b"orphan", b"{}".as_slice()).unwrap();
+        std::fs::write(snapshots.join("99.json"), b"{}").unwrap();
+        std::fs::write(snapshots.join("100.json.tmp-4242"), b"{\"form").unwrap();
         store.db.flush().unwrap();
         assert_eq!(
             store.list().unwrap().len(),
@@ -101,19 +97,77 @@ fn pending_snapshots_are_invisible_and_cleaned_on_open() {
     }
     let store = Store::open(dir.path()).unwrap();
     assert!(store.pending.is_empty());
-    assert!(
-        store
-            .data
-            .scan_prefix(super::encode_id(SnapshotId(99)))
-            .next()
-            .is_none()
-    );
-    assert!(store.documents.get(b"orphan").unwrap().is_none());
+    let left: Vec<String> = std::fs::read_dir(&snapshots)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["1.json"]);
     assert_eq!(store.list().unwrap().len(), 1);
     assert_eq!(
         store.load(SnapshotId(1)).unwrap().meta.label.as_deref(),
         Some("kept")
     );
+}
+
+/// A store of format 1 (contents inside sled) is moved to files at its first open, with every
+/// snapshot as it was, and its old trees dropped.
+#[test]
+fn a_format_1_store_is_moved_to_files() {
+    use super::keys::{DataKey, data_key, encode_id};
+    let dir = tempfile::tempdir().unwrap();
+    let original = snapshot("old", &["111122223333", "444455556666"], "{\"a\":1}");
+    let mut meta = original.meta.clone();
+    meta.id = SnapshotId(3);
+    meta.ingested_at = "2025-01-01T00:00:00Z".into();
+    {
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        db.insert(super::FORMAT_KEY, &1u32.to_be_bytes()).unwrap();
+        db.insert(super::NEXT_ID_KEY, &3u64.to_be_bytes()).unwrap();
+        let catalog = db.open_tree("catalog").unwrap();
+        catalog
+            .insert(encode_id(meta.id), serde_json::to_vec(&meta).unwrap())
+            .unwrap();
+        let data = db.open_tree("data").unwrap();
+        for account in &original.accounts {
+            let key = data_key(meta.id, DataKey::Account(&account.id));
+            data.insert(key, serde_json::to_vec(account).unwrap())
+                .unwrap();
+        }
+        let warnings = serde_json::to_vec(&original.warnings).unwrap();
+        data.insert(data_key(meta.id, DataKey::Warnings), warnings)
+            .unwrap();
+        let hashes: Vec<&PolicyHash> = original.documents.keys().collect();
+        let list = serde_json::to_vec(&hashes).unwrap();
+        data.insert(data_key(meta.id, DataKey::DocumentList), list)
+            .unwrap();
+        let documents = db.open_tree("documents").unwrap();
+        for (hash, text) in &original.documents {
+            documents.insert(hash.as_str(), text.as_bytes()).unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let loaded = store.load(meta.id).unwrap();
+    assert_eq!(loaded.accounts, original.accounts);
+    assert_eq!(loaded.documents, original.documents);
+    assert_eq!(loaded.warnings, original.warnings);
+    assert_eq!(loaded.meta, meta);
+    assert!(dir.path().join("snapshots/3.json").exists());
+    let names: Vec<Vec<u8>> = store
+        .db
+        .tree_names()
+        .into_iter()
+        .map(|name| name.to_vec())
+        .collect();
+    assert!(
+        !names.contains(&b"data".to_vec()),
+        "the old trees are dropped"
+    );
+    assert!(!names.contains(&b"documents".to_vec()));
+    // Ids go on from the old counter.
+    assert_eq!(store.put(&original).unwrap().id, SnapshotId(4));
+    drop(store);
+    assert_eq!(Store::open(dir.path()).unwrap().list().unwrap().len(), 2);
 }
 
 #[test]
@@ -133,7 +187,7 @@ fn unknown_format_version_is_an_error() {
             error,
             StoreError::UnknownVersion {
                 found: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),
@@ -142,8 +196,10 @@ fn unknown_format_version_is_an_error() {
     assert!(error.to_string().contains("format version 99"));
 }
 
+/// Deleting a snapshot removes its file and leaves the others whole (issue 19: the space comes
+/// back at once).
 #[test]
-fn delete_keeps_shared_documents() {
+fn delete_removes_the_file_and_keeps_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let first = store
@@ -152,25 +208,36 @@ fn delete_keeps_shared_documents() {
     let second = store
         .put(&snapshot("b", &["111122223333"], "shared"))
         .unwrap();
-    let third = store.put(&snapshot("c", &["111122223333"], "own")).unwrap();
+    let file = |id: SnapshotId| dir.path().join(format!("snapshots/{}.json", id.0));
+    assert!(file(first.id).exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(file(first.id))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     store.delete(first.id).unwrap();
+    assert!(!file(first.id).exists());
     assert!(matches!(store.load(first.id), Err(StoreError::NotFound(_))));
     assert_eq!(
         store.load(second.id).unwrap().documents.len(),
         1,
-        "the shared document survives"
-    );
-    store.delete(third.id).unwrap();
-    assert!(
-        store
-            .documents
-            .get(PolicyHash::of("own").as_str().as_bytes())
-            .unwrap()
-            .is_none()
+        "the other snapshot keeps its documents"
     );
     assert!(matches!(
-        store.delete(third.id),
+        store.delete(first.id),
         Err(StoreError::NotFound(_))
+    ));
+    // A damaged file is reported, never read as a smaller snapshot.
+    std::fs::write(file(second.id), b"{\"format\": 2, \"snapsh").unwrap();
+    assert!(matches!(store.load(second.id), Err(StoreError::Corrupt(_))));
+    std::fs::remove_file(file(second.id)).unwrap();
+    assert!(matches!(
+        store.load(second.id),
+        Err(StoreError::File { .. })
     ));
 }
 
