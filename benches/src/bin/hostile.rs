@@ -1,34 +1,19 @@
-//! Hostile-input harness: writes a very large valid authorization dump and hostile files, ingests
-//! each in a fresh process (this binary, run again as `one DIR [MAX_MEMORY]`) the way
-//! `accessgraph ingest` does (parse, then store), and reports the outcome, the time and the peak
-//! resident memory of that process.
+//! Hostile-input files: writes a very large valid authorization dump and hostile files, each as
+//! a snapshot directory, for `benches/hostile.sh` to ingest with one or more `accessgraph`
+//! binaries, measuring the outcome, the time and the peak memory of each.
 //!
-//! `cargo run --release -p accessgraph-benches --bin hostile -- [ROLES]`
+//! `cargo run --release -p accessgraph-benches --bin hostile -- DIR [ROLES]`
 //!
-//! ROLES is the number of roles of the valid dump (default 497,294: about 0.95 GB).
+//! ROLES is the number of roles of the valid dump (default 497,294: about 0.95 GB). Each case is
+//! written to `DIR/NAME/`; the names are printed, one per line, with a description.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::process::ExitCode;
 
-use accessgraph_ingest::{IngestOptions, ingest};
-use accessgraph_store::Store;
 use serde_json::{Value, json};
 
-/// The same allocator as the `accessgraph` binary, so the figures match what users run.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const ACCOUNT: &str = "111122223333";
-
-/// Peak resident set size of this process in MiB (`VmHWM`), on Linux.
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
 
 /// A file at `relative` in a new snapshot directory `dir`, for writing.
 fn create(dir: &Path, relative: &str) -> std::io::Result<BufWriter<std::fs::File>> {
@@ -185,162 +170,55 @@ fn deep_nesting(dir: &Path, depth: usize) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Runs one ingest in this process and prints `outcome<TAB>seconds<TAB>peak MiB`.
-fn one(dir: &Path, max_memory: Option<u64>) -> ExitCode {
-    let started = Instant::now();
-    let options = IngestOptions {
-        max_memory: max_memory.or(IngestOptions::default().max_memory),
-        ..IngestOptions::default()
-    };
-    let outcome = match ingest(dir, &options) {
-        Ok(ingested) => {
-            eprintln!(
-                "parsed in {:.1} s, peak {:.0} MiB",
-                started.elapsed().as_secs_f64(),
-                peak_rss_mib().unwrap_or(f64::NAN)
-            );
-            let store = tempfile::tempdir()
-                .map_err(|error| error.to_string())
-                .and_then(|work| {
-                    let store = Store::open(&work.path().join("db")).map_err(|e| e.to_string())?;
-                    store.put(&ingested.snapshot).map_err(|e| e.to_string())?;
-                    Ok(())
-                });
-            match store {
-                Ok(()) => format!(
-                    "stored: {} roles, {} users, {} documents",
-                    ingested.snapshot.meta.counts.roles,
-                    ingested.snapshot.meta.counts.users,
-                    ingested.snapshot.meta.counts.documents
-                ),
-                Err(error) => format!("store failed: {error}"),
-            }
-        }
-        Err(error) => {
-            let mut text = error.to_string();
-            text.truncate(160);
-            format!("refused: {text}")
-        }
-    };
-    println!(
-        "{outcome}\t{:.1}\t{:.0}",
-        started.elapsed().as_secs_f64(),
-        peak_rss_mib().unwrap_or(f64::NAN)
-    );
-    ExitCode::SUCCESS
-}
-
-/// Measures one case in a fresh process.
-fn measure(case: &str, dir: &Path, max_memory: Option<&str>) -> Result<String, String> {
-    let exe = std::env::current_exe().map_err(|error| error.to_string())?;
-    let mut command = Command::new(exe);
-    command.arg("one").arg(dir);
-    command.args(max_memory);
-    let output = command.output().map_err(|error| error.to_string())?;
-    eprint!("{}", String::from_utf8_lossy(&output.stderr));
-    let text = String::from_utf8_lossy(&output.stdout);
-    let mut fields = text.trim_end().split('\t');
-    let (outcome, seconds, peak) = (
-        fields.next().unwrap_or("crashed"),
-        fields.next().unwrap_or("-"),
-        fields.next().unwrap_or("-"),
-    );
-    let size: u64 = walk_size(dir);
-    Ok(format!(
-        "| {case} | {:.0} MB | {outcome} | {peak} MiB | {seconds} s |",
-        size as f64 / 1e6
-    ))
-}
-
-fn walk_size(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|entry| match entry.file_type() {
-            Ok(kind) if kind.is_dir() => walk_size(&entry.path()),
-            _ => entry.metadata().map_or(0, |metadata| metadata.len()),
-        })
-        .sum()
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("one") {
-        let Some(dir) = args.get(1) else {
-            eprintln!("usage: hostile one DIR [MAX_MEMORY_BYTES]");
-            return ExitCode::FAILURE;
-        };
-        let max_memory = args.get(2).and_then(|text| text.parse().ok());
-        return one(&PathBuf::from(dir), max_memory);
-    }
+    let Some(out) = args.first().map(PathBuf::from) else {
+        eprintln!("usage: hostile DIR [ROLES]");
+        return ExitCode::FAILURE;
+    };
     let roles: usize = args
-        .first()
+        .get(1)
         .and_then(|text| text.parse().ok())
         .unwrap_or(497_294);
-    let work = match tempfile::tempdir() {
-        Ok(work) => work,
-        Err(error) => {
-            eprintln!("{error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // Each input, and the `--max-memory` values it is measured with (`None`: the default).
     type Write = Box<dyn Fn(&Path) -> std::io::Result<()>>;
-    let cases: Vec<(String, Write, Vec<Option<&str>>)> = vec![
+    let cases: Vec<(&str, String, Write)> = vec![
         (
-            format!("valid dump, {roles} roles"),
+            "valid",
+            format!("a valid dump of {roles} roles"),
             Box::new(move |dir: &Path| valid_dump(dir, roles)),
-            vec![None, Some("536870912")],
         ),
         (
-            "one inline policy of 4,096 x 16,384 actions".to_owned(),
+            "policy-4096",
+            "one inline policy of 4,096 statements x 16,384 actions".to_owned(),
             Box::new(|dir: &Path| hostile_policy(dir, 4096)),
-            vec![None],
         ),
         (
-            "one inline policy of 1,024 x 16,384 actions".to_owned(),
+            "policy-1024",
+            "one inline policy of 1,024 statements x 16,384 actions".to_owned(),
             Box::new(|dir: &Path| hostile_policy(dir, 1024)),
-            vec![None],
         ),
         (
-            "a 10 MB condition value (object form)".to_owned(),
+            "condition",
+            "a 10 MB condition value in a trust policy (object form)".to_owned(),
             Box::new(|dir: &Path| huge_condition(dir, 10_000_000)),
-            vec![None],
         ),
         (
+            "bucket-policy",
             "a 400 MB bucket policy string".to_owned(),
             Box::new(|dir: &Path| huge_bucket_policy(dir, 400_000_000)),
-            vec![None],
         ),
         (
+            "nesting",
             "1,000,000 nested arrays".to_owned(),
             Box::new(|dir: &Path| deep_nesting(dir, 1_000_000)),
-            vec![None],
         ),
     ];
-    println!("| input | size | outcome | peak RSS | time |\n|---|---|---|---|---|");
-    for (index, (case, write, budgets)) in cases.iter().enumerate() {
-        let dir = work.path().join(format!("case-{index}"));
-        if let Err(error) = write(&dir) {
-            eprintln!("cannot write {case}: {error}");
+    for (name, description, write) in cases {
+        if let Err(error) = write(&out.join(name)) {
+            eprintln!("cannot write {name}: {error}");
             return ExitCode::FAILURE;
         }
-        for max_memory in budgets {
-            let name = match max_memory {
-                Some(bytes) => format!("{case}, `--max-memory {bytes}`"),
-                None => case.clone(),
-            };
-            match measure(&name, &dir, *max_memory) {
-                Ok(line) => println!("{line}"),
-                Err(error) => {
-                    eprintln!("{case}: {error}");
-                    return ExitCode::FAILURE;
-                }
-            }
-        }
-        let _ = std::fs::remove_dir_all(&dir);
+        println!("{name}\t{description}");
     }
     ExitCode::SUCCESS
 }

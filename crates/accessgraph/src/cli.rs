@@ -249,7 +249,7 @@ pub(crate) enum SnapshotsAction {
         /// Snapshot id.
         id: u64,
     },
-    /// Delete one snapshot (documents other snapshots share are kept).
+    /// Delete one snapshot and its files (its space is given back at once).
     Delete {
         /// Snapshot id.
         id: u64,
