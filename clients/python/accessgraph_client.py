@@ -115,6 +115,9 @@ def main():
                 rows += 1
             elif item == "summary":
                 print(f"{rows} rows (of {message.summary.total})")
+                # What the answer may miss (accounts without IAM data, skipped files, ...).
+                for warning in message.summary.warnings:
+                    print(f"warning: {warning}")
     except grpc.RpcError as error:
         print(f"{error.code().name}: {error.details()}", file=sys.stderr)
         return 2

@@ -295,6 +295,7 @@ impl OrgBuilder {
             accounts,
             documents: self.documents,
             warnings: vec![],
+            gaps: vec![],
         };
         snapshot.recount();
         snapshot

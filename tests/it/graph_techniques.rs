@@ -198,6 +198,7 @@ fn snapshot(
         accounts: vec![account],
         documents: builder.documents,
         warnings: vec![],
+        gaps: vec![],
     };
     snapshot.recount();
     snapshot

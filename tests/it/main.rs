@@ -10,6 +10,7 @@
 
 mod cli;
 mod collect;
+mod coverage;
 mod differential;
 mod emulator;
 mod fault_proxy;

@@ -125,6 +125,8 @@ pub(crate) struct Directory {
     pub(crate) accounts: Vec<String>,
     /// The organization.
     pub(crate) organization: Option<accessgraph_model::Organization>,
+    /// What the snapshot lacks, by account (see [`Graph::gaps`]).
+    pub(crate) gaps: Vec<accessgraph_model::Gap>,
 }
 
 /// The access graph of one snapshot.
@@ -490,6 +492,7 @@ impl Graph {
                 .map(|account| account.id.clone())
                 .collect(),
             organization: snapshot.organization.clone(),
+            gaps: gaps(snapshot),
         };
         Graph::assemble(graph, citations, directory, warnings)
     }
@@ -620,6 +623,49 @@ impl Graph {
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
+
+    /// What the snapshot lacks, sorted: the ingest's gaps (files skipped as invalid, calls the
+    /// collector could not make) and every account, listed by Organizations or holding other
+    /// data, of which no IAM data was read. An answer touching them must say so.
+    #[must_use]
+    pub fn gaps(&self) -> &[accessgraph_model::Gap] {
+        &self.directory.gaps
+    }
+}
+
+/// The snapshot's gaps, with an account of no IAM data (no user, group, role or managed policy:
+/// every real account has roles) as one more.
+fn gaps(snapshot: &Snapshot) -> Vec<accessgraph_model::Gap> {
+    let mut gaps = snapshot.gaps.clone();
+    let with_iam: BTreeSet<&str> = snapshot
+        .accounts
+        .iter()
+        .filter(|account| {
+            !(account.users.is_empty()
+                && account.groups.is_empty()
+                && account.roles.is_empty()
+                && account.managed_policies.is_empty())
+        })
+        .map(|account| account.id.as_str())
+        .collect();
+    let known = snapshot
+        .accounts
+        .iter()
+        .map(|account| account.id.as_str())
+        .chain(
+            snapshot
+                .organization
+                .iter()
+                .flat_map(|org| org.accounts.iter().map(|account| account.id.as_str())),
+        );
+    let missing: BTreeSet<&str> = known.filter(|id| !with_iam.contains(id)).collect();
+    gaps.extend(missing.into_iter().map(|account| accessgraph_model::Gap {
+        account: Some(account.to_owned()),
+        what: "has no IAM data (no get-account-authorization-details was read)".to_owned(),
+    }));
+    gaps.sort();
+    gaps.dedup();
+    gaps
 }
 
 /// Keeps one edge per (from, to, kind): the most certain (definite before conditional, fewer

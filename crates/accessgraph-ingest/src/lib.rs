@@ -29,7 +29,7 @@ mod walk;
 
 use std::path::{Path, PathBuf};
 
-use accessgraph_model::Snapshot;
+use accessgraph_model::{Gap, Snapshot};
 use rayon::prelude::*;
 use serde_json::Value;
 pub use source::default_max_memory;
@@ -209,7 +209,7 @@ impl Plan {
             merge::Context {
                 source: self.source.display().to_string(),
                 label: options.label.clone(),
-                collected_at: manifest.collected_at,
+                collected_at: manifest.collected_at.clone(),
                 partition,
             },
         )?;
@@ -234,6 +234,7 @@ impl Plan {
                 .iter()
                 .map(|error| format!("skipped invalid file: {error}")),
         );
+        snapshot.gaps = gaps(&manifest, &skipped);
         snapshot.recount();
         if snapshot.accounts.is_empty() && !options.allow_empty {
             return Err(IngestError::file(
@@ -243,6 +244,41 @@ impl Plan {
         }
         Ok(Ingested { snapshot, skipped })
     }
+}
+
+/// What the snapshot lacks: files skipped as invalid (of their account, when under
+/// `accounts/ID/`) and what the collector could not read.
+fn gaps(manifest: &Manifest, skipped: &[IngestError]) -> Vec<Gap> {
+    let mut gaps: Vec<Gap> = skipped
+        .iter()
+        .map(|error| {
+            let file = error.file_path();
+            let account = file
+                .strip_prefix("accounts/")
+                .and_then(|rest| rest.split('/').next())
+                .filter(|account| accessgraph_policy::is_account_id(account))
+                .map(str::to_owned);
+            let mut why = error.message().to_owned();
+            if why.chars().count() > 160 {
+                why = why.chars().take(160).collect::<String>() + "...";
+            }
+            Gap {
+                account,
+                what: format!("lost `{file}`, skipped as invalid ({why})"),
+            }
+        })
+        .collect();
+    gaps.extend(manifest.incomplete.iter().map(|(account, calls)| Gap {
+        account: Some(account.clone()),
+        what: format!("was collected in part ({})", calls.join("; ")),
+    }));
+    gaps.extend(manifest.organization_gaps.iter().map(|gap| Gap {
+        account: None,
+        what: format!("was collected in part ({gap})"),
+    }));
+    gaps.sort();
+    gaps.dedup();
+    gaps
 }
 
 /// Why a snapshot without accounts is refused, with what was found instead.

@@ -292,6 +292,7 @@ pub(crate) fn merge(parsed: Vec<Parsed>, context: Context) -> Result<Snapshot, I
         accounts: accounts.into_values().collect(),
         documents,
         warnings,
+        gaps: Vec::new(),
     })
 }
 

@@ -27,4 +27,4 @@ pub use identity_center::{
 pub use organization::{
     OrgAccount, OrgPolicy, OrgPolicyKind, Organization, OrganizationalUnit, Root,
 };
-pub use snapshot::{Counts, PolicyHash, Snapshot, SnapshotId, SnapshotMeta};
+pub use snapshot::{Counts, Gap, PolicyHash, Snapshot, SnapshotId, SnapshotMeta};

@@ -111,6 +111,22 @@ pub struct Snapshot {
     pub documents: BTreeMap<PolicyHash, String>,
     /// Warnings raised while ingesting (skipped files, unknown files, dangling references).
     pub warnings: Vec<String>,
+    /// What the snapshot lacks (files skipped as invalid, calls the collector could not make):
+    /// every answer that touches it says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
+}
+
+/// Data a snapshot lacks: of one account, or of the organization.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Gap {
+    /// The account whose data is missing; `None` for the organization's (Identity Center,
+    /// Organizations files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// What is missing, as a phrase following "account ID" or "the organization"
+    /// (`lost accounts/.../get-account-authorization-details.json, skipped as invalid: ...`).
+    pub what: String,
 }
 
 impl Snapshot {

@@ -37,6 +37,10 @@ pub struct Answer {
     pub total: usize,
     /// Every node named in rows or paths, with its label.
     pub nodes: BTreeMap<String, NodeInfo>,
+    /// What the answer may miss: gaps of the snapshot in the accounts it touches (an account
+    /// without IAM data, a file skipped as invalid, a call the collector could not make).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The decision of a simulated request.

@@ -226,6 +226,7 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
     }
     answer.nodes = writer.nodes;
     retain_named_nodes(&mut answer);
+    answer.warnings = crate::coverage::warnings(graph, &plan.query);
     Ok(answer)
 }
 

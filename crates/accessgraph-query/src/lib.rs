@@ -10,6 +10,7 @@
 
 mod answer;
 mod ast;
+mod coverage;
 mod error;
 mod exec;
 mod plan;

@@ -142,7 +142,16 @@ fn count_line(answer: &Answer, noun: &str) -> String {
     }
 }
 
+/// The table, then a line per warning (what the answer may miss).
 fn table(answer: &Answer) -> String {
+    let mut out = table_body(answer);
+    for warning in &answer.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    out
+}
+
+fn table_body(answer: &Answer) -> String {
     let mut out = String::new();
     if let Some(decision) = &answer.decision {
         let _ = write!(out, "decision: {}", decision.decision);

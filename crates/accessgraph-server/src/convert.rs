@@ -232,6 +232,7 @@ fn kind_name(kind: NodeKind) -> String {
 pub fn summary(answer: &Answer) -> pb::AnswerSummary {
     pb::AnswerSummary {
         total: answer.total as u64,
+        warnings: answer.warnings.clone(),
         nodes: answer
             .nodes
             .iter()
@@ -514,6 +515,7 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
         rows: Vec::new(),
         total: 0,
         nodes: BTreeMap::new(),
+        warnings: Vec::new(),
     })
 }
 
@@ -523,6 +525,7 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
 /// When the message holds a value this client does not know.
 pub fn apply_summary(answer: &mut Answer, summary: &pb::AnswerSummary) -> Result<(), DecodeError> {
     answer.total = usize::try_from(summary.total).unwrap_or(usize::MAX);
+    answer.warnings.clone_from(&summary.warnings);
     for (id, info) in &summary.nodes {
         answer.nodes.insert(
             id.clone(),

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use std::collections::BTreeMap;
 
-use accessgraph_model::{Account, Organization, PolicyHash, Snapshot, SnapshotId, SnapshotMeta};
+use accessgraph_model::{
+    Account, Gap, Organization, PolicyHash, Snapshot, SnapshotId, SnapshotMeta,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
@@ -28,6 +30,7 @@ pub(crate) struct StoredSnapshot<'a> {
     pub(crate) accounts: &'a [Account],
     pub(crate) documents: &'a BTreeMap<PolicyHash, String>,
     pub(crate) warnings: &'a [String],
+    pub(crate) gaps: &'a [Gap],
 }
 
 /// The contents of a snapshot file.

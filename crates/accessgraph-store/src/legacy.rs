@@ -71,5 +71,6 @@ fn read(
         accounts,
         documents: texts,
         warnings,
+        gaps: Vec::new(),
     })
 }

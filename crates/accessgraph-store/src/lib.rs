@@ -288,6 +288,7 @@ impl Store {
             accounts: &snapshot.accounts,
             documents: &snapshot.documents,
             warnings: &snapshot.warnings,
+            gaps: &snapshot.gaps,
         };
         files::write_snapshot(&self.path, meta.id, &stored)
     }

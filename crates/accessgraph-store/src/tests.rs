@@ -44,6 +44,7 @@ fn snapshot(label: &str, accounts: &[&str], document: &str) -> Snapshot {
             .collect(),
         documents: BTreeMap::from([(hash, document.to_owned())]),
         warnings: vec!["a warning".into()],
+        gaps: vec![],
     };
     snapshot.recount();
     snapshot

@@ -62,7 +62,18 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
         }
     }
     let catalog: Box<dyn Catalog> = match &args.snapshot {
-        Some(path) => Box::new(directory_catalog(path, args.follow_links)?),
+        Some(path) => {
+            let catalog = directory_catalog(path, args.follow_links)?;
+            // What the ingest met (skipped files, unplaceable outputs, ...), as `ingest` prints it.
+            let snapshot = catalog
+                .view(None)
+                .ok()
+                .and_then(|view| view.snapshot().ok());
+            for warning in snapshot.iter().flat_map(|snapshot| &snapshot.warnings) {
+                eprintln!("warning: {warning}");
+            }
+            Box::new(catalog)
+        }
         None => Box::new(StoreCatalog::new(open_existing_store(&args.db)?)),
     };
     if let Some(at) = args.at {

@@ -131,6 +131,7 @@ fn owners_organizations_and_request_context() {
         }],
         documents: Default::default(),
         warnings: vec![],
+        gaps: vec![],
     };
     let context = crate::context::Context::new(&snapshot);
     let resolver = &context.resolver;
