@@ -51,7 +51,7 @@ fn the_query_may_be_given_as_words_and_defaults_to_json_off_a_terminal() {
 }
 
 #[test]
-fn standard_input_gives_one_json_document_per_query_and_reports_every_error() {
+fn standard_input_gives_one_json_line_per_query_and_reports_every_error() {
     let output = accessgraph()
         .args(["query", "--snapshot", &org(), "--format", "json"])
         .write_stdin(
@@ -62,9 +62,19 @@ fn standard_input_gives_one_json_document_per_query_and_reports_every_error() {
     assert_eq!(output.status.code(), Some(2));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
-    let second: Value = serde_json::from_str(lines[1]).unwrap();
-    assert_eq!(second["reachable"], true);
+    // One line per query, a failed one included (issue 20): outputs stay aligned with inputs.
+    assert_eq!(lines.len(), 3, "{stdout}");
+    let failed: Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(failed["query"], "who can reech admin");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `reach`?"),
+        "{failed}"
+    );
+    let third: Value = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(third["reachable"], true);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("did you mean `reach`?"), "{stderr}");
     assert!(stderr.contains("1 query failed"), "{stderr}");

@@ -121,6 +121,24 @@ fn a_remote_query_renders_like_a_local_one_and_sigterm_stops_the_server() {
         String::from_utf8_lossy(&remote.stdout),
         String::from_utf8_lossy(&local.stdout)
     );
+    // `HOST:PORT` without a scheme, as gRPC tools write it, is the same server.
+    let bare = accessgraph()
+        .args(["query", "--server", &format!("127.0.0.1:{port}")])
+        .args(["--token-file", token.to_str().unwrap()])
+        .args(["--format", "table", question])
+        .output()
+        .unwrap();
+    assert_eq!(bare.stdout, remote.stdout, "{bare:?}");
+    // Nothing listening: each cause said once, and what to try (issue 20).
+    accessgraph()
+        .args(["query", "--server", "127.0.0.1:1", question])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("cannot connect to `http://127.0.0.1:1`: transport error: tcp connect error: Connection refused")
+                .and(predicate::str::contains("is `accessgraph serve` running"))
+                .and(predicate::str::contains("transport error: transport error").not()),
+        );
     // A wrong token is refused with a clear message.
     let wrong = dir.join("wrong.token");
     std::fs::write(&wrong, "nope").unwrap();

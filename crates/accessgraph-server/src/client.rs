@@ -54,12 +54,12 @@ pub struct ClientOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The URL or the TLS files are invalid, or the server cannot be reached.
-    #[error("cannot connect to `{url}`: {source}")]
+    #[error("cannot connect to `{url}`: {reason}")]
     Connect {
         /// The server URL.
         url: String,
-        /// Why.
-        source: tonic::transport::Error,
+        /// Why, each cause once.
+        reason: String,
     },
     /// The token is not valid in a header.
     #[error("the token contains characters that cannot be sent in a header")]
@@ -74,18 +74,45 @@ pub enum ClientError {
 
 /// Connects to a server.
 ///
+/// Why a connection failed: the chain of causes, each said once (tonic and hyper repeat their
+/// own words at each level), and what to try when nothing answered.
+fn connect_reason(error: &tonic::transport::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = cause {
+        let text = current.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.retain(|part| !text.contains(part.as_str()));
+            parts.push(text);
+        }
+        cause = current.source();
+    }
+    let mut reason = parts.join(": ");
+    if reason.contains("Connection refused") || reason.contains("os error 2") {
+        reason.push_str(" (is `accessgraph serve` running and listening there?)");
+    }
+    reason
+}
+
 /// # Errors
 /// When the URL or TLS material is invalid or the server cannot be reached.
 pub async fn connect(options: &ClientOptions) -> Result<Client, ClientError> {
-    let failed = |source| ClientError::Connect {
-        url: options.url.clone(),
-        source,
+    let tls = options.ca.is_some() || options.identity.is_some();
+    // `HOST:PORT` as gRPC tools write it: plaintext, or TLS when TLS files are given.
+    let url = if options.url.contains("://") {
+        options.url.clone()
+    } else {
+        format!("{}://{}", if tls { "https" } else { "http" }, options.url)
     };
-    let mut endpoint = Endpoint::from_shared(options.url.clone()).map_err(failed)?;
+    let failed = |source: tonic::transport::Error| ClientError::Connect {
+        url: url.clone(),
+        reason: connect_reason(&source),
+    };
+    let mut endpoint = Endpoint::from_shared(url.clone()).map_err(failed)?;
     if let Some(timeout) = options.timeout {
         endpoint = endpoint.timeout(timeout);
     }
-    if options.ca.is_some() || options.identity.is_some() || options.url.starts_with("https://") {
+    if tls || url.starts_with("https://") {
         let mut tls = ClientTlsConfig::new();
         if let Some(ca) = &options.ca {
             tls = tls.ca_certificate(Certificate::from_pem(ca));
@@ -136,7 +163,7 @@ pub async fn connect_local(
         .await
         .map_err(|source| ClientError::Connect {
             url: format!("unix:{}", socket.display()),
-            source,
+            reason: connect_reason(&source),
         })?;
     Ok(
         AccessGraphClient::with_interceptor(channel, BearerToken(None))

@@ -130,6 +130,13 @@ pub(crate) fn answer_all(
             }
             Err(error) => {
                 failures += 1;
+                // In JSON, an error line keeps the answers aligned with the queries.
+                if format == Format::Json {
+                    let line = serde_json::json!({"query": text, "error": {"message": error}});
+                    if writeln!(std::io::stdout().lock(), "{line}").is_err() {
+                        return Ok(String::new());
+                    }
+                }
                 #[expect(clippy::print_stderr, reason = "errors stream as they come")]
                 {
                     eprintln!("{error}");
