@@ -23,7 +23,30 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn start_server(db: &Path) -> Child {
+/// A server process, killed when the test ends, even by a panic.
+struct Server(Child);
+
+impl std::ops::Deref for Server {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(db: &Path) -> Server {
     let mut server = Command::new(binary())
         .args([
             "serve",
@@ -32,11 +55,12 @@ fn start_server(db: &Path) -> Child {
             "--listen",
             "127.0.0.1:0",
         ])
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     wait_for_log(&mut server, "serving accessgraph.v1.AccessGraph");
-    server
+    Server(server)
 }
 
 fn stop(server: &mut Child, signal: &str) {
@@ -109,7 +133,14 @@ fn the_command_line_goes_through_a_running_server_with_the_same_output() {
     assert_eq!(through.status.code(), Some(2));
     assert_eq!(through.stderr, missing.stderr);
 
-    // An ingest goes through the server (which holds the store), and the server serves it.
+    // An ingest goes through the server (which holds the store), and the server serves it;
+    // the same data again is recognised (issue 20) unless `--force`.
+    let identical = stdout(&run(&["ingest", org.to_str().unwrap(), "--db", db_text]));
+    assert!(
+        identical.starts_with("identical to snapshot 1 (ingested "),
+        "{identical}"
+    );
+    assert!(identical.contains("nothing stored (--force stores it again)"));
     let ingested = stdout(&run(&[
         "ingest",
         org.to_str().unwrap(),
@@ -117,6 +148,7 @@ fn the_command_line_goes_through_a_running_server_with_the_same_output() {
         db_text,
         "--label",
         "second",
+        "--force",
     ]));
     assert!(
         ingested.starts_with("ingested snapshot 2 `second` from "),

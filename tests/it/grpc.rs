@@ -283,6 +283,19 @@ fn every_call_answers() {
         }))
         .unwrap()
         .into_inner();
+    // Snapshot 2 holds the same data: nothing is stored, and snapshot 2 is served.
+    assert!(ingested.identical);
+    assert_eq!(ingested.snapshot.unwrap().id, 2);
+    let ingested = runtime
+        .block_on(admin.ingest(pb::IngestRequest {
+            path: data("../examples/org").display().to_string(),
+            label: Some("third".into()),
+            force: true,
+            ..pb::IngestRequest::default()
+        }))
+        .unwrap()
+        .into_inner();
+    assert!(!ingested.identical);
     assert_eq!(ingested.snapshot.unwrap().id, 3);
     let answer = server
         .ask(&mut client, "who is admin in account 666666666666")

@@ -181,7 +181,7 @@ fn a_store_is_queried_at_any_snapshot_and_its_graph_is_cached() {
     let db = db.to_str().unwrap();
     for label in ["first", "second"] {
         accessgraph()
-            .args(["ingest", &org(), "--db", db, "--label", label])
+            .args(["ingest", &org(), "--db", db, "--label", label, "--force"])
             .assert()
             .success();
     }
@@ -264,7 +264,7 @@ fn prune_keeps_the_newest_snapshots() {
     let db = tempdir().join("db");
     for _ in 0..3 {
         accessgraph()
-            .args(["ingest", &org(), "--db"])
+            .args(["ingest", &org(), "--force", "--db"])
             .arg(&db)
             .assert()
             .success();
@@ -297,4 +297,39 @@ fn prune_keeps_the_newest_snapshots() {
         .arg(&db)
         .assert()
         .code(2);
+}
+
+/// Ingesting the same files again stores nothing and says which snapshot holds them; `--force`
+/// stores them again (issue 20).
+#[test]
+fn identical_data_is_not_stored_twice() {
+    let db = tempdir().join("db");
+    accessgraph()
+        .args(["ingest", &org(), "--label", "first", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ingested snapshot 1 `first`"));
+    accessgraph()
+        .args(["ingest", &org(), "--label", "again", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "identical to snapshot 1 `first` (ingested ",
+        ));
+    let json = accessgraph()
+        .args(["ingest", &org(), "--format", "json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["identical"], true);
+    assert_eq!(report["snapshot"]["id"], 1);
+    accessgraph()
+        .args(["ingest", &org(), "--force", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ingested snapshot 2"));
 }

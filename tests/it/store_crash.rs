@@ -57,6 +57,7 @@ fn killed_ingests_leave_the_store_consistent() {
         Command::new(&program)
             .arg("ingest")
             .arg(&synth)
+            .arg("--force")
             .arg("--db")
             .arg(&db)
             .stdout(std::process::Stdio::null())

@@ -23,6 +23,7 @@ use accessgraph_query::{
     Catalog, CatalogError, ErrorKind, Modifier, NodeRef, PathMode, Query, QueryError, Span,
     Spanned, Statement, View, applies, execute, parse, plan, snapshot_of,
 };
+use accessgraph_store::Put;
 use arc_swap::ArcSwapOption;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_stream::Stream;
@@ -562,7 +563,7 @@ impl AccessGraph for Service {
         let _one_at_a_time = self.state.ingesting.lock().await;
         let catalog = self.state.catalog.clone();
         let started = Instant::now();
-        let (meta, view, warnings, skipped) = Service::blocking(move || {
+        let (meta, view, warnings, skipped, identical) = Service::blocking(move || {
             let path = std::path::PathBuf::from(&message.path);
             let defaults = IngestOptions::default();
             let options = IngestOptions {
@@ -583,11 +584,19 @@ impl AccessGraph for Service {
             })?;
             let warnings = ingested.snapshot.warnings.clone();
             let skipped = ingested.skipped.iter().map(ToString::to_string).collect();
-            let meta = catalog.store().put(&ingested.snapshot).map_err(internal)?;
+            let store = catalog.store();
+            let (meta, identical) = if message.force {
+                (store.put(&ingested.snapshot).map_err(internal)?, false)
+            } else {
+                match store.put_new(&ingested.snapshot).map_err(internal)? {
+                    Put::Stored(meta) => (meta, false),
+                    Put::Identical(meta) => (meta, true),
+                }
+            };
             let view = catalog
                 .view(Some(meta.id.0))
                 .map_err(|error| Status::internal(error.to_string()))?;
-            Ok((meta, view, warnings, skipped))
+            Ok((meta, view, warnings, skipped, identical))
         })
         .await?;
         self.serve_view(view).await;
@@ -600,6 +609,7 @@ impl AccessGraph for Service {
             snapshot: Some(snapshot_info(&meta)),
             warnings,
             skipped,
+            identical,
         }))
     }
 

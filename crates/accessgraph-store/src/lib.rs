@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod content;
 mod error;
 mod files;
 mod keys;
@@ -44,6 +45,8 @@ pub struct Store {
     catalog: sled::Tree,
     /// Snapshots being written: id -> nothing.
     pending: sled::Tree,
+    /// What published snapshots say: content hash -> id (see `content`).
+    contents: sled::Tree,
     path: PathBuf,
 }
 
@@ -140,6 +143,7 @@ impl Store {
         let store = Store {
             catalog: db.open_tree("catalog")?,
             pending: db.open_tree("pending")?,
+            contents: db.open_tree("contents")?,
             db,
             path: path.to_path_buf(),
         };
@@ -191,6 +195,7 @@ impl Store {
             .collect();
         for id in abandoned {
             self.remove_files(id)?;
+            self.forget_contents(id)?;
             self.pending.remove(encode_id(id))?;
         }
         // Graphs were once saved inside sled: that tree is dropped (a cache, rebuilt on demand);
@@ -266,6 +271,27 @@ impl Store {
 
     /// Stores a snapshot and publishes it atomically; returns its metadata with id and ingest time.
     pub fn put(&self, snapshot: &Snapshot) -> Result<SnapshotMeta, StoreError> {
+        let hash = content::hash(snapshot);
+        self.put_hashed(snapshot, &hash)
+    }
+
+    /// Stores a snapshot unless a published one says exactly the same (the same files ingested
+    /// again): then nothing is written and that snapshot is returned as [`Put::Identical`].
+    pub fn put_new(&self, snapshot: &Snapshot) -> Result<Put, StoreError> {
+        let hash = content::hash(snapshot);
+        if let Some(id) = self.contents.get(hash.as_bytes())? {
+            if let Some(id) = decode_id(&id) {
+                match self.meta(id) {
+                    Ok(meta) => return Ok(Put::Identical(meta)),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        self.put_hashed(snapshot, &hash).map(Put::Stored)
+    }
+
+    fn put_hashed(&self, snapshot: &Snapshot, hash: &str) -> Result<SnapshotMeta, StoreError> {
         let id = self.next_id()?;
         self.pending.insert(encode_id(id), &[])?;
         self.pending.flush()?;
@@ -275,6 +301,8 @@ impl Store {
         meta.ingested_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         self.write_file(snapshot, &meta)?;
         self.publish(&meta)?;
+        self.contents.insert(hash.as_bytes(), &encode_id(id))?;
+        self.contents.flush()?;
         Ok(meta)
     }
 
@@ -364,10 +392,33 @@ impl Store {
         })?;
         self.db.flush()?;
         self.remove_files(id)?;
+        self.forget_contents(id)?;
         self.pending.remove(key)?;
         self.db.flush()?;
         Ok(())
     }
+
+    /// Removes the content hashes that name `id`.
+    fn forget_contents(&self, id: SnapshotId) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for entry in self.contents.iter() {
+            let (hash, named) = entry?;
+            if decode_id(&named) == Some(id) {
+                batch.remove(hash);
+            }
+        }
+        self.contents.apply_batch(batch)?;
+        Ok(())
+    }
+}
+
+/// What [`Store::put_new`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Put {
+    /// The snapshot was stored under this metadata.
+    Stored(SnapshotMeta),
+    /// A published snapshot says exactly the same: nothing was stored.
+    Identical(SnapshotMeta),
 }
 
 #[cfg(test)]

@@ -420,3 +420,35 @@ proptest! {
         }
     }
 }
+
+/// Ingesting the same data again is recognised by its content, whatever its label or source
+/// (issue 20); a deleted snapshot is not matched any more.
+#[test]
+fn identical_contents_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = match store
+        .put_new(&snapshot("a", &["111122223333"], "{}"))
+        .unwrap()
+    {
+        super::Put::Stored(meta) => meta,
+        other => panic!("{other:?}"),
+    };
+    let mut again = snapshot("another label", &["111122223333"], "{}");
+    again.meta.source = "/elsewhere".into();
+    assert_eq!(
+        store.put_new(&again).unwrap(),
+        super::Put::Identical(first.clone())
+    );
+    let changed = snapshot("a", &["111122223333", "444455556666"], "{}");
+    assert!(matches!(
+        store.put_new(&changed).unwrap(),
+        super::Put::Stored(_)
+    ));
+    store.delete(first.id).unwrap();
+    assert!(matches!(
+        store.put_new(&again).unwrap(),
+        super::Put::Stored(_)
+    ));
+    assert_eq!(store.list().unwrap().len(), 2);
+}

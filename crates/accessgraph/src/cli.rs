@@ -121,6 +121,10 @@ pub(crate) struct IngestArgs {
     /// growing. Default: half of this machine's memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) max_memory: Option<u64>,
+    /// Store a new snapshot even when a stored one holds identical data (by default the ingest
+    /// says `identical to snapshot N` and stores nothing).
+    #[arg(long)]
+    pub(crate) force: bool,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,

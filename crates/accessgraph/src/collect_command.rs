@@ -83,6 +83,7 @@ pub(crate) fn run(args: &CollectArgs) -> Result<String> {
             max_file_bytes: 1024 * 1024 * 1024,
             follow_links: false,
             max_memory: None,
+            force: false,
             format: Format::Text,
         };
         out.push_str(&crate::ingest_command::run(&ingest)?);

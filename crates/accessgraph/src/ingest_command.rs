@@ -8,7 +8,7 @@ use accessgraph_ingest::IngestOptions;
 use accessgraph_model::{Counts, SnapshotMeta};
 use accessgraph_proto::v1 as pb;
 use accessgraph_server::convert::meta_from_info;
-use accessgraph_store::Store;
+use accessgraph_store::{Put, Store};
 use anyhow::{Context as _, Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -48,6 +48,7 @@ fn ingest_through(door: &mut FrontDoor, args: &IngestArgs, started: Instant) -> 
         max_file_bytes: Some(args.max_file_bytes),
         follow_links: args.follow_links,
         max_memory: args.max_memory,
+        force: args.force,
     })?;
     let meta = response
         .snapshot
@@ -56,7 +57,10 @@ fn ingest_through(door: &mut FrontDoor, args: &IngestArgs, started: Instant) -> 
         .ok_or_else(|| anyhow!("the server sent no snapshot"))?;
     report(
         args.format,
-        &meta,
+        &Stored {
+            meta: &meta,
+            identical: response.identical,
+        },
         &response.skipped,
         response.warnings,
         started,
@@ -89,24 +93,41 @@ fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<Str
     let result = plan.run(&options, &|| bar.inc(1));
     bar.finish_and_clear();
     let ingested = result.context("cannot ingest")?;
-    let meta = store
-        .put(&ingested.snapshot)
-        .context("cannot store the snapshot")?;
+    let (meta, identical) = if args.force {
+        (store.put(&ingested.snapshot), false)
+    } else {
+        match store.put_new(&ingested.snapshot) {
+            Ok(Put::Stored(meta)) => (Ok(meta), false),
+            Ok(Put::Identical(meta)) => (Ok(meta), true),
+            Err(error) => (Err(error), false),
+        }
+    };
+    let meta = meta.context("cannot store the snapshot")?;
     let skipped: Vec<String> = ingested.skipped.iter().map(ToString::to_string).collect();
     report(
         args.format,
-        &meta,
+        &Stored {
+            meta: &meta,
+            identical,
+        },
         &skipped,
         ingested.snapshot.warnings,
         started,
     )
 }
 
-/// What `ingest` prints: the stored snapshot, the files skipped and the warnings (a skipped file's
-/// own warning is not repeated).
+/// The snapshot an ingest stored, or the stored one that holds the same data.
+struct Stored<'a> {
+    meta: &'a SnapshotMeta,
+    /// Nothing was stored: `meta` is the identical snapshot.
+    identical: bool,
+}
+
+/// What `ingest` prints: the stored snapshot (or the identical one), the files skipped and the
+/// warnings (a skipped file's own warning is not repeated).
 fn report(
     format: Format,
-    meta: &SnapshotMeta,
+    stored: &Stored<'_>,
     skipped: &[String],
     warnings: Vec<String>,
     started: Instant,
@@ -116,10 +137,12 @@ fn report(
         .filter(|warning| !warning.starts_with("skipped invalid file"))
         .collect();
     let elapsed = started.elapsed().as_secs_f64();
+    let meta = stored.meta;
     match format {
         Format::Json => {
             let json = serde_json::json!({
                 "snapshot": meta,
+                "identical": stored.identical,
                 "warnings": warnings,
                 "skipped": skipped,
                 "elapsed_seconds": elapsed,
@@ -133,11 +156,20 @@ fn report(
                 .as_deref()
                 .map(|label| format!(" `{label}`"))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "ingested snapshot {}{label} from `{}` in {elapsed:.2} s",
-                meta.id, meta.source
-            );
+            if stored.identical {
+                let _ = writeln!(
+                    out,
+                    "identical to snapshot {}{label} (ingested {} from `{}`): nothing stored \
+                     (--force stores it again)",
+                    meta.id, meta.ingested_at, meta.source
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "ingested snapshot {}{label} from `{}` in {elapsed:.2} s",
+                    meta.id, meta.source
+                );
+            }
             let _ = writeln!(out, "  {}", counts_line(&meta.counts));
             for error in skipped {
                 let _ = writeln!(out, "  skipped: {error}");
