@@ -471,7 +471,11 @@ fn write_context(
         let value = if value.value.starts_with('"') {
             format!("\"{}\"", value.value)
         } else {
-            quote_if_needed(&value.value, |c| !c.is_whitespace() && c != ',')
+            // The grammar's white space, not Unicode's: a vertical tab or a no-break space is
+            // part of a bare value.
+            quote_if_needed(&value.value, |c| {
+                !matches!(c, ' ' | '\t' | '\r' | '\n' | ',')
+            })
         };
         let lead = if index == 0 { " with " } else { ", " };
         write!(f, "{lead}{key}={value}")?;
