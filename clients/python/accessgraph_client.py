@@ -92,6 +92,16 @@ def main():
     else:
         channel = grpc.insecure_channel(args.server)
 
+    try:
+        return run(args, pb, pb_grpc, health_pb, health_grpc, channel, metadata)
+    except grpc.RpcError as error:
+        # A refused token (UNAUTHENTICATED), a server that is down (UNAVAILABLE) or a query
+        # error: one line, exit code 2, as the command line does.
+        print(f"{error.code().name}: {error.details()}", file=sys.stderr)
+        return 2
+
+
+def run(args, pb, pb_grpc, health_pb, health_grpc, channel, metadata):
     health = health_grpc.HealthStub(channel).Check(
         health_pb.HealthCheckRequest(service="accessgraph.v1.AccessGraph"), timeout=10)
     print("health:", health_pb.HealthCheckResponse.ServingStatus.Name(health.status))
@@ -102,25 +112,21 @@ def main():
     print(f"snapshots: {ids} (active {listed.active})")
 
     rows = 0
-    try:
-        for message in stub.Query(pb.QueryRequest(query=args.query), metadata=metadata, timeout=60):
-            item = message.WhichOneof("item")
-            if item == "header":
-                print(f"query: {message.header.query} (snapshot {message.header.snapshot.id})")
-            elif item == "row":
-                row = message.row
-                hops = len(row.path)
-                mark = ", conditional" if row.conditional else ""
-                print(f"{row.principal} -> {row.target} ({hops} hop{'' if hops == 1 else 's'}{mark})")
-                rows += 1
-            elif item == "summary":
-                print(f"{rows} rows (of {message.summary.total})")
-                # What the answer may miss (accounts without IAM data, skipped files, ...).
-                for warning in message.summary.warnings:
-                    print(f"warning: {warning}")
-    except grpc.RpcError as error:
-        print(f"{error.code().name}: {error.details()}", file=sys.stderr)
-        return 2
+    for message in stub.Query(pb.QueryRequest(query=args.query), metadata=metadata, timeout=60):
+        item = message.WhichOneof("item")
+        if item == "header":
+            print(f"query: {message.header.query} (snapshot {message.header.snapshot.id})")
+        elif item == "row":
+            row = message.row
+            hops = len(row.path)
+            mark = ", conditional" if row.conditional else ""
+            print(f"{row.principal} -> {row.target} ({hops} hop{'' if hops == 1 else 's'}{mark})")
+            rows += 1
+        elif item == "summary":
+            print(f"{rows} rows (of {message.summary.total})")
+            # What the answer may miss (accounts without IAM data, skipped files, ...).
+            for warning in message.summary.warnings:
+                print(f"warning: {warning}")
     return 0
 
 

@@ -929,4 +929,26 @@ fn the_python_client_talks_to_the_server() {
         "{stdout}"
     );
     assert!(stdout.contains("8 rows"), "{stdout}");
+    // A refused token and a server that is down: one line and exit code 2, no traceback.
+    let refused = std::process::Command::new(&python)
+        .arg(&script)
+        .args(["--server", &address, "--token", "wrong"])
+        .arg("who is admin")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("UNAUTHENTICATED: "), "{stderr}");
+    assert!(!stderr.contains("Traceback"), "{stderr}");
+    let down = std::process::Command::new(&python)
+        .arg(&script)
+        .args(["--server", "127.0.0.1:1"])
+        .arg("who is admin")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert_eq!(down.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("UNAVAILABLE: "), "{stderr}");
 }
