@@ -179,4 +179,14 @@ fn a_remote_query_renders_like_a_local_one_and_sigterm_stops_the_server() {
     // The token never appears in the logs.
     let logs = format!("{}{rest}", startup.concat());
     assert!(!logs.contains("s3cret-read-token"), "{logs}");
+    // A refused call is logged with its peer, never its token; no Rust debug formatting (issue
+    // 20).
+    assert!(
+        rest.contains("call refused") && rest.contains("peer=\"127.0.0.1:"),
+        "{rest}"
+    );
+    assert!(rest.contains("code=\"UNAUTHENTICATED\""), "{rest}");
+    assert!(!logs.contains("nope"), "{logs}");
+    assert!(logs.contains("active_snapshot=1"), "{logs}");
+    assert!(!logs.contains("Some("), "{logs}");
 }

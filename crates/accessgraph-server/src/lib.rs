@@ -162,8 +162,11 @@ pub async fn serve(
         %address,
         tls = options.tls.is_some(),
         mutual_tls = options.tls.as_ref().is_some_and(|tls| tls.client_ca.is_some()),
-        local_socket = ?options.local_socket,
-        active_snapshot = ?service.active(),
+        local_socket = %options
+            .local_socket
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |path| path.display().to_string()),
+        active_snapshot = %crate::service::shown(service.active()),
         "serving accessgraph.v1.AccessGraph"
     );
     // Both listeners stop on the same signal and finish their calls in flight.

@@ -209,7 +209,10 @@ impl Service {
     /// Authenticates a call and checks its size: requests over [`MAX_REQUEST_BYTES`] are
     /// `RESOURCE_EXHAUSTED` (the transport refuses only much larger ones, with `OUT_OF_RANGE`).
     fn admit<T: prost::Message>(&self, request: &Request<T>, access: Access) -> Result<(), Status> {
-        self.state.tokens.check_request(request, access)?;
+        self.state
+            .tokens
+            .check_request(request, access)
+            .inspect_err(|status| refused(&peer(request), status))?;
         let size = request.get_ref().encoded_len();
         if size > crate::MAX_REQUEST_BYTES {
             return Err(Status::resource_exhausted(format!(
@@ -362,7 +365,7 @@ impl Service {
             })();
             let answer = outcome.map_err(|error| {
                 let status = query_status(&error, &text, Some(&stop));
-                tracing::info!(query = %text, code = ?status.code(), "query failed");
+                tracing::info!(query = %text, code = code_name(status.code()), "query failed");
                 status
             })?;
             tracing::debug!(
@@ -425,8 +428,10 @@ impl AccessGraph for Service {
     ) -> Result<Response<Self::QueryStream>, Status> {
         self.admit(&request, Access::Read)?;
         let deadline = self.deadline(&request);
+        let from = peer(&request);
         let message = request.into_inner();
-        let mut query = parse_status(&message.query)?;
+        let mut query =
+            parse_status(&message.query).inspect_err(|status| refused(&from, status))?;
         let max_rows = self.bound(&mut query, &message)?;
         let stream = self
             .answer(query, message.query, deadline, max_rows, message.snapshot)
@@ -694,11 +699,41 @@ impl AccessGraph for Service {
                 }
             }
         }
-        tracing::info!(snapshot = id, serving = ?self.active(), "deleted");
+        tracing::info!(snapshot = id, serving = %shown(self.active()), "deleted");
         Ok(Response::new(pb::DeleteSnapshotResponse {
             active: self.active(),
         }))
     }
+}
+
+/// Who made a call: its address, or the local socket.
+fn peer<T>(request: &Request<T>) -> String {
+    request
+        .remote_addr()
+        .map_or_else(|| "local socket".to_owned(), |address| address.to_string())
+}
+
+/// Logs a refused call (a wrong token, a query that does not parse) with its peer, never the
+/// token.
+fn refused(peer: &str, status: &Status) {
+    tracing::info!(peer, code = code_name(status.code()), "call refused");
+}
+
+/// A status code as gRPC names it (`INVALID_ARGUMENT`).
+fn code_name(code: tonic::Code) -> String {
+    let mut name = String::new();
+    for (index, letter) in format!("{code:?}").chars().enumerate() {
+        if letter.is_ascii_uppercase() && index > 0 {
+            name.push('_');
+        }
+        name.push(letter.to_ascii_uppercase());
+    }
+    name
+}
+
+/// A snapshot id for a log line (`none` when nothing is served).
+pub(crate) fn shown(id: Option<u64>) -> String {
+    id.map_or_else(|| "none".to_owned(), |id| id.to_string())
 }
 
 #[cfg(test)]
