@@ -30,6 +30,6 @@ pub use exec::{execute, run, run_query};
 pub use plan::{
     DEFAULT_PATH_LIMIT, MAX_WILDCARD_ACTIONS, Op, Plan, Targets, applies, plan, snapshot_of,
 };
-pub use render::{Format, render};
+pub use render::{Format, decision_words, render};
 pub use syntax::{MAX_QUERY_BYTES, parse};
 pub use view::{Catalog, CatalogError, MemoryCatalog, SnapshotLoader, SnapshotRef, View};

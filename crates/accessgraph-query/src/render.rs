@@ -142,6 +142,30 @@ fn count_line(answer: &Answer, noun: &str) -> String {
     }
 }
 
+/// A decision in words, the same in `eval` and in answers: `allow`, `deny (explicit)`,
+/// `deny (implicit: no statement allows)`, `conditional (allowed only if ...; otherwise explicit
+/// deny)`. `decision` and `deny_kind` are the names of `accessgraph_policy::Decision::as_str` and
+/// `DenyKind::as_str`.
+#[must_use]
+pub fn decision_words(decision: &str, deny_kind: Option<&str>) -> String {
+    match (decision, deny_kind) {
+        ("conditional", kind) => format!(
+            "conditional (allowed only if the unresolved conditions go its way; otherwise {} deny)",
+            if kind == Some("explicit") {
+                "explicit"
+            } else {
+                "implicit"
+            }
+        ),
+        ("deny", Some("explicit")) => "deny (explicit)".to_owned(),
+        ("deny", Some("aws_owned")) => {
+            "deny (AWS-owned resource: no customer policy can allow it)".to_owned()
+        }
+        ("deny", _) => "deny (implicit: no statement allows)".to_owned(),
+        (other, _) => other.to_owned(),
+    }
+}
+
 /// The table, then a line per warning (what the answer may miss).
 fn table(answer: &Answer) -> String {
     let mut out = table_body(answer);
@@ -154,20 +178,16 @@ fn table(answer: &Answer) -> String {
 fn table_body(answer: &Answer) -> String {
     let mut out = String::new();
     if let Some(decision) = &answer.decision {
-        let _ = write!(out, "decision: {}", decision.decision);
-        if let Some(kind) = &decision.deny_kind {
-            if decision.decision == "conditional" {
-                let _ = write!(out, " ({kind} deny otherwise)");
-            } else {
-                let _ = write!(out, " ({kind})");
-            }
-        }
-        out.push('\n');
+        let _ = writeln!(
+            out,
+            "decision: {}",
+            decision_words(&decision.decision, decision.deny_kind.as_deref())
+        );
         for citation in &decision.evidence {
             let _ = writeln!(out, "  evidence: {citation}");
         }
         for layer in &decision.missing {
-            let _ = writeln!(out, "  no allow in: {layer:?}");
+            let _ = writeln!(out, "  no allow in: {layer}");
         }
         for condition in &decision.conditions {
             let _ = writeln!(out, "  unresolved: {condition}");

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use accessgraph_policy::{
-    Action, Decision, DenyKind, Evaluation, OrgLevel, ParseOptions, Policy, PolicyKind, PolicySet,
-    Principal, Request, RequestContext, Resource, evaluate,
+    Action, DenyKind, Evaluation, OrgLevel, ParseOptions, Policy, PolicyKind, PolicySet, Principal,
+    Request, RequestContext, Resource, evaluate,
 };
 use anyhow::{Context as _, Result, bail};
 
@@ -200,21 +200,10 @@ fn pairs(values: &[String], flag: &str) -> Result<Vec<(String, String)>> {
 
 fn render_text(evaluation: &Evaluation, warnings: &[String]) -> String {
     let mut out = String::new();
-    let decision = match evaluation.decision {
-        Decision::Allow => "allow".to_owned(),
-        Decision::Deny(DenyKind::Explicit) => "deny (explicit)".to_owned(),
-        Decision::Deny(DenyKind::Implicit) => "deny (implicit: no statement allows)".to_owned(),
-        Decision::Deny(DenyKind::AwsOwned) => {
-            "deny (AWS-owned resource: no customer policy can allow it)".to_owned()
-        }
-        Decision::Conditional { deny_kind } => format!(
-            "conditional (allowed only if the unresolved conditions go its way; otherwise {} deny)",
-            match deny_kind {
-                DenyKind::Explicit => "explicit",
-                DenyKind::Implicit | DenyKind::AwsOwned => "implicit",
-            }
-        ),
-    };
+    let decision = accessgraph_query::decision_words(
+        evaluation.decision.as_str(),
+        evaluation.decision.deny_kind().map(DenyKind::as_str),
+    );
     let _ = writeln!(out, "decision: {decision}");
     if !evaluation.evidence.is_empty() {
         let _ = writeln!(out, "evidence:");
