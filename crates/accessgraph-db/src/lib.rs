@@ -157,23 +157,29 @@ impl Catalog for StoreCatalog {
     }
 }
 
-/// A catalog of one snapshot directory read into memory (nothing is written): snapshot id 1,
-/// labelled with the directory; links leaving it are followed only with `follow_links`.
+/// A catalog of snapshot directories (or files) read into memory (nothing is written): the
+/// first is snapshot 1, the next 2, ..., each labelled with its path; links leaving them are
+/// followed only with `follow_links`.
 ///
 /// # Errors
-/// When the directory cannot be ingested.
-pub fn directory_catalog(path: &Path, follow_links: bool) -> Result<MemoryCatalog, DbError> {
+/// When a directory cannot be ingested.
+pub fn directory_catalog(paths: &[&Path], follow_links: bool) -> Result<MemoryCatalog, DbError> {
     let options = IngestOptions {
         follow_links,
         ..IngestOptions::default()
     };
-    let mut snapshot = ingest(path, &options)?.snapshot;
-    // Read now: the earliest time a request can be made when `snapshot.json` gives no
-    // collection time, as the store records its ingest time.
-    snapshot.meta.ingested_at =
-        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let view = View::from_snapshot(1, Some(path.display().to_string()), Arc::new(snapshot));
-    Ok(MemoryCatalog::new(vec![Arc::new(view)]))
+    let mut views = Vec::with_capacity(paths.len());
+    for (id, path) in (1u64..).zip(paths) {
+        let mut snapshot = ingest(path, &options)?.snapshot;
+        // Read now: the earliest time a request can be made when `snapshot.json` gives no
+        // collection time, as the store records its ingest time.
+        snapshot.meta.ingested_at =
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        snapshot.meta.id = SnapshotId(id);
+        let label = Some(path.display().to_string());
+        views.push(Arc::new(View::from_snapshot(id, label, Arc::new(snapshot))));
+    }
+    Ok(MemoryCatalog::new(views))
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ pub(crate) enum Command {
     Snapshots(SnapshotsArgs),
     /// Ask a question of a snapshot in the query language (see docs/query-language.md).
     Query(QueryArgs),
+    /// Compare two snapshot directories (or files) without a store: the paths gained and lost
+    /// between them, as `diff 1 2 QUESTION` answers for stored snapshots.
+    Diff(DiffArgs),
     /// Serve queries over gRPC (accessgraph.v1.AccessGraph, health, reflection); see docs/grpc.md.
     Serve(Box<ServeArgs>),
     /// Write a synthetic organization in the snapshot layout (for benchmarks and scale tests).
@@ -128,6 +131,24 @@ pub(crate) struct IngestArgs {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The snapshot directory (or file) before the change.
+    pub(crate) before: PathBuf,
+    /// The snapshot directory (or file) after it.
+    pub(crate) after: PathBuf,
+    /// What to compare (default: who can reach an administrator anywhere in the organization),
+    /// e.g. `who can reach admin in account 123456789012 definite only`.
+    #[arg(trailing_var_arg = true)]
+    pub(crate) question: Vec<String>,
+    /// Follow links that point outside the snapshot directories.
+    #[arg(long)]
+    pub(crate) follow_links: bool,
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<QueryFormat>,
 }
 
 #[derive(Debug, Args)]

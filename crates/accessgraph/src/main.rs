@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Ingest(args) => ingest_command::run(&args),
         cli::Command::Snapshots(args) => snapshots_command::run(&args),
         cli::Command::Query(args) => query_command::run_command(&args),
+        cli::Command::Diff(args) => query_command::diff(&args),
         cli::Command::Serve(args) => serve_command::run(&args),
         cli::Command::Synth(args) => snapshots_command::synth(&args),
     };

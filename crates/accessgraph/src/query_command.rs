@@ -8,7 +8,7 @@ use accessgraph_db::{StoreCatalog, directory_catalog};
 use accessgraph_query::{Catalog, CatalogError, Format, View, render, run};
 use anyhow::{Result, anyhow};
 
-use crate::cli::{QueryArgs, QueryFormat};
+use crate::cli::{DiffArgs, QueryArgs, QueryFormat};
 use crate::front_door::FrontDoor;
 use crate::snapshots_command::open_existing_store;
 
@@ -25,7 +25,12 @@ impl Catalog for DefaultAt<'_> {
 }
 
 pub(crate) fn format(args: &QueryArgs) -> Format {
-    match args.format {
+    format_of(args.format)
+}
+
+/// The output format chosen, or the default: a table on a terminal, JSON otherwise.
+fn format_of(choice: Option<QueryFormat>) -> Format {
+    match choice {
         Some(QueryFormat::Table) => Format::Table,
         Some(QueryFormat::Json) => Format::Json,
         Some(QueryFormat::Dot) => Format::Dot,
@@ -63,7 +68,7 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
     }
     let catalog: Box<dyn Catalog> = match &args.snapshot {
         Some(path) => {
-            let catalog = directory_catalog(path, args.follow_links)?;
+            let catalog = directory_catalog(&[path], args.follow_links)?;
             // What the ingest met (skipped files, unplaceable outputs, ...), as `ingest` prints it.
             let snapshot = catalog
                 .view(None)
@@ -151,4 +156,22 @@ pub(crate) fn answer_all(
         ));
     }
     Ok(String::new())
+}
+
+/// Runs `diff BEFORE AFTER [QUESTION]`: both directories read into memory as snapshots 1 and 2,
+/// then `diff 1 2 QUESTION` (the same answer as for stored snapshots).
+pub(crate) fn diff(args: &DiffArgs) -> Result<String> {
+    let paths = [args.before.as_path(), args.after.as_path()];
+    let catalog = directory_catalog(&paths, args.follow_links)?;
+    let question = args.question.join(" ");
+    let text = format!("diff 1 2 {question}");
+    let answer = run(text.trim_end(), &catalog).map_err(|error| {
+        let rendered = error.render(text.trim_end());
+        anyhow!("{}", rendered.trim_start_matches("error: ").to_owned())
+    })?;
+    let mut out = render(&answer, format_of(args.format), true);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
 }
