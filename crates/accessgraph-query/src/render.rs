@@ -181,7 +181,7 @@ fn table_body(answer: &Answer) -> String {
         let _ = writeln!(
             out,
             "decision: {}",
-            decision_words(&decision.decision, decision.deny_kind.as_deref())
+            decision_words(decision.decision, decision.deny_kind.as_deref())
         );
         for citation in &decision.evidence {
             let _ = writeln!(out, "  evidence: {citation}");
