@@ -50,6 +50,18 @@ fn snapshot(label: &str, accounts: &[&str], document: &str) -> Snapshot {
     snapshot
 }
 
+/// Only the owner may read or write `path` (a snapshot maps how to break into a company).
+fn assert_owner_only(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 #[test]
 fn round_trip_through_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -211,15 +223,7 @@ fn delete_removes_the_file_and_keeps_the_others() {
         .unwrap();
     let file = |id: SnapshotId| dir.path().join(format!("snapshots/{}.json", id.0));
     assert!(file(first.id).exists());
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(file(first.id))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_owner_only(&file(first.id));
     store.delete(first.id).unwrap();
     assert!(!file(first.id).exists());
     assert!(matches!(store.load(first.id), Err(StoreError::NotFound(_))));
@@ -286,15 +290,7 @@ fn saved_graphs_are_files_that_deleting_removes() {
         std::fs::metadata(file(deleted.id)).unwrap().len(),
         big.len() as u64
     );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(file(kept.id))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_owner_only(&file(kept.id));
     store.delete(deleted.id).unwrap();
     assert!(!file(deleted.id).exists());
     drop(store);
