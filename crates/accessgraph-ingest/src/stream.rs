@@ -83,7 +83,7 @@ impl<'a> Reading<'a> {
                 deserializer.end()?;
                 Ok(value)
             });
-        parsed.map_err(|error| self.failure(error, &gauge, &gauge.element_path()))
+        parsed.map_err(|error| self.failure(error, &gauge))
     }
 
     /// Streams an authorization dump, of `account` when its path in the layout says so; without
@@ -114,15 +114,16 @@ impl<'a> Reading<'a> {
                     None => Ok(Streamed::Sample(Value::Null)),
                 };
             }
-            return Err(self.failure(error, &gauge, &page.at));
+            return Err(self.failure(error, &gauge));
         }
         page.finish()
     }
 
     /// The error of a failed parse: a limit that stopped the reader, a syntax error at its JSON
-    /// path (found by reading the file again up to the error), or a type error at `at`.
-    fn failure(&self, error: serde_json::Error, gauge: &Gauge, at: &str) -> IngestError {
+    /// path (found by reading the file again up to the error), or a type error at the element being read.
+    fn failure(&self, error: serde_json::Error, gauge: &Gauge) -> IngestError {
         use serde_json::error::Category;
+        let at = &gauge.element_path();
         match gauge.refusal() {
             Some(Refusal::Element(limit)) => {
                 return IngestError::at(
@@ -215,8 +216,6 @@ struct Page<'a> {
     owner: Option<(String, String)>,
     /// The error of a conversion, handed to serde as a message.
     failure: Option<IngestError>,
-    /// The JSON path being read.
-    at: String,
 }
 
 impl<'a> Page<'a> {
@@ -241,7 +240,6 @@ impl<'a> Page<'a> {
             sample: Map::new(),
             owner: None,
             failure: None,
-            at: "$".to_owned(),
         }
     }
 
@@ -367,13 +365,11 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
         let page = self.0;
         page.opened = true;
         loop {
-            page.at = "$".to_owned();
-            page.gauge.start_element(page.at.clone());
+            page.gauge.start_element("$".to_owned());
             let Some(key) = map.next_key::<String>()? else {
                 break;
             };
-            page.at = format!("$.{key}");
-            page.gauge.start_element(page.at.clone());
+            page.gauge.start_element(format!("$.{key}"));
             match List::of(&key) {
                 Some(list) => {
                     if list != List::Policies && !page.authorization {
@@ -387,7 +383,7 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
                 None => {
                     let value = map.next_value_seed(Member {
                         gauge: page.gauge,
-                        path: page.at.clone(),
+                        path: page.gauge.element_path(),
                         first_only: true,
                     })?;
                     page.sample.insert(key, value);
@@ -532,15 +528,14 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let ListSeed { page, list } = self;
-        let prefix = page.at.clone();
+        let prefix = page.gauge.element_path();
         let mut index = 0;
         loop {
-            page.at = format!("{prefix}[{index}]");
-            page.gauge.start_element(page.at.clone());
+            let path = format!("{prefix}[{index}]");
+            page.gauge.start_element(path.clone());
             let Some(value) = seq.next_element::<Value>()? else {
                 break;
             };
-            let path = std::mem::take(&mut page.at);
             if list == List::Policies && !page.authorization {
                 // Only an authorization dump's policies carry their versions.
                 if index == 0 && value.get("PolicyVersionList").is_some() {
@@ -555,7 +550,6 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
                 .map_err(|error| fail(page, error))?;
             index += 1;
         }
-        page.at = prefix;
         Ok(())
     }
 }

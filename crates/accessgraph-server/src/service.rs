@@ -23,7 +23,6 @@ use accessgraph_query::{
     Catalog, CatalogError, ErrorKind, Modifier, NodeRef, PathMode, Query, QueryError, Span,
     Spanned, Statement, View, applies, execute, parse, plan, snapshot_of,
 };
-use accessgraph_store::Put;
 use arc_swap::ArcSwapOption;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_stream::Stream;
@@ -590,14 +589,10 @@ impl AccessGraph for Service {
             let warnings = ingested.snapshot.warnings.clone();
             let skipped = ingested.skipped.iter().map(ToString::to_string).collect();
             let store = catalog.store();
-            let (meta, identical) = if message.force {
-                (store.put(&ingested.snapshot).map_err(internal)?, false)
-            } else {
-                match store.put_new(&ingested.snapshot).map_err(internal)? {
-                    Put::Stored(meta) => (meta, false),
-                    Put::Identical(meta) => (meta, true),
-                }
-            };
+            let put = store
+                .put_new(&ingested.snapshot, message.force)
+                .map_err(internal)?;
+            let (meta, identical) = (put.meta().clone(), put.is_identical());
             let view = catalog
                 .view(Some(meta.id.0))
                 .map_err(|error| Status::internal(error.to_string()))?;

@@ -277,8 +277,12 @@ impl Store {
 
     /// Stores a snapshot unless a published one says exactly the same (the same files ingested
     /// again): then nothing is written and that snapshot is returned as [`Put::Identical`].
-    pub fn put_new(&self, snapshot: &Snapshot) -> Result<Put, StoreError> {
+    /// With `force` the snapshot is stored anyway.
+    pub fn put_new(&self, snapshot: &Snapshot, force: bool) -> Result<Put, StoreError> {
         let hash = content::hash(snapshot);
+        if force {
+            return self.put_hashed(snapshot, &hash).map(Put::Stored);
+        }
         if let Some(id) = self.contents.get(hash.as_bytes())? {
             if let Some(id) = decode_id(&id) {
                 match self.meta(id) {
@@ -419,6 +423,20 @@ pub enum Put {
     Stored(SnapshotMeta),
     /// A published snapshot says exactly the same: nothing was stored.
     Identical(SnapshotMeta),
+}
+
+impl Put {
+    /// The metadata of the stored or identical snapshot.
+    pub fn meta(&self) -> &SnapshotMeta {
+        match self {
+            Put::Stored(meta) | Put::Identical(meta) => meta,
+        }
+    }
+
+    /// Whether nothing was stored because a published snapshot says the same.
+    pub fn is_identical(&self) -> bool {
+        matches!(self, Put::Identical(_))
+    }
 }
 
 #[cfg(test)]

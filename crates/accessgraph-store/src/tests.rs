@@ -62,6 +62,15 @@ fn assert_owner_only(path: &std::path::Path) {
     let _ = path;
 }
 
+/// `loaded` is `original` with the metadata the store gave it.
+fn assert_stored_as(loaded: &Snapshot, original: &Snapshot, meta: &SnapshotMeta) {
+    let expected = Snapshot {
+        meta: meta.clone(),
+        ..original.clone()
+    };
+    assert_eq!(loaded, &expected);
+}
+
 #[test]
 fn round_trip_through_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,10 +87,7 @@ fn round_trip_through_reopen() {
     assert!(!meta.ingested_at.is_empty());
     let store = Store::open(dir.path()).unwrap();
     let loaded = store.load(meta.id).unwrap();
-    assert_eq!(loaded.accounts, original.accounts);
-    assert_eq!(loaded.documents, original.documents);
-    assert_eq!(loaded.warnings, original.warnings);
-    assert_eq!(loaded.meta, meta);
+    assert_stored_as(&loaded, &original, &meta);
     assert_eq!(store.list().unwrap(), vec![meta.clone()]);
     assert_eq!(store.latest().unwrap(), Some(meta));
 }
@@ -161,10 +167,7 @@ fn a_format_1_store_is_moved_to_files() {
     }
     let store = Store::open(dir.path()).unwrap();
     let loaded = store.load(meta.id).unwrap();
-    assert_eq!(loaded.accounts, original.accounts);
-    assert_eq!(loaded.documents, original.documents);
-    assert_eq!(loaded.warnings, original.warnings);
-    assert_eq!(loaded.meta, meta);
+    assert_stored_as(&loaded, &original, &meta);
     assert!(dir.path().join("snapshots/3.json").exists());
     let names: Vec<Vec<u8>> = store
         .db
@@ -424,7 +427,7 @@ fn identical_contents_are_recognised() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let first = match store
-        .put_new(&snapshot("a", &["111122223333"], "{}"))
+        .put_new(&snapshot("a", &["111122223333"], "{}"), false)
         .unwrap()
     {
         super::Put::Stored(meta) => meta,
@@ -433,18 +436,20 @@ fn identical_contents_are_recognised() {
     let mut again = snapshot("another label", &["111122223333"], "{}");
     again.meta.source = "/elsewhere".into();
     assert_eq!(
-        store.put_new(&again).unwrap(),
+        store.put_new(&again, false).unwrap(),
         super::Put::Identical(first.clone())
     );
     let changed = snapshot("a", &["111122223333", "444455556666"], "{}");
     assert!(matches!(
-        store.put_new(&changed).unwrap(),
+        store.put_new(&changed, false).unwrap(),
         super::Put::Stored(_)
     ));
     store.delete(first.id).unwrap();
     assert!(matches!(
-        store.put_new(&again).unwrap(),
+        store.put_new(&again, false).unwrap(),
         super::Put::Stored(_)
     ));
-    assert_eq!(store.list().unwrap().len(), 2);
+    let forced = store.put_new(&again, true).unwrap();
+    assert!(!forced.is_identical(), "--force stores again");
+    assert_eq!(store.list().unwrap().len(), 3);
 }

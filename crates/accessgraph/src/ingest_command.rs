@@ -8,7 +8,7 @@ use accessgraph_ingest::IngestOptions;
 use accessgraph_model::{Counts, SnapshotMeta};
 use accessgraph_proto::v1 as pb;
 use accessgraph_server::convert::meta_from_info;
-use accessgraph_store::{Put, Store};
+use accessgraph_store::Store;
 use anyhow::{Context as _, Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -93,16 +93,10 @@ fn ingest_into(store: &Store, args: &IngestArgs, started: Instant) -> Result<Str
     let result = plan.run(&options, &|| bar.inc(1));
     bar.finish_and_clear();
     let ingested = result.context("cannot ingest")?;
-    let (meta, identical) = if args.force {
-        (store.put(&ingested.snapshot), false)
-    } else {
-        match store.put_new(&ingested.snapshot) {
-            Ok(Put::Stored(meta)) => (Ok(meta), false),
-            Ok(Put::Identical(meta)) => (Ok(meta), true),
-            Err(error) => (Err(error), false),
-        }
-    };
-    let meta = meta.context("cannot store the snapshot")?;
+    let put = store
+        .put_new(&ingested.snapshot, args.force)
+        .context("cannot store the snapshot")?;
+    let (meta, identical) = (put.meta().clone(), put.is_identical());
     let skipped: Vec<String> = ingested.skipped.iter().map(ToString::to_string).collect();
     report(
         args.format,
