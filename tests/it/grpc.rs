@@ -165,21 +165,38 @@ fn every_call_answers() {
     assert_eq!(kinds.last(), Some(&"summary"));
     assert_eq!(kinds.iter().filter(|kind| **kind == "row").count(), 8);
 
-    // The rebuilt answer renders exactly as a local one.
-    let remote = server
-        .ask(&mut client, "who can reach admin in account 555555555555")
-        .unwrap();
-    let local = accessgraph_query::run(
+    // The rebuilt answer renders exactly as a local one, explained too: why each target is an
+    // administrator and the group a statement comes through (issue 20) travel with it.
+    for question in [
         "who can reach admin in account 555555555555",
-        crate::query_golden::catalog(),
-    )
-    .unwrap();
-    assert_eq!(remote.query, local.query);
-    assert_eq!(remote.rows, local.rows);
-    assert_eq!(remote.nodes, local.nodes);
+        "who is admin in account 111111111111",
+    ] {
+        let remote = server.ask(&mut client, question).unwrap();
+        let local = accessgraph_query::run(question, crate::query_golden::catalog()).unwrap();
+        assert_eq!(remote.query, local.query);
+        assert_eq!(remote.rows, local.rows);
+        assert_eq!(remote.nodes, local.nodes);
+        for format in [
+            accessgraph_query::Format::Table,
+            accessgraph_query::Format::Explained,
+        ] {
+            assert_eq!(
+                accessgraph_query::render(&remote, format, true),
+                accessgraph_query::render(&local, format, true)
+            );
+        }
+    }
+    let admins = server
+        .ask(&mut client, "who is admin in account 111111111111")
+        .unwrap();
+    let alice = admins
+        .rows
+        .iter()
+        .find(|row| row.principal.ends_with(":user/alice"))
+        .unwrap();
     assert_eq!(
-        accessgraph_query::render(&remote, accessgraph_query::Format::Table, true),
-        accessgraph_query::render(&local, accessgraph_query::Format::Table, true)
+        alice.evidence[0].via.as_deref(),
+        Some("arn:aws:iam::111111111111:group/OrgAdmins")
     );
 
     // Access levels and `what can ... do` (issue 18) travel with their level.

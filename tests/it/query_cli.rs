@@ -418,3 +418,44 @@ fn the_documented_diff_is_reproducible_from_shipped_files() {
         .success()
         .stdout(shown.to_owned());
 }
+
+/// `--explain` (issue 20): the issue's own path, explained in place — the statement that allows
+/// the hop, the technique's requirement, why carol is an administrator — and the group alice's
+/// administrator policy comes through; off the table form it is a clear error.
+#[test]
+fn explain_says_why_in_the_table() {
+    accessgraph()
+        .args(["query", "--snapshot", &org(), "--explain"])
+        .arg("path from user/eve-contractor to admin in account 555555555555")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "    1. eve-contractor -> carol: privesc iam:CreateAccessKey (iam-002), conditional\n       \
+             allowed by inline policy `manage-keys` of user `eve-contractor`, statement 0 (Sid \
+             `KeyRotationHelper`)\n",
+        ))
+        .stdout(predicate::str::contains(
+            "       requires: `carol` has fewer than two access keys\n",
+        ))
+        .stdout(predicate::str::contains(
+            "    carol is an administrator: iam:CreatePolicyVersion on an attached \
+             customer-managed policy",
+        ));
+    accessgraph()
+        .args(["query", "--snapshot", &org(), "--explain", "--format", "table"])
+        .arg("who is admin in account 111111111111")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "alice (user, acme-management 111111111111): full access\n    allowed by AWS \
+             managed policy `AdministratorAccess` attached to group `OrgAdmins`, statement 0\n",
+        ));
+    accessgraph()
+        .args(["query", "--snapshot", &org(), "--explain", "--format", "json"])
+        .arg("who is admin")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--explain explains the table form, not --format json",
+        ));
+}

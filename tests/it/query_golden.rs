@@ -92,8 +92,12 @@ fn every_query_answers_as_its_golden_files_say() {
                     &format!("{}\n", render(&answer, Format::Json, true)),
                     &mut failures,
                 );
-                // Pictures for the queries that have them.
-                for (extension, format) in [("dot", Format::Dot), ("mermaid", Format::Mermaid)] {
+                // Pictures and explained tables for the queries that have them.
+                for (extension, format) in [
+                    ("dot", Format::Dot),
+                    ("mermaid", Format::Mermaid),
+                    ("explained", Format::Explained),
+                ] {
                     let picture = file.with_extension(extension);
                     if picture.exists() {
                         check(&picture, &render(&answer, format, true), &mut failures);
@@ -124,7 +128,8 @@ fn every_query_answers_as_its_golden_files_say() {
 }
 
 /// The examples of `docs/query-language.md`: each ```` ```query ```` block is followed by a
-/// ```` ```text ```` block with its table output (or its error), and the grammar section holds
+/// ```` ```text ```` block with its table output (or its error), or an ```` ```explained ````
+/// block with its `--explain` output, and the grammar section holds
 /// the grammar file. `UPDATE_GOLDEN=1` rewrites the outputs.
 #[test]
 fn the_language_guide_shows_real_answers_and_the_real_grammar() {
@@ -138,7 +143,7 @@ fn the_language_guide_shows_real_answers_and_the_real_grammar() {
     while let Some(line) = lines.next() {
         out.push_str(line);
         let fence = line.trim_end();
-        if fence == "```query" || fence == "```text" || fence == "```pest" {
+        if ["```query", "```text", "```explained", "```pest"].contains(&fence) {
             let mut body = String::new();
             for inner in lines.by_ref() {
                 if inner.trim_end() == "```" {
@@ -151,11 +156,16 @@ fn the_language_guide_shows_real_answers_and_the_real_grammar() {
                     pending_query = Some(body.trim().to_owned());
                     body
                 }
-                "```text" => {
+                "```text" | "```explained" => {
                     let query = pending_query.take().expect("a text block follows a query");
                     examples += 1;
+                    let format = if fence == "```text" {
+                        Format::Table
+                    } else {
+                        Format::Explained
+                    };
                     match run(&query, catalog()) {
-                        Ok(answer) => render(&answer, Format::Table, true),
+                        Ok(answer) => render(&answer, format, true),
                         Err(error) => format!("{}\n", error.render(&query)),
                     }
                 }

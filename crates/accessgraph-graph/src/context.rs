@@ -664,6 +664,11 @@ fn account_groups(
                     .iter()
                     .filter_map(|arn| managed_policy(managed, docs, arn, warnings)),
             );
+            let via: Arc<str> = group.arn.as_str().into();
+            let policies = policies
+                .iter()
+                .map(|policy| Arc::new(policy.through_group(via.clone())))
+                .collect();
             (group.arn.clone(), policies)
         })
         .collect()

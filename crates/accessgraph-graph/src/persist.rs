@@ -15,7 +15,7 @@ use crate::model::{Edge, Node};
 
 /// Version of the encoding, raised also when the edges a snapshot yields change (a cached graph
 /// of another version is rebuilt); loading another version is an error.
-const FORMAT_VERSION: u32 = 7;
+const FORMAT_VERSION: u32 = 8;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -291,6 +291,7 @@ fn union_coverage<'p>(
             sid: statement.sid().cloned(),
             effect: Effect::Allow,
             conditional: *tri == Tri::Unknown,
+            via: policy.via().cloned(),
         };
         if *tri == Tri::Unknown {
             let list: Vec<Unresolved> = statement
@@ -373,6 +374,7 @@ fn scan_everything<'p>(
                 sid: statement.sid().cloned(),
                 effect,
                 conditional: tri == Tri::Unknown,
+                via: policy.via().cloned(),
             };
             let list: Vec<Unresolved> = unknown
                 .into_iter()

@@ -129,10 +129,26 @@ impl Expr {
         }
     }
 
-    /// The formula in words, its clauses taken from `terms`.
+    /// The formula with its clauses as written in policies (`NOT aws:RequestedRegion
+    /// StringNotEquals [...] [SCPs at `r-1`]`), taken from `terms`.
     #[must_use]
     pub fn display<'a>(&'a self, terms: &'a [Unresolved]) -> impl fmt::Display + 'a {
-        Shown { expr: self, terms }
+        Shown {
+            expr: self,
+            terms,
+            words: false,
+        }
+    }
+
+    /// The formula in words, each clause with the policy statement it comes from
+    /// (`` `aws:RequestedRegion` is one of `us-east-1` (SCP `p-1` at `r-1`, statement 0) ``).
+    #[must_use]
+    pub fn words<'a>(&'a self, terms: &'a [Unresolved]) -> impl fmt::Display + 'a {
+        Shown {
+            expr: self,
+            terms,
+            words: true,
+        }
     }
 }
 
@@ -140,11 +156,12 @@ impl Expr {
 struct Shown<'a> {
     expr: &'a Expr,
     terms: &'a [Unresolved],
+    words: bool,
 }
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.expr.resolve(self.terms).write(f, true)
+        self.expr.resolve(self.terms).write(f, true, self.words)
     }
 }
 
@@ -373,10 +390,20 @@ impl<T> std::ops::Not for Expr<T> {
 }
 
 impl Expr<&Unresolved> {
-    fn write(&self, f: &mut fmt::Formatter<'_>, top: bool) -> fmt::Result {
-        let not = |negated: bool| if negated { "NOT " } else { "" };
+    fn write(&self, f: &mut fmt::Formatter<'_>, top: bool, words: bool) -> fmt::Result {
+        let not = |negated: bool| match (negated, words) {
+            (false, _) => "",
+            (true, false) => "NOT ",
+            (true, true) => "not: ",
+        };
         match self {
             Expr::Const(value) => write!(f, "{value}"),
+            Expr::Term { term, negated } if words => write!(
+                f,
+                "{} (from {})",
+                crate::words::clause(term, *negated),
+                crate::words::statement(&term.citation)
+            ),
             Expr::Term { term, negated } => write!(
                 f,
                 "{}{} {} {} [{}]",
@@ -388,10 +415,11 @@ impl Expr<&Unresolved> {
             ),
             Expr::Fact { fact, negated } => write!(f, "{}{fact}", not(*negated)),
             Expr::All(parts) | Expr::Any(parts) => {
-                let joiner = if matches!(self, Expr::All(_)) {
-                    " AND "
-                } else {
-                    " OR "
+                let joiner = match (matches!(self, Expr::All(_)), words) {
+                    (true, false) => " AND ",
+                    (false, false) => " OR ",
+                    (true, true) => " and ",
+                    (false, true) => " or ",
                 };
                 if !top {
                     f.write_str("(")?;
@@ -400,7 +428,7 @@ impl Expr<&Unresolved> {
                     if index > 0 {
                         f.write_str(joiner)?;
                     }
-                    part.write(f, false)?;
+                    part.write(f, false, words)?;
                 }
                 if !top {
                     f.write_str(")")?;

@@ -47,6 +47,7 @@ mod policy;
 mod request;
 mod tri;
 mod wildcard;
+pub mod words;
 
 pub use arn::{
     Arn, ArnError, ResourceKind, components as arn_components, is_account_id, is_partition,

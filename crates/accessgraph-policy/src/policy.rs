@@ -10,6 +10,7 @@ use crate::document::{ParseOptions, PolicyDocument, PolicyError};
 pub struct Policy {
     label: Arc<str>,
     document: Arc<PolicyDocument>,
+    via: Option<Arc<str>>,
 }
 
 impl Policy {
@@ -26,6 +27,7 @@ impl Policy {
         Policy {
             label: label.into(),
             document,
+            via: None,
         }
     }
 
@@ -44,6 +46,22 @@ impl Policy {
             label,
             PolicyDocument::parse_with(text, options)?,
         ))
+    }
+
+    /// The same policy as it applies through a group (a user's group's inline or attached
+    /// policy): evidence names the group.
+    #[must_use]
+    pub fn through_group(&self, group: impl Into<Arc<str>>) -> Policy {
+        Policy {
+            via: Some(group.into()),
+            ..self.clone()
+        }
+    }
+
+    /// The group (ARN) through which this policy applies, if any.
+    #[must_use]
+    pub fn via(&self) -> Option<&Arc<str>> {
+        self.via.as_ref()
     }
 
     /// How evidence names this policy.

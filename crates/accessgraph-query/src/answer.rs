@@ -181,6 +181,38 @@ pub struct NodeInfo {
     /// Whether the administrator status holds only under unresolved conditions.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub admin_conditional: bool,
+    /// For an administrator: why it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub administrator: Option<AdminInfo>,
+}
+
+/// Why a principal is an administrator of its account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminInfo {
+    /// `full access`, or the self-escalation technique.
+    pub reason: String,
+    /// The statements that make it so.
+    pub evidence: Vec<Citation>,
+    /// Conditions the snapshot cannot settle.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Unresolved>,
+    /// For a conditional administrator: the formula over `conditions` under which it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_when: Option<Expr>,
+}
+
+impl AdminInfo {
+    /// The answer's form of a graph node's administrator status.
+    #[must_use]
+    pub fn of(admin: &accessgraph_graph::Admin) -> AdminInfo {
+        let conditional = admin.status != accessgraph_policy::Tri::True;
+        AdminInfo {
+            reason: admin.reason.clone(),
+            evidence: admin.evidence.clone(),
+            conditions: admin.conditions.list.clone(),
+            allowed_when: conditional.then(|| admin.conditions.when.clone()),
+        }
+    }
 }
 
 /// A policy of a node, for `show`.
@@ -197,14 +229,8 @@ pub struct PolicyInfo {
 /// Everything about one node, for `show`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeDetail {
-    /// The node's id.
+    /// The node's id (its label, with why it is an administrator, is in the answer's `nodes`).
     pub id: String,
-    /// Why the node is an administrator of its account.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub admin_reason: Option<String>,
-    /// The statements that make it an administrator.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub admin_evidence: Vec<Citation>,
     /// Its policies.
     pub policies: Vec<PolicyInfo>,
     /// A role's instance profiles.
@@ -252,6 +278,7 @@ impl<'g> Writer<'g> {
                     .admin
                     .as_ref()
                     .is_some_and(|admin| admin.status != accessgraph_policy::Tri::True),
+                administrator: node.admin.as_ref().map(AdminInfo::of),
             };
             self.nodes.insert(node.arn.clone(), info);
         }

@@ -902,13 +902,6 @@ fn show(graph: &Graph, snapshot: &Snapshot, writer: &mut Writer<'_>, node: NodeI
     NodeDetail {
         policies: policies_of(snapshot, info.and_then(|info| info.account.as_deref()), &id),
         id,
-        admin_reason: info
-            .and_then(|info| info.admin.as_ref())
-            .map(|admin| admin.reason.clone()),
-        admin_evidence: info
-            .and_then(|info| info.admin.as_ref())
-            .map(|admin| admin.evidence.clone())
-            .unwrap_or_default(),
         instance_profiles: info
             .map(|info| info.instance_profiles.clone())
             .unwrap_or_default(),

@@ -19,7 +19,7 @@ mod syntax;
 mod view;
 
 pub use answer::{
-    Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, Step, edge_name,
+    AdminInfo, Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, Step, edge_name,
 };
 pub use ast::{
     AccessLevel, ContextPairs, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query,

@@ -8,11 +8,17 @@ use accessgraph_graph::NodeKind;
 
 use crate::answer::{Answer, Change, NodeInfo, Row, Step};
 
+mod explain;
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One line per row, for a terminal.
     Table,
+    /// The table with every hop explained under its row (`--explain`): the statements that
+    /// allow it, its open conditions in words, its technique's requirements, and why the
+    /// administrator it reaches is one.
+    Explained,
     /// The answer as one JSON document.
     Json,
     /// Graphviz DOT of the union of the paths.
@@ -25,7 +31,8 @@ pub enum Format {
 #[must_use]
 pub fn render(answer: &Answer, format: Format, pretty: bool) -> String {
     match format {
-        Format::Table => table(answer),
+        Format::Table => table(answer, false),
+        Format::Explained => table(answer, true),
         Format::Json if pretty => serde_json::to_string_pretty(answer).unwrap_or_default(),
         Format::Json => serde_json::to_string(answer).unwrap_or_default(),
         Format::Dot => dot(answer),
@@ -167,15 +174,15 @@ pub fn decision_words(decision: &str, deny_kind: Option<&str>) -> String {
 }
 
 /// The table, then a line per warning (what the answer may miss).
-fn table(answer: &Answer) -> String {
-    let mut out = table_body(answer);
+fn table(answer: &Answer, explain: bool) -> String {
+    let mut out = table_body(answer, explain);
     for warning in &answer.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
     out
 }
 
-fn table_body(answer: &Answer) -> String {
+fn table_body(answer: &Answer, explain: bool) -> String {
     let mut out = String::new();
     if let Some(decision) = &answer.decision {
         let _ = writeln!(
@@ -228,6 +235,9 @@ fn table_body(answer: &Answer) -> String {
             };
             let _ = writeln!(out, "{change}{source}: {reason}{mark}");
             write_when(&mut out, row);
+            if explain {
+                explain::row(&mut out, answer, row);
+            }
             continue;
         }
         if row.path.is_empty() {
@@ -240,6 +250,9 @@ fn table_body(answer: &Answer) -> String {
             let _ = writeln!(out, "{change}{source}{}", path_text(answer, row));
         }
         write_when(&mut out, row);
+        if explain {
+            explain::row(&mut out, answer, row);
+        }
     }
     let noun = match answer.statement {
         "who_is_admin" => "administrator",
@@ -299,11 +312,14 @@ fn show_table(answer: &Answer, node: &crate::answer::NodeDetail) -> String {
             let _ = writeln!(out, "  account: {account}");
         }
     }
-    match &node.admin_reason {
-        Some(reason) => {
-            let _ = writeln!(out, "  admin: yes, {reason}");
-            for citation in &node.admin_evidence {
+    match info(answer, &node.id).and_then(|info| info.administrator.as_ref()) {
+        Some(admin) => {
+            let _ = writeln!(out, "  admin: yes, {}", admin.reason);
+            for citation in &admin.evidence {
                 let _ = writeln!(out, "    evidence: {citation}");
+            }
+            if let Some(when) = &admin.allowed_when {
+                let _ = writeln!(out, "    when: {}", when.display(&admin.conditions));
             }
         }
         None => {

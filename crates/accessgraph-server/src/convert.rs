@@ -10,7 +10,8 @@ use accessgraph_model::{Counts, SnapshotId, SnapshotMeta};
 use accessgraph_policy::{Citation, Effect, Expr, Layer, Unresolved};
 use accessgraph_proto::v1 as pb;
 use accessgraph_query::{
-    Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, SnapshotRef, Step,
+    AdminInfo, Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, SnapshotRef,
+    Step,
 };
 
 // --- to protobuf ------------------------------------------------------------------------------
@@ -97,6 +98,16 @@ fn citation(citation: &Citation) -> pb::Citation {
             Effect::Deny => "Deny".into(),
         },
         conditional: citation.conditional,
+        via: citation.via.as_ref().map(ToString::to_string),
+    }
+}
+
+fn admin_info(admin: &AdminInfo) -> pb::AdminInfo {
+    pb::AdminInfo {
+        reason: admin.reason.clone(),
+        evidence: admin.evidence.iter().map(citation).collect(),
+        conditions: admin.conditions.iter().cloned().map(condition).collect(),
+        allowed_when: admin.allowed_when.as_ref().map(expression),
     }
 }
 
@@ -188,8 +199,6 @@ fn decision(decision: &DecisionInfo) -> pb::Decision {
 fn node_detail(node: &NodeDetail) -> pb::NodeDetail {
     pb::NodeDetail {
         id: node.id.clone(),
-        admin_reason: node.admin_reason.clone(),
-        admin_evidence: node.admin_evidence.iter().map(citation).collect(),
         policies: node
             .policies
             .iter()
@@ -247,6 +256,7 @@ pub fn summary(answer: &Answer) -> pb::AnswerSummary {
                         account_name: info.account_name.clone(),
                         admin: info.admin,
                         admin_conditional: info.admin_conditional,
+                        administrator: info.administrator.as_ref().map(admin_info),
                     },
                 )
             })
@@ -341,11 +351,21 @@ fn citation_from(citation: &pb::Citation) -> Result<Citation, DecodeError> {
             other => return Err(DecodeError(format!("an unknown effect `{other}`"))),
         },
         conditional: citation.conditional,
+        via: citation.via.as_deref().map(Into::into),
     })
 }
 
 fn citations_from(citations: &[pb::Citation]) -> Result<Vec<Citation>, DecodeError> {
     citations.iter().map(citation_from).collect()
+}
+
+fn admin_info_from(admin: pb::AdminInfo) -> Result<AdminInfo, DecodeError> {
+    Ok(AdminInfo {
+        reason: admin.reason,
+        evidence: citations_from(&admin.evidence)?,
+        conditions: conditions_from(admin.conditions)?,
+        allowed_when: admin.allowed_when.map(expression_from).transpose()?,
+    })
 }
 
 fn conditions_from(conditions: Vec<pb::Condition>) -> Result<Vec<Unresolved>, DecodeError> {
@@ -482,8 +502,6 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
         .map(|node| -> Result<NodeDetail, DecodeError> {
             Ok(NodeDetail {
                 id: node.id.clone(),
-                admin_reason: node.admin_reason.clone(),
-                admin_evidence: citations_from(&node.admin_evidence)?,
                 policies: node
                     .policies
                     .iter()
@@ -537,6 +555,11 @@ pub fn apply_summary(answer: &mut Answer, summary: &pb::AnswerSummary) -> Result
                 account_name: info.account_name.clone(),
                 admin: info.admin,
                 admin_conditional: info.admin_conditional,
+                administrator: info
+                    .administrator
+                    .clone()
+                    .map(admin_info_from)
+                    .transpose()?,
             },
         );
     }

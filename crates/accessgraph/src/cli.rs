@@ -149,6 +149,11 @@ pub(crate) struct DiffArgs {
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, value_enum)]
     pub(crate) format: Option<QueryFormat>,
+    /// Explain every row in the table: each hop's statements, its open conditions in words, its
+    /// technique's requirements, and why an administrator is one (`--format json` holds the same
+    /// evidence).
+    #[arg(long)]
+    pub(crate) explain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +177,11 @@ pub(crate) struct QueryArgs {
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, value_enum)]
     pub(crate) format: Option<QueryFormat>,
+    /// Explain every row in the table: each hop's statements, its open conditions in words, its
+    /// technique's requirements, and why an administrator is one (`--format json` holds the same
+    /// evidence).
+    #[arg(long)]
+    pub(crate) explain: bool,
     /// Ask a running server (`http://HOST:PORT`, or `https://` for TLS) instead of a local store.
     #[arg(long, value_name = "URL", conflicts_with_all = ["snapshot", "db"])]
     pub(crate) server: Option<String>,
@@ -252,6 +262,15 @@ pub(crate) enum QueryFormat {
     Dot,
     /// Mermaid flowchart of the paths.
     Mermaid,
+}
+
+impl QueryFormat {
+    /// The name `--format` takes.
+    pub(crate) fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|value| value.get_name().to_owned())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Args)]

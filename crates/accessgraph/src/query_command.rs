@@ -24,24 +24,35 @@ impl Catalog for DefaultAt<'_> {
     }
 }
 
-pub(crate) fn format(args: &QueryArgs) -> Format {
-    format_of(args.format)
+pub(crate) fn format(args: &QueryArgs) -> Result<Format> {
+    format_of(args.format, args.explain)
 }
 
-/// The output format chosen, or the default: a table on a terminal, JSON otherwise.
-fn format_of(choice: Option<QueryFormat>) -> Format {
-    match choice {
+/// The output format chosen, or the default: a table on a terminal, JSON otherwise; with
+/// `--explain`, the explained table.
+fn format_of(choice: Option<QueryFormat>, explain: bool) -> Result<Format> {
+    Ok(match choice {
+        None | Some(QueryFormat::Table) if explain => Format::Explained,
+        Some(other) if explain => {
+            return Err(anyhow!(
+                "--explain explains the table form, not --format {}: the JSON form already holds \
+                 every hop's statements, conditions and requirements",
+                other.name()
+            ));
+        }
         Some(QueryFormat::Table) => Format::Table,
         Some(QueryFormat::Json) => Format::Json,
         Some(QueryFormat::Dot) => Format::Dot,
         Some(QueryFormat::Mermaid) => Format::Mermaid,
         None if std::io::stdout().is_terminal() => Format::Table,
         None => Format::Json,
-    }
+    })
 }
 
 /// Runs `query`.
 pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
+    // A format `--explain` cannot explain fails before anything is read.
+    format(args)?;
     if args.server.is_some() {
         return crate::remote::run(args);
     }
@@ -101,7 +112,7 @@ pub(crate) fn answer_all(
     args: &QueryArgs,
     mut ask: impl FnMut(&str) -> Result<accessgraph_query::Answer, String>,
 ) -> Result<String> {
-    let format = format(args);
+    let format = format(args)?;
     if !args.query.is_empty() {
         let text = args.query.join(" ");
         let answer = ask(&text)
@@ -124,7 +135,7 @@ pub(crate) fn answer_all(
         match ask(text) {
             Ok(answer) => {
                 let mut out = render(&answer, format, false);
-                if format == Format::Table {
+                if matches!(format, Format::Table | Format::Explained) {
                     out = format!("> {text}\n{out}");
                 }
                 // Answers stream as they come; a reader that stopped (`| head`) ends the run.
@@ -161,6 +172,7 @@ pub(crate) fn answer_all(
 /// Runs `diff BEFORE AFTER [QUESTION]`: both directories read into memory as snapshots 1 and 2,
 /// then `diff 1 2 QUESTION` (the same answer as for stored snapshots).
 pub(crate) fn diff(args: &DiffArgs) -> Result<String> {
+    let format = format_of(args.format, args.explain)?;
     let paths = [args.before.as_path(), args.after.as_path()];
     let catalog = directory_catalog(&paths, args.follow_links)?;
     let question = args.question.join(" ");
@@ -169,7 +181,7 @@ pub(crate) fn diff(args: &DiffArgs) -> Result<String> {
         let rendered = error.render(text.trim_end());
         anyhow!("{}", rendered.trim_start_matches("error: ").to_owned())
     })?;
-    let mut out = render(&answer, format_of(args.format), true);
+    let mut out = render(&answer, format, true);
     if !out.ends_with('\n') {
         out.push('\n');
     }

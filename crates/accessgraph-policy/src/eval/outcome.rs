@@ -64,6 +64,9 @@ pub struct Citation {
     pub effect: Effect,
     /// Whether the statement matched only under unresolved conditions.
     pub conditional: bool,
+    /// The group (ARN) through which the policy applies to a user, if it is a group's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Arc<str>>,
 }
 
 impl fmt::Display for Citation {
@@ -75,6 +78,9 @@ impl fmt::Display for Citation {
         )?;
         if let Some(sid) = &self.sid {
             write!(f, " (Sid `{sid}`)")?;
+        }
+        if let Some(group) = &self.via {
+            write!(f, " through group `{group}`")?;
         }
         write!(f, " [{}]", self.layer)?;
         if self.conditional {

@@ -81,6 +81,7 @@ impl<'p> Hit<'p> {
             sid: self.statement.sid().cloned(),
             effect: self.statement.effect(),
             conditional: self.is_conditional(),
+            via: self.policy.via().cloned(),
         }
     }
 

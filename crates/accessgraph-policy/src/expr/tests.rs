@@ -24,6 +24,7 @@ fn unresolved(value: &str, effect: Effect) -> Unresolved {
             sid: None,
             effect,
             conditional: true,
+            via: None,
         },
         operator: "StringEquals".into(),
         key: "k".into(),
@@ -132,6 +133,31 @@ fn display_names_key_operator_values_and_layer() {
     );
     // A position the list does not hold is shown as such, never dropped.
     assert!(term(9).display(&list).to_string().contains("condition #9"));
+}
+
+/// In words, each clause says what the request must be and which statement asks it (issue 20).
+#[test]
+fn words_say_each_clause_and_its_statement() {
+    let list = clauses();
+    let term = |index: usize| Expr::Term {
+        term: index,
+        negated: false,
+    };
+    let formula = Expr::All(vec![
+        term(0),
+        Expr::Any(vec![
+            !term(3),
+            Expr::Fact {
+                fact: "`carol` has fewer than two access keys".into(),
+                negated: true,
+            },
+        ]),
+    ]);
+    assert_eq!(
+        formula.words(&list).to_string(),
+        "`k` is `a` (from p, statement 0) and (`k` is not `a` (from p, statement 0) or not: \
+         `carol` has fewer than two access keys)"
+    );
 }
 
 #[test]
