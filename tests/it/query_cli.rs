@@ -442,7 +442,14 @@ fn explain_says_why_in_the_table() {
              customer-managed policy",
         ));
     accessgraph()
-        .args(["query", "--snapshot", &org(), "--explain", "--format", "table"])
+        .args([
+            "query",
+            "--snapshot",
+            &org(),
+            "--explain",
+            "--format",
+            "table",
+        ])
         .arg("who is admin in account 111111111111")
         .assert()
         .success()
@@ -451,7 +458,14 @@ fn explain_says_why_in_the_table() {
              managed policy `AdministratorAccess` attached to group `OrgAdmins`, statement 0\n",
         ));
     accessgraph()
-        .args(["query", "--snapshot", &org(), "--explain", "--format", "json"])
+        .args([
+            "query",
+            "--snapshot",
+            &org(),
+            "--explain",
+            "--format",
+            "json",
+        ])
         .arg("who is admin")
         .assert()
         .code(2)

@@ -1,9 +1,11 @@
 //! Privilege-escalation techniques: how an actor gains another principal's permissions by
 //! changing IAM or by running code as it (iam-semantics.md §5; pathfinding.cloud catalog ids).
 //!
-//! Every required permission is checked by full evaluation on the right resource. Techniques are
-//! data: a table per family, one generic checker per family.
+//! Every required permission is checked by full evaluation on the right resource. The PassRole
+//! techniques are data (`definitions`: `data/techniques/*.toml`), one interpreter per category
+//! (`passrole`, `existing`); the IAM techniques are a table with their checker (`iam`).
 
+mod definitions;
 pub(crate) mod existing;
 mod iam;
 mod passrole;
@@ -23,16 +25,36 @@ use crate::model::Admin;
 pub struct TechniqueInfo {
     /// The pathfinding.cloud id, or a name for PMapper's extras.
     pub id: &'static str,
+    /// What the actor does, in a line (techniques defined as data).
+    pub name: Option<&'static str>,
     /// `self-escalation` (admin detection), `principal-access`, `new-passrole`, `existing-passrole`.
     pub family: &'static str,
     /// Permissions needed.
     pub permissions: String,
     /// For the PassRole families: the actions on the resource besides `iam:PassRole`.
-    pub actions: &'static [&'static str],
+    pub actions: Vec<&'static str>,
     /// The service principal the role must trust (PassRole families).
     pub service: Option<&'static str>,
+    /// For an existing resource: the inventory that lists such resources.
+    pub inventory: Option<accessgraph_model::ComputeService>,
     /// What is gained, or a prerequisite the snapshot cannot confirm.
     pub note: String,
+}
+
+impl TechniqueInfo {
+    /// A technique defined as data, its permissions and note left for its family to word.
+    fn of(technique: &'static definitions::Technique) -> TechniqueInfo {
+        TechniqueInfo {
+            id: &technique.id,
+            name: Some(&technique.name),
+            family: technique.category.name(),
+            permissions: String::new(),
+            actions: technique.actions.iter().map(String::as_str).collect(),
+            service: Some(&technique.trusted_service),
+            inventory: technique.inventory,
+            note: String::new(),
+        }
+    }
 }
 
 /// Every technique the graph detects.
@@ -62,19 +84,23 @@ pub fn catalog() -> Vec<TechniqueInfo> {
     .into_iter()
     .map(|(id, permissions)| TechniqueInfo {
         id,
+        name: None,
         family: "self-escalation",
         permissions: permissions.to_owned(),
-        actions: &[],
+        actions: Vec::new(),
         service: None,
+        inventory: None,
         note: "the principal is an administrator (admin detection)".to_owned(),
     })
     .collect();
     entries.push(TechniqueInfo {
         id: "sts-001",
+        name: None,
         family: "principal-access",
         permissions: "sts:AssumeRole (trust policy and caller's policies)".to_owned(),
-        actions: &[],
+        actions: Vec::new(),
         service: None,
+        inventory: None,
         note: "the role (assume edge)".to_owned(),
     });
     entries.extend(
@@ -82,10 +108,12 @@ pub fn catalog() -> Vec<TechniqueInfo> {
             .iter()
             .map(|(id, permissions, note)| TechniqueInfo {
                 id,
+                name: None,
                 family: "principal-access",
                 permissions: (*permissions).to_owned(),
-                actions: &[],
+                actions: Vec::new(),
                 service: None,
+                inventory: None,
                 note: (*note).to_owned(),
             }),
     );

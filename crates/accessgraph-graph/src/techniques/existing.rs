@@ -7,199 +7,33 @@ use accessgraph_model::{ComputeResource, ComputeService};
 use accessgraph_policy::{Action, RequestContext, Resource};
 
 use super::check_all;
+use super::definitions::{self, Category, Technique};
 use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
 use crate::context::{Actor, Context};
 use crate::model::EdgeKind;
 
-/// One technique: catalog id, the inventory service, the actions on the resource, the service the
-/// role trusts, and a prerequisite a snapshot cannot confirm.
-struct Technique {
-    id: &'static str,
-    service: Option<ComputeService>,
-    what: &'static str,
-    actions: &'static [&'static str],
-    trusted: &'static str,
-    requires: Option<&'static str>,
-}
-
-const TECHNIQUES: &[Technique] = &[
-    Technique {
-        id: "lambda-003",
-        service: Some(ComputeService::Lambda),
-        what: "Lambda function",
-        actions: &["lambda:UpdateFunctionCode"],
-        trusted: "lambda.amazonaws.com",
-        requires: Some("the function is invoked by a trigger or schedule"),
-    },
-    Technique {
-        id: "lambda-004",
-        service: Some(ComputeService::Lambda),
-        what: "Lambda function",
-        actions: &["lambda:UpdateFunctionCode", "lambda:InvokeFunction"],
-        trusted: "lambda.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "lambda-005",
-        service: Some(ComputeService::Lambda),
-        what: "Lambda function",
-        actions: &["lambda:UpdateFunctionCode", "lambda:AddPermission"],
-        trusted: "lambda.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "ssm-001",
-        service: Some(ComputeService::SsmManagedInstance),
-        what: "SSM-managed EC2 instance",
-        actions: &["ssm:StartSession"],
-        trusted: "ec2.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "ssm-002",
-        service: Some(ComputeService::SsmManagedInstance),
-        what: "SSM-managed EC2 instance",
-        actions: &["ssm:SendCommand"],
-        trusted: "ec2.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "ec2instanceconnect-003",
-        service: Some(ComputeService::Ec2Instance),
-        what: "EC2 instance",
-        actions: &["ec2-instance-connect:SendSSHPublicKey"],
-        trusted: "ec2.amazonaws.com",
-        requires: Some("network access to the instance's SSH port"),
-    },
-    Technique {
-        id: "ec2-002",
-        service: Some(ComputeService::Ec2Instance),
-        what: "EC2 instance",
-        actions: &[
-            "ec2:ModifyInstanceAttribute",
-            "ec2:StopInstances",
-            "ec2:StartInstances",
-        ],
-        trusted: "ec2.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "ec2-004",
-        service: Some(ComputeService::Ec2LaunchTemplate),
-        what: "launch template",
-        actions: &[
-            "ec2:CreateLaunchTemplateVersion",
-            "ec2:ModifyLaunchTemplate",
-        ],
-        trusted: "ec2.amazonaws.com",
-        requires: Some("an Auto Scaling group launches instances from the template"),
-    },
-    Technique {
-        id: "cloudformation-002",
-        service: Some(ComputeService::CloudFormation),
-        what: "CloudFormation stack",
-        actions: &["cloudformation:UpdateStack"],
-        trusted: "cloudformation.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "cloudformation-005",
-        service: Some(ComputeService::CloudFormation),
-        what: "CloudFormation stack",
-        actions: &[
-            "cloudformation:CreateChangeSet",
-            "cloudformation:ExecuteChangeSet",
-        ],
-        trusted: "cloudformation.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "codebuild-002",
-        service: Some(ComputeService::CodeBuild),
-        what: "CodeBuild project",
-        actions: &["codebuild:StartBuild"],
-        trusted: "codebuild.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "codebuild-003",
-        service: Some(ComputeService::CodeBuild),
-        what: "CodeBuild project",
-        actions: &["codebuild:StartBuildBatch"],
-        trusted: "codebuild.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "glue-002",
-        service: Some(ComputeService::GlueDevEndpoint),
-        what: "Glue development endpoint",
-        actions: &["glue:UpdateDevEndpoint"],
-        trusted: "glue.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "sagemaker-004",
-        service: Some(ComputeService::SageMakerNotebook),
-        what: "SageMaker notebook instance",
-        actions: &["sagemaker:CreatePresignedNotebookInstanceUrl"],
-        trusted: "sagemaker.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "sagemaker-005",
-        service: Some(ComputeService::SageMakerNotebook),
-        what: "SageMaker notebook instance",
-        actions: &[
-            "sagemaker:CreateNotebookInstanceLifecycleConfig",
-            "sagemaker:StopNotebookInstance",
-            "sagemaker:UpdateNotebookInstance",
-            "sagemaker:StartNotebookInstance",
-        ],
-        trusted: "sagemaker.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "apprunner-002",
-        service: Some(ComputeService::AppRunner),
-        what: "App Runner service",
-        actions: &["apprunner:UpdateService"],
-        trusted: "tasks.apprunner.amazonaws.com",
-        requires: None,
-    },
-    Technique {
-        id: "bedrock-002",
-        service: None,
-        what: "Bedrock AgentCore code interpreter",
-        actions: &[
-            "bedrock-agentcore:StartCodeInterpreterSession",
-            "bedrock-agentcore:InvokeCodeInterpreter",
-        ],
-        trusted: "bedrock-agentcore.amazonaws.com",
-        requires: None,
-    },
-];
-
 /// The techniques of this family, for the catalog.
 pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
-    TECHNIQUES
-        .iter()
+    definitions::of(Category::ExistingPassrole)
         .map(|technique| super::TechniqueInfo {
-            id: technique.id,
-            family: "existing-passrole",
             permissions: format!(
                 "{} on an existing {}",
                 technique.actions.join(" + "),
-                technique.what
+                what(technique)
             ),
-            actions: technique.actions,
-            service: Some(technique.trusted),
-            note: technique.requires.map_or_else(
+            note: technique.requires.as_ref().map_or_else(
                 || "the role the resource runs as".to_owned(),
                 |text| format!("the role the resource runs as; requires {text}"),
             ),
+            ..super::TechniqueInfo::of(technique)
         })
         .collect()
+}
+
+/// What the technique's existing resource is, in words.
+fn what(technique: &Technique) -> &str {
+    technique.resource.as_deref().unwrap_or("resource")
 }
 
 /// The edges from each referenced existing-compute helper node to the roles its service may run
@@ -210,26 +44,29 @@ pub(crate) fn runs_as_edges(
 ) -> Vec<EdgeSpec> {
     let mut specs = Vec::new();
     for (account, id) in helpers {
-        let Some(technique) = TECHNIQUES.iter().find(|technique| technique.id == *id) else {
+        let Some(technique) =
+            definitions::of(Category::ExistingPassrole).find(|technique| technique.id == *id)
+        else {
             continue;
         };
         let roles = context.account_actors(account).iter();
         for role in roles.filter(|role| !role.is_user && !role.principal.is_service_linked()) {
-            if !super::passrole::trusts(role, technique.trusted) {
+            if !super::passrole::trusts(role, &technique.trusted_service) {
                 continue;
             }
             specs.push(EdgeSpec {
-                from: NodeKey::ExistingCompute(account.clone(), technique.id),
+                from: NodeKey::ExistingCompute(account.clone(), technique.id.as_str()),
                 to: NodeKey::Actor(role.index),
                 edge: Draft {
                     kind: EdgeKind::RunsAs,
-                    technique: format!("an existing {} running as the role", technique.what),
-                    catalog_id: Some(technique.id),
+                    technique: format!("an existing {} running as the role", what(technique)),
+                    catalog_id: Some(technique.id.as_str()),
                     evidence: Vec::new(),
                     conditions: accessgraph_policy::Conditions::none(),
                     requirements: vec![format!(
                         "an existing {} running as `{}` (the snapshot has no inventory of the service)",
-                        technique.what, role.name
+                        what(technique),
+                        role.name
                     )],
                     alternatives: Vec::new(),
                     access: Box::default(),
@@ -296,11 +133,11 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let none = RequestContext::new();
     let partition = actor.principal.partition();
     let mut specs = Vec::new();
-    for technique in TECHNIQUES {
+    for technique in definitions::of(Category::ExistingPassrole) {
         let actions: Vec<Action> = technique
             .actions
             .iter()
-            .map(|action| Action::new(*action))
+            .map(|action| Action::new(action.as_str()))
             .collect();
         if !actions
             .iter()
@@ -308,7 +145,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         {
             continue;
         }
-        let covered = technique.service.is_some_and(|service| {
+        let covered = technique.inventory.is_some_and(|service| {
             account
                 .inventory_coverage
                 .iter()
@@ -320,16 +157,12 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             for resource in account
                 .compute
                 .iter()
-                .filter(|resource| Some(resource.service) == technique.service)
+                .filter(|resource| Some(resource.service) == technique.inventory)
             {
                 let Some(role) = role_of(context, account, resource) else {
                     continue;
                 };
-                let requirements = technique
-                    .requires
-                    .iter()
-                    .map(|text| (*text).to_owned())
-                    .collect();
+                let requirements = technique.requires.iter().cloned().collect();
                 targets.push((
                     role,
                     resource_arn(partition, &account.id, resource),
@@ -347,18 +180,14 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             if let Some(checked) = check_all(context, actor, &steps) {
                 specs.push(EdgeSpec {
                     from: NodeKey::Actor(actor.index),
-                    to: NodeKey::ExistingCompute(account.id.clone(), technique.id),
+                    to: NodeKey::ExistingCompute(account.id.clone(), technique.id.as_str()),
                     edge: Draft {
                         kind: EdgeKind::Privesc,
                         technique: technique.actions.join(" + "),
-                        catalog_id: Some(technique.id),
+                        catalog_id: Some(technique.id.as_str()),
                         evidence: checked.evidence,
                         conditions: checked.conditions,
-                        requirements: technique
-                            .requires
-                            .iter()
-                            .map(|text| (*text).to_owned())
-                            .collect(),
+                        requirements: technique.requires.iter().cloned().collect(),
                         alternatives: Vec::new(),
                         access: Box::default(),
                     },
@@ -388,7 +217,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 edge: Draft {
                     kind: EdgeKind::Privesc,
                     technique: format!("{}{on}", technique.actions.join(" + ")),
-                    catalog_id: Some(technique.id),
+                    catalog_id: Some(technique.id.as_str()),
                     evidence: checked.evidence,
                     conditions: checked.conditions,
                     requirements,

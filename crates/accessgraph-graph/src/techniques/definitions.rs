@@ -1,0 +1,272 @@
+//! Privilege-escalation techniques as data: the TOML files of `data/techniques/` (one per
+//! service), compiled into the binary and read once. Each `[[technique]]` names its id, what it
+//! does, its category (which interpreter checks it), the service the role must trust, the actions
+//! with the resource each is checked on (the category says which), what must already exist, and
+//! references. docs/edges.md lists the fields and is generated from these files.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use accessgraph_catalog::Catalog;
+use accessgraph_model::ComputeService;
+use serde::Deserialize;
+
+/// The built-in definition files, by name.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "apprunner.toml",
+        include_str!("../../data/techniques/apprunner.toml"),
+    ),
+    (
+        "autoscaling.toml",
+        include_str!("../../data/techniques/autoscaling.toml"),
+    ),
+    (
+        "bedrock.toml",
+        include_str!("../../data/techniques/bedrock.toml"),
+    ),
+    (
+        "cloudformation.toml",
+        include_str!("../../data/techniques/cloudformation.toml"),
+    ),
+    (
+        "codebuild.toml",
+        include_str!("../../data/techniques/codebuild.toml"),
+    ),
+    (
+        "datapipeline.toml",
+        include_str!("../../data/techniques/datapipeline.toml"),
+    ),
+    ("ec2.toml", include_str!("../../data/techniques/ec2.toml")),
+    ("ecs.toml", include_str!("../../data/techniques/ecs.toml")),
+    ("glue.toml", include_str!("../../data/techniques/glue.toml")),
+    (
+        "lambda.toml",
+        include_str!("../../data/techniques/lambda.toml"),
+    ),
+    (
+        "sagemaker.toml",
+        include_str!("../../data/techniques/sagemaker.toml"),
+    ),
+    ("ssm.toml", include_str!("../../data/techniques/ssm.toml")),
+];
+
+/// Which interpreter checks a technique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Category {
+    /// Pass a role to a service while creating (or reconfiguring) compute that runs as it:
+    /// `iam:PassRole` on the role with `iam:PassedToService`, every action on `*`; the edge goes
+    /// to the passed role.
+    NewPassrole,
+    /// Take over compute that already runs as a role: every action on the resource (each resource
+    /// of the inventory, or any when the service has none); the edge goes to the resource's role.
+    ExistingPassrole,
+}
+
+impl Category {
+    /// The category's name in files and in the catalog.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Category::NewPassrole => "new-passrole",
+            Category::ExistingPassrole => "existing-passrole",
+        }
+    }
+}
+
+/// One technique.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Technique {
+    /// The pathfinding.cloud id, or another tool's name for it.
+    pub(crate) id: String,
+    /// What the actor does, in a line.
+    pub(crate) name: String,
+    pub(crate) category: Category,
+    /// The service principal the role must trust.
+    pub(crate) trusted_service: String,
+    /// For an existing resource: what it is, in words (`Lambda function`).
+    pub(crate) resource: Option<String>,
+    /// For an existing resource: the inventory that lists such resources, if the snapshot has one.
+    pub(crate) inventory: Option<ComputeService>,
+    /// The actions besides `iam:PassRole`.
+    pub(crate) actions: Vec<String>,
+    /// EC2: the role must be in an instance profile, or the actor must be able to make one.
+    pub(crate) instance_profile: bool,
+    /// A prerequisite the snapshot cannot confirm.
+    pub(crate) requires: Option<String>,
+    /// Where the technique is described.
+    pub(crate) references: Vec<String>,
+}
+
+/// A definition file that does not define techniques, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DefinitionError {
+    file: String,
+    line: usize,
+    message: String,
+}
+
+impl fmt::Display for DefinitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    technique: Vec<toml::Spanned<Raw>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    id: toml::Spanned<String>,
+    name: String,
+    category: Category,
+    trusted_service: toml::Spanned<String>,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default)]
+    inventory: Option<ComputeService>,
+    actions: toml::Spanned<Vec<toml::Spanned<String>>>,
+    #[serde(default)]
+    instance_profile: bool,
+    #[serde(default)]
+    requires: Option<String>,
+    #[serde(default)]
+    references: Vec<String>,
+}
+
+/// The built-in techniques (their files are checked by this module's tests, so none is lost).
+pub(crate) fn builtin() -> &'static [Technique] {
+    static TECHNIQUES: OnceLock<Vec<Technique>> = OnceLock::new();
+    TECHNIQUES.get_or_init(|| parse_files(BUILTIN.iter().copied()).unwrap_or_default())
+}
+
+/// The built-in techniques of one category.
+pub(crate) fn of(category: Category) -> impl Iterator<Item = &'static Technique> {
+    builtin()
+        .iter()
+        .filter(move |technique| technique.category == category)
+}
+
+/// Reads definition files (name, text), in order; an id defined twice is an error.
+pub(crate) fn parse_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<Technique>, DefinitionError> {
+    let mut techniques: Vec<Technique> = Vec::new();
+    for (name, text) in files {
+        for (technique, line) in parse(name, text)? {
+            if techniques.iter().any(|known| known.id == technique.id) {
+                return Err(DefinitionError {
+                    file: name.to_owned(),
+                    line,
+                    message: format!("technique `{}` is defined twice", technique.id),
+                });
+            }
+            techniques.push(technique);
+        }
+    }
+    Ok(techniques)
+}
+
+/// One file's techniques, each with its line.
+fn parse(file: &str, text: &str) -> Result<Vec<(Technique, usize)>, DefinitionError> {
+    let at = |line: usize, message: String| DefinitionError {
+        file: file.to_owned(),
+        line,
+        message,
+    };
+    let error = |span: Range<usize>, message: String| at(line_of(text, span.start), message);
+    let parsed: File = toml::from_str(text).map_err(|cause| {
+        let line = cause.span().map_or(1, |span| line_of(text, span.start));
+        at(line, cause.message().to_owned())
+    })?;
+    let catalog = Catalog::embedded();
+    let mut out = Vec::new();
+    for spanned in parsed.technique {
+        let line = line_of(text, spanned.span().start);
+        let raw = spanned.into_inner();
+        if raw.id.get_ref().trim().is_empty() {
+            return Err(error(raw.id.span(), "the id is empty".into()));
+        }
+        if !raw.trusted_service.get_ref().ends_with(".amazonaws.com") {
+            return Err(error(
+                raw.trusted_service.span(),
+                format!(
+                    "`{}` is not a service principal (`SERVICE.amazonaws.com`)",
+                    raw.trusted_service.get_ref()
+                ),
+            ));
+        }
+        if raw.actions.get_ref().is_empty() {
+            return Err(error(
+                raw.actions.span(),
+                "a technique needs at least one action".into(),
+            ));
+        }
+        for action in raw.actions.get_ref() {
+            if let Some((message, suggestion)) = catalog.diagnose(action.get_ref()) {
+                let hint = suggestion
+                    .map_or_else(String::new, |name| format!(" (did you mean `{name}`?)"));
+                return Err(error(action.span(), format!("{message}{hint}")));
+            }
+        }
+        match (raw.category, &raw.resource) {
+            (Category::ExistingPassrole, None) => {
+                return Err(at(
+                    line,
+                    format!(
+                        "technique `{}` of category existing-passrole needs `resource` (what \
+                         the existing resource is, in words)",
+                        raw.id.get_ref()
+                    ),
+                ));
+            }
+            (Category::NewPassrole, _) if raw.resource.is_some() || raw.inventory.is_some() => {
+                return Err(at(
+                    line,
+                    format!(
+                        "technique `{}` of category new-passrole acts on no existing resource: \
+                         `resource` and `inventory` are for existing-passrole",
+                        raw.id.get_ref()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        out.push((
+            Technique {
+                id: raw.id.into_inner(),
+                name: raw.name,
+                category: raw.category,
+                trusted_service: raw.trusted_service.into_inner(),
+                resource: raw.resource,
+                inventory: raw.inventory,
+                actions: raw
+                    .actions
+                    .into_inner()
+                    .into_iter()
+                    .map(toml::Spanned::into_inner)
+                    .collect(),
+                instance_profile: raw.instance_profile,
+                requires: raw.requires,
+                references: raw.references,
+            },
+            line,
+        ));
+    }
+    Ok(out)
+}
+
+/// The 1-based line of byte `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |before| before.matches('\n').count() + 1)
+}
+
+#[cfg(test)]
+mod tests;
