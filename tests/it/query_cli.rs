@@ -473,3 +473,80 @@ fn explain_says_why_in_the_table() {
             "--explain explains the table form, not --format json",
         ));
 }
+
+/// A team's own technique (issue 22): `examples/techniques/appsync.toml` finds an edge the
+/// built-in techniques do not, in a copy of the example organization where a user of the AppSync
+/// account may pass its data-source role; a bad definition is refused with its file and line.
+#[test]
+fn a_team_technique_file_adds_its_edges() {
+    let dir = tempdir().join("org");
+    crate::ingest_errors::copy_dir(&data("../examples/org"), &dir);
+    let gaad = dir.join("accounts/444444444444/iam/get-account-authorization-details.json");
+    let mut dump: Value = serde_json::from_slice(&std::fs::read(&gaad).unwrap()).unwrap();
+    dump["UserDetailList"] = serde_json::json!([{
+        "UserName": "integrator",
+        "UserId": "AIDAINTEGRATOR000001",
+        "Arn": "arn:aws:iam::444444444444:user/integrator",
+        "Path": "/",
+        "CreateDate": "2026-01-05T10:00:00Z",
+        "GroupList": [],
+        "AttachedManagedPolicies": [],
+        "UserPolicyList": [{
+            "PolicyName": "build-apis",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "appsync:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole",
+                 "Resource": "arn:aws:iam::444444444444:role/service-role/appsync-datasource"}
+            ]}
+        }]
+    }]);
+    std::fs::write(&gaad, serde_json::to_vec(&dump).unwrap()).unwrap();
+    let question = "path from user/integrator to role/appsync-datasource";
+    let ask = |techniques: Option<&std::path::Path>| {
+        let mut command = accessgraph();
+        command
+            .args(["query", "--format", "json", "--snapshot"])
+            .arg(&dir);
+        if let Some(techniques) = techniques {
+            command.arg("--techniques").arg(techniques);
+        }
+        let output = command.arg(question).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    assert_eq!(ask(None)["reachable"], false);
+    let answer = ask(Some(&data("../examples/techniques")));
+    assert_eq!(answer["reachable"], true);
+    let hop = &answer["rows"][0]["path"][0];
+    assert_eq!(hop["catalog_id"], "acme-appsync-001");
+    assert_eq!(hop["edge"], "privesc");
+    assert_eq!(
+        hop["requirements"][0],
+        "the data source signs its requests with the role (`authorizationConfig` AWS_IAM)"
+    );
+
+    let bad = tempdir().join("techniques");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(
+        bad.join("team.toml"),
+        "[[technique]]\nid = \"x\"\nname = \"n\"\ncategory = \"new-passrole\"\n\
+         trusted_service = \"appsync.amazonaws.com\"\nactions = [\"appsync:CreateDataSorce\"]\n",
+    )
+    .unwrap();
+    accessgraph()
+        .args(["query", "--snapshot"])
+        .arg(&dir)
+        .arg("--techniques")
+        .arg(&bad)
+        .arg(question)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(format!(
+                "--techniques: {}:6: ",
+                bad.join("team.toml").display()
+            ))
+            .and(predicate::str::contains("appsync:CreateDataSorce"))
+            .and(predicate::str::contains("appsync:CreateDataSource")),
+        );
+}

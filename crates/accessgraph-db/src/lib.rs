@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use accessgraph_graph::Graph;
+pub use accessgraph_graph::Techniques;
 use accessgraph_ingest::{IngestOptions, ingest};
 use accessgraph_model::SnapshotId;
 use accessgraph_query::{Catalog, CatalogError, MemoryCatalog, View};
@@ -33,6 +34,8 @@ pub enum DbError {
 #[derive(Debug)]
 pub struct StoreCatalog {
     store: Arc<Store>,
+    /// The techniques graphs are built with; a graph built with a team's own is never saved.
+    techniques: Techniques,
     /// Views in memory, least recently used first.
     views: Mutex<Vec<Arc<View>>>,
     capacity: usize,
@@ -53,9 +56,19 @@ impl StoreCatalog {
     pub fn with_capacity(store: Store, capacity: usize) -> StoreCatalog {
         StoreCatalog {
             store: Arc::new(store),
+            techniques: Techniques::builtin(),
             views: Mutex::new(Vec::new()),
             capacity: capacity.max(1),
         }
+    }
+
+    /// The same catalog building graphs with `techniques`: when they are not the built-in ones
+    /// alone, saved graphs are neither read nor written (they hold the built-in techniques'
+    /// edges).
+    #[must_use]
+    pub fn with_techniques(mut self, techniques: Techniques) -> StoreCatalog {
+        self.techniques = techniques;
+        self
     }
 
     /// The cached view of `id`, marked as the most recently used.
@@ -98,18 +111,23 @@ impl StoreCatalog {
             .unwrap_or_default()
     }
 
-    /// The graph of a snapshot: the cached one when it loads, else built (and cached).
+    /// The graph of a snapshot: the cached one when it loads, else built (and cached); with a
+    /// team's own techniques, always built.
     fn graph(&self, id: SnapshotId) -> Result<Graph, CatalogError> {
         let failed = |error: StoreError| CatalogError::Failed(error.to_string());
-        if let Some(bytes) = self.store.graph(id).map_err(failed)?
+        let cached = self.techniques.is_builtin();
+        if cached
+            && let Some(bytes) = self.store.graph(id).map_err(failed)?
             && let Ok(graph) = Graph::from_bytes(&bytes)
         {
             return Ok(graph);
         }
         let snapshot = self.store.load(id).map_err(failed)?;
-        let graph = Graph::build(&snapshot);
-        // A cache that cannot be written only costs time on the next start.
-        let _ = self.store.put_graph(id, &graph.to_bytes());
+        let graph = Graph::build_with(&snapshot, self.techniques);
+        if cached {
+            // A cache that cannot be written only costs time on the next start.
+            let _ = self.store.put_graph(id, &graph.to_bytes());
+        }
         Ok(graph)
     }
 }
@@ -159,11 +177,15 @@ impl Catalog for StoreCatalog {
 
 /// A catalog of snapshot directories (or files) read into memory (nothing is written): the
 /// first is snapshot 1, the next 2, ..., each labelled with its path; links leaving them are
-/// followed only with `follow_links`.
+/// followed only with `follow_links`; graphs are built with `techniques`.
 ///
 /// # Errors
 /// When a directory cannot be ingested.
-pub fn directory_catalog(paths: &[&Path], follow_links: bool) -> Result<MemoryCatalog, DbError> {
+pub fn directory_catalog(
+    paths: &[&Path],
+    follow_links: bool,
+    techniques: Techniques,
+) -> Result<MemoryCatalog, DbError> {
     let options = IngestOptions {
         follow_links,
         ..IngestOptions::default()
@@ -177,7 +199,12 @@ pub fn directory_catalog(paths: &[&Path], follow_links: bool) -> Result<MemoryCa
             chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         snapshot.meta.id = SnapshotId(id);
         let label = Some(path.display().to_string());
-        views.push(Arc::new(View::from_snapshot(id, label, Arc::new(snapshot))));
+        views.push(Arc::new(View::from_snapshot_with(
+            id,
+            label,
+            Arc::new(snapshot),
+            techniques,
+        )));
     }
     Ok(MemoryCatalog::new(views))
 }

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::context::{Actor, Context};
 use crate::model::{Admin, CitationId, Edge, EdgeKind, Node, NodeId, NodeKind};
+use crate::techniques::Techniques;
 
 /// Identity of a citation for interning: the same statement of the same labelled policy (labels
 /// are shared `Arc`s, so their addresses identify them) in the same layer. Hashing a few integers
@@ -328,10 +329,17 @@ fn key_node(key: &NodeKey) -> Node {
 }
 
 impl Graph {
-    /// Builds the graph of a snapshot.
+    /// Builds the graph of a snapshot with the built-in techniques.
     #[must_use]
     pub fn build(snapshot: &Snapshot) -> Graph {
-        let context = Context::new(snapshot);
+        Graph::build_with(snapshot, Techniques::builtin())
+    }
+
+    /// Builds the graph of a snapshot with `techniques` (the built-in ones and a team's own).
+    #[must_use]
+    pub fn build_with(snapshot: &Snapshot, techniques: Techniques) -> Graph {
+        let mut context = Context::new(snapshot);
+        context.techniques = techniques;
         let admins: Vec<Option<Admin>> = context
             .actors
             .par_iter()

@@ -58,6 +58,8 @@ pub(crate) struct Actor {
 #[derive(Debug)]
 pub(crate) struct Context<'s> {
     pub(crate) snapshot: &'s Snapshot,
+    /// The privilege-escalation techniques edges are built with.
+    pub(crate) techniques: crate::techniques::Techniques,
     pub(crate) accounts: BTreeMap<String, AccountContext>,
     /// Users and roles of every account, sorted by ARN.
     pub(crate) actors: Vec<Actor>,
@@ -281,6 +283,7 @@ impl<'s> Context<'s> {
         warnings.dedup();
         Context {
             snapshot,
+            techniques: crate::techniques::Techniques::builtin(),
             accounts,
             actors,
             actor_by_arn,

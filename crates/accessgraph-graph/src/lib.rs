@@ -32,4 +32,4 @@ pub use model::{Access, Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId,
 pub use persist::LoadError;
 pub use search::{Filter, Hop, Path, Reach, Stop};
 pub use simulate::{SimulateError, Simulator, UNKNOWN_IDENTITY};
-pub use techniques::{TechniqueInfo, catalog};
+pub use techniques::{DefinitionError, TechniqueInfo, Techniques, catalog};

@@ -6,6 +6,8 @@
 //! (`passrole`, `existing`); the IAM techniques are a table with their checker (`iam`).
 
 mod definitions;
+
+pub use definitions::{DefinitionError, Techniques};
 pub(crate) mod existing;
 mod iam;
 mod passrole;

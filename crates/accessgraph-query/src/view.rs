@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use accessgraph_graph::{Graph, NodeId, NodeKind, Simulator};
+use accessgraph_graph::{Graph, NodeId, NodeKind, Simulator, Techniques};
 use accessgraph_model::Snapshot;
 
 /// Loads a snapshot's model when a question needs more than the graph.
@@ -56,10 +56,21 @@ impl View {
         }
     }
 
-    /// A view of a snapshot held in memory: builds its graph.
+    /// A view of a snapshot held in memory: builds its graph with the built-in techniques.
     #[must_use]
     pub fn from_snapshot(id: u64, label: Option<String>, snapshot: Arc<Snapshot>) -> View {
-        let graph = Arc::new(Graph::build(&snapshot));
+        View::from_snapshot_with(id, label, snapshot, Techniques::builtin())
+    }
+
+    /// A view of a snapshot held in memory: builds its graph with `techniques`.
+    #[must_use]
+    pub fn from_snapshot_with(
+        id: u64,
+        label: Option<String>,
+        snapshot: Arc<Snapshot>,
+        techniques: Techniques,
+    ) -> View {
+        let graph = Arc::new(Graph::build_with(&snapshot, techniques));
         let view = View::new(
             id,
             label,

@@ -146,6 +146,10 @@ pub(crate) struct DiffArgs {
     /// Follow links that point outside the snapshot directories.
     #[arg(long)]
     pub(crate) follow_links: bool,
+    /// Also detect the privilege-escalation techniques defined in this directory's `*.toml`
+    /// files (docs/edges.md, "Techniques as data").
+    #[arg(long, value_name = "DIR")]
+    pub(crate) techniques: Option<PathBuf>,
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, value_enum)]
     pub(crate) format: Option<QueryFormat>,
@@ -183,8 +187,13 @@ pub(crate) struct QueryArgs {
     #[arg(long)]
     pub(crate) explain: bool,
     /// Ask a running server (`http://HOST:PORT`, or `https://` for TLS) instead of a local store.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["snapshot", "db"])]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["snapshot", "db", "techniques"])]
     pub(crate) server: Option<String>,
+    /// Also detect the privilege-escalation techniques defined in this directory's `*.toml`
+    /// files (docs/edges.md, "Techniques as data"); graphs built with them are not saved in the
+    /// store. A server's techniques are set with `serve --techniques`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) techniques: Option<PathBuf>,
     /// File holding the bearer token for `--server`.
     #[arg(long, value_name = "FILE", requires = "server")]
     pub(crate) token_file: Option<PathBuf>,
@@ -214,6 +223,11 @@ pub(crate) struct ServeArgs {
     /// Address to listen on. A non-loopback address needs TLS (or `--insecure`).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:50151")]
     pub(crate) listen: String,
+    /// Also detect the privilege-escalation techniques defined in this directory's `*.toml`
+    /// files (docs/edges.md, "Techniques as data"); graphs are then built at each start, not
+    /// read from or saved in the store.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) techniques: Option<PathBuf>,
     /// Server certificate chain (PEM) for TLS.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub(crate) tls_cert: Option<PathBuf>,

@@ -1,10 +1,11 @@
 //! `accessgraph query`: questions in the query language, from the argument or standard input.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use accessgraph_db::{StoreCatalog, directory_catalog};
+use accessgraph_db::{StoreCatalog, Techniques, directory_catalog};
 use accessgraph_query::{Catalog, CatalogError, Format, View, render, run};
 use anyhow::{Result, anyhow};
 
@@ -49,14 +50,25 @@ fn format_of(choice: Option<QueryFormat>, explain: bool) -> Result<Format> {
     })
 }
 
+/// The built-in techniques, and those of `--techniques DIR`.
+pub(crate) fn techniques(dir: Option<&Path>) -> Result<Techniques> {
+    match dir {
+        None => Ok(Techniques::builtin()),
+        Some(dir) => Techniques::with_dir(dir).map_err(|error| anyhow!("--techniques: {error}")),
+    }
+}
+
 /// Runs `query`.
 pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
-    // A format `--explain` cannot explain fails before anything is read.
+    // A format `--explain` cannot explain, or techniques that do not load, fail before anything
+    // is read.
     format(args)?;
+    let techniques = techniques(args.techniques.as_deref())?;
     if args.server.is_some() {
         return crate::remote::run(args);
     }
-    if args.snapshot.is_none() {
+    // A running server answers with its own techniques: with `--techniques`, answer here.
+    if args.snapshot.is_none() && techniques.is_builtin() {
         let timeout = Duration::from_secs(args.timeout.max(1));
         if let Some(mut door) = FrontDoor::open(&args.db, Some(timeout))? {
             // As without a server: `--at`, else the store's newest snapshot (not the one the
@@ -79,7 +91,7 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
     }
     let catalog: Box<dyn Catalog> = match &args.snapshot {
         Some(path) => {
-            let catalog = directory_catalog(&[path], args.follow_links)?;
+            let catalog = directory_catalog(&[path], args.follow_links, techniques)?;
             // What the ingest met (skipped files, unplaceable outputs, ...), as `ingest` prints it.
             let snapshot = catalog
                 .view(None)
@@ -90,7 +102,9 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
             }
             Box::new(catalog)
         }
-        None => Box::new(StoreCatalog::new(open_existing_store(&args.db)?)),
+        None => {
+            Box::new(StoreCatalog::new(open_existing_store(&args.db)?).with_techniques(techniques))
+        }
     };
     if let Some(at) = args.at {
         catalog
@@ -173,8 +187,9 @@ pub(crate) fn answer_all(
 /// then `diff 1 2 QUESTION` (the same answer as for stored snapshots).
 pub(crate) fn diff(args: &DiffArgs) -> Result<String> {
     let format = format_of(args.format, args.explain)?;
+    let techniques = techniques(args.techniques.as_deref())?;
     let paths = [args.before.as_path(), args.after.as_path()];
-    let catalog = directory_catalog(&paths, args.follow_links)?;
+    let catalog = directory_catalog(&paths, args.follow_links, techniques)?;
     let question = args.question.join(" ");
     let text = format!("diff 1 2 {question}");
     let answer = run(text.trim_end(), &catalog).map_err(|error| {

@@ -96,7 +96,8 @@ pub(crate) fn run(args: &ServeArgs) -> Result<String> {
         insecure: args.insecure,
         local_socket: (!args.no_local_socket).then(|| local_socket(store.path())),
     };
-    let catalog = StoreCatalog::new(store);
+    let techniques = crate::query_command::techniques(args.techniques.as_deref())?;
+    let catalog = StoreCatalog::new(store).with_techniques(techniques);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,7 +5,9 @@
 //! references. docs/edges.md lists the fields and is generated from these files.
 
 use std::fmt;
+use std::io::Read as _;
 use std::ops::Range;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use accessgraph_catalog::Catalog;
@@ -99,9 +101,10 @@ pub(crate) struct Technique {
     pub(crate) references: Vec<String>,
 }
 
-/// A definition file that does not define techniques, with where.
+/// A definition file that does not define techniques, with where (`FILE:LINE: what`); or a
+/// directory of them that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DefinitionError {
+pub struct DefinitionError {
     file: String,
     line: usize,
     message: String,
@@ -109,7 +112,123 @@ pub(crate) struct DefinitionError {
 
 impl fmt::Display for DefinitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for DefinitionError {}
+
+/// The most a definition file may hold.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The techniques a graph is built with: the built-in ones, and a team's own definitions.
+#[derive(Debug, Clone, Copy)]
+pub struct Techniques {
+    all: &'static [Technique],
+    builtin_only: bool,
+}
+
+impl Techniques {
+    /// The built-in techniques.
+    #[must_use]
+    pub fn builtin() -> Techniques {
+        Techniques {
+            all: builtin(),
+            builtin_only: true,
+        }
+    }
+
+    /// The built-in techniques and those of every `*.toml` file of `dir` (in name order); the
+    /// definitions are kept for the life of the process, as the built-in ones are.
+    ///
+    /// # Errors
+    /// When the directory or a file cannot be read (a file that is not a regular file, or is
+    /// larger than 1 MiB), or a definition is invalid or repeats an id, with the file and line.
+    pub fn with_dir(dir: &Path) -> Result<Techniques, DefinitionError> {
+        let failed = |file: &Path, message: String| DefinitionError {
+            file: file.display().to_string(),
+            line: 0,
+            message,
+        };
+        let entries = std::fs::read_dir(dir)
+            .map_err(|error| failed(dir, format!("cannot read the directory: {error}")))?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|error| failed(dir, format!("cannot read the directory: {error}")))?
+                .path();
+            if path
+                .extension()
+                .is_some_and(|extension| extension == "toml")
+            {
+                paths.push(path);
+            }
+        }
+        if paths.is_empty() {
+            return Err(failed(dir, "holds no technique file (`*.toml`)".into()));
+        }
+        paths.sort();
+        let mut texts = Vec::with_capacity(paths.len());
+        for path in &paths {
+            let metadata = std::fs::metadata(path)
+                .map_err(|error| failed(path, format!("cannot read: {error}")))?;
+            if !metadata.is_file() {
+                return Err(failed(path, "is not a regular file".into()));
+            }
+            let mut text = String::new();
+            std::fs::File::open(path)
+                .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
+                .map_err(|error| failed(path, format!("cannot read: {error}")))?;
+            if text.len() as u64 > MAX_FILE_BYTES {
+                return Err(failed(path, "is larger than 1 MiB".into()));
+            }
+            texts.push((path.display().to_string(), text));
+        }
+        let builtin_files = BUILTIN.iter().copied();
+        let team_files = texts
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str()));
+        let all = parse_files(builtin_files.chain(team_files))?;
+        Ok(Techniques {
+            all: Box::leak(all.into_boxed_slice()),
+            builtin_only: false,
+        })
+    }
+
+    /// Whether these are the built-in techniques alone (a graph built with them may be saved and
+    /// shared).
+    #[must_use]
+    pub fn is_builtin(&self) -> bool {
+        self.builtin_only
+    }
+
+    /// How many techniques there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    /// The techniques of one category.
+    pub(crate) fn of(&self, category: Category) -> impl Iterator<Item = &'static Technique> {
+        self.all
+            .iter()
+            .filter(move |technique| technique.category == category)
+    }
+}
+
+impl Default for Techniques {
+    fn default() -> Techniques {
+        Techniques::builtin()
     }
 }
 
@@ -141,16 +260,9 @@ struct Raw {
 }
 
 /// The built-in techniques (their files are checked by this module's tests, so none is lost).
-pub(crate) fn builtin() -> &'static [Technique] {
+fn builtin() -> &'static [Technique] {
     static TECHNIQUES: OnceLock<Vec<Technique>> = OnceLock::new();
     TECHNIQUES.get_or_init(|| parse_files(BUILTIN.iter().copied()).unwrap_or_default())
-}
-
-/// The built-in techniques of one category.
-pub(crate) fn of(category: Category) -> impl Iterator<Item = &'static Technique> {
-    builtin()
-        .iter()
-        .filter(move |technique| technique.category == category)
 }
 
 /// Reads definition files (name, text), in order; an id defined twice is an error.

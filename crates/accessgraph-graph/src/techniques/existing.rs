@@ -7,7 +7,7 @@ use accessgraph_model::{ComputeResource, ComputeService};
 use accessgraph_policy::{Action, RequestContext, Resource};
 
 use super::check_all;
-use super::definitions::{self, Category, Technique};
+use super::definitions::{Category, Technique, Techniques};
 use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
 use crate::context::{Actor, Context};
@@ -15,7 +15,8 @@ use crate::model::EdgeKind;
 
 /// The techniques of this family, for the catalog.
 pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
-    definitions::of(Category::ExistingPassrole)
+    Techniques::builtin()
+        .of(Category::ExistingPassrole)
         .map(|technique| super::TechniqueInfo {
             permissions: format!(
                 "{} on an existing {}",
@@ -44,8 +45,10 @@ pub(crate) fn runs_as_edges(
 ) -> Vec<EdgeSpec> {
     let mut specs = Vec::new();
     for (account, id) in helpers {
-        let Some(technique) =
-            definitions::of(Category::ExistingPassrole).find(|technique| technique.id == *id)
+        let Some(technique) = context
+            .techniques
+            .of(Category::ExistingPassrole)
+            .find(|technique| technique.id == *id)
         else {
             continue;
         };
@@ -133,7 +136,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let none = RequestContext::new();
     let partition = actor.principal.partition();
     let mut specs = Vec::new();
-    for technique in definitions::of(Category::ExistingPassrole) {
+    for technique in context.techniques.of(Category::ExistingPassrole) {
         let actions: Vec<Action> = technique
             .actions
             .iter()

@@ -5,7 +5,7 @@
 
 use accessgraph_policy::{Action, RequestContext, Resource};
 
-use super::definitions::{self, Category, Technique};
+use super::definitions::{Category, Technique, Techniques};
 use super::{Checked, check_all};
 use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
@@ -14,7 +14,8 @@ use crate::model::EdgeKind;
 
 /// The techniques of this family, for the catalog.
 pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
-    definitions::of(Category::NewPassrole)
+    Techniques::builtin()
+        .of(Category::NewPassrole)
         .map(|technique| super::TechniqueInfo {
             permissions: format!("iam:PassRole + {}", technique.actions.join(" + ")),
             note: technique.requires.as_ref().map_or_else(
@@ -50,7 +51,9 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             !role.is_user && role.arn != actor.arn && !role.principal.is_service_linked()
         });
     // The techniques whose every action some statement could allow, with their actions, once.
-    let candidates: Vec<(&'static Technique, Vec<Action>)> = definitions::of(Category::NewPassrole)
+    let candidates: Vec<(&'static Technique, Vec<Action>)> = context
+        .techniques
+        .of(Category::NewPassrole)
         .filter_map(|technique| {
             let actions: Vec<Action> = technique
                 .actions
