@@ -205,7 +205,7 @@ fn snapshot(
 }
 
 /// The technique ids of edges from the attacker to `target` (an ARN, or `admin:ACCOUNT`), directly
-/// or through an existing-compute helper node.
+/// or through an existing-compute helper node, the edges' alternatives included.
 fn edge_ids(graph: &Graph, target: &str) -> BTreeSet<String> {
     let Some(attacker) = graph.find(&arn("user", "attacker")) else {
         return BTreeSet::new();
@@ -225,6 +225,11 @@ fn edge_ids(graph: &Graph, target: &str) -> BTreeSet<String> {
                 .any(|(helper, next, _)| helper == to && is_target(next));
         if is_target(to) || through_helper {
             ids.extend(edge.catalog_id.map(str::to_owned));
+            // Another technique joining the same two nodes is kept as `TECHNIQUE [ID]`.
+            ids.extend(edge.alternatives.iter().filter_map(|label| {
+                let (_, id) = label.strip_suffix(']')?.rsplit_once(" [")?;
+                Some(id.to_owned())
+            }));
         }
     }
     ids
@@ -343,7 +348,7 @@ fn new_passrole_techniques() {
         techniques.len()
     );
     for technique in &techniques {
-        let service = technique.service.expect("a service");
+        let service = technique.services[0];
         let first = technique.actions[0];
         for variant in VARIANTS {
             let mut builder = Builder::default();
@@ -387,7 +392,7 @@ fn existing_resource_techniques() {
         techniques.len()
     );
     for technique in &techniques {
-        let service = technique.service.expect("a service");
+        let service = technique.services[0];
         let first = technique.actions[0];
         let inventory = technique.inventory;
         for variant in VARIANTS {
@@ -622,16 +627,11 @@ fn iam_techniques() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Every path of the pathfinding.cloud catalog is detected (checked when the project reference is
-/// present beside the repository; a user's clone has none).
-#[test]
-fn covers_the_pathfinding_catalog() {
-    let paths = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/pathfinding.cloud/data/paths");
-    let Ok(services) = std::fs::read_dir(&paths) else {
-        return;
-    };
-    let known: BTreeSet<&str> = catalog().iter().map(|technique| technique.id).collect();
+/// The ids of a pathfinding.cloud catalog directory (its `id:` lines), when the project reference
+/// is present beside the repository (a user's clone has none).
+fn catalog_ids(relative: &str) -> Option<Vec<String>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let services = std::fs::read_dir(&root).ok()?;
     let mut ids = Vec::new();
     for service in services.flatten() {
         for file in std::fs::read_dir(service.path())
@@ -645,12 +645,50 @@ fn covers_the_pathfinding_catalog() {
             }
         }
     }
-    assert_eq!(ids.len(), 65, "the catalog has 65 paths");
-    let missing: Vec<&String> = ids
-        .iter()
-        .filter(|id| !known.contains(id.as_str()))
-        .collect();
-    assert!(missing.is_empty(), "not detected: {missing:?}");
+    ids.sort();
+    Some(ids)
+}
+
+/// The 2026 paths that need resources the snapshot layout cannot hold yet (Batch job
+/// definitions and queues, ECS task definitions and container instances, CodeDeploy deployment
+/// groups, Cognito identity pools, AgentCore runtimes and browsers, state machines): issue 22.
+const NEEDS_NEW_RESOURCES: &[&str] = &[
+    "batch-001",
+    "batch-002",
+    "bedrock-004",
+    "bedrock-007",
+    "codedeploy-001",
+    "cognitoidentity-001",
+    "ecs-006",
+    "ecs-007",
+    "ecs-008",
+    "ecs-009",
+    "stepfunctions-002",
+];
+
+/// Every path of the pathfinding.cloud catalog is detected: the 65 of 2025 and the 27 added in
+/// 2026, but the 2026 paths whose resources the snapshot cannot hold yet (listed, so that one
+/// detected later must leave the list).
+#[test]
+fn covers_the_pathfinding_catalog() {
+    let known: BTreeSet<&str> = catalog().iter().map(|technique| technique.id).collect();
+    if let Some(ids) = catalog_ids("../../shared/reference/pathfinding.cloud/data/paths") {
+        assert_eq!(ids.len(), 65, "the 2025 catalog has 65 paths");
+        let missing: Vec<&String> = ids
+            .iter()
+            .filter(|id| !known.contains(id.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "not detected: {missing:?}");
+    }
+    if let Some(ids) = catalog_ids("../../shared/reference/pathfinding.cloud-2026/data/paths/aws") {
+        assert_eq!(ids.len(), 27, "the 2026 catalog adds 27 paths");
+        let missing: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !known.contains(id))
+            .collect();
+        assert_eq!(missing, NEEDS_NEW_RESOURCES, "2026 paths not detected");
+    }
 }
 
 /// `docs/edges.md` lists every technique the graph detects, in a table generated from the
@@ -674,7 +712,11 @@ fn the_technique_table_is_generated_from_the_catalog() {
             technique.family,
             technique.name.unwrap_or("-"),
             technique.permissions,
-            technique.service.unwrap_or("-"),
+            if technique.services.is_empty() {
+                "-".to_owned()
+            } else {
+                technique.services.join(" or ")
+            },
             technique.note
         ));
     }

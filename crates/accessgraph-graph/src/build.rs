@@ -687,28 +687,41 @@ fn merge_parallel(mut specs: Vec<EdgeSpec>) -> Vec<EdgeSpec> {
             spec.edge.conditions.list.len(),
         )
     };
+    // The catalog id breaks ties: two techniques may use the same calls (ec2-004, ec2-005).
     specs.par_sort_unstable_by(|a, b| {
-        (&a.from, &a.to, a.edge.kind, rank(a), &a.edge.technique).cmp(&(
-            &b.from,
-            &b.to,
-            b.edge.kind,
-            rank(b),
-            &b.edge.technique,
-        ))
+        (
+            &a.from,
+            &a.to,
+            a.edge.kind,
+            rank(a),
+            &a.edge.technique,
+            a.edge.catalog_id,
+        )
+            .cmp(&(
+                &b.from,
+                &b.to,
+                b.edge.kind,
+                rank(b),
+                &b.edge.technique,
+                b.edge.catalog_id,
+            ))
     });
-    // In place: `later` is dropped after its technique is recorded on the kept `earlier`.
+    // In place: `later` is dropped after its technique (`TECHNIQUE [CATALOG_ID]`) is recorded on
+    // the kept `earlier`.
     specs.dedup_by(|later, earlier| {
         let same = later.from == earlier.from
             && later.to == earlier.to
             && later.edge.kind == earlier.edge.kind;
-        if same
-            && later.edge.technique != earlier.edge.technique
-            && !earlier.edge.alternatives.contains(&later.edge.technique)
-        {
-            earlier
-                .edge
-                .alternatives
-                .push(std::mem::take(&mut later.edge.technique));
+        let other = later.edge.technique != earlier.edge.technique
+            || later.edge.catalog_id != earlier.edge.catalog_id;
+        if same && other {
+            let label = match later.edge.catalog_id {
+                Some(id) => format!("{} [{id}]", later.edge.technique),
+                None => std::mem::take(&mut later.edge.technique),
+            };
+            if !earlier.edge.alternatives.contains(&label) {
+                earlier.edge.alternatives.push(label);
+            }
         }
         same
     });

@@ -35,8 +35,8 @@ pub struct TechniqueInfo {
     pub permissions: String,
     /// For the PassRole families: the actions on the resource besides `iam:PassRole`.
     pub actions: Vec<&'static str>,
-    /// The service principal the role must trust (PassRole families).
-    pub service: Option<&'static str>,
+    /// The service principals the role may trust, one being enough (PassRole families).
+    pub services: Vec<&'static str>,
     /// For an existing resource: the inventory that lists such resources.
     pub inventory: Option<accessgraph_model::ComputeService>,
     /// What is gained, or a prerequisite the snapshot cannot confirm.
@@ -52,7 +52,11 @@ impl TechniqueInfo {
             family: technique.category.name(),
             permissions: String::new(),
             actions: technique.actions.iter().map(String::as_str).collect(),
-            service: Some(&technique.trusted_service),
+            services: technique
+                .trusted_services
+                .iter()
+                .map(String::as_str)
+                .collect(),
             inventory: technique.inventory,
             note: String::new(),
         }
@@ -90,7 +94,7 @@ pub fn catalog() -> Vec<TechniqueInfo> {
         family: "self-escalation",
         permissions: permissions.to_owned(),
         actions: Vec::new(),
-        service: None,
+        services: Vec::new(),
         inventory: None,
         note: "the principal is an administrator (admin detection)".to_owned(),
     })
@@ -101,7 +105,7 @@ pub fn catalog() -> Vec<TechniqueInfo> {
         family: "principal-access",
         permissions: "sts:AssumeRole (trust policy and caller's policies)".to_owned(),
         actions: Vec::new(),
-        service: None,
+        services: Vec::new(),
         inventory: None,
         note: "the role (assume edge)".to_owned(),
     });
@@ -114,7 +118,7 @@ pub fn catalog() -> Vec<TechniqueInfo> {
                 family: "principal-access",
                 permissions: (*permissions).to_owned(),
                 actions: Vec::new(),
-                service: None,
+                services: Vec::new(),
                 inventory: None,
                 note: (*note).to_owned(),
             }),

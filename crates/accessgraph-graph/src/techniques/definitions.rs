@@ -25,8 +25,16 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../data/techniques/autoscaling.toml"),
     ),
     (
+        "batch.toml",
+        include_str!("../../data/techniques/batch.toml"),
+    ),
+    (
         "bedrock.toml",
         include_str!("../../data/techniques/bedrock.toml"),
+    ),
+    (
+        "braket.toml",
+        include_str!("../../data/techniques/braket.toml"),
     ),
     (
         "cloudformation.toml",
@@ -42,16 +50,41 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("ec2.toml", include_str!("../../data/techniques/ec2.toml")),
     ("ecs.toml", include_str!("../../data/techniques/ecs.toml")),
+    ("emr.toml", include_str!("../../data/techniques/emr.toml")),
+    (
+        "gamelift.toml",
+        include_str!("../../data/techniques/gamelift.toml"),
+    ),
     ("glue.toml", include_str!("../../data/techniques/glue.toml")),
+    (
+        "imagebuilder.toml",
+        include_str!("../../data/techniques/imagebuilder.toml"),
+    ),
+    (
+        "kinesisanalytics.toml",
+        include_str!("../../data/techniques/kinesisanalytics.toml"),
+    ),
     (
         "lambda.toml",
         include_str!("../../data/techniques/lambda.toml"),
     ),
     (
+        "omics.toml",
+        include_str!("../../data/techniques/omics.toml"),
+    ),
+    (
         "sagemaker.toml",
         include_str!("../../data/techniques/sagemaker.toml"),
     ),
+    (
+        "scheduler.toml",
+        include_str!("../../data/techniques/scheduler.toml"),
+    ),
     ("ssm.toml", include_str!("../../data/techniques/ssm.toml")),
+    (
+        "stepfunctions.toml",
+        include_str!("../../data/techniques/stepfunctions.toml"),
+    ),
 ];
 
 /// Which interpreter checks a technique.
@@ -85,8 +118,9 @@ pub(crate) struct Technique {
     /// What the actor does, in a line.
     pub(crate) name: String,
     pub(crate) category: Category,
-    /// The service principal the role must trust.
-    pub(crate) trusted_service: String,
+    /// The service principals the role may trust (one is enough); the role is passed to the one
+    /// it trusts (`iam:PassedToService`).
+    pub(crate) trusted_services: Vec<String>,
     /// For an existing resource: what it is, in words (`Lambda function`).
     pub(crate) resource: Option<String>,
     /// For an existing resource: the inventory that lists such resources, if the snapshot has one.
@@ -245,7 +279,7 @@ struct Raw {
     id: toml::Spanned<String>,
     name: String,
     category: Category,
-    trusted_service: toml::Spanned<String>,
+    trusted_service: toml::Spanned<OneOrMany>,
     #[serde(default)]
     resource: Option<String>,
     #[serde(default)]
@@ -257,6 +291,33 @@ struct Raw {
     requires: Option<String>,
     #[serde(default)]
     references: Vec<String>,
+}
+
+/// A string, or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+impl Technique {
+    /// The service of `trusted` (a role's trusted services) the technique passes the role to.
+    pub(crate) fn service_trusted_in(&self, trusted: &[String]) -> Option<&str> {
+        self.trusted_services
+            .iter()
+            .find(|service| trusted.contains(service))
+            .map(String::as_str)
+    }
 }
 
 /// The built-in techniques (their files are checked by this module's tests, so none is lost).
@@ -305,13 +366,21 @@ fn parse(file: &str, text: &str) -> Result<Vec<(Technique, usize)>, DefinitionEr
         if raw.id.get_ref().trim().is_empty() {
             return Err(error(raw.id.span(), "the id is empty".into()));
         }
-        if !raw.trusted_service.get_ref().ends_with(".amazonaws.com") {
+        let services_span = raw.trusted_service.span();
+        let trusted_services = raw.trusted_service.into_inner().into_vec();
+        if trusted_services.is_empty() {
             return Err(error(
-                raw.trusted_service.span(),
-                format!(
-                    "`{}` is not a service principal (`SERVICE.amazonaws.com`)",
-                    raw.trusted_service.get_ref()
-                ),
+                services_span,
+                "`trusted_service` names no service".into(),
+            ));
+        }
+        if let Some(service) = trusted_services
+            .iter()
+            .find(|service| !service.ends_with(".amazonaws.com"))
+        {
+            return Err(error(
+                services_span,
+                format!("`{service}` is not a service principal (`SERVICE.amazonaws.com`)"),
             ));
         }
         if raw.actions.get_ref().is_empty() {
@@ -355,7 +424,7 @@ fn parse(file: &str, text: &str) -> Result<Vec<(Technique, usize)>, DefinitionEr
                 id: raw.id.into_inner(),
                 name: raw.name,
                 category: raw.category,
-                trusted_service: raw.trusted_service.into_inner(),
+                trusted_services,
                 resource: raw.resource,
                 inventory: raw.inventory,
                 actions: raw

@@ -54,7 +54,10 @@ pub(crate) fn runs_as_edges(
         };
         let roles = context.account_actors(account).iter();
         for role in roles.filter(|role| !role.is_user && !role.principal.is_service_linked()) {
-            if !super::passrole::trusts(role, &technique.trusted_service) {
+            if technique
+                .service_trusted_in(&role.trusted_services)
+                .is_none()
+            {
                 continue;
             }
             specs.push(EdgeSpec {

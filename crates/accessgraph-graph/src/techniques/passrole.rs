@@ -27,13 +27,6 @@ pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
         .collect()
 }
 
-/// Whether the role's trust policy lets the service assume it.
-pub(crate) fn trusts(role: &Actor, service: &str) -> bool {
-    role.trusted_services
-        .iter()
-        .any(|trusted| trusted == service)
-}
-
 /// The new-PassRole edges of one actor.
 pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let pass_role = Action::new("iam:PassRole");
@@ -72,11 +65,10 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     for role in roles {
         let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
         for (technique, actions) in &candidates {
-            if !trusts(role, &technique.trusted_service) {
+            let Some(service) = technique.service_trusted_in(&role.trusted_services) else {
                 continue;
-            }
-            let passed_to = RequestContext::new()
-                .with("iam:PassedToService", technique.trusted_service.as_str());
+            };
+            let passed_to = RequestContext::new().with("iam:PassedToService", service);
             let mut steps: Vec<(&Action, &Resource, &RequestContext)> =
                 vec![(&pass_role, &role_resource, &passed_to)];
             steps.extend(actions.iter().map(|action| (action, &anything, &none)));
