@@ -525,6 +525,27 @@ fn a_team_technique_file_adds_its_edges() {
         "the data source signs its requests with the role (`authorizationConfig` AWS_IAM)"
     );
 
+    // A second technique with the same calls takes the same hop: the answer lists it.
+    let twice = tempdir().join("twice");
+    std::fs::create_dir_all(&twice).unwrap();
+    let appsync = std::fs::read_to_string(data("../examples/techniques/appsync.toml")).unwrap();
+    std::fs::write(twice.join("a.toml"), &appsync).unwrap();
+    std::fs::write(
+        twice.join("b.toml"),
+        appsync.replace("acme-appsync-001", "acme-appsync-002"),
+    )
+    .unwrap();
+    let answer = ask(Some(&twice));
+    let hop = &answer["rows"][0]["path"][0];
+    assert_eq!(hop["catalog_id"], "acme-appsync-001");
+    assert!(
+        hop["alternatives"][0]
+            .as_str()
+            .unwrap()
+            .ends_with(" [acme-appsync-002]"),
+        "{hop}"
+    );
+
     let bad = tempdir().join("techniques");
     std::fs::create_dir_all(&bad).unwrap();
     std::fs::write(

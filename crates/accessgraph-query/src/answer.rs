@@ -158,6 +158,10 @@ pub struct Step {
     /// Facts behind the hop that are not policy statements (an Identity Center assignment).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
+    /// Other techniques that also take the hop (`TECHNIQUE [CATALOG_ID]`), less certain or
+    /// equal: the hop shows the most certain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 /// A node's label in answers.
@@ -337,6 +341,9 @@ impl<'g> Writer<'g> {
             conditions: merged.list,
             requirements,
             details,
+            alternatives: main
+                .map(|edge| edge.alternatives.clone())
+                .unwrap_or_default(),
         }
     }
 

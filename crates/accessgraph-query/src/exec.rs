@@ -472,6 +472,7 @@ fn request_step(from: String, resource: &str, technique: String, evaluation: &Ev
         allowed_when: evaluation.allowed_when.clone(),
         requirements: evaluation.notes.clone(),
         details: Vec::new(),
+        alternatives: Vec::new(),
     }
 }
 

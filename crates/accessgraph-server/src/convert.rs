@@ -154,6 +154,7 @@ fn step(step: Step) -> pb::Step {
         requirements: step.requirements,
         details: step.details,
         allowed_when: step.allowed_when.as_ref().map(expression),
+        alternatives: step.alternatives,
     }
 }
 
@@ -425,6 +426,7 @@ fn step_from(step: pb::Step) -> Result<Step, DecodeError> {
         conditional: step.conditional,
         requirements: step.requirements,
         details: step.details,
+        alternatives: step.alternatives,
     })
 }
 

@@ -55,6 +55,9 @@ fn hop(out: &mut String, answer: &Answer, number: usize, step: &Step) {
     for requirement in &step.requirements {
         let _ = writeln!(out, "       requires: {requirement}");
     }
+    for alternative in &step.alternatives {
+        let _ = writeln!(out, "       also by: {alternative}");
+    }
     if let Some(when) = &step.allowed_when {
         let when = when.words(&step.conditions).to_string();
         // A formula of the requirements alone says nothing more.
