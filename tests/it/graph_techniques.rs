@@ -666,6 +666,28 @@ const NEEDS_NEW_RESOURCES: &[&str] = &[
     "stepfunctions-002",
 ];
 
+/// Methods public tools model beyond the catalog, under accessgraph's own ids (issue 22), each
+/// checked by the table-driven tests above like every technique of its category.
+const BEYOND_THE_CATALOG: &[&str] = &[
+    "ag-amplify-001",
+    "ag-autoscaling-001",
+    "ag-codebuild-001",
+    "ag-codebuild-002",
+    "ag-ec2-001",
+    "ag-lambda-001",
+    "ag-ssm-001",
+];
+
+#[test]
+fn detects_the_methods_beyond_the_catalog() {
+    let known: BTreeSet<&str> = catalog().iter().map(|technique| technique.id).collect();
+    let missing: Vec<&&str> = BEYOND_THE_CATALOG
+        .iter()
+        .filter(|id| !known.contains(**id))
+        .collect();
+    assert!(missing.is_empty(), "not detected: {missing:?}");
+}
+
 /// Every path of the pathfinding.cloud catalog is detected: the 65 of 2025 and the 27 added in
 /// 2026, but the 2026 paths whose resources the snapshot cannot hold yet (listed, so that one
 /// detected later must leave the list).

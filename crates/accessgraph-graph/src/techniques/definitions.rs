@@ -17,6 +17,10 @@ use serde::Deserialize;
 /// The built-in definition files, by name.
 const BUILTIN: &[(&str, &str)] = &[
     (
+        "amplify.toml",
+        include_str!("../../data/techniques/amplify.toml"),
+    ),
+    (
         "apprunner.toml",
         include_str!("../../data/techniques/apprunner.toml"),
     ),
