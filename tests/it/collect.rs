@@ -516,6 +516,12 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
         Some(2),
         "{manifest}"
     );
+    // The regions read in each account: an inventory is all there is only where it was read.
+    assert_eq!(
+        manifest["regions"]["123456789012"],
+        serde_json::json!(["us-east-1"]),
+        "{manifest}"
+    );
 
     // Real answers: the management administrator reaches the member account's administrator;
     // the bucket policy lets the member account's administrator read the bucket.

@@ -413,6 +413,8 @@ fn existing_resource_techniques() {
                     }
                     account.compute.push(resource);
                     account.inventory_coverage.insert((compute, REGION.into()));
+                    // The only region collected: the inventory is all there is.
+                    account.regions = Some(vec![REGION.into()]);
                     resource_arn
                 }
                 None => "*".to_owned(),
@@ -439,6 +441,62 @@ fn existing_resource_techniques() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// An inventory is all there is only where it was collected (issue 22): with a Lambda inventory
+/// of `us-east-1` listing no function, an attacker allowed to update and invoke any function
+/// reaches a role Lambda may run as, conditionally, unless the snapshot says `us-east-1` is the
+/// only region collected.
+#[test]
+fn an_inventory_of_some_regions_keeps_the_others_conditional() {
+    let reaches = |regions: Option<Vec<&str>>| {
+        let mut builder = Builder::default();
+        let target = builder.role("target", json!([{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]), vec![]);
+        let mut account = Account {
+            id: ACCOUNT.into(),
+            roles: vec![target],
+            ..Account::default()
+        };
+        account
+            .inventory_coverage
+            .insert((ComputeService::Lambda, REGION.into()));
+        account.regions = regions.map(|regions| regions.into_iter().map(str::to_owned).collect());
+        let grant = json!([{"Effect": "Allow", "Action": ["lambda:UpdateFunctionCode", "lambda:InvokeFunction"], "Resource": "*"}]);
+        let snapshot = snapshot(
+            builder,
+            Variant::Positive,
+            "lambda:UpdateFunctionCode",
+            account,
+            grant,
+        );
+        let graph = Graph::build(&snapshot);
+        let found = edge_ids(&graph, &arn("role", "target")).contains("lambda-004");
+        let requirement = graph
+            .edges()
+            .filter(|(_, to, _)| {
+                graph
+                    .node(*to)
+                    .is_some_and(|node| node.arn == arn("role", "target"))
+            })
+            .flat_map(|(_, _, edge)| edge.requirements.clone())
+            .find(|requirement| requirement.contains("Lambda function"));
+        (found, requirement)
+    };
+    let (found, requirement) = reaches(None);
+    assert!(found, "regions not said: other regions may run functions");
+    assert!(
+        requirement
+            .unwrap_or_default()
+            .contains("in a region the snapshot's inventory does not cover"),
+    );
+    assert!(
+        !reaches(Some(vec![REGION])).0,
+        "every collected region is covered"
+    );
+    assert!(
+        reaches(Some(vec![REGION, "eu-west-1"])).0,
+        "eu-west-1 was collected without a Lambda inventory"
+    );
 }
 
 /// An IAM technique case: the attacker's needed statements on `target`, with the trust of the

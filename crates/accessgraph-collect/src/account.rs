@@ -69,6 +69,7 @@ pub(crate) async fn collect(
         },
     };
     let total = regions.len();
+    harvest.regions = regions.clone();
     progress.step(account, &format!("regions 0/{total}"));
     let bound = Arc::new(tokio::sync::Semaphore::new(REGIONS_AT_ONCE));
     let mut tasks = tokio::task::JoinSet::new();

@@ -10,6 +10,8 @@ use crate::error::CallError;
 pub(crate) struct Harvest {
     pub(crate) files: Vec<(String, Value)>,
     pub(crate) gaps: Vec<String>,
+    /// The regions whose regional services were read (an account's harvest).
+    pub(crate) regions: Vec<String>,
 }
 
 impl Harvest {

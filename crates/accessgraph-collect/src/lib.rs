@@ -189,6 +189,7 @@ pub async fn collect(
     }
     let mut read = Vec::new();
     let mut incomplete = std::collections::BTreeMap::new();
+    let mut regions = std::collections::BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         let Ok((account, result)) = joined else {
             warnings.push("an account's collection stopped unexpectedly".to_owned());
@@ -197,6 +198,7 @@ pub async fn collect(
         match result {
             Ok(harvest) => {
                 files.extend(harvest.files);
+                regions.insert(account.clone(), harvest.regions);
                 if !harvest.gaps.is_empty() {
                     let mut gaps = harvest.gaps;
                     gaps.sort();
@@ -241,6 +243,8 @@ pub async fn collect(
             "collected_at": collected_at,
             "source": format!("accessgraph collect {}", env!("CARGO_PKG_VERSION")),
             "partition": partition,
+            // The regions read in each account: an inventory is all there is only where read.
+            "regions": regions,
             "collector": {
                 "caller_account": caller_account,
                 "accounts": read,

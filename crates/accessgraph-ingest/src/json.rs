@@ -147,6 +147,11 @@ impl<'a> Node<'a> {
             .collect()
     }
 
+    /// Whether this value is an array.
+    pub(crate) fn is_array(&self) -> bool {
+        self.value.is_array()
+    }
+
     /// This value as a string.
     pub(crate) fn string(&self) -> Result<String> {
         self.value

@@ -27,6 +27,7 @@ mod sso;
 mod stream;
 mod walk;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use accessgraph_model::{Gap, Snapshot};
@@ -213,6 +214,11 @@ impl Plan {
                 partition,
             },
         )?;
+        if let Some(regions) = &manifest.regions {
+            for account in &mut snapshot.accounts {
+                account.regions = regions.of(&account.id);
+            }
+        }
         snapshot
             .warnings
             .extend(manifest.incomplete.iter().map(|(account, gaps)| {
@@ -315,6 +321,28 @@ struct Manifest {
     incomplete: Vec<(String, Vec<String>)>,
     /// What it could not read of the organization (Identity Center).
     organization_gaps: Vec<String>,
+    /// The regions collected.
+    regions: Option<Collected>,
+}
+
+/// The regions whose regional outputs were collected: the same in every account, or per account.
+#[derive(Debug)]
+enum Collected {
+    Everywhere(Vec<String>),
+    ByAccount(BTreeMap<String, Vec<String>>),
+}
+
+impl Collected {
+    /// The regions collected in `account`, sorted; `None` when not said.
+    fn of(&self, account: &str) -> Option<Vec<String>> {
+        let mut regions = match self {
+            Collected::Everywhere(regions) => regions.clone(),
+            Collected::ByAccount(accounts) => accounts.get(account)?.clone(),
+        };
+        regions.sort();
+        regions.dedup();
+        Some(regions)
+    }
 }
 
 fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
@@ -341,11 +369,24 @@ fn manifest(file: &str, value: &Value) -> Result<Manifest, IngestError> {
             Ok((incomplete.unwrap_or_default(), organization_gaps))
         })?
         .unwrap_or_default();
+    // A list for every account, or an object of lists by account.
+    let regions = root.with_field("regions", |regions| {
+        if regions.is_array() {
+            return Ok(Collected::Everywhere(
+                regions.items(|region| region.string())?,
+            ));
+        }
+        let accounts = regions.members(|account, list| {
+            Ok((account.to_owned(), list.items(|region| region.string())?))
+        })?;
+        Ok(Collected::ByAccount(accounts.into_iter().collect()))
+    })?;
     Ok(Manifest {
         collected_at: root.opt_str("collected_at")?,
         partition,
         incomplete,
         organization_gaps,
+        regions,
     })
 }
 

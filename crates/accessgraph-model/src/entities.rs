@@ -272,6 +272,10 @@ pub struct Account {
     pub compute: Vec<ComputeResource>,
     /// Which inventory files were present.
     pub inventory_coverage: InventoryCoverage,
+    /// The regions whose regional outputs were collected (`snapshot.json`'s `regions`), sorted;
+    /// `None` when the snapshot does not say, so a region without files may hold anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
     /// S3 canonical user id of the account (`s3/_list-buckets.json`).
     pub s3_canonical_id: Option<String>,
     /// The buckets the account owns (`s3/_list-buckets.json`), sorted; `None` when not listed.

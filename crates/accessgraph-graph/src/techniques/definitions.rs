@@ -256,6 +256,19 @@ impl Techniques {
         self.all.is_empty()
     }
 
+    /// The id that names the existing-compute helper node of `technique`: the first technique
+    /// acting on the same kind of resource run by roles of the same trust, so that techniques on
+    /// one kind of resource share one helper node (and its edges to the roles) per account.
+    pub(crate) fn helper_id(&self, technique: &'static Technique) -> &'static str {
+        self.of(Category::ExistingPassrole)
+            .find(|other| {
+                other.resource == technique.resource
+                    && other.inventory == technique.inventory
+                    && other.trusted_services == technique.trusted_services
+            })
+            .map_or(technique.id.as_str(), |first| first.id.as_str())
+    }
+
     /// The techniques of one category.
     pub(crate) fn of(&self, category: Category) -> impl Iterator<Item = &'static Technique> {
         self.all

@@ -70,9 +70,19 @@ pub(crate) fn runs_as_edges(
                     evidence: Vec::new(),
                     conditions: accessgraph_policy::Conditions::none(),
                     requirements: vec![format!(
-                        "an existing {} running as `{}` (the snapshot has no inventory of the service)",
+                        "an existing {} running as `{}` ({})",
                         what(technique),
-                        role.name
+                        role.name,
+                        match context
+                            .snapshot
+                            .account(account)
+                            .map(|account| Coverage::of(account, technique))
+                        {
+                            Some(Coverage::Partial) => {
+                                "in a region the snapshot's inventory does not cover"
+                            }
+                            _ => "the snapshot has no inventory of the service",
+                        }
                     )],
                     alternatives: Vec::new(),
                     access: Box::default(),
@@ -81,6 +91,42 @@ pub(crate) fn runs_as_edges(
         }
     }
     specs
+}
+
+/// How much of an account's compute a technique's inventory shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coverage {
+    /// No inventory file of the service: any resource may exist.
+    None,
+    /// Files for some regions; others, or regions the snapshot does not name, may hold more.
+    Partial,
+    /// Files for every region the snapshot says was collected: the inventory is all there is.
+    Complete,
+}
+
+impl Coverage {
+    fn of(account: &accessgraph_model::Account, technique: &Technique) -> Coverage {
+        let Some(service) = technique.inventory else {
+            return Coverage::None;
+        };
+        let covered = |region: &str| {
+            account
+                .inventory_coverage
+                .iter()
+                .any(|(covered, covered_region)| *covered == service && covered_region == region)
+        };
+        if !account
+            .inventory_coverage
+            .iter()
+            .any(|(covered, _)| *covered == service)
+        {
+            return Coverage::None;
+        }
+        match &account.regions {
+            Some(regions) if regions.iter().all(|region| covered(region)) => Coverage::Complete,
+            _ => Coverage::Partial,
+        }
+    }
 }
 
 /// The ARN a policy names the resource by.
@@ -151,15 +197,10 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         {
             continue;
         }
-        let covered = technique.inventory.is_some_and(|service| {
-            account
-                .inventory_coverage
-                .iter()
-                .any(|(covered, _)| *covered == service)
-        });
+        let coverage = Coverage::of(account, technique);
         // (role, resource ARN or `*`, requirements)
         let mut targets: Vec<(&Actor, String, Vec<String>)> = Vec::new();
-        if covered {
+        if coverage != Coverage::None {
             for resource in account
                 .compute
                 .iter()
@@ -175,9 +216,10 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     requirements,
                 ));
             }
-        } else {
-            // No inventory: one edge to the account's helper node for this technique; the
-            // helper runs as every role that trusts the service (`runs_as_edges`).
+        }
+        if coverage != Coverage::Complete {
+            // Regions without inventory: one edge to the account's helper node for this
+            // technique; the helper runs as every role that trusts the service (`runs_as_edges`).
             let anything = Resource::new("*");
             let steps: Vec<(&Action, &Resource, &RequestContext)> = actions
                 .iter()
@@ -186,7 +228,10 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             if let Some(checked) = check_all(context, actor, &steps) {
                 specs.push(EdgeSpec {
                     from: NodeKey::Actor(actor.index),
-                    to: NodeKey::ExistingCompute(account.id.clone(), technique.id.as_str()),
+                    to: NodeKey::ExistingCompute(
+                        account.id.clone(),
+                        context.techniques.helper_id(technique),
+                    ),
                     edge: Draft {
                         kind: EdgeKind::Privesc,
                         technique: technique.actions.join(" + "),

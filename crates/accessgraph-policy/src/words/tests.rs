@@ -1,3 +1,5 @@
+//! Tests of evidence in words: policy labels, citations, and every condition operator family.
+
 use std::sync::Arc;
 
 use super::{citation, clause, policy};

@@ -1,3 +1,5 @@
+//! Tests of the technique definition files: the built-in ones, and errors with file and line.
+
 use super::{BUILTIN, Category, builtin, parse_files};
 
 /// Every built-in file parses and is compiled in: a file of `data/techniques/` missing from the
