@@ -140,7 +140,7 @@ pub(crate) fn static_id(text: &str) -> Option<&'static str> {
 }
 
 /// The outcome of checking every permission a technique needs.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Checked {
     pub(crate) evidence: Vec<Citation>,
     pub(crate) conditions: Conditions,

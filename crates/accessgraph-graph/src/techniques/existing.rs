@@ -52,6 +52,14 @@ pub(crate) fn runs_as_edges(
         else {
             continue;
         };
+        let unseen = match context
+            .snapshot
+            .account(account)
+            .map(|account| Coverage::of(account, technique))
+        {
+            Some(Coverage::Partial) => "in a region the snapshot's inventory does not cover",
+            _ => "the snapshot has no inventory of the service",
+        };
         let roles = context.account_actors(account).iter();
         for role in roles.filter(|role| !role.is_user && !role.principal.is_service_linked()) {
             if technique
@@ -70,19 +78,9 @@ pub(crate) fn runs_as_edges(
                     evidence: Vec::new(),
                     conditions: accessgraph_policy::Conditions::none(),
                     requirements: vec![format!(
-                        "an existing {} running as `{}` ({})",
+                        "an existing {} running as `{}` ({unseen})",
                         what(technique),
                         role.name,
-                        match context
-                            .snapshot
-                            .account(account)
-                            .map(|account| Coverage::of(account, technique))
-                        {
-                            Some(Coverage::Partial) => {
-                                "in a region the snapshot's inventory does not cover"
-                            }
-                            _ => "the snapshot has no inventory of the service",
-                        }
                     )],
                     alternatives: Vec::new(),
                     access: Box::default(),

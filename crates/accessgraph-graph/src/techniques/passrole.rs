@@ -43,8 +43,9 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         .filter(|role| {
             !role.is_user && role.arn != actor.arn && !role.principal.is_service_linked()
         });
-    // The techniques whose every action some statement could allow, with their actions, once.
-    let candidates: Vec<(&'static Technique, Vec<Action>)> = context
+    // Every action of a technique is checked on `*`, whatever the role: once per technique, for
+    // the techniques whose every action some statement could allow.
+    let candidates: Vec<(&'static Technique, Checked)> = context
         .techniques
         .of(Category::NewPassrole)
         .filter_map(|technique| {
@@ -53,49 +54,71 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 .iter()
                 .map(|action| Action::new(action.as_str()))
                 .collect();
-            actions
+            if !actions
                 .iter()
                 .all(|action| Context::might_allow(actor, action))
-                .then_some((technique, actions))
+            {
+                return None;
+            }
+            let steps: Vec<(&Action, &Resource, &RequestContext)> = actions
+                .iter()
+                .map(|action| (action, &anything, &none))
+                .collect();
+            check_all(context, actor, &steps).map(|checked| (technique, checked))
         })
         .collect();
     if candidates.is_empty() {
         return specs;
     }
+    // Making an instance profile for a role that has none does not depend on the role either:
+    // checked once, when first needed.
+    let mut new_profile: Option<Option<Checked>> = None;
     for role in roles {
         let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
-        for (technique, actions) in &candidates {
+        // `iam:PassRole` on this role, once per service it is passed to.
+        let mut passes: Vec<(&str, Option<Checked>)> = Vec::new();
+        for (technique, actions_checked) in &candidates {
             let Some(service) = technique.service_trusted_in(&role.trusted_services) else {
                 continue;
             };
-            let passed_to = RequestContext::new().with("iam:PassedToService", service);
-            let mut steps: Vec<(&Action, &Resource, &RequestContext)> =
-                vec![(&pass_role, &role_resource, &passed_to)];
-            steps.extend(actions.iter().map(|action| (action, &anything, &none)));
-            let Some(checked) = check_all(context, actor, &steps) else {
+            let pass = match passes.iter().find(|(passed_to, _)| *passed_to == service) {
+                Some((_, pass)) => pass.clone(),
+                None => {
+                    let passed_to = RequestContext::new().with("iam:PassedToService", service);
+                    let pass =
+                        check_all(context, actor, &[(&pass_role, &role_resource, &passed_to)]);
+                    passes.push((service, pass.clone()));
+                    pass
+                }
+            };
+            let Some(pass) = pass else {
                 continue;
             };
+            let checked = merge(pass, actions_checked.clone());
             let requirements: Vec<String> = technique.requires.iter().cloned().collect();
             if technique.instance_profile && role.instance_profiles.is_empty() {
-                let create_profile = Action::new("iam:CreateInstanceProfile");
-                let add_role = Action::new("iam:AddRoleToInstanceProfile");
-                let extra = check_all(
-                    context,
-                    actor,
-                    &[
-                        (&create_profile, &anything, &none),
-                        (&add_role, &anything, &none),
-                    ],
-                );
-                match extra {
-                    Some(extra) => specs.push(edge(
+                let extra = new_profile
+                    .get_or_insert_with(|| {
+                        let create_profile = Action::new("iam:CreateInstanceProfile");
+                        let add_role = Action::new("iam:AddRoleToInstanceProfile");
+                        check_all(
+                            context,
+                            actor,
+                            &[
+                                (&create_profile, &anything, &none),
+                                (&add_role, &anything, &none),
+                            ],
+                        )
+                    })
+                    .clone();
+                if let Some(extra) = extra {
+                    specs.push(edge(
                         actor,
                         role,
                         technique,
                         merge(checked, extra),
                         requirements,
-                    )),
-                    None => continue,
+                    ));
                 }
                 continue;
             }
