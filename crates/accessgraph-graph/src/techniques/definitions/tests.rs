@@ -98,3 +98,40 @@ fn bad_definitions_are_refused_with_file_and_line() {
         .to_string();
     assert_eq!(twice, "b.toml:2: technique `team-001` is defined twice");
 }
+
+/// A team's directory: read with the built-in files; one without technique files, a file that is
+/// not a regular file, or one over 1 MiB is refused naming it.
+#[test]
+fn a_team_directory_is_read_or_refused_naming_the_file() {
+    use super::Techniques;
+    let dir = std::env::temp_dir().join(format!("accessgraph-techniques-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let error = Techniques::with_dir(&dir).unwrap_err().to_string();
+    assert!(
+        error.ends_with("holds no technique file (`*.toml`)"),
+        "{error}"
+    );
+
+    std::fs::write(dir.join("team.toml"), GOOD).unwrap();
+    let techniques = Techniques::with_dir(&dir).unwrap();
+    assert_eq!(techniques.len(), builtin().len() + 1);
+    assert!(!techniques.is_builtin());
+
+    std::fs::create_dir(dir.join("nested.toml")).unwrap();
+    let error = Techniques::with_dir(&dir).unwrap_err().to_string();
+    assert!(
+        error.ends_with("nested.toml: is not a regular file"),
+        "{error}"
+    );
+    std::fs::remove_dir(dir.join("nested.toml")).unwrap();
+
+    let big = format!("{GOOD}\n#{}\n", "x".repeat(1024 * 1024));
+    std::fs::write(dir.join("team.toml"), big).unwrap();
+    let error = Techniques::with_dir(&dir).unwrap_err().to_string();
+    assert!(
+        error.ends_with("team.toml: is larger than 1 MiB"),
+        "{error}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
