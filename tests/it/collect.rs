@@ -305,6 +305,41 @@ fn resources(emulator: &Emulator, member: &str) -> (String, Vec<String>, String)
         &[&notebook],
     );
     aws("ecs create-cluster --cluster-name services", &[]);
+    let worker = role("ecs-worker", "ecs-tasks.amazonaws.com");
+    aws(
+        "ecs register-task-definition --family worker --requires-compatibilities FARGATE --network-mode awsvpc --cpu 256 --memory 512 --container-definitions",
+        &[
+            r#"[{"name": "worker", "image": "busybox", "essential": true, "cpu": 256, "memory": 512, "environment": [{"name": "TOKEN", "value": "hunter3"}]}]"#,
+            "--task-role-arn",
+            &worker,
+        ],
+    );
+    let subnet = text(&aws("ec2 describe-subnets", &[])["Subnets"][0]["SubnetId"]);
+    let group = text(&aws("ec2 describe-security-groups", &[])["SecurityGroups"][0]["GroupId"]);
+    aws(
+        "ecs run-task --cluster services --launch-type FARGATE --task-definition worker --network-configuration",
+        &[&format!(
+            "awsvpcConfiguration={{subnets=[{subnet}],securityGroups=[{group}]}}"
+        )],
+    );
+    let nightly = role("nightly-job", "ecs-tasks.amazonaws.com");
+    aws(
+        "batch register-job-definition --job-definition-name nightly --type container --container-properties",
+        &[
+            &json!({"image": "busybox", "vcpus": 1, "memory": 512, "jobRoleArn": nightly,
+            "environment": [{"name": "TOKEN", "value": "hunter4"}]})
+            .to_string(),
+        ],
+    );
+    let flow = role("orders-flow", "states.amazonaws.com");
+    aws(
+        "stepfunctions create-state-machine --name orders --definition",
+        &[
+            r#"{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "hunter5", "End": true}}}"#,
+            "--role-arn",
+            &flow,
+        ],
+    );
     (
         key,
         vec![text(&open["QueueUrl"]), text(&quiet["QueueUrl"])],
@@ -834,7 +869,85 @@ fn collect_ingests_a_live_organization_whose_files_match_the_cli() {
         ),
         None
     );
+    // The ECS, Batch and Step Functions files are lists of (or are) the CLI's outputs.
+    let task_arn = emulator.aws(&["ecs", "list-tasks", "--cluster", "services"])["taskArns"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed =
+        [
+            (
+                "ecs-describe-tasks",
+                json!([emulator.aws(&[
+                    "ecs",
+                    "describe-tasks",
+                    "--cluster",
+                    "services",
+                    "--tasks",
+                    &task_arn
+                ])]),
+            ),
+            (
+                "ecs-describe-task-definitions",
+                json!([emulator.aws(&[
+                    "ecs",
+                    "describe-task-definition",
+                    "--task-definition",
+                    "worker"
+                ])]),
+            ),
+            (
+                "batch-describe-job-definitions",
+                emulator.aws(&["batch", "describe-job-definitions", "--status", "ACTIVE"]),
+            ),
+            (
+                "stepfunctions-describe-state-machines",
+                json!([emulator.aws(
+                    &[
+                        "stepfunctions",
+                        "describe-state-machine",
+                        "--state-machine-arn",
+                        emulator.aws(&["stepfunctions", "list-state-machines"])["stateMachines"][0]
+                            ["stateMachineArn"]
+                            .as_str()
+                            .unwrap(),
+                    ]
+                )]),
+            ),
+        ];
+    // A task's status moves on between the collector's call and the CLI's.
+    let settled = |mut value: Value| {
+        for output in value.as_array_mut().into_iter().flatten() {
+            for task in output["tasks"].as_array_mut().into_iter().flatten() {
+                if let Some(task) = task.as_object_mut() {
+                    task.remove("lastStatus");
+                    task.remove("desiredStatus");
+                }
+            }
+        }
+        value
+    };
+    for (file, cli) in listed {
+        let (collected, cli) = (settled(read(&inventory(file))), settled(cli));
+        assert!(
+            collected.to_string().contains("arn:aws:"),
+            "{file}: {collected}"
+        );
+        assert_eq!(
+            not_within(&normalized(&collected, ""), &normalized(&cli, ""), "$"),
+            None,
+            "{file} is not within the CLI's output"
+        );
+    }
     // Configuration that can hold secrets is not copied.
+    for file in [
+        "ecs-describe-task-definitions",
+        "batch-describe-job-definitions",
+        "stepfunctions-describe-state-machines",
+    ] {
+        let text = read(&inventory(file)).to_string();
+        assert!(!text.contains("hunter"), "{file}: {text}");
+    }
     let templates =
         std::fs::read_to_string(out.join(inventory("ec2-describe-launch-template-versions")))
             .unwrap();

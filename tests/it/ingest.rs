@@ -305,7 +305,7 @@ fn pages_inventory_and_unknown_files() {
         })
         .collect();
     let role = |name: &str| format!("arn:aws:iam::123456789012:role/{name}");
-    assert_eq!(found.len(), 9);
+    assert_eq!(found.len(), 16);
     assert!(found.contains(&(
         ComputeService::Ec2LaunchTemplate,
         "lt-0abc123def4567890",
@@ -346,6 +346,54 @@ fn pages_inventory_and_unknown_files() {
         ComputeService::AppRunner,
         "arn:aws:apprunner:us-west-2:123456789012:service/web/0123456789abcdef",
         Some(&role("web")),
+        None
+    )));
+    // Task definitions with their task role; only the tasks with ECS Exec enabled, each with its
+    // role override or its task definition; one Batch entry per role a job definition names; a
+    // state machine's role.
+    assert!(found.contains(&(
+        ComputeService::EcsTaskDefinition,
+        "arn:aws:ecs:us-west-2:123456789012:task-definition/worker:3",
+        Some(&role("worker-task")),
+        None
+    )));
+    let tasks: Vec<(Option<&str>, Option<&str>)> = account
+        .compute
+        .iter()
+        .filter(|resource| resource.service == ComputeService::EcsExecTask)
+        .map(|task| (task.role_arn.as_deref(), task.definition.as_deref()))
+        .collect();
+    let worker = Some("arn:aws:ecs:us-west-2:123456789012:task-definition/worker:3");
+    assert_eq!(
+        tasks,
+        [
+            (None, worker),
+            (Some(role("batch-override").as_str()), worker)
+        ]
+    );
+    let batch: Vec<(&str, Option<&str>)> = account
+        .compute
+        .iter()
+        .filter(|resource| resource.service == ComputeService::BatchJobDefinition)
+        .map(|definition| (definition.id.as_str(), definition.role_arn.as_deref()))
+        .collect();
+    assert_eq!(
+        batch,
+        [
+            (
+                "arn:aws:batch:us-west-2:123456789012:job-definition/mpi:1",
+                Some(role("mpi-node").as_str())
+            ),
+            (
+                "arn:aws:batch:us-west-2:123456789012:job-definition/nightly:2",
+                Some(role("nightly-job").as_str())
+            ),
+        ]
+    );
+    assert!(found.contains(&(
+        ComputeService::StepFunctionsStateMachine,
+        "arn:aws:states:us-west-2:123456789012:stateMachine:orders",
+        Some(&role("orders-flow")),
         None
     )));
     assert!(

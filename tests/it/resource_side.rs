@@ -797,6 +797,7 @@ fn every_route_into_a_resource() {
             id: function.clone(),
             role_arn: None,
             instance_profile_arn: None,
+            definition: None,
         });
     let snapshot = org.organization(&[A, B]).build();
     let graph = Graph::build(&snapshot);

@@ -6,6 +6,10 @@
 //! (Lambda environment variables, EC2 user data, build environment variables, stack
 //! parameters): a snapshot is a map of an organization, not a copy of its credentials.
 
+mod batch;
+mod ecs;
+mod stepfunctions;
+
 use aws_config::SdkConfig;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use serde_json::{Value, json};
@@ -60,6 +64,10 @@ pub(crate) async fn collect(config: &SdkConfig, at: &Place<'_>, with_inventory: 
         notebooks,
         clusters,
         services,
+        task_definitions,
+        tasks,
+        job_definitions,
+        state_machines,
     ) = tokio::join!(
         ec2_instances(config),
         launch_templates(config),
@@ -71,6 +79,10 @@ pub(crate) async fn collect(config: &SdkConfig, at: &Place<'_>, with_inventory: 
         notebooks(config),
         ecs_clusters(config),
         apprunner_services(config),
+        ecs::task_definitions(config),
+        ecs::tasks(config),
+        batch::job_definitions(config),
+        stepfunctions::state_machines(config),
     );
     for (file, part) in [
         ("ec2-describe-instances", instances),
@@ -83,6 +95,10 @@ pub(crate) async fn collect(config: &SdkConfig, at: &Place<'_>, with_inventory: 
         ("sagemaker-notebook-instances", notebooks),
         ("ecs-list-clusters", clusters),
         ("apprunner-services", services),
+        ("ecs-describe-task-definitions", task_definitions),
+        ("ecs-describe-tasks", tasks),
+        ("batch-describe-job-definitions", job_definitions),
+        ("stepfunctions-describe-state-machines", state_machines),
     ] {
         match part {
             Ok(content) => harvest.file(at.path("inventory", file), content),

@@ -348,8 +348,20 @@ mod tests {
         let actions = policy_actions();
         let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut calls = BTreeSet::new();
-        for entry in std::fs::read_dir(source).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut files = Vec::new();
+        let mut dirs = vec![source];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        for file in files {
+            let text = std::fs::read_to_string(file).unwrap();
             for marker in ["failed(\"", "CallError::of(\""] {
                 for piece in text.split(marker).skip(1) {
                     let call = piece.split('"').next().unwrap();

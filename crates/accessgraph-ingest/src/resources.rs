@@ -170,6 +170,7 @@ fn resource(
         id,
         role_arn,
         instance_profile_arn,
+        definition: None,
     }
 }
 
@@ -271,12 +272,120 @@ pub(crate) fn inventory(
                 ))
             })
         })?,
+        S::EcsTaskDefinition => root.items(|item| {
+            item.with_required("taskDefinition", |definition| {
+                Ok(resource(
+                    service,
+                    region,
+                    definition.str_field("taskDefinitionArn")?,
+                    definition.opt_str("taskRoleArn")?,
+                    None,
+                ))
+            })
+        })?,
+        S::EcsExecTask => ecs_exec_tasks(&root, region)?,
+        S::BatchJobDefinition => batch_job_definitions(&root, region)?,
+        S::StepFunctionsStateMachine => root.items(|item| {
+            Ok(resource(
+                service,
+                region,
+                item.str_field("stateMachineArn")?,
+                item.opt_str("roleArn")?,
+                None,
+            ))
+        })?,
     };
     resources.sort();
+    resources.dedup();
     Ok(Fragment::Inventory {
         account: at.account.to_owned(),
         region: region.to_owned(),
         service,
         resources,
     })
+}
+
+/// `ecs-describe-tasks`: a list of `ecs describe-tasks` outputs; only the tasks with ECS Exec
+/// enabled, each with its task role override or, failing that, its task definition.
+fn ecs_exec_tasks(root: &Node<'_>, region: &str) -> Result<Vec<ComputeResource>> {
+    let lists = root.items(|output| {
+        output.each("tasks", |task| {
+            let exec = task
+                .with_field("enableExecuteCommand", |flag| flag.boolean())?
+                .unwrap_or(false);
+            if !exec {
+                return Ok(None);
+            }
+            let role = task
+                .with_field("overrides", |overrides| overrides.opt_str("taskRoleArn"))?
+                .flatten();
+            let mut found = resource(
+                ComputeService::EcsExecTask,
+                region,
+                task.str_field("taskArn")?,
+                role,
+                None,
+            );
+            found.definition = task.opt_str("taskDefinitionArn")?;
+            Ok(Some(found))
+        })
+    })?;
+    Ok(lists.into_iter().flatten().flatten().collect())
+}
+
+/// `batch-describe-job-definitions`: the output of `batch describe-job-definitions`; one resource
+/// per role a definition names (its container's job role, its ECS tasks' task roles, its nodes'
+/// job roles). A definition without a role runs as none and is left out.
+fn batch_job_definitions(root: &Node<'_>, region: &str) -> Result<Vec<ComputeResource>> {
+    let definitions = root.with_required("jobDefinitions", |list| {
+        list.items(|definition| {
+            let arn = definition.str_field("jobDefinitionArn")?;
+            let mut roles: Vec<String> = Vec::new();
+            roles.extend(
+                definition
+                    .with_field("containerProperties", |container| {
+                        container.opt_str("jobRoleArn")
+                    })?
+                    .flatten(),
+            );
+            roles.extend(task_roles(&definition)?);
+            let nodes = definition
+                .with_field("nodeProperties", |nodes| {
+                    nodes.each("nodeRangeProperties", |range| {
+                        let mut roles: Vec<String> = range
+                            .with_field("container", |container| container.opt_str("jobRoleArn"))?
+                            .flatten()
+                            .into_iter()
+                            .collect();
+                        roles.extend(task_roles(&range)?);
+                        Ok(roles)
+                    })
+                })?
+                .unwrap_or_default();
+            roles.extend(nodes.into_iter().flatten());
+            Ok(roles
+                .into_iter()
+                .map(|role| {
+                    resource(
+                        ComputeService::BatchJobDefinition,
+                        region,
+                        arn.clone(),
+                        Some(role),
+                        None,
+                    )
+                })
+                .collect::<Vec<_>>())
+        })
+    })?;
+    Ok(definitions.into_iter().flatten().collect())
+}
+
+/// The task roles of a Batch job definition's (or node range's) `ecsProperties`.
+fn task_roles(parent: &Node<'_>) -> Result<Vec<String>> {
+    let roles = parent
+        .with_field("ecsProperties", |ecs| {
+            ecs.each("taskProperties", |task| task.opt_str("taskRoleArn"))
+        })?
+        .unwrap_or_default();
+    Ok(roles.into_iter().flatten().collect())
 }

@@ -317,6 +317,10 @@ fn classify_inventory(account: String, region: &str, file: &str) -> Option<FileK
         "sagemaker-notebook-instances" => ComputeService::SageMakerNotebook,
         "ecs-list-clusters" => ComputeService::EcsCluster,
         "apprunner-services" => ComputeService::AppRunner,
+        "ecs-describe-task-definitions" => ComputeService::EcsTaskDefinition,
+        "ecs-describe-tasks" => ComputeService::EcsExecTask,
+        "batch-describe-job-definitions" => ComputeService::BatchJobDefinition,
+        "stepfunctions-describe-state-machines" => ComputeService::StepFunctionsStateMachine,
         _ => return None,
     };
     Some(FileKind::Inventory {

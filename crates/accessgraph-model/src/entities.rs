@@ -226,6 +226,14 @@ pub enum ComputeService {
     EcsCluster,
     /// App Runner services.
     AppRunner,
+    /// ECS task definitions (their task role).
+    EcsTaskDefinition,
+    /// Running ECS tasks with ECS Exec enabled (the others cannot be entered).
+    EcsExecTask,
+    /// AWS Batch job definitions (their job role; one entry per role a definition names).
+    BatchJobDefinition,
+    /// Step Functions state machines.
+    StepFunctionsStateMachine,
 }
 
 /// A compute resource and the role (or instance profile) it runs as.
@@ -241,6 +249,10 @@ pub struct ComputeResource {
     pub role_arn: Option<String>,
     /// Instance profile ARN, for EC2 instances and launch templates.
     pub instance_profile_arn: Option<String>,
+    /// The definition the resource runs, whose role it takes when it names none itself (the task
+    /// definition of an ECS task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 /// Which (service, region) pairs the inventory covers: for those, edges are exact.
