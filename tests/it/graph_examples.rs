@@ -621,12 +621,22 @@ fn saved_graphs_load_identically_through_the_store() {
     );
 
     let mut damaged = bytes.clone();
-    damaged[3] = 9;
+    damaged[3] = 99;
     assert!(
         Graph::from_bytes(&damaged)
             .unwrap_err()
             .to_string()
-            .contains("format version 9")
+            .contains("format version 99")
+    );
+    // A graph built from other technique definitions (their digest follows the version) is
+    // rebuilt, not trusted.
+    let mut other_techniques = bytes.clone();
+    other_techniques[4] ^= 0xff;
+    assert!(
+        Graph::from_bytes(&other_techniques)
+            .unwrap_err()
+            .to_string()
+            .contains("other privilege-escalation technique definitions")
     );
     assert!(
         Graph::from_bytes(&bytes[..bytes.len() / 2]).is_err(),

@@ -314,6 +314,21 @@ fn resource_of(service: ComputeService, name: &str) -> (String, ComputeResource)
             Some(arn("role", "target")),
             None,
         ),
+        ComputeService::EcsExecTask => (
+            format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/cluster/{name}"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        ComputeService::BatchJobDefinition => (
+            format!("arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/{name}:1"),
+            Some(arn("role", "target")),
+            None,
+        ),
+        ComputeService::StepFunctionsStateMachine => (
+            format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"),
+            Some(arn("role", "target")),
+            None,
+        ),
         _ => (name.to_owned(), Some(arn("role", "target")), None),
     };
     let id = match service {
@@ -331,8 +346,22 @@ fn resource_of(service: ComputeService, name: &str) -> (String, ComputeResource)
             id,
             role_arn,
             instance_profile_arn: profile,
+            definition: None,
         },
     )
+}
+
+/// A trust policy that lets `service` use the role: Amazon Cognito identity pools as their
+/// `Federated` principal with `sts:AssumeRoleWithWebIdentity` and the pool the role accepts.
+fn trust_of(service: &str) -> Value {
+    if service == "cognito-identity.amazonaws.com" {
+        json!([{"Effect": "Allow", "Principal": {"Federated": service},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:0f6a7c3e-pool"},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}}])
+    } else {
+        json!([{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}])
+    }
 }
 
 #[test]
@@ -352,7 +381,7 @@ fn new_passrole_techniques() {
         let first = technique.actions[0];
         for variant in VARIANTS {
             let mut builder = Builder::default();
-            let target = builder.role("target", json!([{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]), vec![]);
+            let target = builder.role("target", trust_of(service), vec![]);
             let allows = vec![
                 json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": arn("role", "target")}),
                 json!({"Effect": "Allow", "Action": technique.actions, "Resource": "*"}),
@@ -377,6 +406,41 @@ fn new_passrole_techniques() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Statements that allow each action on every resource of the types AWS also authorizes it
+/// against besides the one `resource_arn` is of (an ECS task's cluster), so that a case is
+/// decided by `resource_arn` alone.
+fn other_required_types(actions: &[&str], resource_arn: &str) -> Vec<Value> {
+    use accessgraph_catalog::Catalog;
+    actions
+        .iter()
+        .filter_map(|action| {
+            if resource_arn == "*" {
+                return None;
+            }
+            let patterns: Vec<String> = Catalog::embedded()
+                .resources_of(action)
+                .into_iter()
+                .filter(|(_, format, required)| {
+                    *required && !Catalog::fits_format(resource_arn, format)
+                })
+                .map(|(_, format, _)| {
+                    let mut pattern = String::new();
+                    let mut rest = format;
+                    while let Some((head, tail)) = rest.split_once("${") {
+                        pattern.push_str(head);
+                        pattern.push('*');
+                        rest = tail.split_once('}').map_or("", |(_, after)| after);
+                    }
+                    pattern.push_str(rest);
+                    pattern
+                })
+                .collect();
+            (!patterns.is_empty())
+                .then(|| json!({"Effect": "Allow", "Action": action, "Resource": patterns}))
+        })
+        .collect()
 }
 
 #[test]
@@ -419,17 +483,31 @@ fn existing_resource_techniques() {
                 }
                 None => "*".to_owned(),
             };
-            let allows = vec![
-                json!({"Effect": "Allow", "Action": technique.actions, "Resource": resource_arn}),
-            ];
+            // Actions that apply to no resource type (`lambda:CreateEventSourceMapping`) are
+            // allowed on `*`, as AWS requires; the others on the resource.
+            let (typed, untyped): (Vec<&str>, Vec<&str>) =
+                technique.actions.iter().partition(|action| {
+                    !accessgraph_catalog::Catalog::embedded()
+                        .resources_of(action)
+                        .is_empty()
+                });
+            let mut others = other_required_types(&technique.actions, &resource_arn);
+            if !untyped.is_empty() {
+                others.push(json!({"Effect": "Allow", "Action": untyped, "Resource": "*"}));
+            }
+            let mut allows =
+                vec![json!({"Effect": "Allow", "Action": typed, "Resource": resource_arn})];
+            allows.extend(others.iter().cloned());
+            // Without an inventory, an existing resource of any name may exist: a wrong
+            // resource is one of another kind.
             let wrong_resource = if resource_arn == "*" {
-                "arn:aws:bedrock-agentcore:us-east-1:123456789012:code-interpreter/other".to_owned()
+                "arn:aws:s3:::unrelated-bucket".to_owned()
             } else {
                 format!("{resource_arn}-other")
             };
-            let wrong = vec![
-                json!({"Effect": "Allow", "Action": technique.actions, "Resource": wrong_resource}),
-            ];
+            let mut wrong =
+                vec![json!({"Effect": "Allow", "Action": typed, "Resource": wrong_resource})];
+            wrong.extend(others);
             run(
                 &mut failures,
                 (technique.id, variant, first),
@@ -496,6 +574,100 @@ fn an_inventory_of_some_regions_keeps_the_others_conditional() {
     assert!(
         reaches(Some(vec![REGION, "eu-west-1"])).0,
         "eu-west-1 was collected without a Lambda inventory"
+    );
+}
+
+/// An ECS task runs as its role override or else as its task definition's task role; a task
+/// whose definition the inventory does not list may run as any role ECS tasks may use, so ECS
+/// Exec into it reaches them conditionally (issue 22, ecs-006).
+#[test]
+fn an_ecs_task_runs_as_its_override_or_its_task_definition_role() {
+    let task_arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/cluster/0123");
+    let definition_arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/worker:3");
+    // (task's override, definitions listed) -> (reaches `target` exactly, reaches it at all)
+    let reaches = |role_override: Option<&str>, listed: &[(&str, &str)]| {
+        let mut builder = Builder::default();
+        let trust = trust_of("ecs-tasks.amazonaws.com");
+        let mut account = Account {
+            id: ACCOUNT.into(),
+            roles: vec![
+                builder.role("target", trust.clone(), vec![]),
+                builder.role("other", trust, vec![]),
+            ],
+            ..Account::default()
+        };
+        account.compute.push(ComputeResource {
+            service: ComputeService::EcsExecTask,
+            region: REGION.into(),
+            id: task_arn.clone(),
+            role_arn: role_override.map(|name| arn("role", name)),
+            instance_profile_arn: None,
+            definition: Some(definition_arn.clone()),
+        });
+        for (definition, role) in listed {
+            account.compute.push(ComputeResource {
+                service: ComputeService::EcsTaskDefinition,
+                region: REGION.into(),
+                id: (*definition).to_owned(),
+                role_arn: Some(arn("role", role)),
+                instance_profile_arn: None,
+                definition: None,
+            });
+        }
+        account.inventory_coverage.extend([
+            (ComputeService::EcsExecTask, REGION.to_owned()),
+            (ComputeService::EcsTaskDefinition, REGION.to_owned()),
+        ]);
+        account.regions = Some(vec![REGION.into()]);
+        // ECS Exec is authorized on the task and on its cluster.
+        let cluster_arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/cluster");
+        let grant = json!([{"Effect": "Allow", "Action": ["ecs:ExecuteCommand", "ecs:DescribeTasks"], "Resource": [task_arn, cluster_arn]}]);
+        let snapshot = snapshot(
+            builder,
+            Variant::Positive,
+            "ecs:ExecuteCommand",
+            account,
+            grant,
+        );
+        let graph = Graph::build(&snapshot);
+        let attacker = graph.find(&arn("user", "attacker"));
+        let exact = graph.edges().any(|(from, to, edge)| {
+            Some(from) == attacker
+                && graph
+                    .node(to)
+                    .is_some_and(|node| node.arn == arn("role", "target"))
+                && edge.catalog_id == Some("ecs-006")
+        });
+        (
+            exact,
+            edge_ids(&graph, &arn("role", "target")).contains("ecs-006"),
+        )
+    };
+    let listed = [(definition_arn.as_str(), "target")];
+    assert_eq!(
+        reaches(None, &listed),
+        (true, true),
+        "the definition's role"
+    );
+    assert_eq!(
+        reaches(Some("other"), &listed),
+        (false, false),
+        "the override wins"
+    );
+    assert_eq!(
+        reaches(Some("target"), &[]),
+        (true, true),
+        "an override alone"
+    );
+    assert_eq!(
+        reaches(None, &[]),
+        (false, true),
+        "an unlisted definition: any role ECS tasks may use, conditionally"
+    );
+    assert_eq!(
+        reaches(None, &[(definition_arn.as_str(), "other")]),
+        (false, false),
+        "the definition runs as another role"
     );
 }
 
@@ -685,6 +857,63 @@ fn iam_techniques() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Changes to a role chained with a way to run code as it (issue 22, beyond the catalog):
+/// `ag-iam-001`, PassRole to EC2 + `iam:PutRolePolicy` on the same role (which the attacker
+/// cannot assume) makes it an administrator; `ag-iam-002`, `iam:UpdateAssumeRolePolicy` on a role
+/// the attacker may not assume even after the rewrite (it is denied `sts:AssumeRole`) + PassRole
+/// to EC2 reaches the role, which trusted no service before.
+#[test]
+fn role_changes_chained_with_a_passed_role() {
+    let mut failures = Vec::new();
+    let role_arn = arn("role", "target");
+    let cases: [(&str, &str, Value, &str); 2] = [
+        (
+            "ag-iam-001",
+            "iam:PutRolePolicy",
+            trust_of("ec2.amazonaws.com"),
+            "admin",
+        ),
+        (
+            "ag-iam-002",
+            "iam:UpdateAssumeRolePolicy",
+            json!([{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]),
+            "role",
+        ),
+    ];
+    for (id, change, trust, gains) in cases {
+        for variant in VARIANTS {
+            let mut builder = Builder::default();
+            let target = builder.role("target", trust.clone(), vec![]);
+            let account = Account {
+                id: ACCOUNT.into(),
+                roles: vec![target],
+                ..Account::default()
+            };
+            let grants = |on: &str| {
+                vec![
+                    json!({"Effect": "Allow", "Action": [change, "iam:PassRole"], "Resource": on}),
+                    json!({"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}),
+                    json!({"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}),
+                ]
+            };
+            let target = if gains == "admin" {
+                format!("admin:{ACCOUNT}")
+            } else {
+                role_arn.clone()
+            };
+            run(
+                &mut failures,
+                (id, variant, change),
+                builder,
+                account,
+                (grants(&role_arn), grants(&format!("{role_arn}-other"))),
+                &target,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// The ids of a pathfinding.cloud catalog directory (its `id:` lines), when the project reference
 /// is present beside the repository (a user's clone has none).
 fn catalog_ids(relative: &str) -> Option<Vec<String>> {
@@ -707,27 +936,12 @@ fn catalog_ids(relative: &str) -> Option<Vec<String>> {
     Some(ids)
 }
 
-/// The 2026 paths that need resources the snapshot layout cannot hold yet (Batch job
-/// definitions and queues, ECS task definitions and container instances, CodeDeploy deployment
-/// groups, Cognito identity pools, AgentCore runtimes and browsers, state machines): issue 22.
-const NEEDS_NEW_RESOURCES: &[&str] = &[
-    "batch-001",
-    "batch-002",
-    "bedrock-004",
-    "bedrock-007",
-    "codedeploy-001",
-    "cognitoidentity-001",
-    "ecs-006",
-    "ecs-007",
-    "ecs-008",
-    "ecs-009",
-    "stepfunctions-002",
-];
-
 /// Methods public tools model beyond the catalog, under accessgraph's own ids (issue 22), each
 /// checked by the table-driven tests above like every technique of its category.
 const BEYOND_THE_CATALOG: &[&str] = &[
     "ag-amplify-001",
+    "ag-iam-001",
+    "ag-iam-002",
     "ag-autoscaling-001",
     "ag-codebuild-001",
     "ag-codebuild-002",
@@ -747,8 +961,7 @@ fn detects_the_methods_beyond_the_catalog() {
 }
 
 /// Every path of the pathfinding.cloud catalog is detected: the 65 of 2025 and the 27 added in
-/// 2026, but the 2026 paths whose resources the snapshot cannot hold yet (listed, so that one
-/// detected later must leave the list).
+/// 2026 (issue 22).
 #[test]
 fn covers_the_pathfinding_catalog() {
     let known: BTreeSet<&str> = catalog().iter().map(|technique| technique.id).collect();
@@ -767,7 +980,7 @@ fn covers_the_pathfinding_catalog() {
             .map(String::as_str)
             .filter(|id| !known.contains(id))
             .collect();
-        assert_eq!(missing, NEEDS_NEW_RESOURCES, "2026 paths not detected");
+        assert!(missing.is_empty(), "paths not detected: {missing:?}");
     }
 }
 

@@ -24,6 +24,7 @@ mod hostile_files;
 mod ingest;
 mod ingest_by_content;
 mod ingest_errors;
+mod managed_policies;
 mod policy_conformance;
 mod policy_properties;
 mod query_cli;

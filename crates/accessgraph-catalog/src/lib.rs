@@ -369,6 +369,31 @@ impl Catalog {
         }))
     }
 
+    /// The resource types `action` (`service:Action`) applies to, each with its ARN format and
+    /// whether the action always needs one (AWS then authorizes it against a resource of each
+    /// required type). Empty when the action acts on `*` or the catalog does not know it.
+    #[must_use]
+    pub fn resources_of(&self, action: &str) -> Vec<(&str, &str, bool)> {
+        let Some((service, info)) = self.action(action) else {
+            return Vec::new();
+        };
+        info.resource_types
+            .iter()
+            .filter_map(|resource_type| {
+                service
+                    .resource_arn(&resource_type.name)
+                    .map(|format| (resource_type.name.as_str(), format, resource_type.required))
+            })
+            .collect()
+    }
+
+    /// Whether `arn` fits `format`, an ARN format of the catalog (a placeholder stands for any
+    /// text without `/` or `:`; the one that ends the format for any text).
+    #[must_use]
+    pub fn fits_format(arn: &str, format: &str) -> bool {
+        fits_arn_format(arn, format, true)
+    }
+
     /// What is wrong with the action of a request a user asks about: a request names one
     /// action, so a pattern (`s3:Get*`) is an error that says how many actions it names and
     /// gives the first; otherwise as [`Catalog::diagnose`].

@@ -572,7 +572,10 @@ pub(crate) fn evaluate_anyone(
 }
 
 /// The service principals a role's trust policy lets assume it, each checked by evaluation
-/// (conditions on the service caller may leave it conditional; such services count).
+/// (conditions on the service caller may leave it conditional; such services count). Amazon
+/// Cognito identity pools count as the service `cognito-identity.amazonaws.com` when the trust
+/// lets their identities in (`Federated`, `sts:AssumeRoleWithWebIdentity`): whoever sets a pool's
+/// roles hands the role to the pool's identities (iam-semantics.md §1, principals).
 fn trusted_services(
     actor: &Actor,
     accounts: &BTreeMap<String, AccountContext>,
@@ -583,43 +586,56 @@ fn trusted_services(
         return Vec::new();
     };
     let assume = Action::new("sts:AssumeRole");
-    let mut named: Vec<String> = trust
-        .document()
-        .statements()
-        .iter()
-        .filter(|statement| {
-            statement.effect() == accessgraph_policy::Effect::Allow
-                && statement.matches_action(assume.lower())
-        })
-        .flat_map(|statement| {
-            statement
-                .principals()
-                .map(|set| set.entries())
-                .unwrap_or_default()
-        })
-        .filter_map(|entry| match entry {
-            accessgraph_policy::PrincipalEntry::Service(service) => {
-                Some(service.to_ascii_lowercase())
+    let web = Action::new("sts:AssumeRoleWithWebIdentity");
+    // (service, whether it is a Cognito identity pool, which calls `AssumeRoleWithWebIdentity`)
+    let mut named: Vec<(String, bool)> = Vec::new();
+    for statement in trust.document().statements() {
+        if statement.effect() != accessgraph_policy::Effect::Allow {
+            continue;
+        }
+        let (assumes, federates) = (
+            statement.matches_action(assume.lower()),
+            statement.matches_action(web.lower()),
+        );
+        for entry in statement
+            .principals()
+            .map(|set| set.entries())
+            .unwrap_or_default()
+        {
+            match entry {
+                accessgraph_policy::PrincipalEntry::Service(service) if assumes => {
+                    named.push((service.to_ascii_lowercase(), false));
+                }
+                accessgraph_policy::PrincipalEntry::Federated(provider)
+                    if federates && provider.eq_ignore_ascii_case(COGNITO_IDENTITY) =>
+                {
+                    named.push((COGNITO_IDENTITY.to_owned(), true));
+                }
+                _ => {}
             }
-            _ => None,
-        })
-        .collect();
+        }
+    }
     named.sort();
     named.dedup();
     let side = resolver.resolve(&actor.arn, &assume, actors);
     let context = RequestContext::new();
     named
         .into_iter()
-        .filter(|service| {
+        .filter(|(service, federated)| {
             let Ok(principal) = Principal::parse(service) else {
                 return false;
             };
-            evaluate_outside(accounts, resolver, &principal, &assume, &side, &context)
+            let action = if *federated { &web } else { &assume };
+            evaluate_outside(accounts, resolver, &principal, action, &side, &context)
                 .decision
                 .is_possible()
         })
+        .map(|(service, _)| service)
         .collect()
 }
+
+/// Amazon Cognito's identity pools, as a trust policy's `Federated` principal.
+const COGNITO_IDENTITY: &str = "cognito-identity.amazonaws.com";
 
 /// The default version of a managed policy, or a warning that its statements are unknown.
 fn managed_policy(

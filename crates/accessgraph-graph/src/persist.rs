@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::build::Graph;
 use crate::model::{Edge, Node};
+use crate::techniques::BUILTIN_DIGEST;
 
-/// Version of the encoding, raised also when the edges a snapshot yields change (a cached graph
-/// of another version is rebuilt); loading another version is an error.
-const FORMAT_VERSION: u32 = 8;
+/// Version of the encoding, raised also when the interpreters change the edges a snapshot yields
+/// (a cached graph of another version is rebuilt); loading another version is an error. The
+/// built-in technique definitions are checked by their digest, saved after the version.
+const FORMAT_VERSION: u32 = 9;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +30,9 @@ pub enum LoadError {
         /// Version found.
         found: u32,
     },
+    /// Built from other technique definitions than this accessgraph's.
+    #[error("the saved graph was built from other privilege-escalation technique definitions")]
+    Techniques,
     /// Not a saved graph, or damaged.
     #[error("the saved graph cannot be decoded: {0}")]
     Decode(String),
@@ -133,6 +138,7 @@ impl Graph {
             warnings: self.warnings.clone(),
         };
         let mut bytes = FORMAT_VERSION.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&BUILTIN_DIGEST.to_be_bytes());
         // Writing into a Vec cannot fail; an encoding error leaves only the version, which loads
         // as an error rather than a wrong graph.
         let _ = ciborium::into_writer(&saved, &mut bytes);
@@ -149,6 +155,12 @@ impl Graph {
             .unwrap_or(0);
         if version != FORMAT_VERSION {
             return Err(LoadError::Version { found: version });
+        }
+        let (digest, body) = body
+            .split_at_checked(8)
+            .ok_or_else(|| LoadError::Decode("too short".into()))?;
+        if <[u8; 8]>::try_from(digest).map(u64::from_be_bytes).ok() != Some(BUILTIN_DIGEST) {
+            return Err(LoadError::Techniques);
         }
         let saved: Saved =
             ciborium::from_reader(body).map_err(|error| LoadError::Decode(error.to_string()))?;

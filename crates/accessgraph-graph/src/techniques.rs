@@ -7,9 +7,11 @@
 
 mod definitions;
 
+pub(crate) use definitions::BUILTIN_DIGEST;
 pub use definitions::{DefinitionError, Techniques};
 pub(crate) mod existing;
 mod iam;
+mod names;
 mod passrole;
 
 use accessgraph_model::{Account, Group as ModelGroup};
@@ -128,15 +130,23 @@ pub fn catalog() -> Vec<TechniqueInfo> {
     entries
 }
 
-/// The static id of a technique named `text` (for loading saved graphs).
+/// The static id of a technique named `text` (for loading saved graphs): the catalog's ids,
+/// sorted once, then searched for each edge.
 pub(crate) fn static_id(text: &str) -> Option<&'static str> {
-    if text == "sts-001" {
-        return Some("sts-001");
-    }
-    catalog()
-        .into_iter()
-        .map(|technique| technique.id)
-        .find(|id| *id == text)
+    static IDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        let mut ids: Vec<&'static str> = catalog()
+            .into_iter()
+            .map(|technique| technique.id)
+            .chain(["sts-001"])
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    });
+    ids.binary_search(&text)
+        .ok()
+        .and_then(|found| ids.get(found).copied())
 }
 
 /// The outcome of checking every permission a technique needs.
@@ -174,9 +184,12 @@ pub(crate) fn edges(context: &Context<'_>, actor_idx: usize) -> Vec<EdgeSpec> {
     let Some(actor) = context.actors.get(actor_idx) else {
         return Vec::new();
     };
-    let mut specs = iam::edges(context, actor);
-    specs.extend(passrole::edges(context, actor));
-    specs.extend(existing::edges(context, actor));
+    let (mut specs, rewritable) = iam::edges(context, actor);
+    let mut gained = passrole::edges(context, actor);
+    gained.extend(existing::edges(context, actor));
+    specs.extend(iam::change_a_role_it_runs_as(context, actor, &gained));
+    specs.extend(gained);
+    specs.extend(passrole::after_trust_rewrite(context, actor, rewritable));
     specs
 }
 

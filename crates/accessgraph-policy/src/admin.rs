@@ -528,7 +528,6 @@ pub fn self_escalating_admin(subject: &Subject<'_>) -> AdminCheck {
     let partition = principal.partition();
     let admin_policy = format!("arn:{partition}:iam::aws:policy/AdministratorAccess");
     let own = principal.arn().to_owned();
-    let new_role = format!("arn:{partition}:iam::{account}:role/accessgraph-new-admin-role");
     let attach = |action, resource: &str| Step {
         policy_arn: true,
         ..step(action, resource)
@@ -594,24 +593,26 @@ pub fn self_escalating_admin(subject: &Subject<'_>) -> AdminCheck {
             true,
         ));
     }
-    candidates.push((
-        Technique::CreateRoleWithInlinePolicy,
-        new_role.clone(),
-        vec![
-            on_new_role(step("iam:CreateRole", &new_role)),
-            on_new_role(step("iam:PutRolePolicy", &new_role)),
-        ],
-        false,
-    ));
-    candidates.push((
-        Technique::CreateRoleWithManagedPolicy,
-        new_role.clone(),
-        vec![
-            on_new_role(step("iam:CreateRole", &new_role)),
-            on_new_role(attach("iam:AttachRolePolicy", &new_role)),
-        ],
-        false,
-    ));
+    for new_role in new_role_names(subject, partition, account) {
+        candidates.push((
+            Technique::CreateRoleWithInlinePolicy,
+            new_role.clone(),
+            vec![
+                on_new_role(step("iam:CreateRole", &new_role)),
+                on_new_role(step("iam:PutRolePolicy", &new_role)),
+            ],
+            false,
+        ));
+        candidates.push((
+            Technique::CreateRoleWithManagedPolicy,
+            new_role.clone(),
+            vec![
+                on_new_role(step("iam:CreateRole", &new_role)),
+                on_new_role(attach("iam:AttachRolePolicy", &new_role)),
+            ],
+            false,
+        ));
+    }
 
     let uncapped = boundary_escape(subject, &own);
     let mut best: Option<AdminCheck> = None;
@@ -630,6 +631,41 @@ pub fn self_escalating_admin(subject: &Subject<'_>) -> AdminCheck {
         best.get_or_insert(check);
     }
     best.unwrap_or_else(|| AdminCheck::no(Vec::new()))
+}
+
+/// The roles a principal may create and name (issue 22, name-scoped creation): a neutral name,
+/// then one per role pattern of its own statements that allow `iam:CreateRole`
+/// (`role/CodeStarWorker-*`, `role/service-role/*`), made concrete ([`crate::chosen_arn`]).
+fn new_role_names(subject: &Subject<'_>, partition: &str, account: &str) -> Vec<String> {
+    let mut names = vec![format!(
+        "arn:{partition}:iam::{account}:role/{}-new-admin-role",
+        crate::NEUTRAL_NAME
+    )];
+    let create_role = Action::new("iam:CreateRole");
+    for policy in subject.policies.identity {
+        for statement in policy.document().statements_for(&create_role) {
+            if statement.effect() != Effect::Allow || !statement.matches_action(create_role.lower())
+            {
+                continue;
+            }
+            let Some(resources) = statement.resources().filter(|set| !set.is_negated()) else {
+                continue;
+            };
+            for pattern in resources.patterns() {
+                let Some(arn) = crate::chosen_arn(pattern.as_str(), partition, account) else {
+                    continue;
+                };
+                let is_role =
+                    crate::arn_components(&arn).is_some_and(|[_, _, service, _, _, name]| {
+                        service == "iam" && name.starts_with("role/")
+                    });
+                if is_role && !names.contains(&arn) {
+                    names.push(arn);
+                }
+            }
+        }
+    }
+    names
 }
 
 /// Both checks must hold; evidence and conditions are merged.

@@ -73,6 +73,40 @@ pub fn components(text: &str) -> Option<[&str; 6]> {
     ])
 }
 
+/// The name given to what a caller creates where any name will do (`arn:aws:iam::1:role/*`
+/// becomes `role/accessgraph`).
+pub const NEUTRAL_NAME: &str = "accessgraph";
+
+/// The region of a resource where any region will do.
+pub const NEUTRAL_REGION: &str = "us-east-1";
+
+/// A concrete ARN that a policy's resource `pattern` matches, for a resource the caller names
+/// itself (it creates it, or picks an existing one): the caller's `partition`, a region of only
+/// `*` made [`NEUTRAL_REGION`] and an account of only `*` made the caller's `account`, other
+/// wildcards made [`NEUTRAL_NAME`] (`*`) or `a` (`?`). `None` for a pattern that is not an ARN
+/// or holds policy variables.
+#[must_use]
+pub fn chosen_arn(pattern: &str, partition: &str, account: &str) -> Option<String> {
+    if pattern.contains("${") {
+        return None;
+    }
+    let [arn, _, service, region, owner, resource] = components(pattern)?;
+    let neutral = |text: &str, whole: &str| {
+        if text == "*" {
+            whole.to_owned()
+        } else {
+            text.replace('*', NEUTRAL_NAME).replace('?', "a")
+        }
+    };
+    Some(format!(
+        "{arn}:{partition}:{}:{}:{}:{}",
+        neutral(service, NEUTRAL_NAME),
+        neutral(region, NEUTRAL_REGION),
+        neutral(owner, account),
+        neutral(resource, NEUTRAL_NAME),
+    ))
+}
+
 /// Whether `partition` is `aws` or `aws-` followed by lowercase words joined by `-`.
 #[must_use]
 pub fn is_partition(partition: &str) -> bool {

@@ -50,7 +50,8 @@ mod wildcard;
 pub mod words;
 
 pub use arn::{
-    Arn, ArnError, ResourceKind, components as arn_components, is_account_id, is_partition,
+    Arn, ArnError, NEUTRAL_NAME, NEUTRAL_REGION, ResourceKind, chosen_arn,
+    components as arn_components, is_account_id, is_partition,
 };
 pub use condition::{Comparison, Condition, ConditionError, Operator, Qualifier, parse_time};
 pub use document::{

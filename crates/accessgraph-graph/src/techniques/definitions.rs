@@ -49,6 +49,14 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../data/techniques/codebuild.toml"),
     ),
     (
+        "codedeploy.toml",
+        include_str!("../../data/techniques/codedeploy.toml"),
+    ),
+    (
+        "cognitoidentity.toml",
+        include_str!("../../data/techniques/cognitoidentity.toml"),
+    ),
+    (
         "datapipeline.toml",
         include_str!("../../data/techniques/datapipeline.toml"),
     ),
@@ -90,6 +98,32 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../data/techniques/stepfunctions.toml"),
     ),
 ];
+
+/// A digest of the built-in definition files: a saved graph records it, so that a graph built
+/// from other definitions is rebuilt rather than trusted.
+pub(crate) const BUILTIN_DIGEST: u64 = digest(BUILTIN);
+
+/// FNV-1a over the files' names and texts (change detection, not security).
+const fn digest(files: &[(&str, &str)]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut rest = files;
+    while let Some(((name, text), tail)) = rest.split_first() {
+        hash = fnv(fnv(hash, name.as_bytes()), text.as_bytes());
+        rest = tail;
+    }
+    hash
+}
+
+/// FNV-1a of `bytes` continued from `hash`, then a separator.
+const fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut rest = bytes;
+    while let Some((byte, tail)) = rest.split_first() {
+        hash = (hash ^ *byte as u64).wrapping_mul(PRIME);
+        rest = tail;
+    }
+    (hash ^ 0xff).wrapping_mul(PRIME)
+}
 
 /// Which interpreter checks a technique.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -4,9 +4,8 @@
 //! service whose inventory is absent they are conditional on "an existing X running as the role".
 
 use accessgraph_model::{ComputeResource, ComputeService};
-use accessgraph_policy::{Action, RequestContext, Resource};
+use accessgraph_policy::{Action, Resource};
 
-use super::check_all;
 use super::definitions::{Category, Technique, Techniques};
 use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
@@ -58,6 +57,9 @@ pub(crate) fn runs_as_edges(
             .map(|account| Coverage::of(account, technique))
         {
             Some(Coverage::Partial) => "in a region the snapshot's inventory does not cover",
+            Some(Coverage::Complete) => {
+                "run from a definition the snapshot's inventory does not list"
+            }
             _ => "the snapshot has no inventory of the service",
         };
         let roles = context.account_actors(account).iter();
@@ -146,19 +148,54 @@ fn resource_arn(partition: &str, account: &str, resource: &ComputeResource) -> S
     }
 }
 
-/// The role a resource runs as: named directly, or through an instance profile (for SSM-managed
-/// instances, the profile of the EC2 instance with the same id).
+/// What the inventory says a resource runs as.
+enum RunsAs<'c> {
+    /// This role of the snapshot.
+    Role(&'c Actor),
+    /// No role, or one the snapshot does not hold.
+    Nothing,
+    /// The definition the resource runs is not in the inventory: any role may be its.
+    Unknown,
+}
+
+/// The role a resource runs as: named directly, through the definition it runs (an ECS task's
+/// task definition), or through an instance profile (for SSM-managed instances, the profile of
+/// the EC2 instance with the same id).
 fn role_of<'c>(
     context: &'c Context<'_>,
     account: &accessgraph_model::Account,
     resource: &ComputeResource,
-) -> Option<&'c Actor> {
-    if let Some(role_arn) = &resource.role_arn {
-        return context
+) -> RunsAs<'c> {
+    let by_arn = |role_arn: &String| {
+        context
             .actor_by_arn
             .get(role_arn)
-            .and_then(|idx| context.actors.get(*idx));
+            .and_then(|idx| context.actors.get(*idx))
+            .map_or(RunsAs::Nothing, RunsAs::Role)
+    };
+    if let Some(role_arn) = &resource.role_arn {
+        return by_arn(role_arn);
     }
+    if let Some(definition) = &resource.definition {
+        return match account.compute.iter().find(|other| {
+            other.service == ComputeService::EcsTaskDefinition && other.id == *definition
+        }) {
+            Some(found) => found.role_arn.as_ref().map_or(RunsAs::Nothing, by_arn),
+            None => RunsAs::Unknown,
+        };
+    }
+    let Some(role) = instance_profile_role(context, account, resource) else {
+        return RunsAs::Nothing;
+    };
+    RunsAs::Role(role)
+}
+
+/// The role of the instance profile a resource runs with.
+fn instance_profile_role<'c>(
+    context: &'c Context<'_>,
+    account: &accessgraph_model::Account,
+    resource: &ComputeResource,
+) -> Option<&'c Actor> {
     let profile = match resource.service {
         ComputeService::SsmManagedInstance => account
             .compute
@@ -180,7 +217,6 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let Some(account) = context.snapshot.account(&actor.account) else {
         return Vec::new();
     };
-    let none = RequestContext::new();
     let partition = actor.principal.partition();
     let mut specs = Vec::new();
     for technique in context.techniques.of(Category::ExistingPassrole) {
@@ -198,14 +234,21 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         let coverage = Coverage::of(account, technique);
         // (role, resource ARN or `*`, requirements)
         let mut targets: Vec<(&Actor, String, Vec<String>)> = Vec::new();
+        // A resource whose role the inventory cannot tell may run as any role of the service.
+        let mut unknown_role = false;
         if coverage != Coverage::None {
             for resource in account
                 .compute
                 .iter()
                 .filter(|resource| Some(resource.service) == technique.inventory)
             {
-                let Some(role) = role_of(context, account, resource) else {
-                    continue;
+                let role = match role_of(context, account, resource) {
+                    RunsAs::Role(role) => role,
+                    RunsAs::Nothing => continue,
+                    RunsAs::Unknown => {
+                        unknown_role = true;
+                        continue;
+                    }
                 };
                 let requirements = technique.requires.iter().cloned().collect();
                 targets.push((
@@ -215,15 +258,12 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 ));
             }
         }
-        if coverage != Coverage::Complete {
-            // Regions without inventory: one edge to the account's helper node for this
+        if coverage != Coverage::Complete || unknown_role {
+            // Regions without inventory (or resources of unknown role): one edge to the account's helper node for this
             // technique; the helper runs as every role that trusts the service (`runs_as_edges`).
-            let anything = Resource::new("*");
-            let steps: Vec<(&Action, &Resource, &RequestContext)> = actions
-                .iter()
-                .map(|action| (action, &anything, &none))
-                .collect();
-            if let Some(checked) = check_all(context, actor, &steps) {
+            if let Some((checked, named)) =
+                super::names::check_chosen(context, actor, &actions, None)
+            {
                 specs.push(EdgeSpec {
                     from: NodeKey::Actor(actor.index),
                     to: NodeKey::ExistingCompute(
@@ -236,7 +276,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                         catalog_id: Some(technique.id.as_str()),
                         evidence: checked.evidence,
                         conditions: checked.conditions,
-                        requirements: technique.requires.iter().cloned().collect(),
+                        requirements: technique.requires.iter().cloned().chain(named).collect(),
                         alternatives: Vec::new(),
                         access: Box::default(),
                     },
@@ -248,13 +288,13 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 continue;
             }
             let resource = Resource::new(resource_arn.clone()).with_account(account.id.clone());
-            let steps: Vec<(&Action, &Resource, &RequestContext)> = actions
-                .iter()
-                .map(|action| (action, &resource, &none))
-                .collect();
-            let Some(checked) = check_all(context, actor, &steps) else {
+            let Some((checked, named)) =
+                super::names::check_chosen(context, actor, &actions, Some(&resource))
+            else {
                 continue;
             };
+            let mut requirements = requirements;
+            requirements.extend(named);
             let on = if resource_arn == "*" {
                 String::new()
             } else {

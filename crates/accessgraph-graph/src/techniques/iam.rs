@@ -107,6 +107,16 @@ pub(crate) const CATALOG: &[(&str, &str, &str)] = &[
         "iam:PutRolePolicy + iam:UpdateAssumeRolePolicy on a role",
         "administrator of the account",
     ),
+    (
+        "ag-iam-001",
+        "iam:PutRolePolicy, iam:AttachRolePolicy (AdministratorAccess) or iam:CreatePolicyVersion (a policy attached to it) on a role the actor runs code as by a PassRole or existing-compute technique (+ that technique's permissions)",
+        "administrator of the account",
+    ),
+    (
+        "ag-iam-002",
+        "iam:UpdateAssumeRolePolicy on a role the actor cannot assume once its trust is rewritten + iam:PassRole + a new-PassRole technique's actions",
+        "the role (the rewritten trust lets the technique's service assume it)",
+    ),
 ];
 
 /// An edge to the account's administrators: the actor makes `target` an administrator and uses
@@ -155,8 +165,18 @@ fn can_assume_after_rewrite(
     })
 }
 
-/// The IAM-only edges of one actor.
-pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
+/// A role whose trust policy the actor may rewrite, though it could not assume the role after
+/// the rewrite (an SCP or a boundary denies `sts:AssumeRole`): the start of `ag-iam-002`.
+pub(crate) struct Rewritable<'c> {
+    pub(crate) role: &'c Actor,
+    pub(crate) checked: super::Checked,
+}
+
+/// The IAM-only edges of one actor, and the roles whose trust it may rewrite but not assume.
+pub(crate) fn edges<'c>(
+    context: &'c Context<'_>,
+    actor: &Actor,
+) -> (Vec<EdgeSpec>, Vec<Rewritable<'c>>) {
     let create_key = Action::new("iam:CreateAccessKey");
     let delete_key = Action::new("iam:DeleteAccessKey");
     let create_login = Action::new("iam:CreateLoginProfile");
@@ -177,6 +197,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     );
     let attach_admin = RequestContext::new().with("iam:PolicyARN", admin_arn.as_str());
     let mut specs = Vec::new();
+    let mut rewritable_only = Vec::new();
     let user_actions = [&create_key, &create_login, &update_login];
     let role_actions = [&update_trust, &put_role, &attach_role, &create_version];
     let wants_users = user_actions.iter().any(|action| might(action));
@@ -184,7 +205,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let peers = context
         .account_actors(&actor.account)
         .iter()
-        .filter(|peer| (wants_users || wants_roles) && peer.arn != actor.arn);
+        .filter(|peer: &&'c Actor| (wants_users || wants_roles) && peer.arn != actor.arn);
     for peer in peers {
         let resource = Resource::new(peer.arn.clone()).with_account(peer.account.clone());
         let target = NodeKey::Actor(peer.index);
@@ -273,20 +294,25 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             let update_trust_allowed =
                 check_all(context, actor, &[(&update_trust, &resource, &none)]);
             let rewritten = update_trust_allowed.is_some();
-            let rewrite = update_trust_allowed.and_then(|checked| {
-                can_assume_after_rewrite(context, actor, peer).map(|assumed| (checked, assumed))
-            });
-            if let Some((mut checked, assumed)) = rewrite {
-                checked.evidence.extend(assumed.evidence);
-                checked.conditions = checked.conditions.and(assumed.conditions);
-                specs.push(spec(
-                    actor,
-                    target.clone(),
-                    "iam:UpdateAssumeRolePolicy + sts:AssumeRole".into(),
-                    "iam-012",
-                    checked,
-                    Vec::new(),
-                ));
+            if let Some(mut checked) = update_trust_allowed {
+                match can_assume_after_rewrite(context, actor, peer) {
+                    Some(assumed) => {
+                        checked.evidence.extend(assumed.evidence);
+                        checked.conditions = checked.conditions.and(assumed.conditions);
+                        specs.push(spec(
+                            actor,
+                            target.clone(),
+                            "iam:UpdateAssumeRolePolicy + sts:AssumeRole".into(),
+                            "iam-012",
+                            checked,
+                            Vec::new(),
+                        ));
+                    }
+                    None => rewritable_only.push(Rewritable {
+                        role: peer,
+                        checked,
+                    }),
+                }
             }
             // Make a role the actor can reach (or whose trust it can rewrite) an administrator:
             // iam-014/016/017 through sts:AssumeRole, iam-019/020/021 through the rewrite.
@@ -371,6 +397,89 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                     ));
                 }
             }
+        }
+    }
+    (specs, rewritable_only)
+}
+
+/// `ag-iam-001`: the actor runs code as a role (an edge of `gained`: a PassRole or
+/// existing-compute technique) and may also change that role's permissions, so it makes the role
+/// an administrator and uses it. Roles the actor can assume are left to iam-014/016/017.
+pub(crate) fn change_a_role_it_runs_as(
+    context: &Context<'_>,
+    actor: &Actor,
+    gained: &[EdgeSpec],
+) -> Vec<EdgeSpec> {
+    let put_role = Action::new("iam:PutRolePolicy");
+    let attach_role = Action::new("iam:AttachRolePolicy");
+    let create_version = Action::new("iam:CreatePolicyVersion");
+    if ![&put_role, &attach_role, &create_version]
+        .iter()
+        .any(|action| Context::might_allow(actor, action))
+    {
+        return Vec::new();
+    }
+    let none = RequestContext::new();
+    let admin_arn = format!(
+        "arn:{}:iam::aws:policy/AdministratorAccess",
+        actor.principal.partition()
+    );
+    let attach_admin = RequestContext::new().with("iam:PolicyARN", admin_arn.as_str());
+    let assume = Action::new("sts:AssumeRole");
+    let mut seen: Vec<u32> = Vec::new();
+    let mut specs = Vec::new();
+    for gain in gained {
+        let NodeKey::Actor(role_idx) = gain.to else {
+            continue;
+        };
+        let Some(role) = context.actors.get(role_idx as usize) else {
+            continue;
+        };
+        if role.is_user || seen.contains(&role_idx) {
+            continue;
+        }
+        seen.push(role_idx);
+        if role.trust.is_some()
+            && context
+                .decide(actor, &assume, &role.arn, &none)
+                .decision
+                .is_possible()
+        {
+            continue;
+        }
+        let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
+        let mut changes: Vec<(&Action, Resource, &RequestContext)> = vec![
+            (&attach_role, resource.clone(), &attach_admin),
+            (&put_role, resource, &none),
+        ];
+        for policy_arn in &role.attached_customer {
+            let policy = Resource::new(policy_arn.clone()).with_account(role.account.clone());
+            changes.push((&create_version, policy, &none));
+        }
+        for (action, target_resource, request_context) in changes {
+            if !Context::might_allow(actor, action) {
+                continue;
+            }
+            let Some(mut checked) = check_all(
+                context,
+                actor,
+                &[(action, &target_resource, request_context)],
+            ) else {
+                continue;
+            };
+            checked.evidence.extend(gain.edge.evidence.iter().cloned());
+            checked.conditions = checked.conditions.and(gain.edge.conditions.clone());
+            let technique = format!(
+                "{action} on `{}` + {} (runs code as `{}`)",
+                target_resource.arn(),
+                gain.edge.technique,
+                role.name
+            );
+            let mut edge = admin_spec(actor, role, technique, "ag-iam-001", checked);
+            edge.edge
+                .requirements
+                .extend(gain.edge.requirements.iter().cloned());
+            specs.push(edge);
         }
     }
     specs

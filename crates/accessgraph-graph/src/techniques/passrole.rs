@@ -6,7 +6,7 @@
 use accessgraph_policy::{Action, RequestContext, Resource};
 
 use super::definitions::{Category, Technique, Techniques};
-use super::{Checked, check_all};
+use super::{Checked, check_all, names};
 use crate::build::Draft;
 use crate::build::{EdgeSpec, NodeKey};
 use crate::context::{Actor, Context};
@@ -33,8 +33,6 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     if !Context::might_allow(actor, &pass_role) {
         return Vec::new();
     }
-    let none = RequestContext::new();
-    let anything = Resource::new("*");
     let mut specs = Vec::new();
     // INVARIANT: PassRole cannot pass a role of another account (§4.4), so targets are local.
     let roles = context
@@ -43,30 +41,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         .filter(|role| {
             !role.is_user && role.arn != actor.arn && !role.principal.is_service_linked()
         });
-    // Every action of a technique is checked on `*`, whatever the role: once per technique, for
-    // the techniques whose every action some statement could allow.
-    let candidates: Vec<(&'static Technique, Checked)> = context
-        .techniques
-        .of(Category::NewPassrole)
-        .filter_map(|technique| {
-            let actions: Vec<Action> = technique
-                .actions
-                .iter()
-                .map(|action| Action::new(action.as_str()))
-                .collect();
-            if !actions
-                .iter()
-                .all(|action| Context::might_allow(actor, action))
-            {
-                return None;
-            }
-            let steps: Vec<(&Action, &Resource, &RequestContext)> = actions
-                .iter()
-                .map(|action| (action, &anything, &none))
-                .collect();
-            check_all(context, actor, &steps).map(|checked| (technique, checked))
-        })
-        .collect();
+    let candidates = candidates(context, actor);
     if candidates.is_empty() {
         return specs;
     }
@@ -77,7 +52,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
         // `iam:PassRole` on this role, once per service it is passed to.
         let mut passes: Vec<(&str, Option<Checked>)> = Vec::new();
-        for (technique, actions_checked) in &candidates {
+        for (technique, actions_checked, named) in &candidates {
             let Some(service) = technique.service_trusted_in(&role.trusted_services) else {
                 continue;
             };
@@ -95,20 +70,21 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                 continue;
             };
             let checked = merge(pass, actions_checked.clone());
-            let requirements: Vec<String> = technique.requires.iter().cloned().collect();
+            let requirements: Vec<String> = technique
+                .requires
+                .iter()
+                .chain(named.iter())
+                .cloned()
+                .collect();
             if technique.instance_profile && role.instance_profiles.is_empty() {
                 let extra = new_profile
                     .get_or_insert_with(|| {
-                        let create_profile = Action::new("iam:CreateInstanceProfile");
-                        let add_role = Action::new("iam:AddRoleToInstanceProfile");
-                        check_all(
-                            context,
-                            actor,
-                            &[
-                                (&create_profile, &anything, &none),
-                                (&add_role, &anything, &none),
-                            ],
-                        )
+                        let steps = [
+                            Action::new("iam:CreateInstanceProfile"),
+                            Action::new("iam:AddRoleToInstanceProfile"),
+                        ];
+                        names::check_chosen(context, actor, &steps, None)
+                            .map(|(checked, _)| checked)
                     })
                     .clone();
                 if let Some(extra) = extra {
@@ -124,6 +100,105 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             }
             specs.push(edge(actor, role, technique, checked, requirements));
         }
+    }
+    specs
+}
+
+/// The techniques whose every action `actor` may do, with the resources it would name: each
+/// action is checked on the resources AWS authorizes it against (`names`), whatever the role,
+/// once per technique (and only where some statement could allow every action).
+fn candidates(
+    context: &Context<'_>,
+    actor: &Actor,
+) -> Vec<(&'static Technique, Checked, Vec<String>)> {
+    context
+        .techniques
+        .of(Category::NewPassrole)
+        .filter_map(|technique| {
+            let actions: Vec<Action> = technique
+                .actions
+                .iter()
+                .map(|action| Action::new(action.as_str()))
+                .collect();
+            if !actions
+                .iter()
+                .all(|action| Context::might_allow(actor, action))
+            {
+                return None;
+            }
+            names::check_chosen(context, actor, &actions, None)
+                .map(|(checked, named)| (technique, checked, named))
+        })
+        .collect()
+}
+
+/// `ag-iam-002`: the actor may rewrite a role's trust policy but not assume the role afterwards;
+/// it rewrites the trust to let a service in and passes the role to it with the first technique
+/// (in catalog order) whose actions and `iam:PassRole` it may do. One edge per role.
+pub(crate) fn after_trust_rewrite(
+    context: &Context<'_>,
+    actor: &Actor,
+    rewritable: Vec<super::iam::Rewritable<'_>>,
+) -> Vec<EdgeSpec> {
+    let pass_role = Action::new("iam:PassRole");
+    if rewritable.is_empty() || !Context::might_allow(actor, &pass_role) {
+        return Vec::new();
+    }
+    let candidates = candidates(context, actor);
+    let mut specs = Vec::new();
+    for rewritten in rewritable {
+        let role = rewritten.role;
+        if role.principal.is_service_linked() {
+            continue;
+        }
+        let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
+        let passed = candidates
+            .iter()
+            .find_map(|(technique, actions_checked, named)| {
+                // A technique that needs an instance profile the role lacks is left out.
+                if technique.instance_profile && role.instance_profiles.is_empty() {
+                    return None;
+                }
+                // A role that already trusts the service gets the technique's own edge.
+                if technique
+                    .service_trusted_in(&role.trusted_services)
+                    .is_some()
+                {
+                    return None;
+                }
+                let service = technique.trusted_services.first()?;
+                let passed_to = RequestContext::new().with("iam:PassedToService", service.as_str());
+                check_all(context, actor, &[(&pass_role, &role_resource, &passed_to)]).map(|pass| {
+                    (
+                        technique,
+                        service,
+                        merge(pass, actions_checked.clone()),
+                        named,
+                    )
+                })
+            });
+        let Some((technique, service, checked, named)) = passed else {
+            continue;
+        };
+        let mut requirements = vec![format!(
+            "the rewritten trust policy of `{}` lets `{service}` assume it",
+            role.name
+        )];
+        requirements.extend(technique.requires.iter().cloned());
+        requirements.extend(named.iter().cloned());
+        let mut spec = edge(
+            actor,
+            role,
+            technique,
+            merge(rewritten.checked, checked),
+            requirements,
+        );
+        spec.edge.technique = format!(
+            "iam:UpdateAssumeRolePolicy + iam:PassRole + {}",
+            technique.actions.join(" + ")
+        );
+        spec.edge.catalog_id = Some("ag-iam-002");
+        specs.push(spec);
     }
     specs
 }

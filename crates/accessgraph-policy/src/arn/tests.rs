@@ -1,6 +1,7 @@
 //! ARN parsing and classification (iam-semantics.md §2).
 
-use super::{Arn, ArnError, ResourceKind, components, is_account_id, is_partition};
+use super::{Arn, ArnError, ResourceKind, chosen_arn, components, is_account_id, is_partition};
+use crate::PolicyDocument;
 
 fn kind_of(text: &str) -> ResourceKind<'static> {
     let arn: Arn = text.parse().expect(text);
@@ -209,5 +210,61 @@ proptest::proptest! {
             }
         };
         proptest::prop_assert_eq!(components(&text), naive);
+    }
+}
+
+/// A name the caller chooses (issue 22, name-scoped creation): wildcards become neutral text,
+/// a region or account of only `*` a real one, the caller's partition; policy variables and
+/// non-ARNs give none.
+#[test]
+fn chosen_arns() {
+    let cases = [
+        (
+            "arn:aws:iam::*:role/CodeStarWorker-*",
+            Some("arn:aws:iam::111122223333:role/CodeStarWorker-accessgraph"),
+        ),
+        (
+            "arn:aws:lambda:*:*:function:*sagemaker*",
+            Some("arn:aws:lambda:us-east-1:111122223333:function:accessgraphsagemakeraccessgraph"),
+        ),
+        (
+            "arn:aws:sagemaker:eu-west-?:*:training-job/AWSBatch*",
+            Some("arn:aws:sagemaker:eu-west-a:111122223333:training-job/AWSBatchaccessgraph"),
+        ),
+        (
+            "arn:aws:iam::444455556666:role/service-role/*",
+            Some("arn:aws:iam::444455556666:role/service-role/accessgraph"),
+        ),
+        ("arn:aws:iam::*:role/${aws:username}", None),
+        ("*", None),
+    ];
+    for (pattern, expected) in cases {
+        assert_eq!(
+            chosen_arn(pattern, "aws", "111122223333").as_deref(),
+            expected,
+            "{pattern}"
+        );
+    }
+}
+
+proptest::proptest! {
+    /// The chosen ARN is one the pattern matches.
+    #[test]
+    fn a_chosen_arn_matches_its_pattern(
+        service in "(s3|lambda|iam|ec2)",
+        region in "(\\*|us-east-1|us-\\*|)",
+        account in "(\\*|123456789012|)",
+        resource in "[a-z*?/:-]{1,20}",
+    ) {
+        let pattern = format!("arn:aws:{service}:{region}:{account}:{resource}");
+        let chosen = chosen_arn(&pattern, "aws", "111122223333");
+        proptest::prop_assert!(chosen.is_some());
+        let document = PolicyDocument::parse(&format!(
+            r#"{{"Statement": [{{"Effect": "Allow", "Action": "*", "Resource": "{pattern}"}}]}}"#
+        ));
+        let document = document.map_err(|error| proptest::test_runner::TestCaseError::fail(error.to_string()))?;
+        let statement = &document.statements()[0];
+        let chosen = chosen.unwrap_or_default();
+        proptest::prop_assert!(statement.might_match_resource(&chosen), "{} {}", pattern, chosen);
     }
 }
