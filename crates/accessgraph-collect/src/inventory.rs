@@ -77,7 +77,7 @@ pub(crate) async fn collect(config: &SdkConfig, at: &Place<'_>, with_inventory: 
         glue_dev_endpoints(config),
         glue_jobs(config),
         notebooks(config),
-        ecs_clusters(config),
+        ecs::clusters(config),
         apprunner_services(config),
         ecs::task_definitions(config),
         ecs::tasks(config),
@@ -404,21 +404,6 @@ async fn notebooks(config: &SdkConfig) -> Result<Value, CallError> {
         );
     }
     Ok(Value::Array(described))
-}
-
-/// `ecs list-clusters`.
-async fn ecs_clusters(config: &SdkConfig) -> Result<Value, CallError> {
-    let client = aws_sdk_ecs::Client::new(config);
-    let mut clusters = Vec::new();
-    let mut pages = client.list_clusters().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        clusters.extend(
-            page.map_err(failed("ecs:ListClusters"))?
-                .cluster_arns
-                .unwrap_or_default(),
-        );
-    }
-    Ok(json!({ "clusterArns": clusters }))
 }
 
 /// A list of `apprunner describe-service` outputs (each service's instance role; no source

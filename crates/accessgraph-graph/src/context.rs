@@ -57,6 +57,8 @@ pub(crate) struct Actor {
 /// The build context.
 #[derive(Debug)]
 pub(crate) struct Context<'s> {
+    /// Unique in the process: what is remembered per build is not mistaken for another's.
+    pub(crate) id: u64,
     pub(crate) snapshot: &'s Snapshot,
     /// The privilege-escalation techniques edges are built with.
     pub(crate) techniques: crate::techniques::Techniques,
@@ -281,7 +283,9 @@ impl<'s> Context<'s> {
         }
         warnings.sort();
         warnings.dedup();
+        static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Context {
+            id: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             snapshot,
             techniques: crate::techniques::Techniques::builtin(),
             accounts,

@@ -179,6 +179,20 @@ pub(crate) fn check_all(
     Some(checked)
 }
 
+/// A technique's actions, when some statement of `actor` could allow each of them (a cheap
+/// filter before full evaluation).
+fn actions_within_reach(actor: &Actor, technique: &definitions::Technique) -> Option<Vec<Action>> {
+    let actions: Vec<Action> = technique
+        .actions
+        .iter()
+        .map(|action| Action::new(action.as_str()))
+        .collect();
+    actions
+        .iter()
+        .all(|action| Context::might_allow(actor, action))
+        .then_some(actions)
+}
+
 /// Every privilege-escalation edge starting at the `actor_idx`-th actor.
 pub(crate) fn edges(context: &Context<'_>, actor_idx: usize) -> Vec<EdgeSpec> {
     let Some(actor) = context.actors.get(actor_idx) else {

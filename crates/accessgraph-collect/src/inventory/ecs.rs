@@ -1,5 +1,5 @@
-//! ECS task definitions and running tasks: the task role each task runs as, for the ECS Exec
-//! edge. Container definitions are left out (they hold environment variables and secrets).
+//! ECS clusters, task definitions and running tasks: the task role each task runs as, for the
+//! ECS Exec edge. Container definitions are left out (they hold environment variables and secrets).
 
 use aws_config::SdkConfig;
 use aws_sdk_ecs::types::{Task, TaskDefinition, TaskDefinitionStatus};
@@ -60,9 +60,13 @@ fn task_definition(definition: &TaskDefinition) -> Value {
         .done()
 }
 
-/// A list of `ecs describe-tasks` outputs, one per cluster with running tasks.
-pub(crate) async fn tasks(config: &SdkConfig) -> Result<Value, CallError> {
+/// `ecs list-clusters`.
+pub(crate) async fn clusters(config: &SdkConfig) -> Result<Value, CallError> {
     let client = aws_sdk_ecs::Client::new(config);
+    Ok(json!({ "clusterArns": cluster_arns(&client).await? }))
+}
+
+async fn cluster_arns(client: &aws_sdk_ecs::Client) -> Result<Vec<String>, CallError> {
     let mut clusters = Vec::new();
     let mut pages = client.list_clusters().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -72,8 +76,14 @@ pub(crate) async fn tasks(config: &SdkConfig) -> Result<Value, CallError> {
                 .unwrap_or_default(),
         );
     }
+    Ok(clusters)
+}
+
+/// A list of `ecs describe-tasks` outputs, one per cluster with running tasks.
+pub(crate) async fn tasks(config: &SdkConfig) -> Result<Value, CallError> {
+    let client = aws_sdk_ecs::Client::new(config);
     let mut described = Vec::new();
-    for cluster in clusters {
+    for cluster in cluster_arns(&client).await? {
         let mut arns = Vec::new();
         let mut pages = client
             .list_tasks()

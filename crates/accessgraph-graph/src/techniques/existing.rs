@@ -4,7 +4,7 @@
 //! service whose inventory is absent they are conditional on "an existing X running as the role".
 
 use accessgraph_model::{ComputeResource, ComputeService};
-use accessgraph_policy::{Action, Resource};
+use accessgraph_policy::Resource;
 
 use super::definitions::{Category, Technique, Techniques};
 use crate::build::Draft;
@@ -220,17 +220,9 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
     let partition = actor.principal.partition();
     let mut specs = Vec::new();
     for technique in context.techniques.of(Category::ExistingPassrole) {
-        let actions: Vec<Action> = technique
-            .actions
-            .iter()
-            .map(|action| Action::new(action.as_str()))
-            .collect();
-        if !actions
-            .iter()
-            .all(|action| Context::might_allow(actor, action))
-        {
+        let Some(actions) = super::actions_within_reach(actor, technique) else {
             continue;
-        }
+        };
         let coverage = Coverage::of(account, technique);
         // (role, resource ARN or `*`, requirements)
         let mut targets: Vec<(&Actor, String, Vec<String>)> = Vec::new();

@@ -14,6 +14,9 @@ use accessgraph_policy::{
     Action, Effect, NEUTRAL_NAME, NEUTRAL_REGION, RequestContext, Resource, chosen_arn,
 };
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::{Checked, check_all};
 use crate::context::{Actor, Context};
 
@@ -83,7 +86,7 @@ pub(crate) fn check_chosen(
             }
         }
     }
-    let mut checked = check_all(context, actor, &steps)?;
+    let mut checked = check_remembered(context, actor, &steps)?;
     let mut named = Vec::new();
     let mut add = |found: Checked, resource_type: &str, arn: String, pattern: Option<String>| {
         checked.evidence.extend(found.evidence);
@@ -99,7 +102,7 @@ pub(crate) fn check_chosen(
         add(found, resource_type, arn, pattern);
     }
     for (action, types) in open {
-        if let Some(found) = check_all(context, actor, &[(action, &anything, &none)]) {
+        if let Some(found) = check_remembered(context, actor, &[(action, &anything, &none)]) {
             add(found, "", String::new(), None);
             continue;
         }
@@ -137,7 +140,7 @@ fn choose(
                 .iter()
                 .map(|action| (*action, &resource, &none))
                 .collect();
-            check_all(context, actor, &steps).map(|found| (found, arn, pattern))
+            check_remembered(context, actor, &steps).map(|found| (found, arn, pattern))
         })
 }
 
@@ -198,4 +201,49 @@ fn fill(format: &str, actor: &Actor, region: &str) -> String {
 fn concrete(pattern: &str, format: &str, actor: &Actor) -> Option<String> {
     chosen_arn(pattern, actor.principal.partition(), &actor.account)
         .filter(|arn| Catalog::fits_format(arn, format))
+}
+
+/// The outcome of each (action, resource) step one actor's techniques asked for, so that
+/// techniques sharing an action (every Lambda technique invokes a function) evaluate it once.
+/// Kept per thread: an actor's techniques are all checked on one thread, one actor at a time.
+#[derive(Default)]
+struct Remembered {
+    /// The build (`Context::id`) and the actor the steps are of.
+    actor: Option<(u64, u32)>,
+    steps: HashMap<(String, String), Option<Checked>>,
+}
+
+thread_local! {
+    static REMEMBERED: RefCell<Remembered> = RefCell::new(Remembered::default());
+}
+
+/// [`check_all`] of steps without request context keys, each step's outcome remembered for
+/// the actor.
+fn check_remembered(
+    context: &Context<'_>,
+    actor: &Actor,
+    steps: &[(&Action, &Resource, &RequestContext)],
+) -> Option<Checked> {
+    REMEMBERED.with(|remembered| {
+        let mut remembered = remembered.borrow_mut();
+        if remembered.actor != Some((context.id, actor.index)) {
+            remembered.actor = Some((context.id, actor.index));
+            remembered.steps.clear();
+        }
+        let mut checked = Checked::default();
+        for step in steps {
+            let key = (step.0.lower().to_owned(), step.1.arn().to_owned());
+            let found = match remembered.steps.get(&key) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = check_all(context, actor, std::slice::from_ref(step));
+                    remembered.steps.insert(key, found.clone());
+                    found
+                }
+            }?;
+            checked.evidence.extend(found.evidence);
+            checked.conditions = std::mem::take(&mut checked.conditions).and(found.conditions);
+        }
+        Some(checked)
+    })
 }

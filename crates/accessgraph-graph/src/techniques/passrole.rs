@@ -115,17 +115,7 @@ fn candidates(
         .techniques
         .of(Category::NewPassrole)
         .filter_map(|technique| {
-            let actions: Vec<Action> = technique
-                .actions
-                .iter()
-                .map(|action| Action::new(action.as_str()))
-                .collect();
-            if !actions
-                .iter()
-                .all(|action| Context::might_allow(actor, action))
-            {
-                return None;
-            }
+            let actions = super::actions_within_reach(actor, technique)?;
             names::check_chosen(context, actor, &actions, None)
                 .map(|(checked, named)| (technique, checked, named))
         })
