@@ -156,6 +156,25 @@ pub(crate) struct Checked {
     pub(crate) conditions: Conditions,
 }
 
+impl Checked {
+    /// Adds another check's outcome: both must hold; a statement cited by both (an SCP that
+    /// allows every step) is cited once.
+    pub(crate) fn and(mut self, other: Checked) -> Checked {
+        self.cite(other.evidence);
+        self.conditions = self.conditions.and(other.conditions);
+        self
+    }
+
+    /// Adds citations not yet cited, in order.
+    fn cite(&mut self, evidence: impl IntoIterator<Item = Citation>) {
+        for citation in evidence {
+            if !self.evidence.contains(&citation) {
+                self.evidence.push(citation);
+            }
+        }
+    }
+}
+
 /// Checks that `actor` may do each `(action, resource)`; `None` if any is denied.
 pub(crate) fn check_all(
     context: &Context<'_>,
@@ -174,7 +193,7 @@ pub(crate) fn check_all(
             }
             Decision::Deny(_) => return None,
         }
-        checked.evidence.extend(evaluation.evidence);
+        checked.cite(evaluation.evidence);
     }
     Some(checked)
 }

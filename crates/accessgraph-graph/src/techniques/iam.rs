@@ -219,9 +219,7 @@ pub(crate) fn edges<'c>(
             if let Some(checked) = create_key_allowed {
                 match check_all(context, actor, &[(&delete_key, &resource, &none)]) {
                     Some(delete) => {
-                        let mut checked = checked;
-                        checked.evidence.extend(delete.evidence);
-                        checked.conditions = checked.conditions.and(delete.conditions);
+                        let checked = checked.and(delete);
                         specs.push(spec(
                             actor,
                             target.clone(),
@@ -294,11 +292,10 @@ pub(crate) fn edges<'c>(
             let update_trust_allowed =
                 check_all(context, actor, &[(&update_trust, &resource, &none)]);
             let rewritten = update_trust_allowed.is_some();
-            if let Some(mut checked) = update_trust_allowed {
+            if let Some(checked) = update_trust_allowed {
                 match can_assume_after_rewrite(context, actor, peer) {
                     Some(assumed) => {
-                        checked.evidence.extend(assumed.evidence);
-                        checked.conditions = checked.conditions.and(assumed.conditions);
+                        let checked = checked.and(assumed);
                         specs.push(spec(
                             actor,
                             target.clone(),
@@ -460,15 +457,17 @@ pub(crate) fn change_a_role_it_runs_as(
             if !Context::might_allow(actor, action) {
                 continue;
             }
-            let Some(mut checked) = check_all(
+            let Some(checked) = check_all(
                 context,
                 actor,
                 &[(action, &target_resource, request_context)],
             ) else {
                 continue;
             };
-            checked.evidence.extend(gain.edge.evidence.iter().cloned());
-            checked.conditions = checked.conditions.and(gain.edge.conditions.clone());
+            let checked = checked.and(super::Checked {
+                evidence: gain.edge.evidence.clone(),
+                conditions: gain.edge.conditions.clone(),
+            });
             let technique = format!(
                 "{action} on `{}` + {} (runs code as `{}`)",
                 target_resource.arn(),

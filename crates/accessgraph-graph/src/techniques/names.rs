@@ -7,15 +7,16 @@
 //! Each required resource type of a technique's actions is checked on one ARN, the same for
 //! every action on that type: the first, in order, of the type's ARN format filled with neutral
 //! names and of the actor's own allowed patterns made concrete, that every such action may use.
-//! An action without a required type is checked on `*`.
+//! An action without a required type is checked on `*`. The outcome of each step is remembered
+//! for the actor, since techniques share actions.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use accessgraph_catalog::Catalog;
 use accessgraph_policy::{
     Action, Effect, NEUTRAL_NAME, NEUTRAL_REGION, RequestContext, Resource, chosen_arn,
 };
-
-use std::cell::RefCell;
-use std::collections::HashMap;
 
 use super::{Checked, check_all};
 use crate::context::{Actor, Context};
@@ -89,8 +90,7 @@ pub(crate) fn check_chosen(
     let mut checked = check_remembered(context, actor, &steps)?;
     let mut named = Vec::new();
     let mut add = |found: Checked, resource_type: &str, arn: String, pattern: Option<String>| {
-        checked.evidence.extend(found.evidence);
-        checked.conditions = std::mem::take(&mut checked.conditions).and(found.conditions);
+        checked = std::mem::take(&mut checked).and(found);
         if let Some(pattern) = pattern {
             named.push(format!(
                 "the {resource_type} is named to fit `{pattern}` (as `{arn}`)"
@@ -241,8 +241,7 @@ fn check_remembered(
                     found
                 }
             }?;
-            checked.evidence.extend(found.evidence);
-            checked.conditions = std::mem::take(&mut checked.conditions).and(found.conditions);
+            checked = checked.and(found);
         }
         Some(checked)
     })

@@ -69,7 +69,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             let Some(pass) = pass else {
                 continue;
             };
-            let checked = merge(pass, actions_checked.clone());
+            let checked = pass.and(actions_checked.clone());
             let requirements: Vec<String> = technique
                 .requires
                 .iter()
@@ -92,7 +92,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
                         actor,
                         role,
                         technique,
-                        merge(checked, extra),
+                        checked.and(extra),
                         requirements,
                     ));
                 }
@@ -158,14 +158,8 @@ pub(crate) fn after_trust_rewrite(
                 }
                 let service = technique.trusted_services.first()?;
                 let passed_to = RequestContext::new().with("iam:PassedToService", service.as_str());
-                check_all(context, actor, &[(&pass_role, &role_resource, &passed_to)]).map(|pass| {
-                    (
-                        technique,
-                        service,
-                        merge(pass, actions_checked.clone()),
-                        named,
-                    )
-                })
+                check_all(context, actor, &[(&pass_role, &role_resource, &passed_to)])
+                    .map(|pass| (technique, service, pass.and(actions_checked.clone()), named))
             });
         let Some((technique, service, checked, named)) = passed else {
             continue;
@@ -180,7 +174,7 @@ pub(crate) fn after_trust_rewrite(
             actor,
             role,
             technique,
-            merge(rewritten.checked, checked),
+            rewritten.checked.and(checked),
             requirements,
         );
         spec.edge.technique = format!(
@@ -191,12 +185,6 @@ pub(crate) fn after_trust_rewrite(
         specs.push(spec);
     }
     specs
-}
-
-fn merge(mut first: Checked, second: Checked) -> Checked {
-    first.evidence.extend(second.evidence);
-    first.conditions = first.conditions.and(second.conditions);
-    first
 }
 
 fn edge(
