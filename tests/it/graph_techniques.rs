@@ -914,6 +914,39 @@ fn role_changes_chained_with_a_passed_role() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A step is authorized on every resource type AWS requires for it (issue 22, item 5;
+/// iam-semantics.md §5.2): a deny of `ec2:RunInstances` on instances alone refuses every launch,
+/// so the attacker allowed to pass any role and run instances on `*` reaches no role by EC2;
+/// a deny on another kind of resource (a volume, which `RunInstances` may use but does not
+/// require) leaves the path.
+#[test]
+fn a_deny_on_one_required_resource_type_refuses_the_step() {
+    let reaches = |denied: &str| {
+        let mut builder = Builder::default();
+        let target = builder.role("target", trust_of("ec2.amazonaws.com"), vec![]);
+        let account = Account {
+            id: ACCOUNT.into(),
+            roles: vec![target],
+            ..Account::default()
+        };
+        let grant = json!([
+            {"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "ec2:RunInstances", "Resource": denied},
+        ]);
+        let snapshot = snapshot(
+            builder,
+            Variant::Positive,
+            "ec2:RunInstances",
+            account,
+            grant,
+        );
+        edge_ids(&Graph::build(&snapshot), &arn("role", "target")).contains("ec2-001")
+    };
+    assert!(!reaches("arn:aws:ec2:*:*:instance/*"), "instances denied");
+    assert!(!reaches("arn:aws:ec2:*:*:subnet/*"), "subnets denied");
+    assert!(reaches("arn:aws:ec2:*:*:volume/*"), "a type not required");
+}
+
 /// The ids of a pathfinding.cloud catalog directory (its `id:` lines), when the project reference
 /// is present beside the repository (a user's clone has none).
 fn catalog_ids(relative: &str) -> Option<Vec<String>> {
