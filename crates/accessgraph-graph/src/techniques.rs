@@ -218,11 +218,18 @@ pub(crate) fn edges(context: &Context<'_>, actor_idx: usize) -> Vec<EdgeSpec> {
         return Vec::new();
     };
     let (mut specs, rewritable) = iam::edges(context, actor);
-    let mut gained = passrole::edges(context, actor);
+    // The PassRole techniques the actor may use, checked once for both PassRole families.
+    let candidates = passrole::candidates(context, actor);
+    let mut gained = passrole::edges(context, actor, &candidates);
     gained.extend(existing::edges(context, actor));
     specs.extend(iam::change_a_role_it_runs_as(context, actor, &gained));
     specs.extend(gained);
-    specs.extend(passrole::after_trust_rewrite(context, actor, rewritable));
+    specs.extend(passrole::after_trust_rewrite(
+        context,
+        actor,
+        &candidates,
+        rewritable,
+    ));
     specs
 }
 

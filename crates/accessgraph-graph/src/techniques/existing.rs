@@ -251,8 +251,9 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
             }
         }
         if coverage != Coverage::Complete || unknown_role {
-            // Regions without inventory (or resources of unknown role): one edge to the account's helper node for this
-            // technique; the helper runs as every role that trusts the service (`runs_as_edges`).
+            // Regions without inventory (or resources of unknown role): one edge to the
+            // account's helper node for this technique; the helper runs as every role that
+            // trusts the service (`runs_as_edges`).
             if let Some((checked, named)) =
                 super::names::check_chosen(context, actor, &actions, None)
             {

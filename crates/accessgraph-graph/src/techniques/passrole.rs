@@ -27,12 +27,20 @@ pub(crate) fn catalog() -> Vec<super::TechniqueInfo> {
         .collect()
 }
 
-/// The new-PassRole edges of one actor.
-pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
-    let pass_role = Action::new("iam:PassRole");
-    if !Context::might_allow(actor, &pass_role) {
+/// A technique whose every action the actor may do, with the check's outcome and the resources
+/// it would name.
+pub(crate) type Candidate = (&'static Technique, Checked, Vec<String>);
+
+/// The new-PassRole edges of one actor, from its `candidates`.
+pub(crate) fn edges(
+    context: &Context<'_>,
+    actor: &Actor,
+    candidates: &[Candidate],
+) -> Vec<EdgeSpec> {
+    if candidates.is_empty() {
         return Vec::new();
     }
+    let pass_role = Action::new("iam:PassRole");
     let mut specs = Vec::new();
     // INVARIANT: PassRole cannot pass a role of another account (§4.4), so targets are local.
     let roles = context
@@ -41,10 +49,6 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         .filter(|role| {
             !role.is_user && role.arn != actor.arn && !role.principal.is_service_linked()
         });
-    let candidates = candidates(context, actor);
-    if candidates.is_empty() {
-        return specs;
-    }
     // Making an instance profile for a role that has none does not depend on the role either:
     // checked once, when first needed.
     let mut new_profile: Option<Option<Checked>> = None;
@@ -52,7 +56,7 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
         let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
         // `iam:PassRole` on this role, once per service it is passed to.
         let mut passes: Vec<(&str, Option<Checked>)> = Vec::new();
-        for (technique, actions_checked, named) in &candidates {
+        for (technique, actions_checked, named) in candidates {
             let Some(service) = technique.service_trusted_in(&role.trusted_services) else {
                 continue;
             };
@@ -106,11 +110,12 @@ pub(crate) fn edges(context: &Context<'_>, actor: &Actor) -> Vec<EdgeSpec> {
 
 /// The techniques whose every action `actor` may do, with the resources it would name: each
 /// action is checked on the resources AWS authorizes it against (`names`), whatever the role,
-/// once per technique (and only where some statement could allow every action).
-fn candidates(
-    context: &Context<'_>,
-    actor: &Actor,
-) -> Vec<(&'static Technique, Checked, Vec<String>)> {
+/// once per technique (and only where some statement could allow every action). None when no
+/// statement of the actor could allow `iam:PassRole`.
+pub(crate) fn candidates(context: &Context<'_>, actor: &Actor) -> Vec<Candidate> {
+    if !Context::might_allow(actor, &Action::new("iam:PassRole")) {
+        return Vec::new();
+    }
     context
         .techniques
         .of(Category::NewPassrole)
@@ -128,13 +133,13 @@ fn candidates(
 pub(crate) fn after_trust_rewrite(
     context: &Context<'_>,
     actor: &Actor,
+    candidates: &[Candidate],
     rewritable: Vec<super::iam::Rewritable<'_>>,
 ) -> Vec<EdgeSpec> {
-    let pass_role = Action::new("iam:PassRole");
-    if rewritable.is_empty() || !Context::might_allow(actor, &pass_role) {
+    if rewritable.is_empty() || candidates.is_empty() {
         return Vec::new();
     }
-    let candidates = candidates(context, actor);
+    let pass_role = Action::new("iam:PassRole");
     let mut specs = Vec::new();
     for rewritten in rewritable {
         let role = rewritten.role;
