@@ -12,6 +12,7 @@ mod cli;
 mod collect;
 mod coverage;
 mod differential;
+mod edge_sets;
 mod emulator;
 mod fault_proxy;
 mod fixture;

@@ -59,6 +59,14 @@ fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, St
     let built = started.elapsed().as_secs_f64();
     let rss_after_build = peak_rss_mib().unwrap_or(f64::NAN);
     let (nodes, edges) = (graph.nodes().count(), graph.edges().count());
+    let mut by_kind: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (_, _, edge) in graph.edges() {
+        *by_kind.entry(format!("{:?}", edge.kind)).or_default() += 1;
+    }
+    let by_kind: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, count)| format!("{kind} {count}"))
+        .collect();
     let filter = Filter::default();
     let mut admin_times = Vec::new();
     let mut page_times = Vec::new();
@@ -122,7 +130,8 @@ fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, St
         times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
     };
     let graph_report = format!(
-        "graph build {built:.2} s ({nodes} nodes, {edges} edges, peak RSS {rss_after_build:.0} MiB)\nwho-can-reach-admin over {} accounts ({answers} answers): all paths p50 {:.2} ms; search only p50 {:.2} ms; first 100 paths p50 {:.2} ms; definite only, all paths p50 {:.2} ms\nshortest path p50 {:.2} ms",
+        "graph build {built:.2} s ({nodes} nodes, {edges} edges: {}; peak RSS {rss_after_build:.0} MiB)\nwho-can-reach-admin over {} accounts ({answers} answers): all paths p50 {:.2} ms; search only p50 {:.2} ms; first 100 paths p50 {:.2} ms; definite only, all paths p50 {:.2} ms\nshortest path p50 {:.2} ms",
+        by_kind.join(", "),
         admin_times.len(),
         median(&mut admin_times),
         median(&mut bfs_times),
