@@ -368,6 +368,24 @@ impl<'s> Context<'s> {
         })
     }
 
+    /// The resources some identity statement of `actor` could allow `action` on (ignoring
+    /// conditions, `${aws:username}` taken as the user's name): compiled once per actor, then
+    /// tested against many resources before any is evaluated.
+    pub(crate) fn allow_scope(actor: &Actor, action: &Action) -> accessgraph_policy::ResourceScope {
+        let username = actor.is_user.then(|| actor.principal.name()).flatten();
+        let mut scope = accessgraph_policy::ResourceScope::default();
+        for policy in actor.identity.iter() {
+            for statement in policy.document().statements_for(action) {
+                if statement.effect() == accessgraph_policy::Effect::Allow
+                    && statement.matches_action(action.lower())
+                {
+                    scope.add(statement.resource_scope(username));
+                }
+            }
+        }
+        scope
+    }
+
     /// Whether any identity statement of `actor` could allow `action` (ignoring resources and
     /// conditions): a cheap filter before full evaluation.
     pub(crate) fn might_allow(actor: &Actor, action: &Action) -> bool {

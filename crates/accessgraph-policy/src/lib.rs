@@ -57,7 +57,7 @@ pub use condition::{Comparison, Condition, ConditionError, Operator, Qualifier, 
 pub use document::{
     ActionPattern, AwsPrincipal, Effect, Limits, Matchers, ParseOptions, PolicyDocument,
     PolicyError, PolicyErrorKind, PolicyKind, PrincipalEntry, PrincipalSet, ResourcePattern,
-    Statement, Version,
+    ResourceScope, Statement, Version,
 };
 pub use eval::{
     Citation, Decision, DenyKind, Evaluation, Layer, Unresolved, evaluate, is_trust_action,

@@ -140,6 +140,32 @@ impl Template {
     }
 }
 
+impl Template {
+    /// The template as a glob for one caller before evaluation: `${aws:username}` becomes
+    /// `username` when the caller is a user; any other variable makes it match everything, as
+    /// evaluation leaves a pattern whose variable it cannot settle undecided whatever the
+    /// pattern's literal text. So the glob matches at least what evaluation could.
+    pub(crate) fn scope_glob(&self, username: Option<&str>) -> ArnGlob {
+        let pieces = match self {
+            Template::Static(elems) => return ArnGlob::from_elems(elems.clone()),
+            Template::Dynamic(pieces) => pieces,
+        };
+        let mut elems = Vec::new();
+        for piece in pieces {
+            match piece {
+                Piece::Elems(literal) => elems.extend_from_slice(literal),
+                Piece::Var { key, .. } => match username {
+                    Some(name) if &**key == "aws:username" => {
+                        elems.extend(name.bytes().map(Elem::Byte));
+                    }
+                    _ => return ArnGlob::Any,
+                },
+            }
+        }
+        ArnGlob::from_elems(elems)
+    }
+}
+
 /// Parses `key` or `key, 'default'` inside `${...}`.
 fn variable(inner: &str) -> Piece {
     let (key, default) = match inner.split_once(',') {

@@ -198,10 +198,33 @@ pub(crate) fn edges<'c>(
     let attach_admin = RequestContext::new().with("iam:PolicyARN", admin_arn.as_str());
     let mut specs = Vec::new();
     let mut rewritable_only = Vec::new();
-    let user_actions = [&create_key, &create_login, &update_login];
-    let role_actions = [&update_trust, &put_role, &attach_role, &create_version];
-    let wants_users = user_actions.iter().any(|action| might(action));
-    let wants_roles = role_actions.iter().any(|action| might(action));
+    // What each action could be allowed on, compiled once: a peer none of them could name is
+    // skipped without evaluation (users and roles have no resource policy for these actions, so
+    // only the actor's own statements can allow them; iam-semantics.md §3).
+    let scope = |action: &Action| Context::allow_scope(actor, action);
+    let (create_key_scope, create_login_scope, update_login_scope) = (
+        scope(&create_key),
+        scope(&create_login),
+        scope(&update_login),
+    );
+    let (put_user_scope, attach_user_scope) = (scope(&put_user), scope(&attach_user));
+    let (update_trust_scope, put_role_scope, attach_role_scope, create_version_scope) = (
+        scope(&update_trust),
+        scope(&put_role),
+        scope(&attach_role),
+        scope(&create_version),
+    );
+    let wants_users = [&create_key_scope, &create_login_scope, &update_login_scope]
+        .iter()
+        .any(|scope| !scope.is_empty());
+    let wants_roles = [
+        &update_trust_scope,
+        &put_role_scope,
+        &attach_role_scope,
+        &create_version_scope,
+    ]
+    .iter()
+    .any(|scope| !scope.is_empty());
     let peers = context
         .account_actors(&actor.account)
         .iter()
@@ -210,10 +233,8 @@ pub(crate) fn edges<'c>(
         let resource = Resource::new(peer.arn.clone()).with_account(peer.account.clone());
         let target = NodeKey::Actor(peer.index);
         if peer.is_user && wants_users {
-            // Users have no resource policy, so only the actor's own statements can allow these
-            // actions on them: skip the evaluation when none could match this user.
-            let might_on = |action: &Action| Context::might_allow_on(actor, action, &peer.arn);
-            let create_key_allowed = might_on(&create_key)
+            let create_key_allowed = create_key_scope
+                .might_include(&peer.arn)
                 .then(|| check_all(context, actor, &[(&create_key, &resource, &none)]))
                 .flatten();
             if let Some(checked) = create_key_allowed {
@@ -243,17 +264,19 @@ pub(crate) fn edges<'c>(
             let logins = [
                 (
                     &create_login,
+                    &create_login_scope,
                     "iam-004",
                     format!("`{}` has no console password", peer.name),
                 ),
                 (
                     &update_login,
+                    &update_login_scope,
                     "iam-006",
                     format!("`{}` has a console password", peer.name),
                 ),
             ];
-            for (action, catalog_id, requirement) in logins {
-                if !might_on(action) {
+            for (action, scope, catalog_id, requirement) in logins {
+                if !scope.might_include(&peer.arn) {
                     continue;
                 }
                 if let Some(checked) = check_all(context, actor, &[(action, &resource, &none)]) {
@@ -268,11 +291,11 @@ pub(crate) fn edges<'c>(
                 }
             }
             // Make the user an administrator, then use its credentials (iam-015, iam-018).
-            for (action, request_context, catalog_id) in [
-                (&attach_user, &attach_admin, "iam-015"),
-                (&put_user, &none, "iam-018"),
+            for (action, scope, request_context, catalog_id) in [
+                (&attach_user, &attach_user_scope, &attach_admin, "iam-015"),
+                (&put_user, &put_user_scope, &none, "iam-018"),
             ] {
-                if !might(action) {
+                if !scope.might_include(&peer.arn) || !create_key_scope.might_include(&peer.arn) {
                     continue;
                 }
                 if let Some(checked) = check_all(
@@ -289,8 +312,10 @@ pub(crate) fn edges<'c>(
             }
         }
         if !peer.is_user && !peer.principal.is_service_linked() && wants_roles {
-            let update_trust_allowed =
-                check_all(context, actor, &[(&update_trust, &resource, &none)]);
+            let update_trust_allowed = update_trust_scope
+                .might_include(&peer.arn)
+                .then(|| check_all(context, actor, &[(&update_trust, &resource, &none)]))
+                .flatten();
             let rewritten = update_trust_allowed.is_some();
             if let Some(checked) = update_trust_allowed {
                 match can_assume_after_rewrite(context, actor, peer) {
@@ -312,59 +337,58 @@ pub(crate) fn edges<'c>(
                 }
             }
             // Make a role the actor can reach (or whose trust it can rewrite) an administrator:
-            // iam-014/016/017 through sts:AssumeRole, iam-019/020/021 through the rewrite.
+            // iam-014/016/017 through sts:AssumeRole, iam-019/020/021 through the rewrite. Only
+            // the changes some statement could allow are kept, so a role none of them can touch
+            // costs no assume decision.
+            let mut changes: Vec<(&Action, Resource, &RequestContext, [&'static str; 2])> =
+                Vec::new();
+            if attach_role_scope.might_include(&peer.arn) {
+                changes.push((
+                    &attach_role,
+                    resource.clone(),
+                    &attach_admin,
+                    ["iam-014", "iam-019"],
+                ));
+            }
+            if put_role_scope.might_include(&peer.arn) {
+                changes.push((&put_role, resource.clone(), &none, ["iam-017", "iam-021"]));
+            }
+            for policy_arn in &peer.attached_customer {
+                if create_version_scope.might_include(policy_arn) {
+                    let policy =
+                        Resource::new(policy_arn.clone()).with_account(peer.account.clone());
+                    changes.push((&create_version, policy, &none, ["iam-016", "iam-020"]));
+                }
+            }
+            if changes.is_empty() {
+                continue;
+            }
             let assumable = peer.trust.is_some()
                 && context
                     .decide(actor, &assume, &peer.arn, &none)
                     .decision
                     .is_possible();
-            let rewritable = !assumable && rewritten;
-            if assumable || rewritable {
-                let how = if assumable {
-                    "sts:AssumeRole"
-                } else {
-                    "iam:UpdateAssumeRolePolicy"
-                };
-                let mut changes: Vec<(&Action, Resource, &RequestContext, &'static str)> = vec![
-                    (
-                        &attach_role,
-                        resource.clone(),
-                        &attach_admin,
-                        if assumable { "iam-014" } else { "iam-019" },
-                    ),
-                    (
-                        &put_role,
-                        resource.clone(),
-                        &none,
-                        if assumable { "iam-017" } else { "iam-021" },
-                    ),
-                ];
-                for policy_arn in &peer.attached_customer {
-                    let policy =
-                        Resource::new(policy_arn.clone()).with_account(peer.account.clone());
-                    changes.push((
-                        &create_version,
-                        policy,
-                        &none,
-                        if assumable { "iam-016" } else { "iam-020" },
-                    ));
-                }
-                for (action, target_resource, request_context, catalog_id) in changes {
-                    if !might(action) {
-                        continue;
-                    }
-                    if let Some(checked) = check_all(
-                        context,
-                        actor,
-                        &[(action, &target_resource, request_context)],
-                    ) {
-                        let technique = format!(
-                            "{action} on `{}` + {how} on `{}`",
-                            target_resource.arn(),
-                            peer.arn
-                        );
-                        specs.push(admin_spec(actor, peer, technique, catalog_id, checked));
-                    }
+            if !assumable && !rewritten {
+                continue;
+            }
+            let how = if assumable {
+                "sts:AssumeRole"
+            } else {
+                "iam:UpdateAssumeRolePolicy"
+            };
+            for (action, target_resource, request_context, [by_assume, by_rewrite]) in changes {
+                if let Some(checked) = check_all(
+                    context,
+                    actor,
+                    &[(action, &target_resource, request_context)],
+                ) {
+                    let technique = format!(
+                        "{action} on `{}` + {how} on `{}`",
+                        target_resource.arn(),
+                        peer.arn
+                    );
+                    let catalog_id = if assumable { by_assume } else { by_rewrite };
+                    specs.push(admin_spec(actor, peer, technique, catalog_id, checked));
                 }
             }
         }
