@@ -436,6 +436,8 @@ impl Graph {
                 let index = graph.add_node(key_node(key));
                 by_key.insert(key.clone(), index);
             }
+            // Reserved once: doubling a vector of large edges would briefly hold it twice.
+            graph.reserve_edges(specs.len());
             for spec in specs {
                 let (Some(from), Some(to)) = (by_key.get(&spec.from), by_key.get(&spec.to)) else {
                     continue;

@@ -434,10 +434,12 @@ pub(crate) fn change_a_role_it_runs_as(
     let put_role = Action::new("iam:PutRolePolicy");
     let attach_role = Action::new("iam:AttachRolePolicy");
     let create_version = Action::new("iam:CreatePolicyVersion");
-    if ![&put_role, &attach_role, &create_version]
-        .iter()
-        .any(|action| Context::might_allow(actor, action))
-    {
+    let (put_scope, attach_scope, create_version_scope) = (
+        Context::allow_scope(actor, &put_role),
+        Context::allow_scope(actor, &attach_role),
+        Context::allow_scope(actor, &create_version),
+    );
+    if put_scope.is_empty() && attach_scope.is_empty() && create_version_scope.is_empty() {
         return Vec::new();
     }
     let none = RequestContext::new();
@@ -460,27 +462,31 @@ pub(crate) fn change_a_role_it_runs_as(
             continue;
         }
         seen.push(role_idx);
-        if role.trust.is_some()
-            && context
-                .decide(actor, &assume, &role.arn, &none)
-                .decision
-                .is_possible()
+        // Only the changes some statement could allow on this role (or its policy) are checked.
+        let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
+        let mut changes: Vec<(&Action, Resource, &RequestContext)> = Vec::new();
+        if attach_scope.might_include(&role.arn) {
+            changes.push((&attach_role, resource.clone(), &attach_admin));
+        }
+        if put_scope.might_include(&role.arn) {
+            changes.push((&put_role, resource, &none));
+        }
+        for policy_arn in &role.attached_customer {
+            if create_version_scope.might_include(policy_arn) {
+                let policy = Resource::new(policy_arn.clone()).with_account(role.account.clone());
+                changes.push((&create_version, policy, &none));
+            }
+        }
+        if changes.is_empty()
+            || role.trust.is_some()
+                && context
+                    .decide(actor, &assume, &role.arn, &none)
+                    .decision
+                    .is_possible()
         {
             continue;
         }
-        let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
-        let mut changes: Vec<(&Action, Resource, &RequestContext)> = vec![
-            (&attach_role, resource.clone(), &attach_admin),
-            (&put_role, resource, &none),
-        ];
-        for policy_arn in &role.attached_customer {
-            let policy = Resource::new(policy_arn.clone()).with_account(role.account.clone());
-            changes.push((&create_version, policy, &none));
-        }
         for (action, target_resource, request_context) in changes {
-            if !Context::might_allow(actor, action) {
-                continue;
-            }
             let Some(checked) = check_all(
                 context,
                 actor,
