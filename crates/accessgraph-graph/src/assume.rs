@@ -3,8 +3,8 @@
 //!
 //! Candidates come from the trust policy's principals, so the cost follows the trust policies,
 //! not all pairs: a named principal is evaluated directly; an account entry delegates to that
-//! account's principals whose identity policies could allow `sts:AssumeRole` at all (a cheap
-//! statement filter) and are then evaluated; `*` does the same across the snapshot and adds the
+//! account's principals whose identity policies could allow `sts:AssumeRole` on this role (a
+//! cheap filter on their statements' resource patterns) and are then evaluated; `*` does the same across the snapshot and adds the
 //! `*` node; services and identity providers get their own nodes.
 
 use std::collections::BTreeSet;
@@ -154,14 +154,15 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
             Source::Account(account) => {
                 let actors = context.account_actors(account);
                 for (idx, actor) in context.account_indices(account).zip(actors) {
-                    if actor.may_assume {
+                    if actor.assume_scope.might_include(&role.arn) {
                         callers.insert((idx, false));
                     }
                 }
             }
             Source::Everyone => {
                 for (idx, actor) in context.actors.iter().enumerate() {
-                    if actor.account == role.account || actor.may_assume {
+                    if actor.account == role.account || actor.assume_scope.might_include(&role.arn)
+                    {
                         callers.insert((idx, false));
                     }
                 }

@@ -48,8 +48,9 @@ pub(crate) struct Actor {
     pub(crate) instance_profiles: Vec<String>,
     /// Service principals the role's trust policy lets assume it (lowercase).
     pub(crate) trusted_services: Vec<String>,
-    /// Whether any identity statement could allow `sts:AssumeRole` (a filter for delegation).
-    pub(crate) may_assume: bool,
+    /// The roles some identity statement could allow `sts:AssumeRole` on (a filter for
+    /// delegation: a trust policy naming the actor's account admits only these).
+    pub(crate) assume_scope: accessgraph_policy::ResourceScope,
     /// Position in `Context::actors` (and node index in the graph).
     pub(crate) index: u32,
 }
@@ -248,7 +249,7 @@ impl<'s> Context<'s> {
             .par_iter_mut()
             .enumerate()
             .for_each(|(index, actor)| {
-                actor.may_assume = Context::might_allow(actor, &assume);
+                actor.assume_scope = Context::allow_scope(actor, &assume);
                 actor.index = u32::try_from(index).unwrap_or(u32::MAX);
                 if let Some(id) = resolver.canonical_id(&actor.account) {
                     let principal = std::mem::replace(
@@ -802,7 +803,7 @@ fn account_actors(
             trust: None,
             instance_profiles: Vec::new(),
             trusted_services: Vec::new(),
-            may_assume: false,
+            assume_scope: accessgraph_policy::ResourceScope::default(),
             index: 0,
         });
     }
@@ -847,7 +848,7 @@ fn account_actors(
             trust: docs.policy(&format!("{}#trust", role.arn), &role.trust_policy),
             instance_profiles: role.instance_profiles.clone(),
             trusted_services: Vec::new(),
-            may_assume: false,
+            assume_scope: accessgraph_policy::ResourceScope::default(),
             index: 0,
         });
     }

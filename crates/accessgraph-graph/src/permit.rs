@@ -227,7 +227,7 @@ fn administrator(context: &Context<'_>, account: &str) -> Option<Actor> {
         trust: None,
         instance_profiles: Vec::new(),
         trusted_services: Vec::new(),
-        may_assume: true,
+        assume_scope: accessgraph_policy::ResourceScope::everything(),
         index: u32::MAX,
     })
 }

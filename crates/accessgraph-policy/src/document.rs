@@ -100,6 +100,14 @@ pub struct ResourceScope {
 }
 
 impl ResourceScope {
+    /// The scope that may include every resource.
+    #[must_use]
+    pub fn everything() -> ResourceScope {
+        ResourceScope {
+            globs: vec![ArnGlob::Any],
+        }
+    }
+
     /// Adds the resources of another scope.
     pub fn add(&mut self, other: ResourceScope) {
         if !self.globs.contains(&ArnGlob::Any) {
