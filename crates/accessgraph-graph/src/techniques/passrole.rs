@@ -52,7 +52,9 @@ pub(crate) fn edges(
     // Making an instance profile for a role that has none does not depend on the role either:
     // checked once, when first needed.
     let mut new_profile: Option<Option<Checked>> = None;
-    for role in roles {
+    // The roles some statement could allow passing: the others are skipped unevaluated.
+    let pass_scope = Context::allow_scope(actor, &pass_role);
+    for role in roles.filter(|role| pass_scope.might_include(&role.arn)) {
         let role_resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
         // `iam:PassRole` on this role, once per service it is passed to.
         let mut passes: Vec<(&str, Option<Checked>)> = Vec::new();
