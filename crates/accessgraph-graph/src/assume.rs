@@ -4,8 +4,9 @@
 //! Candidates come from the trust policy's principals, so the cost follows the trust policies,
 //! not all pairs: a named principal is evaluated directly; an account entry delegates to that
 //! account's principals whose identity policies could allow `sts:AssumeRole` on this role (a
-//! cheap filter on their statements' resource patterns) and are then evaluated; `*` does the same across the snapshot and adds the
-//! `*` node; services and identity providers get their own nodes.
+//! cheap filter on their statements' resource patterns) and are then evaluated; `*` does the
+//! same across the snapshot and adds the `*` node; services and identity providers get their
+//! own nodes.
 
 use std::collections::BTreeSet;
 

@@ -217,12 +217,19 @@ pub(crate) fn edges(context: &Context<'_>, actor_idx: usize) -> Vec<EdgeSpec> {
     let Some(actor) = context.actors.get(actor_idx) else {
         return Vec::new();
     };
-    let (mut specs, rewritable) = iam::edges(context, actor);
+    // How the actor could change a role's policies, shared by the two families that do.
+    let role_changes = iam::RoleChanges::new(actor);
+    let (mut specs, rewritable) = iam::edges(context, actor, &role_changes);
     // The PassRole techniques the actor may use, checked once for both PassRole families.
     let candidates = passrole::candidates(context, actor);
     let mut gained = passrole::edges(context, actor, &candidates);
     gained.extend(existing::edges(context, actor));
-    specs.extend(iam::change_a_role_it_runs_as(context, actor, &gained));
+    specs.extend(iam::change_a_role_it_runs_as(
+        context,
+        actor,
+        &role_changes,
+        &gained,
+    ));
     specs.extend(gained);
     specs.extend(passrole::after_trust_rewrite(
         context,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use accessgraph_policy::{Action, Policy, RequestContext, Resource};
+use accessgraph_policy::{Action, Policy, RequestContext, Resource, ResourceScope};
 
 use super::check_all;
 use crate::build::Draft;
@@ -172,10 +172,97 @@ pub(crate) struct Rewritable<'c> {
     pub(crate) checked: super::Checked,
 }
 
+/// What a policy change does to a role.
+#[derive(Debug, Clone, Copy)]
+enum ChangeKind {
+    /// `iam:AttachRolePolicy` with `AdministratorAccess`.
+    AttachAdmin,
+    /// `iam:PutRolePolicy`.
+    PutInline,
+    /// `iam:CreatePolicyVersion` on a customer-managed policy attached to the role.
+    NewVersion,
+}
+
+/// The ways an actor may make a role an administrator, with the resources some statement of the
+/// actor could allow each on: compiled once per actor, shared by iam-014..021 and `ag-iam-001`.
+pub(crate) struct RoleChanges {
+    put: Action,
+    attach: Action,
+    create_version: Action,
+    put_scope: ResourceScope,
+    attach_scope: ResourceScope,
+    create_version_scope: ResourceScope,
+    /// `iam:PolicyARN` = the partition's `AdministratorAccess`.
+    attach_admin: RequestContext,
+    none: RequestContext,
+}
+
+impl RoleChanges {
+    pub(crate) fn new(actor: &Actor) -> RoleChanges {
+        let (put, attach, create_version) = (
+            Action::new("iam:PutRolePolicy"),
+            Action::new("iam:AttachRolePolicy"),
+            Action::new("iam:CreatePolicyVersion"),
+        );
+        let admin_arn = format!(
+            "arn:{}:iam::aws:policy/AdministratorAccess",
+            actor.principal.partition()
+        );
+        RoleChanges {
+            put_scope: Context::allow_scope(actor, &put),
+            attach_scope: Context::allow_scope(actor, &attach),
+            create_version_scope: Context::allow_scope(actor, &create_version),
+            put,
+            attach,
+            create_version,
+            attach_admin: RequestContext::new().with("iam:PolicyARN", admin_arn.as_str()),
+            none: RequestContext::new(),
+        }
+    }
+
+    /// Whether no statement could allow any change.
+    fn is_empty(&self) -> bool {
+        self.put_scope.is_empty()
+            && self.attach_scope.is_empty()
+            && self.create_version_scope.is_empty()
+    }
+
+    /// The changes some statement could allow on `role` (or on a policy attached to it), in
+    /// order: attach, put, then each policy's new version; each with the resource it acts on.
+    fn on(&self, role: &Actor) -> Vec<(&Action, Resource, &RequestContext, ChangeKind)> {
+        let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
+        let mut changes = Vec::new();
+        if self.attach_scope.might_include(&role.arn) {
+            changes.push((
+                &self.attach,
+                resource.clone(),
+                &self.attach_admin,
+                ChangeKind::AttachAdmin,
+            ));
+        }
+        if self.put_scope.might_include(&role.arn) {
+            changes.push((&self.put, resource, &self.none, ChangeKind::PutInline));
+        }
+        for policy_arn in &role.attached_customer {
+            if self.create_version_scope.might_include(policy_arn) {
+                let policy = Resource::new(policy_arn.clone()).with_account(role.account.clone());
+                changes.push((
+                    &self.create_version,
+                    policy,
+                    &self.none,
+                    ChangeKind::NewVersion,
+                ));
+            }
+        }
+        changes
+    }
+}
+
 /// The IAM-only edges of one actor, and the roles whose trust it may rewrite but not assume.
 pub(crate) fn edges<'c>(
     context: &'c Context<'_>,
     actor: &Actor,
+    role_changes: &RoleChanges,
 ) -> (Vec<EdgeSpec>, Vec<Rewritable<'c>>) {
     let create_key = Action::new("iam:CreateAccessKey");
     let delete_key = Action::new("iam:DeleteAccessKey");
@@ -183,19 +270,12 @@ pub(crate) fn edges<'c>(
     let update_login = Action::new("iam:UpdateLoginProfile");
     let update_trust = Action::new("iam:UpdateAssumeRolePolicy");
     let add_to_group = Action::new("iam:AddUserToGroup");
-    let put_role = Action::new("iam:PutRolePolicy");
-    let attach_role = Action::new("iam:AttachRolePolicy");
     let put_user = Action::new("iam:PutUserPolicy");
     let attach_user = Action::new("iam:AttachUserPolicy");
     let assume = Action::new("sts:AssumeRole");
-    let create_version = Action::new("iam:CreatePolicyVersion");
     let might = |action: &Action| Context::might_allow(actor, action);
     let none = RequestContext::new();
-    let admin_arn = format!(
-        "arn:{}:iam::aws:policy/AdministratorAccess",
-        actor.principal.partition()
-    );
-    let attach_admin = RequestContext::new().with("iam:PolicyARN", admin_arn.as_str());
+    let attach_admin = &role_changes.attach_admin;
     let mut specs = Vec::new();
     let mut rewritable_only = Vec::new();
     // What each action could be allowed on, compiled once: a peer none of them could name is
@@ -208,23 +288,11 @@ pub(crate) fn edges<'c>(
         scope(&update_login),
     );
     let (put_user_scope, attach_user_scope) = (scope(&put_user), scope(&attach_user));
-    let (update_trust_scope, put_role_scope, attach_role_scope, create_version_scope) = (
-        scope(&update_trust),
-        scope(&put_role),
-        scope(&attach_role),
-        scope(&create_version),
-    );
+    let update_trust_scope = scope(&update_trust);
     let wants_users = [&create_key_scope, &create_login_scope, &update_login_scope]
         .iter()
         .any(|scope| !scope.is_empty());
-    let wants_roles = [
-        &update_trust_scope,
-        &put_role_scope,
-        &attach_role_scope,
-        &create_version_scope,
-    ]
-    .iter()
-    .any(|scope| !scope.is_empty());
+    let wants_roles = !update_trust_scope.is_empty() || !role_changes.is_empty();
     let peers = context
         .account_actors(&actor.account)
         .iter()
@@ -292,7 +360,7 @@ pub(crate) fn edges<'c>(
             }
             // Make the user an administrator, then use its credentials (iam-015, iam-018).
             for (action, scope, request_context, catalog_id) in [
-                (&attach_user, &attach_user_scope, &attach_admin, "iam-015"),
+                (&attach_user, &attach_user_scope, attach_admin, "iam-015"),
                 (&put_user, &put_user_scope, &none, "iam-018"),
             ] {
                 if !scope.might_include(&peer.arn) || !create_key_scope.might_include(&peer.arn) {
@@ -340,26 +408,7 @@ pub(crate) fn edges<'c>(
             // iam-014/016/017 through sts:AssumeRole, iam-019/020/021 through the rewrite. Only
             // the changes some statement could allow are kept, so a role none of them can touch
             // costs no assume decision.
-            let mut changes: Vec<(&Action, Resource, &RequestContext, [&'static str; 2])> =
-                Vec::new();
-            if attach_role_scope.might_include(&peer.arn) {
-                changes.push((
-                    &attach_role,
-                    resource.clone(),
-                    &attach_admin,
-                    ["iam-014", "iam-019"],
-                ));
-            }
-            if put_role_scope.might_include(&peer.arn) {
-                changes.push((&put_role, resource.clone(), &none, ["iam-017", "iam-021"]));
-            }
-            for policy_arn in &peer.attached_customer {
-                if create_version_scope.might_include(policy_arn) {
-                    let policy =
-                        Resource::new(policy_arn.clone()).with_account(peer.account.clone());
-                    changes.push((&create_version, policy, &none, ["iam-016", "iam-020"]));
-                }
-            }
+            let changes = role_changes.on(peer);
             if changes.is_empty() {
                 continue;
             }
@@ -376,7 +425,7 @@ pub(crate) fn edges<'c>(
             } else {
                 "iam:UpdateAssumeRolePolicy"
             };
-            for (action, target_resource, request_context, [by_assume, by_rewrite]) in changes {
+            for (action, target_resource, request_context, kind) in changes {
                 if let Some(checked) = check_all(
                     context,
                     actor,
@@ -387,7 +436,14 @@ pub(crate) fn edges<'c>(
                         target_resource.arn(),
                         peer.arn
                     );
-                    let catalog_id = if assumable { by_assume } else { by_rewrite };
+                    let catalog_id = match (kind, assumable) {
+                        (ChangeKind::AttachAdmin, true) => "iam-014",
+                        (ChangeKind::AttachAdmin, false) => "iam-019",
+                        (ChangeKind::PutInline, true) => "iam-017",
+                        (ChangeKind::PutInline, false) => "iam-021",
+                        (ChangeKind::NewVersion, true) => "iam-016",
+                        (ChangeKind::NewVersion, false) => "iam-020",
+                    };
                     specs.push(admin_spec(actor, peer, technique, catalog_id, checked));
                 }
             }
@@ -429,28 +485,13 @@ pub(crate) fn edges<'c>(
 pub(crate) fn change_a_role_it_runs_as(
     context: &Context<'_>,
     actor: &Actor,
+    role_changes: &RoleChanges,
     gained: &[EdgeSpec],
 ) -> Vec<EdgeSpec> {
-    let put_role = Action::new("iam:PutRolePolicy");
-    let attach_role = Action::new("iam:AttachRolePolicy");
-    let create_version = Action::new("iam:CreatePolicyVersion");
-    if gained.is_empty() {
-        return Vec::new();
-    }
-    let (put_scope, attach_scope, create_version_scope) = (
-        Context::allow_scope(actor, &put_role),
-        Context::allow_scope(actor, &attach_role),
-        Context::allow_scope(actor, &create_version),
-    );
-    if put_scope.is_empty() && attach_scope.is_empty() && create_version_scope.is_empty() {
+    if gained.is_empty() || role_changes.is_empty() {
         return Vec::new();
     }
     let none = RequestContext::new();
-    let admin_arn = format!(
-        "arn:{}:iam::aws:policy/AdministratorAccess",
-        actor.principal.partition()
-    );
-    let attach_admin = RequestContext::new().with("iam:PolicyARN", admin_arn.as_str());
     let assume = Action::new("sts:AssumeRole");
     let mut seen: Vec<u32> = Vec::new();
     let mut specs = Vec::new();
@@ -466,20 +507,7 @@ pub(crate) fn change_a_role_it_runs_as(
         }
         seen.push(role_idx);
         // Only the changes some statement could allow on this role (or its policy) are checked.
-        let resource = Resource::new(role.arn.clone()).with_account(role.account.clone());
-        let mut changes: Vec<(&Action, Resource, &RequestContext)> = Vec::new();
-        if attach_scope.might_include(&role.arn) {
-            changes.push((&attach_role, resource.clone(), &attach_admin));
-        }
-        if put_scope.might_include(&role.arn) {
-            changes.push((&put_role, resource, &none));
-        }
-        for policy_arn in &role.attached_customer {
-            if create_version_scope.might_include(policy_arn) {
-                let policy = Resource::new(policy_arn.clone()).with_account(role.account.clone());
-                changes.push((&create_version, policy, &none));
-            }
-        }
+        let changes = role_changes.on(role);
         if changes.is_empty()
             || role.trust.is_some()
                 && context
@@ -489,7 +517,7 @@ pub(crate) fn change_a_role_it_runs_as(
         {
             continue;
         }
-        for (action, target_resource, request_context) in changes {
+        for (action, target_resource, request_context, _) in changes {
             let Some(checked) = check_all(
                 context,
                 actor,
