@@ -72,7 +72,7 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
         };
         let decisions: Vec<(String, Option<Decision>)> = match edge.kind {
             EdgeKind::Assume => vec![(
-                edge.technique.clone(),
+                edge.technique.to_string(),
                 simulator
                     .evaluate(
                         &principal,
@@ -85,7 +85,7 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
             )],
             EdgeKind::Permit => {
                 // Each level's action is allowed, and marked conditional exactly when it is.
-                for access in &edge.access {
+                for access in edge.access.iter() {
                     let conditional = best(&simulator, &principal, access.action, &target.arn)
                         .is_some_and(|evaluation| is_conditional(evaluation.decision));
                     if conditional != access.conditional {

@@ -32,10 +32,10 @@ fn edge_lines(graph: &Graph) -> Vec<String> {
                 edge.technique,
                 edge.catalog_id.unwrap_or("-")
             );
-            for alternative in &edge.alternatives {
+            for alternative in edge.alternatives.iter() {
                 let _ = write!(line, " also:{alternative}");
             }
-            for id in &edge.evidence {
+            for id in edge.evidence.iter() {
                 if let Some(citation) = graph.citation(*id) {
                     let _ = write!(
                         line,

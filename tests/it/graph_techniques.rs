@@ -556,7 +556,7 @@ fn an_inventory_of_some_regions_keeps_the_others_conditional() {
                     .node(*to)
                     .is_some_and(|node| node.arn == arn("role", "target"))
             })
-            .flat_map(|(_, _, edge)| edge.requirements.clone())
+            .flat_map(|(_, _, edge)| edge.requirements.to_vec())
             .find(|requirement| requirement.contains("Lambda function"));
         (found, requirement)
     };

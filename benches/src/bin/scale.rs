@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release -p accessgraph-benches --bin scale -- ACCOUNTS PRINCIPALS [resources]`
 //!
+//! The saved graph is loaded back in a new process (`scale load FILE`), as a restarted server
+//! loads it, so its time and memory are those of a process that only loads.
+//!
 //! With `resources`, every account also has buckets, a key, a queue, a topic and a secret
 //! (`SynthConfig::resources`), and the report adds the latency of a question about a bucket.
 
@@ -116,15 +119,14 @@ fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, St
     let started = Instant::now();
     let bytes = graph.to_bytes();
     let saved = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let loaded = Graph::from_bytes(&bytes).map_err(|error| error.to_string())?;
-    let load = started.elapsed().as_secs_f64();
+    let saved_path = work.path().join("saved.graph");
+    std::fs::write(&saved_path, &bytes).map_err(|error| error.to_string())?;
+    let size = bytes.len() as f64 / 1024.0 / 1024.0;
+    drop(bytes);
     let persist_report = format!(
-        "saved graph {:.0} MiB: encode {saved:.2} s, load {load:.2} s ({} edges)",
-        bytes.len() as f64 / 1024.0 / 1024.0,
-        loaded.edges().count()
+        "saved graph {size:.0} MiB: encode {saved:.2} s; in a new process: {}",
+        load_elsewhere(&saved_path)?
     );
-    drop(loaded);
     let median = |times: &mut Vec<f64>| {
         times.sort_by(f64::total_cmp);
         times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
@@ -148,6 +150,46 @@ fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, St
         total - parsed,
         meta.counts.documents,
     ))
+}
+
+/// Loads a saved graph in a new process (this binary with `load FILE`), as a restarted server
+/// does, and returns its report: the load time and that process's peak memory.
+fn load_elsewhere(path: &std::path::Path) -> Result<String, String> {
+    let exe = std::env::current_exe().map_err(|error| error.to_string())?;
+    let output = std::process::Command::new(exe)
+        .arg("load")
+        .arg(path)
+        .output()
+        .map_err(|error| error.to_string())?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// `scale load FILE`: reads and decodes one saved graph.
+fn load(path: &str) -> Result<String, String> {
+    let started = Instant::now();
+    let bytes = std::fs::read(path).map_err(|error| format!("{path}: {error}"))?;
+    let read = started.elapsed().as_secs_f64();
+    let graph = Graph::from_bytes(&bytes).map_err(|error| error.to_string())?;
+    drop(bytes);
+    let load = started.elapsed().as_secs_f64();
+    let rss_loaded = current_rss_mib().unwrap_or(f64::NAN);
+    Ok(format!(
+        "load {load:.2} s (read {read:.2} s) of {} nodes and {} edges; peak RSS {:.0} MiB, {rss_loaded:.0} MiB once loaded",
+        graph.node_count(),
+        graph.edges().count(),
+        peak_rss_mib().unwrap_or(f64::NAN),
+    ))
+}
+
+/// Resident set size of this process now in MiB (`VmRSS`), on Linux.
+fn current_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 fn median(times: &mut [f64]) -> f64 {
@@ -234,6 +276,10 @@ fn query_engine(
 }
 
 fn main() -> ExitCode {
+    let mut arguments = std::env::args().skip(1);
+    if arguments.next().as_deref() == Some("load") {
+        return report(load(&arguments.next().unwrap_or_default()));
+    }
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|arg| arg.parse().ok())
@@ -243,7 +289,10 @@ fn main() -> ExitCode {
         [accounts, principals] => (*accounts, *principals),
         _ => (1000, 200),
     };
-    let result = run(accounts, principals, resources);
+    report(run(accounts, principals, resources))
+}
+
+fn report(result: Result<String, String>) -> ExitCode {
     #[expect(
         clippy::print_stdout,
         clippy::print_stderr,

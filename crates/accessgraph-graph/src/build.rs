@@ -388,6 +388,7 @@ impl Graph {
             .collect();
         let mut citations: Vec<accessgraph_policy::Citation> = Vec::new();
         let mut citation_ids: HashMap<CitationKey, u32> = HashMap::new();
+        let mut shared = crate::share::Shared::default();
         for chunk in accounts.chunks(ACCOUNTS_PER_CHUNK) {
             let indices: Vec<usize> = chunk
                 .iter()
@@ -443,7 +444,7 @@ impl Graph {
                     continue;
                 };
                 let draft = spec.edge;
-                let evidence = draft
+                let evidence: Vec<CitationId> = draft
                     .evidence
                     .into_iter()
                     .map(|citation| {
@@ -459,14 +460,14 @@ impl Graph {
                     .collect();
                 let edge = Edge {
                     kind: draft.kind,
-                    technique: draft.technique,
+                    technique: shared.text(&draft.technique),
                     catalog_id: draft.catalog_id,
-                    evidence,
-                    conditions: draft.conditions,
-                    requirements: draft.requirements,
-                    alternatives: draft.alternatives,
-                    details: Vec::new(),
-                    access: draft.access,
+                    evidence: shared.evidence(&evidence),
+                    conditions: shared.conditions(draft.conditions),
+                    requirements: shared.list(&draft.requirements),
+                    alternatives: shared.list(&draft.alternatives),
+                    details: shared.list(&[]),
+                    access: shared.access(&draft.access),
                 };
                 graph.add_edge(*from, *to, edge);
             }

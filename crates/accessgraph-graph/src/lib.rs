@@ -22,6 +22,7 @@ mod permit;
 mod persist;
 mod resolve;
 mod search;
+mod share;
 mod simulate;
 mod sso;
 mod techniques;

@@ -1,5 +1,7 @@
 //! Nodes and edges of the access graph, as the query layer and the server see them.
 
+use std::sync::Arc;
+
 use accessgraph_policy::{Citation, Conditions, Tri};
 use serde::{Deserialize, Serialize};
 
@@ -109,35 +111,37 @@ pub enum EdgeKind {
     Sso,
 }
 
-/// An edge, with the statements that justify it.
+/// An edge, with the statements that justify it. Its text, lists and conditions are shared with
+/// every other edge that has the same (a large graph has millions of edges and few distinct
+/// values), so cloning an edge is cheap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edge {
     /// Kind.
     pub kind: EdgeKind,
     /// The technique, e.g. `sts:AssumeRole` or `iam:PassRole + ec2:RunInstances`.
-    pub technique: String,
+    pub technique: Arc<str>,
     /// The technique id: the pathfinding.cloud id, or a name for PMapper's extras.
     pub catalog_id: Option<&'static str>,
     /// Every statement that was needed ([`crate::Graph::citation`] resolves them).
-    pub evidence: Vec<CitationId>,
+    pub evidence: Arc<[CitationId]>,
     /// Conditions a snapshot cannot settle, with the formula over them under which the edge
     /// holds; the edge is conditional when that formula is not `true`.
-    pub conditions: Conditions,
+    pub conditions: Arc<Conditions>,
     /// Other prerequisites a snapshot cannot confirm (e.g. "requires an existing Lambda function
     /// running as the role").
-    pub requirements: Vec<String>,
+    pub requirements: Arc<[String]>,
     /// Other techniques that also connect the same two nodes (the edge keeps the most certain).
-    pub alternatives: Vec<String>,
+    pub alternatives: Arc<[String]>,
     /// Facts behind an edge that are not policy statements (an Identity Center assignment).
-    pub details: Vec<String>,
+    pub details: Arc<[String]>,
     /// For a permit edge: each access level it allows, with the action found allowed.
-    pub access: Box<[Access]>,
+    pub access: Arc<[Access]>,
 }
 
 /// One kind of access a permit edge allows: the access level (from the AWS catalog), the most
 /// telling action of that level found allowed, and whether it holds only under the edge's
 /// conditions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Access {
     /// The access level.
     pub level: accessgraph_catalog::AccessLevel,

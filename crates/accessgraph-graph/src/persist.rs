@@ -1,23 +1,40 @@
 //! Saving and loading a built graph, so a large organization is built once per snapshot.
 //!
-//! The bytes are a CBOR encoding (self-describing, so tagged enums and optional fields round-trip)
-//! of the nodes, the edges with their endpoints, the interned
-//! citations, the account directory and warnings, behind a format version. Indexes (ARN lookup, admins
-//! per account, adjacency arrays) are rebuilt on load.
+//! The format is flat, so loading is one bulk read and a pass over fixed-size records rather than
+//! the decoding of millions of objects. Integers are little-endian except the first two:
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 4 | format version, big-endian (as in every earlier format, so an old file names its version) |
+//! | 8 | digest of the built-in technique definitions, big-endian |
+//! | 4 | CRC-32 of everything after it |
+//! | 8 + n | the header: its length, then CBOR of [`Header`] (nodes, citations, account directory, warnings, and the tables of distinct strings, conditions and access lists) |
+//! | 8 + 4n | the list pool: its length in words, then the words; a list is its length followed by its items (citation ids of evidence, string ids of requirements) |
+//! | 8 + 44n | the edges: their count, then [`EDGE_WORDS`] words each (see [`Record`]) |
+//!
+//! Edges share their technique, evidence, conditions and lists through the tables, so the file
+//! grows with the edges' count, not with their text. Every id is checked on load, and the
+//! checksum catches a damaged or truncated file: either is an error and the caller rebuilds.
+//! Indexes (ARN lookup, admins per account, adjacency arrays) are rebuilt on load.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::{Deserialize, Serialize};
 
 use crate::build::Graph;
-use crate::model::{Edge, Node};
+use crate::model::{Access, CitationId, Edge, EdgeKind, Node};
 use crate::techniques::BUILTIN_DIGEST;
 
 /// Version of the encoding, raised also when the interpreters change the edges a snapshot yields
 /// (a cached graph of another version is rebuilt); loading another version is an error. The
 /// built-in technique definitions are checked by their digest, saved after the version.
-const FORMAT_VERSION: u32 = 9;
+const FORMAT_VERSION: u32 = 10;
+
+/// Words (`u32`) per saved edge.
+const EDGE_WORDS: usize = 11;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -38,79 +55,171 @@ pub enum LoadError {
     Decode(String),
 }
 
+fn damaged(what: impl std::fmt::Display) -> LoadError {
+    LoadError::Decode(what.to_string())
+}
+
+/// Everything but the edges and the list pool.
 #[derive(Serialize, Deserialize)]
-struct Saved {
+struct Header {
     nodes: Vec<Node>,
-    edges: Vec<(u32, u32, Edge)>,
     citations: Vec<accessgraph_policy::Citation>,
     directory: crate::build::Directory,
     warnings: Vec<String>,
-}
-
-/// An edge as saved, with an owned technique id, mapped back to the static id on load.
-#[derive(Deserialize)]
-pub(crate) struct EdgeRepr {
-    kind: crate::EdgeKind,
-    technique: String,
-    catalog_id: Option<String>,
-    evidence: Vec<crate::CitationId>,
-    conditions: accessgraph_policy::Conditions,
-    requirements: Vec<String>,
-    alternatives: Vec<String>,
-    #[serde(default)]
-    details: Vec<String>,
-    #[serde(default)]
-    access: Vec<AccessRepr>,
+    /// Distinct strings: techniques, catalog ids, requirements, alternatives, details.
+    strings: Vec<String>,
+    /// Distinct conditions; an edge names one by its position plus one, 0 for none.
+    conditions: Vec<accessgraph_policy::Conditions>,
+    /// Distinct access lists of permit edges; the first is the empty list.
+    accesses: Vec<Vec<AccessRepr>>,
 }
 
 /// A permit edge's access as saved, with an owned action name, mapped back to the catalog's on
 /// load.
-#[derive(Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 struct AccessRepr {
     level: accessgraph_catalog::AccessLevel,
     action: String,
     conditional: bool,
 }
 
-impl<'de> Deserialize<'de> for Edge {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Edge, D::Error> {
-        Edge::try_from(EdgeRepr::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+/// The words of one saved edge, in order.
+struct Record {
+    from: u32,
+    to: u32,
+    kind: u32,
+    /// String id of the technique.
+    technique: u32,
+    /// String id of the catalog id plus one; 0 for none.
+    catalog_id: u32,
+    /// Pool offset of the citation ids.
+    evidence: u32,
+    /// Conditions id plus one; 0 for none.
+    conditions: u32,
+    /// Pool offsets of string-id lists.
+    requirements: u32,
+    alternatives: u32,
+    details: u32,
+    /// Access list id.
+    access: u32,
+}
+
+impl Record {
+    fn words(&self) -> [u32; EDGE_WORDS] {
+        [
+            self.from,
+            self.to,
+            self.kind,
+            self.technique,
+            self.catalog_id,
+            self.evidence,
+            self.conditions,
+            self.requirements,
+            self.alternatives,
+            self.details,
+            self.access,
+        ]
+    }
+
+    fn of(words: [u32; EDGE_WORDS]) -> Record {
+        let [
+            from,
+            to,
+            kind,
+            technique,
+            catalog_id,
+            evidence,
+            conditions,
+            requirements,
+            alternatives,
+            details,
+            access,
+        ] = words;
+        Record {
+            from,
+            to,
+            kind,
+            technique,
+            catalog_id,
+            evidence,
+            conditions,
+            requirements,
+            alternatives,
+            details,
+            access,
+        }
     }
 }
 
-impl TryFrom<EdgeRepr> for Edge {
-    type Error = String;
+/// Edge kinds by their saved code.
+const KINDS: [EdgeKind; 8] = [
+    EdgeKind::Assume,
+    EdgeKind::Privesc,
+    EdgeKind::Member,
+    EdgeKind::Admin,
+    EdgeKind::Takeover,
+    EdgeKind::RunsAs,
+    EdgeKind::Permit,
+    EdgeKind::Sso,
+];
 
-    fn try_from(repr: EdgeRepr) -> Result<Edge, String> {
-        let catalog_id = match repr.catalog_id {
-            None => None,
-            Some(text) => Some(
-                crate::techniques::static_id(&text)
-                    .ok_or_else(|| format!("unknown technique `{text}`"))?,
-            ),
+fn kind_code(kind: EdgeKind) -> u32 {
+    KINDS
+        .iter()
+        .position(|candidate| *candidate == kind)
+        .unwrap_or(0) as u32
+}
+
+/// Distinct values with their ids in order of first use.
+struct Table<K> {
+    ids: HashMap<K, u32>,
+    values: Vec<K>,
+}
+
+impl<K: Hash + Eq + Clone> Table<K> {
+    fn new() -> Table<K> {
+        Table {
+            ids: HashMap::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn id(&mut self, value: K) -> u32 {
+        if let Some(id) = self.ids.get(&value) {
+            return *id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(value.clone());
+        self.ids.insert(value, id);
+        id
+    }
+}
+
+/// Lists of words stored once each in one pool: a list is its length, then its items.
+struct Pool {
+    offsets: HashMap<Vec<u32>, u32>,
+    words: Vec<u32>,
+}
+
+impl Pool {
+    fn new() -> Pool {
+        let mut pool = Pool {
+            offsets: HashMap::new(),
+            words: Vec::new(),
         };
-        Ok(Edge {
-            kind: repr.kind,
-            technique: repr.technique,
-            catalog_id,
-            evidence: repr.evidence,
-            conditions: repr.conditions,
-            requirements: repr.requirements,
-            alternatives: repr.alternatives,
-            details: repr.details,
-            access: repr
-                .access
-                .into_iter()
-                .map(|access| {
-                    Ok(crate::model::Access {
-                        level: access.level,
-                        action: crate::access::static_action(&access.action)
-                            .ok_or_else(|| format!("unknown access action `{}`", access.action))?,
-                        conditional: access.conditional,
-                    })
-                })
-                .collect::<Result<_, String>>()?,
-        })
+        pool.offset(Vec::new());
+        pool
+    }
+
+    fn offset(&mut self, list: Vec<u32>) -> u32 {
+        if let Some(offset) = self.offsets.get(&list) {
+            return *offset;
+        }
+        let offset = self.words.len() as u32;
+        self.words.push(list.len() as u32);
+        self.words.extend_from_slice(&list);
+        self.offsets.insert(list, offset);
+        offset
     }
 }
 
@@ -118,76 +227,321 @@ impl Graph {
     /// Encodes the graph for storage.
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
-        let edges = self
-            .graph
-            .edge_indices()
-            .filter_map(|edge| {
-                let (from, to) = self.graph.edge_endpoints(edge)?;
-                Some((
-                    from.index() as u32,
-                    to.index() as u32,
-                    self.graph.edge_weight(edge)?.clone(),
-                ))
-            })
-            .collect();
-        let saved = Saved {
+        let mut strings: Table<&str> = Table::new();
+        let mut conditions: Table<&accessgraph_policy::Conditions> = Table::new();
+        let mut accesses: Table<Vec<AccessRepr>> = Table::new();
+        accesses.id(Vec::new());
+        let mut pool = Pool::new();
+        let mut records: Vec<u32> = Vec::with_capacity(self.graph.edge_count() * EDGE_WORDS);
+        for (from, to, edge) in self.edges() {
+            let [requirements, alternatives, details] =
+                [&edge.requirements, &edge.alternatives, &edge.details].map(|list| {
+                    let ids = list.iter().map(|text| strings.id(text.as_str())).collect();
+                    pool.offset(ids)
+                });
+            let evidence = pool.offset(edge.evidence.iter().map(|id| id.0).collect());
+            let conditions = if edge.conditions.is_settled() && edge.conditions.list.is_empty() {
+                0
+            } else {
+                conditions.id(&edge.conditions) + 1
+            };
+            let access = accesses.id(edge
+                .access
+                .iter()
+                .map(|access| AccessRepr {
+                    level: access.level,
+                    action: access.action.to_owned(),
+                    conditional: access.conditional,
+                })
+                .collect());
+            let record = Record {
+                from: from.0,
+                to: to.0,
+                kind: kind_code(edge.kind),
+                technique: strings.id(edge.technique.as_ref()),
+                catalog_id: edge.catalog_id.map_or(0, |id| strings.id(id) + 1),
+                evidence,
+                conditions,
+                requirements,
+                alternatives,
+                details,
+                access,
+            };
+            records.extend_from_slice(&record.words());
+        }
+        let header = Header {
             nodes: self.graph.node_weights().cloned().collect(),
-            edges,
             citations: self.citations.clone(),
             directory: self.directory.clone(),
             warnings: self.warnings.clone(),
+            strings: strings
+                .values
+                .iter()
+                .map(|text| (*text).to_owned())
+                .collect(),
+            conditions: conditions.values.into_iter().cloned().collect(),
+            accesses: accesses.values,
         };
-        let mut bytes = FORMAT_VERSION.to_be_bytes().to_vec();
+        let mut encoded_header = Vec::new();
+        // Writing into a Vec cannot fail; an encoding error leaves a header that does not decode,
+        // which loads as an error rather than a wrong graph.
+        let _ = ciborium::into_writer(&header, &mut encoded_header);
+
+        let mut body =
+            Vec::with_capacity(24 + encoded_header.len() + 4 * (pool.words.len() + records.len()));
+        body.extend_from_slice(&(encoded_header.len() as u64).to_le_bytes());
+        body.extend_from_slice(&encoded_header);
+        body.extend_from_slice(&(pool.words.len() as u64).to_le_bytes());
+        body.extend(pool.words.iter().flat_map(|word| word.to_le_bytes()));
+        body.extend_from_slice(&((records.len() / EDGE_WORDS) as u64).to_le_bytes());
+        body.extend(records.iter().flat_map(|word| word.to_le_bytes()));
+
+        let mut bytes = Vec::with_capacity(16 + body.len());
+        bytes.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
         bytes.extend_from_slice(&BUILTIN_DIGEST.to_be_bytes());
-        // Writing into a Vec cannot fail; an encoding error leaves only the version, which loads
-        // as an error rather than a wrong graph.
-        let _ = ciborium::into_writer(&saved, &mut bytes);
+        bytes.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        bytes.extend_from_slice(&body);
         bytes
     }
 
-    /// Decodes a graph saved by [`Graph::to_bytes`].
+    /// Decodes a graph saved by [`Graph::to_bytes`]; a damaged, truncated or foreign file is an
+    /// error, never a wrong graph.
     pub fn from_bytes(bytes: &[u8]) -> Result<Graph, LoadError> {
-        let (version, body) = bytes
-            .split_at_checked(4)
-            .ok_or_else(|| LoadError::Decode("too short".into()))?;
-        let version = <[u8; 4]>::try_from(version)
-            .map(u32::from_be_bytes)
-            .unwrap_or(0);
+        let mut reader = Reader { bytes };
+        let version = u32::from_be_bytes(reader.array()?);
         if version != FORMAT_VERSION {
             return Err(LoadError::Version { found: version });
         }
-        let (digest, body) = body
-            .split_at_checked(8)
-            .ok_or_else(|| LoadError::Decode("too short".into()))?;
-        if <[u8; 8]>::try_from(digest).map(u64::from_be_bytes).ok() != Some(BUILTIN_DIGEST) {
+        if u64::from_be_bytes(reader.array()?) != BUILTIN_DIGEST {
             return Err(LoadError::Techniques);
         }
-        let saved: Saved =
-            ciborium::from_reader(body).map_err(|error| LoadError::Decode(error.to_string()))?;
+        let checksum = u32::from_le_bytes(reader.array()?);
+        if crc32fast::hash(reader.bytes) != checksum {
+            return Err(damaged(
+                "its checksum does not match (damaged or truncated)",
+            ));
+        }
+        let header_length = reader.length(1)?;
+        let mut header: Header = ciborium::from_reader(reader.take(header_length)?)
+            .map_err(|error| damaged(format!("header: {error}")))?;
+        let pool_length = reader.length(4)?;
+        let pool = words(reader.take(pool_length * 4)?);
+        let edge_count = reader.length(4 * EDGE_WORDS)?;
+        let records = reader.take(edge_count * 4 * EDGE_WORDS)?;
+        if !reader.bytes.is_empty() {
+            return Err(damaged("bytes after the last edge"));
+        }
+        let mut tables = Tables::new(&mut header, &pool)?;
         let mut graph: DiGraph<Node, Edge, u32> =
-            DiGraph::with_capacity(saved.nodes.len(), saved.edges.len());
-        for node in saved.nodes {
+            DiGraph::with_capacity(header.nodes.len(), edge_count);
+        for node in header.nodes {
             graph.add_node(node);
         }
-        let node_count = graph.node_count();
-        for (from, to, edge) in saved.edges {
-            if from as usize >= node_count || to as usize >= node_count {
-                return Err(LoadError::Decode(format!(
-                    "edge {from} -> {to} names a missing node"
-                )));
+        for words in records.chunks_exact(4 * EDGE_WORDS) {
+            let mut record = [0u32; EDGE_WORDS];
+            for (word, bytes) in record.iter_mut().zip(words.chunks_exact(4)) {
+                *word = word_of(bytes);
+            }
+            let record = Record::of(record);
+            let (from, to) = (record.from as usize, record.to as usize);
+            if from >= graph.node_count() || to >= graph.node_count() {
+                return Err(damaged(format!("edge {from} -> {to} names a missing node")));
             }
             graph.add_edge(
-                NodeIndex::new(from as usize),
-                NodeIndex::new(to as usize),
-                edge,
+                NodeIndex::new(from),
+                NodeIndex::new(to),
+                tables.edge(&record)?,
             );
         }
         Ok(Graph::assemble(
             graph,
-            saved.citations,
-            saved.directory,
-            saved.warnings,
+            header.citations,
+            header.directory,
+            header.warnings,
         ))
+    }
+}
+
+/// The header's tables as the values edges share, every id checked.
+struct Tables<'a> {
+    pool: &'a [u32],
+    citations: usize,
+    texts: Vec<Arc<str>>,
+    /// Each string as a technique catalog id, when it is one.
+    catalog_ids: Vec<Option<&'static str>>,
+    /// Conditions by id plus one; the first is none.
+    conditions: Vec<Arc<accessgraph_policy::Conditions>>,
+    accesses: Vec<Arc<[Access]>>,
+    /// Lists already made, by pool offset.
+    lists: HashMap<u32, Arc<[String]>>,
+    evidence: HashMap<u32, Arc<[CitationId]>>,
+}
+
+impl<'a> Tables<'a> {
+    fn new(header: &mut Header, pool: &'a [u32]) -> Result<Tables<'a>, LoadError> {
+        let accesses = header
+            .accesses
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .map(|access| {
+                        Ok(Access {
+                            level: access.level,
+                            action: crate::access::static_action(&access.action).ok_or_else(
+                                || damaged(format!("unknown access action `{}`", access.action)),
+                            )?,
+                            conditional: access.conditional,
+                        })
+                    })
+                    .collect::<Result<Arc<[Access]>, LoadError>>()
+            })
+            .collect::<Result<_, _>>()?;
+        let conditions = std::iter::once(accessgraph_policy::Conditions::none())
+            .chain(std::mem::take(&mut header.conditions))
+            .map(Arc::new)
+            .collect();
+        Ok(Tables {
+            pool,
+            citations: header.citations.len(),
+            catalog_ids: header
+                .strings
+                .iter()
+                .map(|text| crate::techniques::static_id(text))
+                .collect(),
+            texts: header
+                .strings
+                .iter()
+                .map(|text| Arc::from(text.as_str()))
+                .collect(),
+            conditions,
+            accesses,
+            lists: HashMap::new(),
+            evidence: HashMap::new(),
+        })
+    }
+
+    fn text(&self, id: u32) -> Result<&Arc<str>, LoadError> {
+        self.texts
+            .get(id as usize)
+            .ok_or_else(|| damaged(format!("string {id} is missing")))
+    }
+
+    fn list(&self, offset: u32) -> Result<&'a [u32], LoadError> {
+        let offset = offset as usize;
+        let length = *self
+            .pool
+            .get(offset)
+            .ok_or_else(|| damaged(format!("list {offset} is missing")))?;
+        self.pool
+            .get(offset + 1..offset + 1 + length as usize)
+            .ok_or_else(|| damaged(format!("list {offset} is truncated")))
+    }
+
+    fn strings(&mut self, offset: u32) -> Result<Arc<[String]>, LoadError> {
+        if let Some(list) = self.lists.get(&offset) {
+            return Ok(list.clone());
+        }
+        let list: Arc<[String]> = self
+            .list(offset)?
+            .iter()
+            .map(|id| self.text(*id).map(|text| text.to_string()))
+            .collect::<Result<_, _>>()?;
+        self.lists.insert(offset, list.clone());
+        Ok(list)
+    }
+
+    fn citations(&mut self, offset: u32) -> Result<Arc<[CitationId]>, LoadError> {
+        if let Some(list) = self.evidence.get(&offset) {
+            return Ok(list.clone());
+        }
+        let list: Arc<[CitationId]> = self
+            .list(offset)?
+            .iter()
+            .map(|id| {
+                ((*id as usize) < self.citations)
+                    .then_some(CitationId(*id))
+                    .ok_or_else(|| damaged(format!("citation {id} is missing")))
+            })
+            .collect::<Result<_, _>>()?;
+        self.evidence.insert(offset, list.clone());
+        Ok(list)
+    }
+
+    fn edge(&mut self, record: &Record) -> Result<Edge, LoadError> {
+        let catalog_id = match record.catalog_id.checked_sub(1) {
+            None => None,
+            Some(id) => Some(
+                self.catalog_ids
+                    .get(id as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| damaged(format!("string {id} is not a technique id")))?,
+            ),
+        };
+        Ok(Edge {
+            kind: *KINDS
+                .get(record.kind as usize)
+                .ok_or_else(|| damaged(format!("edge kind {} is unknown", record.kind)))?,
+            technique: self.text(record.technique)?.clone(),
+            catalog_id,
+            evidence: self.citations(record.evidence)?,
+            conditions: self
+                .conditions
+                .get(record.conditions as usize)
+                .cloned()
+                .ok_or_else(|| damaged(format!("conditions {} are missing", record.conditions)))?,
+            requirements: self.strings(record.requirements)?,
+            alternatives: self.strings(record.alternatives)?,
+            details: self.strings(record.details)?,
+            access: self
+                .accesses
+                .get(record.access as usize)
+                .cloned()
+                .ok_or_else(|| damaged(format!("access list {} is missing", record.access)))?,
+        })
+    }
+}
+
+/// Little-endian words of `bytes` (a multiple of four long).
+fn words(bytes: &[u8]) -> Vec<u32> {
+    bytes.chunks_exact(4).map(word_of).collect()
+}
+
+/// The little-endian word of four bytes.
+fn word_of(bytes: &[u8]) -> u32 {
+    <[u8; 4]>::try_from(bytes).map_or(0, u32::from_le_bytes)
+}
+
+/// Reads the saved sections in order, every length checked against what is left.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, length: usize) -> Result<&'a [u8], LoadError> {
+        let (taken, rest) = self
+            .bytes
+            .split_at_checked(length)
+            .ok_or_else(|| damaged("truncated"))?;
+        self.bytes = rest;
+        Ok(taken)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], LoadError> {
+        <[u8; N]>::try_from(self.take(N)?).map_err(|_| damaged("truncated"))
+    }
+
+    /// A section's length in units of `unit` bytes, checked to fit in what is left.
+    fn length(&mut self, unit: usize) -> Result<usize, LoadError> {
+        let length = u64::from_le_bytes(self.array()?);
+        usize::try_from(length)
+            .ok()
+            .filter(|length| {
+                length
+                    .checked_mul(unit)
+                    .is_some_and(|bytes| bytes <= self.bytes.len())
+            })
+            .ok_or_else(|| damaged("a section is longer than the file"))
     }
 }
 

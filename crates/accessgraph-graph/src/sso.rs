@@ -6,6 +6,7 @@
 //! An assignment whose role is not in the account's IAM data is a warning, not a silent gap.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use accessgraph_model::{AssignedTo, IdentityCenter, PermissionSet};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -28,14 +29,14 @@ fn node(kind: NodeKind, id: String, name: String, display_name: Option<String>) 
 fn edge(kind: EdgeKind, technique: String, details: Vec<String>) -> Edge {
     Edge {
         kind,
-        technique,
+        technique: technique.into(),
         catalog_id: None,
-        evidence: Vec::new(),
-        conditions: accessgraph_policy::Conditions::none(),
-        requirements: Vec::new(),
-        alternatives: Vec::new(),
-        details,
-        access: Box::default(),
+        evidence: Arc::default(),
+        conditions: Arc::default(),
+        requirements: Arc::default(),
+        alternatives: Arc::default(),
+        details: details.into(),
+        access: Arc::default(),
     }
 }
 

@@ -23,7 +23,7 @@ use crate::tri::Tri;
 
 /// A formula over unresolved conditions; a term is the position of its clause in the list of
 /// conditions the formula comes with (`T = usize`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expr<T = usize> {
     /// Always true or always false.
@@ -553,7 +553,7 @@ mod tests;
 
 /// Conditions a snapshot cannot settle, with the formula over them under which something holds
 /// (an edge, an administrator status, a technique's requests).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Conditions {
     /// The clauses, cited.
     pub list: Vec<Unresolved>,

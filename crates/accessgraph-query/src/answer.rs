@@ -317,14 +317,14 @@ impl<'g> Writer<'g> {
         let mut details = Vec::new();
         for edge in &edges {
             details.extend(edge.details.iter().cloned());
-            for citation in &edge.evidence {
+            for citation in edge.evidence.iter() {
                 if let Some(citation) = self.graph.citation(*citation)
                     && !evidence.contains(citation)
                 {
                     evidence.push(citation.clone());
                 }
             }
-            parts.push(edge.conditions.clone());
+            parts.push(Conditions::clone(&edge.conditions));
             parts.extend(edge.requirements.iter().cloned().map(Conditions::fact));
             requirements.extend(edge.requirements.iter().cloned());
         }
@@ -333,7 +333,7 @@ impl<'g> Writer<'g> {
             from: self.id(hop.from),
             to: self.id(hop.to),
             edge: edge_name,
-            technique: main.map(|edge| edge.technique.clone()),
+            technique: main.map(|edge| edge.technique.to_string()),
             catalog_id: main.and_then(|edge| edge.catalog_id).map(str::to_owned),
             conditional: edges.iter().any(|edge| edge.is_conditional()),
             evidence,
@@ -342,7 +342,7 @@ impl<'g> Writer<'g> {
             requirements,
             details,
             alternatives: main
-                .map(|edge| edge.alternatives.clone())
+                .map(|edge| edge.alternatives.to_vec())
                 .unwrap_or_default(),
         }
     }

@@ -618,7 +618,7 @@ fn gives_level(graph: &Graph, hop: &Hop, level: AccessLevel, filter: &Filter) ->
     let access = edges
         .iter()
         .filter(|edge| edge.kind == EdgeKind::Permit)
-        .flat_map(|edge| &edge.access)
+        .flat_map(|edge| edge.access.iter())
         .find(|access| access.level == level)?;
     let conditional = access.conditional || edges.iter().any(|edge| edge.is_conditional());
     (!(filter.definite_only && conditional)).then_some(conditional)

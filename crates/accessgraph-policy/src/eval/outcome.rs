@@ -91,7 +91,7 @@ impl fmt::Display for Citation {
 }
 
 /// A condition clause (or principal/variable check) that a snapshot cannot settle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Unresolved {
     /// The statement it belongs to.
     pub citation: Citation,
