@@ -23,6 +23,7 @@ pub(crate) struct TestServer {
     pub(crate) url: String,
     pub(crate) runtime: Runtime,
     shutdown: Option<oneshot::Sender<()>>,
+    has_snapshots: bool,
     _store: tempfile::TempDir,
 }
 
@@ -47,9 +48,22 @@ fn example_store() -> tempfile::TempDir {
     dir
 }
 
+/// A server on `store`, once it serves the store's newest snapshot (at once if it has none; a
+/// TLS server's queries wait through the client's retries instead).
 pub(crate) fn start_with(store: tempfile::TempDir, options: Options) -> TestServer {
+    let plaintext = options.tls.is_none();
+    let server = spawn_server(store, options);
+    if server.has_snapshots && plaintext {
+        server.wait_until_serving();
+    }
+    server
+}
+
+/// A server on `store`, returned as soon as it is spawned (it may still be loading a graph).
+fn spawn_server(store: tempfile::TempDir, options: Options) -> TestServer {
     let runtime = Runtime::new().unwrap();
     let catalog = StoreCatalog::new(Store::open(&store.path().join("db")).unwrap());
+    let has_snapshots = catalog.store().latest().unwrap().is_some();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -72,9 +86,13 @@ pub(crate) fn start_with(store: tempfile::TempDir, options: Options) -> TestServ
         url,
         runtime,
         shutdown: Some(shutdown),
+        has_snapshots,
         _store: store,
     }
 }
+
+const SERVING: i32 = tonic_health::pb::health_check_response::ServingStatus::Serving as i32;
+const NOT_SERVING: i32 = tonic_health::pb::health_check_response::ServingStatus::NotServing as i32;
 
 fn tokens() -> Tokens {
     Tokens::new(Some("read-token"), Some("admin-token"))
@@ -91,6 +109,39 @@ fn start() -> TestServer {
 }
 
 impl TestServer {
+    /// The service's health status (no token needed), once the port accepts.
+    fn health(&self) -> i32 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let checked = self.runtime.block_on(async {
+                let channel = tonic::transport::Endpoint::from_shared(self.url.clone())
+                    .map_err(|error| error.to_string())?
+                    .connect()
+                    .await
+                    .map_err(|error| error.to_string())?;
+                tonic_health::pb::health_client::HealthClient::new(channel)
+                    .check(tonic_health::pb::HealthCheckRequest {
+                        service: accessgraph_server::SERVICE_NAME.into(),
+                    })
+                    .await
+                    .map_err(|status| status.to_string())
+            });
+            match checked {
+                Ok(response) => return response.into_inner().status,
+                Err(error) if Instant::now() > deadline => panic!("{error}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    fn wait_until_serving(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while self.health() != SERVING {
+            assert!(Instant::now() < deadline, "the server never served");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub(crate) fn client(&self, token: Option<&str>) -> Client {
         self.client_with(ClientOptions {
             url: self.url.clone(),
@@ -646,6 +697,127 @@ fn an_empty_store_is_unavailable_until_an_ingest() {
     );
 }
 
+/// A server answers as soon as it starts: while the newest snapshot's graph is built (nothing is
+/// cached yet), health says NOT_SERVING, a query or an explanation on it gets UNAVAILABLE with a
+/// `grpc-retry-pushback-ms` hint, calls that do not need the graph answer, and this crate's
+/// client waits as the hint says and gets the answer (issue 13, server restart).
+#[test]
+fn a_starting_server_answers_unavailable_with_a_retry_hint_while_it_loads() {
+    let server = spawn_server(
+        synthetic_store_of(60, 100),
+        Options {
+            tokens: tokens(),
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        server.health(),
+        NOT_SERVING,
+        "the build took no time at all"
+    );
+    let mut client = server.client(Some("read-token"));
+    let status = server
+        .runtime
+        .block_on(client.query(pb::QueryRequest {
+            query: "who is admin".into(),
+            ..pb::QueryRequest::default()
+        }))
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert!(status.message().contains("is being loaded"), "{status:?}");
+    let pause: u64 = status
+        .metadata()
+        .get("grpc-retry-pushback-ms")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(pause > 0 && pause <= 1000, "{pause}");
+    let status = server
+        .runtime
+        .block_on(client.explain(pb::ExplainRequest {
+            query: "who is admin".into(),
+            ..pb::ExplainRequest::default()
+        }))
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    let listed = server
+        .runtime
+        .block_on(client.list_snapshots(pb::ListSnapshotsRequest {}))
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.snapshots.len(), 1);
+
+    let answer = server.ask(&mut client, "who is admin").unwrap();
+    assert!(!answer.rows.is_empty());
+    assert_eq!(server.health(), SERVING);
+}
+
+/// A newest snapshot that cannot be loaded does not stop the server: queries on it say why,
+/// without a retry hint, and an ingest serves a new one.
+#[test]
+fn a_snapshot_that_cannot_be_loaded_is_reported_and_replaced() {
+    let store = example_store();
+    std::fs::write(store.path().join("db/snapshots/2.json"), b"{ damaged").unwrap();
+    let server = spawn_server(
+        store,
+        Options {
+            tokens: tokens(),
+            ..Options::default()
+        },
+    );
+    let mut client = server.client(Some("read-token"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let status = server
+            .runtime
+            .block_on(client.query(pb::QueryRequest {
+                query: "who is admin".into(),
+                ..pb::QueryRequest::default()
+            }))
+            .unwrap_err();
+        if !status.message().contains("is being loaded") || Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert!(
+        status.message().contains("snapshot 2 cannot be loaded"),
+        "{status:?}"
+    );
+    assert!(status.metadata().get("grpc-retry-pushback-ms").is_none());
+    assert_eq!(server.health(), NOT_SERVING);
+    // The older snapshot is still there to ask explicitly.
+    let answer = server
+        .runtime
+        .block_on(query(
+            &mut client,
+            pb::QueryRequest {
+                query: "who is admin".into(),
+                snapshot: Some(1),
+                ..pb::QueryRequest::default()
+            },
+        ))
+        .unwrap();
+    assert!(!answer.rows.is_empty());
+    let mut admin = server.client(Some("admin-token"));
+    server
+        .runtime
+        .block_on(admin.ingest(pb::IngestRequest {
+            path: data("../examples/org").display().to_string(),
+            force: true,
+            ..pb::IngestRequest::default()
+        }))
+        .unwrap();
+    assert_eq!(
+        server.ask(&mut client, "who is admin").unwrap().rows.len(),
+        11
+    );
+    assert_eq!(server.health(), SERVING);
+}
+
 /// Queries run while the served snapshot flips between 1 and 2: every answer is exactly the
 /// answer of one snapshot, never a mix, and none fails.
 #[test]
@@ -692,12 +864,17 @@ fn hot_swap_under_concurrent_queries() {
 
 /// A synthetic organization dense enough that enumerating every path is hopeless.
 fn synthetic_store() -> tempfile::TempDir {
+    synthetic_store_of(20, 60)
+}
+
+/// A store holding one synthetic organization.
+fn synthetic_store_of(accounts: usize, principals: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let snapshot_dir = dir.path().join("snapshot");
     accessgraph_synth::generate(
         &accessgraph_synth::SynthConfig {
-            accounts: 20,
-            principals: 60,
+            accounts,
+            principals,
             seed: 3,
             resources: false,
         },

@@ -187,6 +187,9 @@ fn a_remote_query_renders_like_a_local_one_and_sigterm_stops_the_server() {
     );
     assert!(rest.contains("code=\"UNAUTHENTICATED\""), "{rest}");
     assert!(!logs.contains("nope"), "{logs}");
-    assert!(logs.contains("active_snapshot=1"), "{logs}");
+    assert!(
+        logs.contains("snapshot=1") && logs.contains("loaded; serving"),
+        "{logs}"
+    );
     assert!(!logs.contains("Some("), "{logs}");
 }

@@ -4,7 +4,8 @@
 //! `cargo run --release -p accessgraph-benches --bin scale -- ACCOUNTS PRINCIPALS [resources]`
 //!
 //! The saved graph is loaded back in a new process (`scale load FILE`), as a restarted server
-//! loads it, so its time and memory are those of a process that only loads.
+//! loads it, so its time and memory are those of a process that only loads. With
+//! `SCALE_SAVED_GRAPH=FILE`, the saved graph is written there and kept (to profile loading it).
 //!
 //! With `resources`, every account also has buckets, a key, a queue, a topic and a secret
 //! (`SynthConfig::resources`), and the report adds the latency of a question about a bucket.
@@ -119,7 +120,8 @@ fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, St
     let started = Instant::now();
     let bytes = graph.to_bytes();
     let saved = started.elapsed().as_secs_f64();
-    let saved_path = work.path().join("saved.graph");
+    let saved_path = std::env::var_os("SCALE_SAVED_GRAPH")
+        .map_or_else(|| work.path().join("saved.graph"), std::path::PathBuf::from);
     std::fs::write(&saved_path, &bytes).map_err(|error| error.to_string())?;
     let size = bytes.len() as f64 / 1024.0 / 1024.0;
     drop(bytes);
@@ -167,17 +169,17 @@ fn load_elsewhere(path: &std::path::Path) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
-/// `scale load FILE`: reads and decodes one saved graph.
+/// `scale load FILE`: reads one saved graph as the server does (in order, from the file).
 fn load(path: &str) -> Result<String, String> {
     let started = Instant::now();
-    let bytes = std::fs::read(path).map_err(|error| format!("{path}: {error}"))?;
-    let read = started.elapsed().as_secs_f64();
-    let graph = Graph::from_bytes(&bytes).map_err(|error| error.to_string())?;
-    drop(bytes);
+    let file = std::fs::File::open(path).map_err(|error| format!("{path}: {error}"))?;
+    let length = file.metadata().map_err(|error| error.to_string())?.len();
+    let graph = Graph::read_from(std::io::BufReader::new(file), length)
+        .map_err(|error| error.to_string())?;
     let load = started.elapsed().as_secs_f64();
     let rss_loaded = current_rss_mib().unwrap_or(f64::NAN);
     Ok(format!(
-        "load {load:.2} s (read {read:.2} s) of {} nodes and {} edges; peak RSS {:.0} MiB, {rss_loaded:.0} MiB once loaded",
+        "load {load:.2} s of {} nodes and {} edges, as the server reads it; peak RSS {:.0} MiB, {rss_loaded:.0} MiB once loaded",
         graph.node_count(),
         graph.edges().count(),
         peak_rss_mib().unwrap_or(f64::NAN),

@@ -39,6 +39,9 @@ pub struct StoreCatalog {
     /// Views in memory, least recently used first.
     views: Mutex<Vec<Arc<View>>>,
     capacity: usize,
+    /// Held while a graph is loaded or built, so two callers asking for the same snapshot at
+    /// once load it once (the second finds it cached) rather than holding it twice.
+    loading: Mutex<()>,
 }
 
 /// Views a catalog keeps in memory by default.
@@ -59,6 +62,7 @@ impl StoreCatalog {
             techniques: Techniques::builtin(),
             views: Mutex::new(Vec::new()),
             capacity: capacity.max(1),
+            loading: Mutex::new(()),
         }
     }
 
@@ -117,8 +121,8 @@ impl StoreCatalog {
         let failed = |error: StoreError| CatalogError::Failed(error.to_string());
         let cached = self.techniques.is_builtin();
         if cached
-            && let Some(bytes) = self.store.graph(id).map_err(failed)?
-            && let Ok(graph) = Graph::from_bytes(&bytes)
+            && let Some((file, length)) = self.store.graph(id).map_err(failed)?
+            && let Ok(graph) = Graph::read_from(std::io::BufReader::new(file), length)
         {
             return Ok(graph);
         }
@@ -145,6 +149,14 @@ impl Catalog for StoreCatalog {
                     .0
             }
         };
+        if let Some(view) = self.cached(id) {
+            return Ok(view);
+        }
+        // A poisoned lock only means another load panicked; this one may still succeed.
+        let _one_load_at_a_time = self
+            .loading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(view) = self.cached(id) {
             return Ok(view);
         }

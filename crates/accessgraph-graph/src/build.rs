@@ -460,14 +460,14 @@ impl Graph {
                     .collect();
                 let edge = Edge {
                     kind: draft.kind,
-                    technique: shared.text(&draft.technique),
+                    technique: shared.text(draft.technique),
                     catalog_id: draft.catalog_id,
-                    evidence: shared.evidence(&evidence),
+                    evidence: shared.evidence(evidence),
                     conditions: shared.conditions(draft.conditions),
-                    requirements: shared.list(&draft.requirements),
-                    alternatives: shared.list(&draft.alternatives),
-                    details: shared.list(&[]),
-                    access: shared.access(&draft.access),
+                    requirements: shared.list(draft.requirements),
+                    alternatives: shared.list(draft.alternatives),
+                    details: shared.list(Vec::new()),
+                    access: shared.access(draft.access.into_vec()),
                 };
                 graph.add_edge(*from, *to, edge);
             }
@@ -515,7 +515,11 @@ impl Graph {
         directory: Directory,
         warnings: Vec<String>,
     ) -> Graph {
-        let by_arn = crate::persist::arn_index(&graph);
+        // The two largest indexes are independent: built at once.
+        let (by_arn, adjacency) = rayon::join(
+            || crate::persist::arn_index(&graph),
+            || crate::search::Adjacency::new(&graph),
+        );
         let mut admins_by_account: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
         for index in graph.node_indices() {
             if let Some(node) = graph.node_weight(index) {
@@ -527,7 +531,6 @@ impl Graph {
                 }
             }
         }
-        let adjacency = crate::search::Adjacency::new(&graph);
         Graph {
             graph,
             by_arn,

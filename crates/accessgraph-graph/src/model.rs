@@ -113,29 +113,29 @@ pub enum EdgeKind {
 
 /// An edge, with the statements that justify it. Its text, lists and conditions are shared with
 /// every other edge that has the same (a large graph has millions of edges and few distinct
-/// values), so cloning an edge is cheap.
+/// values), each behind one thin pointer, so an edge is small and cloning it is cheap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edge {
     /// Kind.
     pub kind: EdgeKind,
     /// The technique, e.g. `sts:AssumeRole` or `iam:PassRole + ec2:RunInstances`.
-    pub technique: Arc<str>,
+    pub technique: Arc<String>,
     /// The technique id: the pathfinding.cloud id, or a name for PMapper's extras.
     pub catalog_id: Option<&'static str>,
     /// Every statement that was needed ([`crate::Graph::citation`] resolves them).
-    pub evidence: Arc<[CitationId]>,
+    pub evidence: Arc<Vec<CitationId>>,
     /// Conditions a snapshot cannot settle, with the formula over them under which the edge
     /// holds; the edge is conditional when that formula is not `true`.
     pub conditions: Arc<Conditions>,
     /// Other prerequisites a snapshot cannot confirm (e.g. "requires an existing Lambda function
     /// running as the role").
-    pub requirements: Arc<[String]>,
+    pub requirements: Arc<Vec<String>>,
     /// Other techniques that also connect the same two nodes (the edge keeps the most certain).
-    pub alternatives: Arc<[String]>,
+    pub alternatives: Arc<Vec<String>>,
     /// Facts behind an edge that are not policy statements (an Identity Center assignment).
-    pub details: Arc<[String]>,
+    pub details: Arc<Vec<String>>,
     /// For a permit edge: each access level it allows, with the action found allowed.
-    pub access: Arc<[Access]>,
+    pub access: Arc<Vec<Access>>,
 }
 
 /// One kind of access a permit edge allows: the access level (from the AWS catalog), the most

@@ -9,7 +9,8 @@
 //! | 8 | digest of the built-in technique definitions, big-endian |
 //! | 4 | CRC-32 of everything after it |
 //! | 8 + n | the header: its length, then CBOR of [`Header`] (nodes, citations, account directory, warnings, and the tables of distinct strings, conditions and access lists) |
-//! | 8 + 4n | the list pool: its length in words, then the words; a list is its length followed by its items (citation ids of evidence, string ids of requirements) |
+//! | 8 + 4n | the evidence lists: their length in words, then the words; each list is its length followed by its citation ids, and is named by its position among the lists |
+//! | 8 + 4n | the string lists (requirements, alternatives, details) the same way, of string ids |
 //! | 8 + 44n | the edges: their count, then [`EDGE_WORDS`] words each (see [`Record`]) |
 //!
 //! Edges share their technique, evidence, conditions and lists through the tables, so the file
@@ -59,7 +60,7 @@ fn damaged(what: impl std::fmt::Display) -> LoadError {
     LoadError::Decode(what.to_string())
 }
 
-/// Everything but the edges and the list pool.
+/// Everything but the edges and the list pools.
 #[derive(Serialize, Deserialize)]
 struct Header {
     nodes: Vec<Node>,
@@ -92,11 +93,11 @@ struct Record {
     technique: u32,
     /// String id of the catalog id plus one; 0 for none.
     catalog_id: u32,
-    /// Pool offset of the citation ids.
+    /// Evidence list id.
     evidence: u32,
     /// Conditions id plus one; 0 for none.
     conditions: u32,
-    /// Pool offsets of string-id lists.
+    /// String list ids.
     requirements: u32,
     alternatives: u32,
     details: u32,
@@ -195,32 +196,60 @@ impl<K: Hash + Eq + Clone> Table<K> {
     }
 }
 
-/// Lists of words stored once each in one pool: a list is its length, then its items.
+/// Distinct lists of words, stored one after the other: a list is its length, then its items;
+/// its id is its position. The first is the empty list.
 struct Pool {
-    offsets: HashMap<Vec<u32>, u32>,
+    ids: HashMap<Vec<u32>, u32>,
     words: Vec<u32>,
 }
 
 impl Pool {
     fn new() -> Pool {
         let mut pool = Pool {
-            offsets: HashMap::new(),
+            ids: HashMap::new(),
             words: Vec::new(),
         };
-        pool.offset(Vec::new());
+        pool.id(Vec::new());
         pool
     }
 
-    fn offset(&mut self, list: Vec<u32>) -> u32 {
-        if let Some(offset) = self.offsets.get(&list) {
-            return *offset;
+    fn id(&mut self, list: Vec<u32>) -> u32 {
+        if let Some(id) = self.ids.get(&list) {
+            return *id;
         }
-        let offset = self.words.len() as u32;
+        let id = self.ids.len() as u32;
         self.words.push(list.len() as u32);
         self.words.extend_from_slice(&list);
-        self.offsets.insert(list, offset);
-        offset
+        self.ids.insert(list, id);
+        id
     }
+
+    fn write(&self, body: &mut Vec<u8>) {
+        body.extend_from_slice(&(self.words.len() as u64).to_le_bytes());
+        body.extend(self.words.iter().flat_map(|word| word.to_le_bytes()));
+    }
+}
+
+/// The lists of a saved pool, each item made by `item` (which checks it).
+fn read_lists<T>(
+    words: &[u8],
+    what: &str,
+    mut item: impl FnMut(u32) -> Result<T, LoadError>,
+) -> Result<Vec<Arc<Vec<T>>>, LoadError> {
+    let mut words = words.chunks_exact(4).map(word_of);
+    let mut lists = Vec::new();
+    while let Some(length) = words.next() {
+        let list = (0..length)
+            .map(|_| {
+                words
+                    .next()
+                    .ok_or_else(|| damaged(format!("{what} list {} is truncated", lists.len())))
+                    .and_then(&mut item)
+            })
+            .collect::<Result<Vec<T>, LoadError>>()?;
+        lists.push(Arc::new(list));
+    }
+    Ok(lists)
 }
 
 impl Graph {
@@ -231,15 +260,16 @@ impl Graph {
         let mut conditions: Table<&accessgraph_policy::Conditions> = Table::new();
         let mut accesses: Table<Vec<AccessRepr>> = Table::new();
         accesses.id(Vec::new());
-        let mut pool = Pool::new();
+        let mut evidence_lists = Pool::new();
+        let mut string_lists = Pool::new();
         let mut records: Vec<u32> = Vec::with_capacity(self.graph.edge_count() * EDGE_WORDS);
         for (from, to, edge) in self.edges() {
             let [requirements, alternatives, details] =
                 [&edge.requirements, &edge.alternatives, &edge.details].map(|list| {
                     let ids = list.iter().map(|text| strings.id(text.as_str())).collect();
-                    pool.offset(ids)
+                    string_lists.id(ids)
                 });
-            let evidence = pool.offset(edge.evidence.iter().map(|id| id.0).collect());
+            let evidence = evidence_lists.id(edge.evidence.iter().map(|id| id.0).collect());
             let conditions = if edge.conditions.is_settled() && edge.conditions.list.is_empty() {
                 0
             } else {
@@ -287,12 +317,14 @@ impl Graph {
         // which loads as an error rather than a wrong graph.
         let _ = ciborium::into_writer(&header, &mut encoded_header);
 
-        let mut body =
-            Vec::with_capacity(24 + encoded_header.len() + 4 * (pool.words.len() + records.len()));
+        let mut body = Vec::with_capacity(
+            32 + encoded_header.len()
+                + 4 * (evidence_lists.words.len() + string_lists.words.len() + records.len()),
+        );
         body.extend_from_slice(&(encoded_header.len() as u64).to_le_bytes());
         body.extend_from_slice(&encoded_header);
-        body.extend_from_slice(&(pool.words.len() as u64).to_le_bytes());
-        body.extend(pool.words.iter().flat_map(|word| word.to_le_bytes()));
+        evidence_lists.write(&mut body);
+        string_lists.write(&mut body);
         body.extend_from_slice(&((records.len() / EDGE_WORDS) as u64).to_le_bytes());
         body.extend(records.iter().flat_map(|word| word.to_le_bytes()));
 
@@ -307,51 +339,78 @@ impl Graph {
     /// Decodes a graph saved by [`Graph::to_bytes`]; a damaged, truncated or foreign file is an
     /// error, never a wrong graph.
     pub fn from_bytes(bytes: &[u8]) -> Result<Graph, LoadError> {
-        let mut reader = Reader { bytes };
-        let version = u32::from_be_bytes(reader.array()?);
+        Graph::read_from(bytes, bytes.len() as u64)
+    }
+
+    /// Decodes a graph saved by [`Graph::to_bytes`] from `reader`, which holds `length` bytes
+    /// (a file's size): read once, in order, holding only the graph being built, never the
+    /// whole file. A damaged, truncated or foreign file is an error, never a wrong graph: ids
+    /// are checked as they are read, and the checksum at the end.
+    pub fn read_from(reader: impl std::io::Read, length: u64) -> Result<Graph, LoadError> {
+        let mut input = Input {
+            inner: reader,
+            checksum: crc32fast::Hasher::new(),
+            left: length,
+        };
+        let version = u32::from_be_bytes(input.array()?);
         if version != FORMAT_VERSION {
             return Err(LoadError::Version { found: version });
         }
-        if u64::from_be_bytes(reader.array()?) != BUILTIN_DIGEST {
+        if u64::from_be_bytes(input.array()?) != BUILTIN_DIGEST {
             return Err(LoadError::Techniques);
         }
-        let checksum = u32::from_le_bytes(reader.array()?);
-        if crc32fast::hash(reader.bytes) != checksum {
-            return Err(damaged(
-                "its checksum does not match (damaged or truncated)",
-            ));
-        }
-        let header_length = reader.length(1)?;
-        let mut header: Header = ciborium::from_reader(reader.take(header_length)?)
+        let expected = u32::from_le_bytes(input.array()?);
+        // Everything after the checksum is covered by it.
+        input.checksum = crc32fast::Hasher::new();
+        let header_length = input.length(1)?;
+        let mut header: Header = ciborium::from_reader(input.bytes(header_length)?.as_slice())
             .map_err(|error| damaged(format!("header: {error}")))?;
-        let pool_length = reader.length(4)?;
-        let pool = words(reader.take(pool_length * 4)?);
-        let edge_count = reader.length(4 * EDGE_WORDS)?;
-        let records = reader.take(edge_count * 4 * EDGE_WORDS)?;
-        if !reader.bytes.is_empty() {
-            return Err(damaged("bytes after the last edge"));
-        }
-        let mut tables = Tables::new(&mut header, &pool)?;
+        let evidence_length = input.length(4)?;
+        let evidence_lists = input.bytes(evidence_length * 4)?;
+        let strings_length = input.length(4)?;
+        let string_lists = input.bytes(strings_length * 4)?;
+        let tables = Tables::new(&mut header, &evidence_lists, &string_lists)?;
+        drop((evidence_lists, string_lists));
+        let edge_count = input.length(4 * EDGE_WORDS)?;
         let mut graph: DiGraph<Node, Edge, u32> =
             DiGraph::with_capacity(header.nodes.len(), edge_count);
         for node in header.nodes {
             graph.add_node(node);
         }
-        for words in records.chunks_exact(4 * EDGE_WORDS) {
-            let mut record = [0u32; EDGE_WORDS];
-            for (word, bytes) in record.iter_mut().zip(words.chunks_exact(4)) {
-                *word = word_of(bytes);
+        const CHUNK: usize = 4096;
+        let mut chunk = vec![0u8; CHUNK * 4 * EDGE_WORDS];
+        let mut remaining = edge_count;
+        while remaining > 0 {
+            let records = remaining.min(CHUNK);
+            let bytes = chunk
+                .get_mut(..records * 4 * EDGE_WORDS)
+                .ok_or_else(|| damaged("truncated"))?;
+            input.exact(bytes)?;
+            for words in bytes.chunks_exact(4 * EDGE_WORDS) {
+                let mut record = [0u32; EDGE_WORDS];
+                for (word, bytes) in record.iter_mut().zip(words.chunks_exact(4)) {
+                    *word = word_of(bytes);
+                }
+                let record = Record::of(record);
+                let (from, to) = (record.from as usize, record.to as usize);
+                if from >= graph.node_count() || to >= graph.node_count() {
+                    return Err(damaged(format!("edge {from} -> {to} names a missing node")));
+                }
+                graph.add_edge(
+                    NodeIndex::new(from),
+                    NodeIndex::new(to),
+                    tables.edge(&record)?,
+                );
             }
-            let record = Record::of(record);
-            let (from, to) = (record.from as usize, record.to as usize);
-            if from >= graph.node_count() || to >= graph.node_count() {
-                return Err(damaged(format!("edge {from} -> {to} names a missing node")));
-            }
-            graph.add_edge(
-                NodeIndex::new(from),
-                NodeIndex::new(to),
-                tables.edge(&record)?,
-            );
+            remaining -= records;
+        }
+        if input.left != 0 {
+            return Err(damaged("bytes after the last edge"));
+        }
+        if input.checksum.finalize() != expected {
+            return Err(damaged(
+                "its checksum does not match (damaged or truncated)",
+            ));
         }
         Ok(Graph::assemble(
             graph,
@@ -362,23 +421,24 @@ impl Graph {
     }
 }
 
-/// The header's tables as the values edges share, every id checked.
-struct Tables<'a> {
-    pool: &'a [u32],
-    citations: usize,
-    texts: Vec<Arc<str>>,
+/// The header's tables and the lists as the values edges share, every id checked.
+struct Tables {
+    texts: Vec<Arc<String>>,
     /// Each string as a technique catalog id, when it is one.
     catalog_ids: Vec<Option<&'static str>>,
     /// Conditions by id plus one; the first is none.
     conditions: Vec<Arc<accessgraph_policy::Conditions>>,
-    accesses: Vec<Arc<[Access]>>,
-    /// Lists already made, by pool offset.
-    lists: HashMap<u32, Arc<[String]>>,
-    evidence: HashMap<u32, Arc<[CitationId]>>,
+    accesses: Vec<Arc<Vec<Access>>>,
+    evidence: Vec<Arc<Vec<CitationId>>>,
+    lists: Vec<Arc<Vec<String>>>,
 }
 
-impl<'a> Tables<'a> {
-    fn new(header: &mut Header, pool: &'a [u32]) -> Result<Tables<'a>, LoadError> {
+impl Tables {
+    fn new(
+        header: &mut Header,
+        evidence_lists: &[u8],
+        string_lists: &[u8],
+    ) -> Result<Tables, LoadError> {
         let accesses = header
             .accesses
             .iter()
@@ -393,81 +453,55 @@ impl<'a> Tables<'a> {
                             conditional: access.conditional,
                         })
                     })
-                    .collect::<Result<Arc<[Access]>, LoadError>>()
+                    .collect::<Result<Vec<Access>, LoadError>>()
+                    .map(Arc::new)
             })
             .collect::<Result<_, _>>()?;
         let conditions = std::iter::once(accessgraph_policy::Conditions::none())
             .chain(std::mem::take(&mut header.conditions))
             .map(Arc::new)
             .collect();
+        let citations = header.citations.len();
+        let evidence = read_lists(evidence_lists, "evidence", |id| {
+            ((id as usize) < citations)
+                .then_some(CitationId(id))
+                .ok_or_else(|| damaged(format!("citation {id} is missing")))
+        })?;
+        let lists = read_lists(string_lists, "string", |id| {
+            header
+                .strings
+                .get(id as usize)
+                .cloned()
+                .ok_or_else(|| damaged(format!("string {id} is missing")))
+        })?;
         Ok(Tables {
-            pool,
-            citations: header.citations.len(),
             catalog_ids: header
                 .strings
                 .iter()
                 .map(|text| crate::techniques::static_id(text))
                 .collect(),
-            texts: header
-                .strings
-                .iter()
-                .map(|text| Arc::from(text.as_str()))
-                .collect(),
+            texts: header.strings.iter().cloned().map(Arc::new).collect(),
             conditions,
             accesses,
-            lists: HashMap::new(),
-            evidence: HashMap::new(),
+            evidence,
+            lists,
         })
     }
 
-    fn text(&self, id: u32) -> Result<&Arc<str>, LoadError> {
+    fn text(&self, id: u32) -> Result<&Arc<String>, LoadError> {
         self.texts
             .get(id as usize)
             .ok_or_else(|| damaged(format!("string {id} is missing")))
     }
 
-    fn list(&self, offset: u32) -> Result<&'a [u32], LoadError> {
-        let offset = offset as usize;
-        let length = *self
-            .pool
-            .get(offset)
-            .ok_or_else(|| damaged(format!("list {offset} is missing")))?;
-        self.pool
-            .get(offset + 1..offset + 1 + length as usize)
-            .ok_or_else(|| damaged(format!("list {offset} is truncated")))
+    fn strings(&self, id: u32) -> Result<Arc<Vec<String>>, LoadError> {
+        self.lists
+            .get(id as usize)
+            .cloned()
+            .ok_or_else(|| damaged(format!("string list {id} is missing")))
     }
 
-    fn strings(&mut self, offset: u32) -> Result<Arc<[String]>, LoadError> {
-        if let Some(list) = self.lists.get(&offset) {
-            return Ok(list.clone());
-        }
-        let list: Arc<[String]> = self
-            .list(offset)?
-            .iter()
-            .map(|id| self.text(*id).map(|text| text.to_string()))
-            .collect::<Result<_, _>>()?;
-        self.lists.insert(offset, list.clone());
-        Ok(list)
-    }
-
-    fn citations(&mut self, offset: u32) -> Result<Arc<[CitationId]>, LoadError> {
-        if let Some(list) = self.evidence.get(&offset) {
-            return Ok(list.clone());
-        }
-        let list: Arc<[CitationId]> = self
-            .list(offset)?
-            .iter()
-            .map(|id| {
-                ((*id as usize) < self.citations)
-                    .then_some(CitationId(*id))
-                    .ok_or_else(|| damaged(format!("citation {id} is missing")))
-            })
-            .collect::<Result<_, _>>()?;
-        self.evidence.insert(offset, list.clone());
-        Ok(list)
-    }
-
-    fn edge(&mut self, record: &Record) -> Result<Edge, LoadError> {
+    fn edge(&self, record: &Record) -> Result<Edge, LoadError> {
         let catalog_id = match record.catalog_id.checked_sub(1) {
             None => None,
             Some(id) => Some(
@@ -484,7 +518,11 @@ impl<'a> Tables<'a> {
                 .ok_or_else(|| damaged(format!("edge kind {} is unknown", record.kind)))?,
             technique: self.text(record.technique)?.clone(),
             catalog_id,
-            evidence: self.citations(record.evidence)?,
+            evidence: self
+                .evidence
+                .get(record.evidence as usize)
+                .cloned()
+                .ok_or_else(|| damaged(format!("evidence list {} is missing", record.evidence)))?,
             conditions: self
                 .conditions
                 .get(record.conditions as usize)
@@ -502,33 +540,50 @@ impl<'a> Tables<'a> {
     }
 }
 
-/// Little-endian words of `bytes` (a multiple of four long).
-fn words(bytes: &[u8]) -> Vec<u32> {
-    bytes.chunks_exact(4).map(word_of).collect()
-}
-
 /// The little-endian word of four bytes.
 fn word_of(bytes: &[u8]) -> u32 {
     <[u8; 4]>::try_from(bytes).map_or(0, u32::from_le_bytes)
 }
 
-/// Reads the saved sections in order, every length checked against what is left.
-struct Reader<'a> {
-    bytes: &'a [u8],
+/// Reads the saved sections in order, every length checked against what is left, every byte
+/// after the checksum added to it.
+struct Input<R> {
+    inner: R,
+    checksum: crc32fast::Hasher,
+    /// Bytes not read yet.
+    left: u64,
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, length: usize) -> Result<&'a [u8], LoadError> {
-        let (taken, rest) = self
-            .bytes
-            .split_at_checked(length)
-            .ok_or_else(|| damaged("truncated"))?;
-        self.bytes = rest;
-        Ok(taken)
+impl<R: std::io::Read> Input<R> {
+    fn exact(&mut self, buffer: &mut [u8]) -> Result<(), LoadError> {
+        let wanted = buffer.len() as u64;
+        if wanted > self.left {
+            return Err(damaged("truncated"));
+        }
+        self.inner.read_exact(buffer).map_err(|error| {
+            if error.kind() == std::io::ErrorKind::UnexpectedEof {
+                damaged("truncated")
+            } else {
+                damaged(format!("cannot be read: {error}"))
+            }
+        })?;
+        self.left -= wanted;
+        self.checksum.update(buffer);
+        Ok(())
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], LoadError> {
-        <[u8; N]>::try_from(self.take(N)?).map_err(|_| damaged("truncated"))
+        let mut array = [0u8; N];
+        self.exact(&mut array)?;
+        Ok(array)
+    }
+
+    /// `length` bytes (at most what is left, so a damaged length cannot ask for more memory
+    /// than the file's size).
+    fn bytes(&mut self, length: usize) -> Result<Vec<u8>, LoadError> {
+        let mut bytes = vec![0u8; length];
+        self.exact(&mut bytes)?;
+        Ok(bytes)
     }
 
     /// A section's length in units of `unit` bytes, checked to fit in what is left.
@@ -539,7 +594,7 @@ impl<'a> Reader<'a> {
             .filter(|length| {
                 length
                     .checked_mul(unit)
-                    .is_some_and(|bytes| bytes <= self.bytes.len())
+                    .is_some_and(|bytes| bytes as u64 <= self.left)
             })
             .ok_or_else(|| damaged("a section is longer than the file"))
     }

@@ -175,11 +175,12 @@ fn kind_bits(kind: EdgeKind) -> u8 {
 /// `(row, other end, edge)`: an edge filed under one of its ends.
 type Entry = (u32, u32, u32);
 
-/// Groups entries by row: the start of each row, and the `(other end, edge)` pairs.
-fn rows(nodes: usize, mut entries: Vec<Entry>) -> (Vec<u32>, Vec<(u32, u32)>) {
-    entries.sort_unstable();
+/// Groups entries by row: the start of each row, and the `(other end, edge)` pairs, each row's
+/// sorted. A counting sort by row, then each (short) row sorted: linear in the entries where
+/// one sort of them all is not.
+fn rows(nodes: usize, entries: &[Entry]) -> (Vec<u32>, Vec<(u32, u32)>) {
     let mut start = vec![0u32; nodes + 1];
-    for (row, _, _) in &entries {
+    for (row, _, _) in entries {
         if let Some(count) = start.get_mut(*row as usize + 1) {
             *count += 1;
         }
@@ -190,13 +191,24 @@ fn rows(nodes: usize, mut entries: Vec<Entry>) -> (Vec<u32>, Vec<(u32, u32)>) {
             *slot += previous;
         }
     }
-    (
-        start,
-        entries
-            .into_iter()
-            .map(|(_, other, edge)| (other, edge))
-            .collect(),
-    )
+    let mut next = start.clone();
+    let mut grouped = vec![(0u32, 0u32); entries.len()];
+    for (row, other, edge) in entries {
+        if let Some(position) = next.get_mut(*row as usize)
+            && let Some(slot) = grouped.get_mut(*position as usize)
+        {
+            *slot = (*other, *edge);
+            *position += 1;
+        }
+    }
+    for bounds in start.windows(2) {
+        if let [from, to] = bounds
+            && let Some(row) = grouped.get_mut(*from as usize..*to as usize)
+        {
+            row.sort_unstable();
+        }
+    }
+    (start, grouped)
 }
 
 impl Adjacency {
@@ -224,13 +236,13 @@ impl Adjacency {
                 })
             })
             .collect();
-        let (incoming_start, incoming) = rows(
-            nodes,
-            ends.iter()
-                .map(|(from, to, edge)| (*to, *from, *edge))
-                .collect(),
-        );
-        let (outgoing_start, outgoing) = rows(nodes, ends);
+        let reversed: Vec<Entry> = ends
+            .iter()
+            .map(|(from, to, edge)| (*to, *from, *edge))
+            .collect();
+        let (incoming_start, incoming) = rows(nodes, &reversed);
+        drop(reversed);
+        let (outgoing_start, outgoing) = rows(nodes, &ends);
         Adjacency {
             incoming_start,
             incoming,

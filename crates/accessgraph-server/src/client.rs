@@ -198,11 +198,56 @@ pub async fn collect(mut stream: tonic::Streaming<pb::QueryRow>) -> Result<Answe
     answer.ok_or_else(|| ClientError::Decode(DecodeError::new("an empty answer")))
 }
 
-/// Runs one query remotely.
+/// How long [`query`] waits for a server that is loading its snapshot.
+pub const LOAD_WAIT: Duration = Duration::from_secs(120);
+
+/// Runs one query remotely, waiting up to [`LOAD_WAIT`] while the server loads the snapshot.
 ///
 /// # Errors
 /// As [`collect`].
 pub async fn query(client: &mut Client, request: pb::QueryRequest) -> Result<Answer, ClientError> {
-    let stream = client.query(request).await?.into_inner();
-    collect(stream).await
+    query_within(client, request, LOAD_WAIT).await
+}
+
+/// Runs one query remotely. While the server says it is still loading the snapshot
+/// (UNAVAILABLE with a `grpc-retry-pushback-ms` hint), asks again after the hinted pause, for at
+/// most `wait` in all; then its last answer stands.
+///
+/// # Errors
+/// As [`collect`].
+pub async fn query_within(
+    client: &mut Client,
+    request: pb::QueryRequest,
+    wait: Duration,
+) -> Result<Answer, ClientError> {
+    let give_up = tokio::time::Instant::now() + wait;
+    loop {
+        match client.query(request.clone()).await {
+            Ok(response) => return collect(response.into_inner()).await,
+            Err(status) => {
+                let pause = pushback(&status)
+                    .filter(|pause| tokio::time::Instant::now() + *pause < give_up);
+                match pause {
+                    Some(pause) => tokio::time::sleep(pause).await,
+                    None => return Err(status.into()),
+                }
+            }
+        }
+    }
+}
+
+/// The pause a server asks for before a retry: `grpc-retry-pushback-ms` on an UNAVAILABLE
+/// status (a negative or malformed value means "do not retry", as gRPC's retry design says).
+fn pushback(status: &tonic::Status) -> Option<Duration> {
+    if status.code() != tonic::Code::Unavailable {
+        return None;
+    }
+    let millis: u64 = status
+        .metadata()
+        .get("grpc-retry-pushback-ms")?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(Duration::from_millis(millis))
 }

@@ -73,9 +73,6 @@ pub enum ServeError {
         "refusing to listen on {0} without TLS: give `--tls-cert` and `--tls-key`, or `--insecure` to accept plaintext on a network address"
     )]
     PlaintextOnNetwork(SocketAddr),
-    /// The store's newest snapshot cannot be loaded.
-    #[error("cannot load the served snapshot: {0}")]
-    Catalog(#[from] accessgraph_query::CatalogError),
     /// TLS configuration or transport error.
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
@@ -130,7 +127,7 @@ pub async fn serve(
         None => None,
     };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    let service = Service::new(catalog, tokens, options.limits.clone(), health_reporter).await?;
+    let service = Service::new(catalog, tokens, options.limits.clone(), health_reporter).await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(accessgraph_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -166,7 +163,6 @@ pub async fn serve(
             .local_socket
             .as_ref()
             .map_or_else(|| "none".to_owned(), |path| path.display().to_string()),
-        active_snapshot = %crate::service::shown(service.active()),
         "serving accessgraph.v1.AccessGraph"
     );
     // Both listeners stop on the same signal and finish their calls in flight.

@@ -1,6 +1,10 @@
 //! The `accessgraph.v1.AccessGraph` service: queries on the served snapshot, with limits, and the
 //! admin calls that change what is served.
 //!
+//! A new service answers at once: the newest snapshot's graph is loaded (or built) in the
+//! background, while health says NOT_SERVING and queries on it get UNAVAILABLE with a
+//! `grpc-retry-pushback-ms` hint, which this crate's client follows.
+//!
 //! The served snapshot is an `ArcSwapOption<View>`: a query takes the view once when it starts and
 //! answers from it to the end, so a swap (after an ingest, or `SetActiveSnapshot`) never mixes two
 //! snapshots in one answer, and in-flight queries finish on the graph they started with. Query
@@ -72,8 +76,26 @@ pub(crate) struct State {
     limits: Limits,
     permits: Arc<Semaphore>,
     health: HealthReporter,
-    ingesting: Mutex<()>,
+    /// Held by whatever changes the store or the served snapshot: an ingest, a deletion, the
+    /// first load.
+    ingesting: Arc<Mutex<()>>,
+    /// The first load of the newest snapshot.
+    first_load: std::sync::Mutex<FirstLoad>,
 }
+
+/// Where the first load of the newest snapshot stands.
+#[derive(Debug, Clone)]
+enum FirstLoad {
+    /// Running since then.
+    Running(u64, Instant),
+    /// Failed, for this reason.
+    Failed(u64, String),
+    /// Done, or nothing to load.
+    Done,
+}
+
+/// How long a client is told to wait before asking again while the first load runs.
+const RETRY_PUSHBACK: Duration = Duration::from_millis(200);
 
 impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -166,43 +188,121 @@ impl Drop for CancelOnDrop {
 type AnswerStream = Pin<Box<dyn Stream<Item = Result<pb::QueryRow, Status>> + Send>>;
 
 impl Service {
-    /// A service over `catalog`, serving its newest snapshot (loading its graph) if it has one.
-    ///
-    /// # Errors
-    /// When the newest snapshot cannot be loaded.
+    /// A service over `catalog`, which will serve its newest snapshot: its graph is loaded (or
+    /// built and saved) in the background, so the service answers at once, with UNAVAILABLE
+    /// and a retry hint for queries on that snapshot until it is loaded. An ingest or a
+    /// deletion waits for the load; a snapshot chosen meanwhile (`SetActiveSnapshot`) wins.
     pub async fn new(
         catalog: StoreCatalog,
         tokens: Tokens,
         limits: Limits,
         health: HealthReporter,
-    ) -> Result<Service, CatalogError> {
-        let catalog = Arc::new(catalog);
-        let loader = catalog.clone();
-        let active = tokio::task::spawn_blocking(move || match loader.view(None) {
-            Ok(view) => Ok(Some(view)),
-            Err(CatalogError::Empty) => Ok(None),
-            Err(error) => Err(error),
-        })
-        .await
-        .map_err(|error| CatalogError::Failed(error.to_string()))??;
-        let serving = if active.is_some() {
-            ServingStatus::Serving
-        } else {
-            ServingStatus::NotServing
-        };
-        health.set_service_status(SERVICE_NAME, serving).await;
+    ) -> Service {
+        health
+            .set_service_status(SERVICE_NAME, ServingStatus::NotServing)
+            .await;
         let permits = Arc::new(Semaphore::new(limits.max_concurrent.max(1)));
-        Ok(Service {
+        let ingesting = Arc::new(Mutex::new(()));
+        // Taken now, before any call can arrive, so no change to the store overtakes the load.
+        let first_load = ingesting.clone().try_lock_owned().ok();
+        let catalog = Arc::new(catalog);
+        let newest = {
+            let catalog = catalog.clone();
+            tokio::task::spawn_blocking(move || catalog.store().latest())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+                .map(|meta| meta.id.0)
+        };
+        let service = Service {
             state: Arc::new(State {
                 catalog,
-                active: ArcSwapOption::new(active),
+                active: ArcSwapOption::empty(),
                 tokens,
                 limits,
                 permits,
                 health,
-                ingesting: Mutex::new(()),
+                ingesting,
+                first_load: std::sync::Mutex::new(
+                    newest.map_or(FirstLoad::Done, |id| FirstLoad::Running(id, Instant::now())),
+                ),
             }),
-        })
+        };
+        if let Some(id) = newest {
+            let loader = service.clone();
+            tokio::spawn(async move {
+                let _one_at_a_time = first_load;
+                loader.load_first(id).await;
+            });
+        }
+        service
+    }
+
+    /// Loads snapshot `id` and serves it, unless another was chosen meanwhile.
+    async fn load_first(&self, id: u64) {
+        let started = Instant::now();
+        tracing::info!(snapshot = id, "loading the newest snapshot's graph");
+        let catalog = self.state.catalog.clone();
+        let loaded = tokio::task::spawn_blocking(move || catalog.view(Some(id))).await;
+        let outcome = match loaded {
+            Ok(Ok(view)) => {
+                let previous = self
+                    .state
+                    .active
+                    .compare_and_swap(&None::<Arc<View>>, Some(view));
+                if previous.is_none() {
+                    self.state
+                        .health
+                        .set_service_status(SERVICE_NAME, ServingStatus::Serving)
+                        .await;
+                }
+                tracing::info!(
+                    snapshot = id,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "loaded; serving"
+                );
+                FirstLoad::Done
+            }
+            Ok(Err(error)) => FirstLoad::Failed(id, error.to_string()),
+            Err(error) => FirstLoad::Failed(id, error.to_string()),
+        };
+        if let FirstLoad::Failed(id, error) = &outcome {
+            tracing::error!(snapshot = id, %error, "the newest snapshot cannot be loaded");
+        }
+        if let Ok(mut first_load) = self.state.first_load.lock() {
+            *first_load = outcome;
+        }
+    }
+
+    /// UNAVAILABLE when a query on snapshot `id` (or on the served one, for `None`) meets the
+    /// first load: with a retry hint while it runs, with its error if it failed.
+    fn still_loading(&self, id: Option<u64>) -> Result<(), Status> {
+        let first_load = self
+            .state
+            .first_load
+            .lock()
+            .map_or(FirstLoad::Done, |first_load| first_load.clone());
+        let concerned =
+            |loading: u64| id.map_or_else(|| self.active().is_none(), |id| id == loading);
+        match first_load {
+            FirstLoad::Running(loading, since) if concerned(loading) => {
+                let mut status = Status::unavailable(format!(
+                    "snapshot {loading} is being loaded ({:.1} s so far); try again shortly",
+                    since.elapsed().as_secs_f64()
+                ));
+                if let Ok(value) = RETRY_PUSHBACK.as_millis().to_string().parse() {
+                    status
+                        .metadata_mut()
+                        .insert("grpc-retry-pushback-ms", value);
+                }
+                Err(status)
+            }
+            FirstLoad::Failed(failed, error) if id.is_none() && concerned(failed) => Err(
+                Status::unavailable(format!("snapshot {failed} cannot be loaded: {error}")),
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// Authenticates a call and checks its size: requests over [`MAX_REQUEST_BYTES`] are
@@ -295,6 +395,9 @@ impl Service {
     ) -> Result<AnswerStream, Status> {
         let state = self.state.clone();
         let max_hops = state.limits.max_hops;
+        if !matches!(query.statement, Statement::Diff { .. }) {
+            self.still_loading(snapshot_of(&query).map(|at| at.value).or(default))?;
+        }
         let active = state.active.load_full();
         if active.is_none()
             && default.is_none()
@@ -468,6 +571,7 @@ impl AccessGraph for Service {
         self.admit(&request, Access::Read)?;
         let message = request.into_inner();
         let query = parse_status(&message.query)?;
+        self.still_loading(snapshot_of(&query).map(|at| at.value).or(message.snapshot))?;
         let catalog = Pinned {
             catalog: self.state.catalog.clone(),
             active: self.state.active.load_full(),

@@ -224,11 +224,13 @@ impl Store {
         })
     }
 
-    /// The cached graph of a snapshot, if one was saved.
-    pub fn graph(&self, id: SnapshotId) -> Result<Option<Vec<u8>>, StoreError> {
+    /// The cached graph of a snapshot, if one was saved: the open file and its size, so a large
+    /// graph is read in order rather than held whole in memory.
+    pub fn graph(&self, id: SnapshotId) -> Result<Option<(std::fs::File, u64)>, StoreError> {
         let path = files::graph_path(&self.path, id);
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
+        let opened = std::fs::File::open(&path).and_then(|file| Ok((file.metadata()?.len(), file)));
+        match opened {
+            Ok((length, file)) => Ok(Some((file, length))),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(StoreError::File {
                 action: "read the saved graph",

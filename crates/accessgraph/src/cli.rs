@@ -206,7 +206,8 @@ pub(crate) struct QueryArgs {
     /// Client private key (PEM) for mutual TLS.
     #[arg(long, value_name = "FILE", requires = "client_cert")]
     pub(crate) client_key: Option<PathBuf>,
-    /// Deadline of a remote query, in seconds.
+    /// Deadline of a remote query, in seconds; also how long to wait for a server that is still
+    /// loading its snapshot (it answers UNAVAILABLE with a retry hint meanwhile).
     #[arg(
         long,
         value_name = "SECONDS",

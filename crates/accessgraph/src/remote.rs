@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use accessgraph_proto::v1 as pb;
-use accessgraph_server::client::{Client, ClientError, ClientOptions, connect, query};
+use accessgraph_server::client::{Client, ClientError, ClientOptions, connect, query_within};
 use anyhow::{Context as _, Result};
 
 use crate::cli::QueryArgs;
@@ -67,7 +67,11 @@ pub(crate) fn answer_remotely(
             ..pb::QueryRequest::default()
         };
         runtime
-            .block_on(query(client, request))
+            .block_on(query_within(
+                client,
+                request,
+                Duration::from_secs(args.timeout.max(1)),
+            ))
             .map_err(|error| shown(&error))
     })
 }
