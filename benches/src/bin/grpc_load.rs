@@ -3,6 +3,14 @@
 //!
 //! `cargo run --release -p accessgraph-benches --bin grpc_load -- [SECONDS] [SYNTH_ACCOUNTS]`
 //! (defaults: 5 seconds per level; no synthetic organization).
+//!
+//! `... --bin grpc_load -- against URL [SECONDS]`: only the load generator, against a server in
+//! another process (e.g. `accessgraph serve` on a store holding the example organization).
+//!
+//! `... --bin grpc_load -- restart ACCOUNTS`: a restart on a store of a synthetic organization of
+//! ACCOUNTS x 200 principals: a first server builds and saves the graph and stops; a second one
+//! starts on the same store, and the report gives how long it took to report SERVING on health
+//! and to answer a first query.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -22,7 +30,18 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     sorted.get(index).copied().unwrap_or(f64::NAN)
 }
 
-async fn start(store: Store) -> Result<String, String> {
+/// A server on `store`, on an ephemeral loopback port: its URL, the sender that stops it and
+/// the task that ends when it has stopped (and released the store).
+async fn spawn_server(
+    store: Store,
+) -> Result<
+    (
+        String,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    ),
+    String,
+> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|error| error.to_string())?;
@@ -35,15 +54,28 @@ async fn start(store: Store) -> Result<String, String> {
         },
         ..Options::default()
     };
-    tokio::spawn(serve(
-        listener,
-        StoreCatalog::new(store),
-        options,
-        std::future::pending(),
-    ));
-    let url = format!("http://{address}");
-    // Ready when a first query answers: the server loads (or builds and saves) the newest
-    // snapshot's graph before it serves.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = serve(listener, StoreCatalog::new(store), options, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Ok((format!("http://{address}"), stop, server))
+}
+
+async fn start(store: Store) -> Result<String, String> {
+    let (url, stop, _) = spawn_server(store).await?;
+    // Serves until the process ends.
+    std::mem::forget(stop);
+    ready(&url).await?;
+    Ok(url)
+}
+
+/// Waits until a first query answers (the client follows the server's retry hints while it
+/// loads, or builds and saves, the newest snapshot's graph).
+async fn ready(url: &str) -> Result<(), String> {
+    let url = url.to_owned();
     let started = Instant::now();
     loop {
         let ready = async {
@@ -65,7 +97,7 @@ async fn start(store: Store) -> Result<String, String> {
             .map_err(|error| error.to_string())
         };
         match ready.await {
-            Ok(_) => return Ok(url),
+            Ok(_) => return Ok(()),
             Err(error) if started.elapsed() > Duration::from_secs(600) => return Err(error),
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
@@ -122,6 +154,19 @@ async fn load(
     ))
 }
 
+/// The small query at concurrency 1 and 32 against the server at `url`.
+async fn small_queries(url: &str, seconds: u64) -> Result<String, String> {
+    let mut report = String::new();
+    let small = "who is admin in account 111111111111";
+    for concurrency in [1, 32] {
+        let (rate, p50, p99) = load(url, small, concurrency, seconds).await?;
+        report.push_str(&format!(
+            "small query `{small}`, concurrency {concurrency}: {rate:.0} queries/s, p50 {p50:.2} ms, p99 {p99:.2} ms\n"
+        ));
+    }
+    Ok(report)
+}
+
 async fn run(seconds: u64, synth_accounts: Option<usize>) -> Result<String, String> {
     let work = tempfile::tempdir().map_err(|error| error.to_string())?;
     let store = Store::open(&work.path().join("db")).map_err(|error| error.to_string())?;
@@ -130,15 +175,8 @@ async fn run(seconds: u64, synth_accounts: Option<usize>) -> Result<String, Stri
         .map_err(|error| error.to_string())?
         .snapshot;
     store.put(&snapshot).map_err(|error| error.to_string())?;
-    let mut report = String::new();
-    let small = "who is admin in account 111111111111";
     let url = start(store).await?;
-    for concurrency in [1, 32] {
-        let (rate, p50, p99) = load(&url, small, concurrency, seconds).await?;
-        report.push_str(&format!(
-            "small query `{small}`, concurrency {concurrency}: {rate:.0} queries/s, p50 {p50:.2} ms, p99 {p99:.2} ms\n"
-        ));
-    }
+    let mut report = small_queries(&url, seconds).await?;
     if let Some(accounts) = synth_accounts {
         let work = tempfile::tempdir().map_err(|error| error.to_string())?;
         let dir = work.path().join("snapshot");
@@ -203,6 +241,76 @@ async fn run(seconds: u64, synth_accounts: Option<usize>) -> Result<String, Stri
     Ok(report)
 }
 
+/// Time from a server's start on a store with a saved graph to SERVING and to a first answer.
+async fn restart(accounts: usize) -> Result<String, String> {
+    let work = tempfile::tempdir().map_err(|error| error.to_string())?;
+    let dir = work.path().join("snapshot");
+    accessgraph_synth::generate(
+        &accessgraph_synth::SynthConfig {
+            accounts,
+            principals: 200,
+            seed: 1,
+            resources: false,
+        },
+        &dir,
+    )
+    .map_err(|error| error.to_string())?;
+    let db = work.path().join("db");
+    let store = Store::open(&db).map_err(|error| error.to_string())?;
+    let snapshot = ingest(&dir, &IngestOptions::default())
+        .map_err(|error| error.to_string())?
+        .snapshot;
+    store.put(&snapshot).map_err(|error| error.to_string())?;
+    drop(snapshot);
+    let started = Instant::now();
+    let (url, stop, server) = spawn_server(store).await?;
+    ready(&url).await?;
+    let mut report = format!(
+        "{accounts} accounts x 200 principals: first start (graph built and saved) answered after {:.1} s\n",
+        started.elapsed().as_secs_f64()
+    );
+    let _ = stop.send(());
+    server.await.map_err(|error| error.to_string())?;
+
+    let store = Store::open(&db).map_err(|error| error.to_string())?;
+    let started = Instant::now();
+    let (url, _stop, _server) = spawn_server(store).await?;
+    let channel = loop {
+        match tonic::transport::Endpoint::from_shared(url.clone())
+            .map_err(|error| error.to_string())?
+            .connect()
+            .await
+        {
+            Ok(channel) => break channel,
+            Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    };
+    let listening = started.elapsed().as_secs_f64();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let serving = tonic_health::pb::health_check_response::ServingStatus::Serving as i32;
+    loop {
+        let status = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: accessgraph_server::SERVICE_NAME.into(),
+            })
+            .await
+            .map_err(|error| error.to_string())?
+            .into_inner()
+            .status;
+        if status == serving {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let serving_after = started.elapsed().as_secs_f64();
+    ready(&url).await?;
+    report.push_str(&format!(
+        "restart on the saved graph: listening after {listening:.3} s, SERVING after {serving_after:.2} s, first answer after {:.2} s\n",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(report)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seconds = args.first().and_then(|text| text.parse().ok()).unwrap_or(5);
@@ -217,7 +325,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(seconds, synth)) {
+    let work = if args.first().map(String::as_str) == Some("restart") {
+        runtime.block_on(restart(synth.unwrap_or(1000)))
+    } else if args.first().map(String::as_str) == Some("against") {
+        let url = args.get(1).cloned().unwrap_or_default();
+        let seconds = args.get(2).and_then(|text| text.parse().ok()).unwrap_or(5);
+        runtime.block_on(small_queries(&url, seconds))
+    } else {
+        runtime.block_on(run(seconds, synth))
+    };
+    match work {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS
