@@ -64,6 +64,32 @@ fn statement_name(statement: &Statement) -> &'static str {
 /// When a snapshot the plan needs cannot be read, or a simulated request names a principal
 /// that does not exist.
 pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer, QueryError> {
+    let mut rows = Vec::new();
+    let mut answer = execute_streaming(plan, view, catalog, &mut |_| {}, &mut |row| {
+        rows.push(row);
+    })?;
+    if !rows.is_empty() {
+        answer.rows = rows;
+        retain_named_nodes(&mut answer);
+    }
+    Ok(answer)
+}
+
+/// Like [`execute`], but the rows of `who can reach` and `who can LEVEL` go to `on_row` as they
+/// are written, in the answer's order, after `on_start` has seen the answer's header (its query,
+/// statement and snapshot): the first rows of a large answer are ready long before the last.
+/// The answer returned holds the rest (total, node labels, warnings) and the rows of every other
+/// statement, which are computed whole.
+///
+/// # Errors
+/// As [`execute`]; rows already given to `on_row` stand.
+pub fn execute_streaming(
+    plan: &Plan,
+    view: &View,
+    catalog: &dyn Catalog,
+    on_start: &mut dyn FnMut(&Answer),
+    on_row: &mut dyn FnMut(Row),
+) -> Result<Answer, QueryError> {
     let graph = view.graph();
     let mut writer = Writer::new(graph);
     let mut answer = Answer {
@@ -73,11 +99,12 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
         ..Answer::default()
     };
     let limit = plan.limit.unwrap_or(usize::MAX);
+    let mut streamed = false;
     match &plan.op {
         Op::WhoCanReach(targets) => {
-            let (rows, total) = who_can_reach(graph, &mut writer, targets, plan, limit);
-            answer.rows = rows;
-            answer.total = total;
+            on_start(&answer);
+            streamed = true;
+            answer.total = who_can_reach(graph, &mut writer, targets, plan, limit, on_row);
         }
         Op::CanReach { from, targets } => {
             let rows = from
@@ -139,9 +166,9 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
             finish(&mut answer, rows, limit);
         }
         Op::WhoCanAccess { target, level } => {
-            let (rows, total) = who_can_access(graph, &mut writer, *target, *level, plan, limit);
-            answer.rows = rows;
-            answer.total = total;
+            on_start(&answer);
+            streamed = true;
+            answer.total = who_can_access(graph, &mut writer, *target, *level, plan, limit, on_row);
         }
         Op::WhatCanAccess { from, level } => {
             let rows = from
@@ -192,8 +219,15 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
                     Err(error) => return Err(error),
                 };
                 let mut writer = Writer::new(view.graph());
-                let (rows, _) =
-                    who_can_reach(view.graph(), &mut writer, &targets, plan, usize::MAX);
+                let mut rows = Vec::new();
+                who_can_reach(
+                    view.graph(),
+                    &mut writer,
+                    &targets,
+                    plan,
+                    usize::MAX,
+                    &mut |row| rows.push(row),
+                );
                 Ok((rows, writer.nodes))
             };
             let (old_rows, old_nodes) = side(&old)?;
@@ -225,7 +259,15 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
         return Err(QueryError::interrupted(plan.filter.stop.deadline_passed()));
     }
     answer.nodes = writer.nodes;
-    retain_named_nodes(&mut answer);
+    // Streamed rows are written only when kept, so every label they made is named.
+    if !streamed {
+        retain_named_nodes(&mut answer);
+    }
+    if !streamed {
+        for row in std::mem::take(&mut answer.rows) {
+            on_row(row);
+        }
+    }
     answer.warnings = crate::coverage::warnings(graph, &plan.query);
     Ok(answer)
 }
@@ -304,13 +346,15 @@ fn path_end(source: NodeId, path: &Path) -> NodeId {
 }
 
 /// Rows for every source reaching the targets, nearest first, paths built for the first `limit`.
+/// `who can reach`: rows to `emit`, nearest first; returns the total before `limit`.
 fn who_can_reach(
     graph: &Graph,
     writer: &mut Writer<'_>,
     targets: &Targets,
     plan: &Plan,
     limit: usize,
-) -> (Vec<Row>, usize) {
+    emit: &mut dyn FnMut(Row),
+) -> usize {
     reverse_rows(
         graph,
         writer,
@@ -318,12 +362,16 @@ fn who_can_reach(
         plan,
         limit,
         &|source, path| Some((path_end(source, &path), path)),
+        emit,
     )
 }
 
-/// Rows for every listable source the reverse search from `entries` reaches, nearest first,
-/// paths built for the first `limit`: `finish` turns a source's path to an entry into the row's
-/// target and path (`None` drops the source), which `max hops` then bounds.
+/// Rows for every listable source the reverse search from `entries` reaches, to `emit` nearest
+/// first (fewest hops, then in search order), paths built for the first `limit`; returns the
+/// total. `finish` turns a source's path to an entry into the row's target and path (`None`
+/// drops the source), which `max hops` then bounds. The paths are found and ordered first, then
+/// each row is written (its evidence, the costly part) and emitted, so the first row of a large
+/// answer is out long before the last.
 fn reverse_rows(
     graph: &Graph,
     writer: &mut Writer<'_>,
@@ -331,9 +379,10 @@ fn reverse_rows(
     plan: &Plan,
     limit: usize,
     finish: &dyn Fn(NodeId, Path) -> Option<(NodeId, Path)>,
-) -> (Vec<Row>, usize) {
+    emit: &mut dyn FnMut(Row),
+) -> usize {
     let reach = graph.reach(entries, &plan.filter);
-    let mut rows = Vec::new();
+    let mut found: Vec<(NodeId, NodeId, Path)> = Vec::new();
     let mut total = 0;
     for source in reach.sources(graph, &plan.filter) {
         if plan.filter.stop.stopped() {
@@ -342,7 +391,7 @@ fn reverse_rows(
         if !listable(graph, source, plan.people_only) {
             continue;
         }
-        if rows.len() >= limit && plan.filter.max_hops.is_none() {
+        if found.len() >= limit && plan.filter.max_hops.is_none() {
             total += 1;
             continue;
         }
@@ -360,12 +409,19 @@ fn reverse_rows(
             continue;
         }
         total += 1;
-        if rows.len() < limit {
-            rows.push(writer.row(source, target, &path));
+        if found.len() < limit {
+            found.push((source, target, path));
         }
     }
-    rows.sort_by_key(|row| row.path.len());
-    (rows, total)
+    // Stable: equal lengths keep the search's order.
+    found.sort_by_key(|(_, _, path)| path.hops.len());
+    for (source, target, path) in found {
+        if plan.filter.stop.stopped() {
+            break;
+        }
+        emit(writer.row(source, target, &path));
+    }
+    total
 }
 
 /// The shortest path from `from` to each target it reaches.
@@ -634,19 +690,26 @@ fn who_can_access(
     level: AccessLevel,
     plan: &Plan,
     limit: usize,
-) -> (Vec<Row>, usize) {
+    emit: &mut dyn FnMut(Row),
+) -> usize {
     let direct = level_hops(graph, target, level, &plan.filter);
     let entries: Vec<NodeId> = direct.keys().copied().collect();
-    let (mut rows, total) =
-        reverse_rows(graph, writer, &entries, plan, limit, &|source, mut path| {
+    reverse_rows(
+        graph,
+        writer,
+        &entries,
+        plan,
+        limit,
+        &|source, mut path| {
             let (_, hop) = direct.get(&path_end(source, &path))?;
             path.hops.push(hop.clone());
             Some((target, path))
-        });
-    for row in &mut rows {
-        row.level = Some(level_words(level).to_owned());
-    }
-    (rows, total)
+        },
+        &mut |mut row| {
+            row.level = Some(level_words(level).to_owned());
+            emit(row);
+        },
+    )
 }
 
 /// `what can NODE LEVEL`: the resources the node, or a principal it reaches, has that access

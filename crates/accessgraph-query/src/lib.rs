@@ -26,7 +26,7 @@ pub use ast::{
     RequestSpec, Scope, Span, Spanned, Statement, Target, level_words,
 };
 pub use error::{ErrorKind, QueryError};
-pub use exec::{execute, run, run_query};
+pub use exec::{execute, execute_streaming, run, run_query};
 pub use plan::{
     DEFAULT_PATH_LIMIT, MAX_WILDCARD_ACTIONS, Op, Plan, Targets, applies, plan, snapshot_of,
 };

@@ -25,7 +25,7 @@ use accessgraph_proto::v1 as pb;
 use accessgraph_proto::v1::access_graph_server::AccessGraph;
 use accessgraph_query::{
     Catalog, CatalogError, ErrorKind, Modifier, NodeRef, PathMode, Query, QueryError, Span,
-    Spanned, Statement, View, applies, execute, parse, plan, snapshot_of,
+    Spanned, Statement, View, applies, execute_streaming, parse, plan, snapshot_of,
 };
 use arc_swap::ArcSwapOption;
 use tokio::sync::{Mutex, Semaphore};
@@ -93,6 +93,9 @@ enum FirstLoad {
     /// Done, or nothing to load.
     Done,
 }
+
+/// Messages of an answer buffered between the query's thread and the network.
+const STREAM_BUFFER: usize = 256;
 
 /// How long a client is told to wait before asking again while the first load runs.
 const RETRY_PUSHBACK: Duration = Duration::from_millis(200);
@@ -172,6 +175,54 @@ fn store_status(error: accessgraph_store::StoreError) -> Status {
     match error {
         accessgraph_store::StoreError::NotFound(_) => Status::not_found(error.to_string()),
         other => internal(other),
+    }
+}
+
+fn message(item: pb::query_row::Item) -> pb::QueryRow {
+    pb::QueryRow { item: Some(item) }
+}
+
+/// Where a query's messages go: the header first (rows made before it wait), then each row; a
+/// send that fails (the client went away) raises the cancellation flag and ends the sending.
+struct Outbox<'a> {
+    send: &'a mut dyn FnMut(Result<pb::QueryRow, Status>) -> bool,
+    flag: &'a AtomicBool,
+    gone: bool,
+    header_sent: bool,
+    pending: Vec<pb::QueryRow>,
+    rows: usize,
+}
+
+impl Outbox<'_> {
+    fn deliver(&mut self, message: Result<pb::QueryRow, Status>) {
+        if !self.gone && !(self.send)(message) {
+            self.gone = true;
+            self.flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends the header, once, then the rows that waited for it.
+    fn header(&mut self, answer: &accessgraph_query::Answer) {
+        if self.header_sent {
+            return;
+        }
+        self.header_sent = true;
+        self.deliver(Ok(message(pb::query_row::Item::Header(convert::header(
+            answer,
+        )))));
+        for row in std::mem::take(&mut self.pending) {
+            self.deliver(Ok(row));
+        }
+    }
+
+    fn row(&mut self, row: accessgraph_query::Row) {
+        self.rows += 1;
+        let row = message(pb::query_row::Item::Row(convert::row(row)));
+        if self.header_sent {
+            self.deliver(Ok(row));
+        } else {
+            self.pending.push(row);
+        }
     }
 }
 
@@ -422,7 +473,7 @@ impl Service {
         };
         let cancelled = Arc::new(AtomicBool::new(false));
         // Raised if this call is dropped (the client went away or gave up) before the work ends.
-        let _guard = CancelOnDrop(cancelled.clone());
+        let guard = CancelOnDrop(cancelled.clone());
         let flag = cancelled.clone();
         let started = Instant::now();
         // Small work runs on this thread: a query that cannot enumerate paths, on a small graph,
@@ -439,14 +490,24 @@ impl Service {
                     | Statement::WhoCanDo { .. }
                     | Statement::CanDo { .. }
             );
-        let work = move || {
+        // Sends the answer's messages as they are made; a send that fails (the client went
+        // away) stops the work.
+        let work = move |send: &mut dyn FnMut(Result<pb::QueryRow, Status>) -> bool| {
             let _permit = permit;
-            let stop = Stop::new(Some(deadline), Some(flag));
+            let stop = Stop::new(Some(deadline), Some(flag.clone()));
             let catalog = Pinned {
                 catalog: state.catalog.clone(),
                 active,
                 default,
             };
+            let out = std::cell::RefCell::new(Outbox {
+                send,
+                flag: &flag,
+                gone: false,
+                header_sent: false,
+                pending: Vec::new(),
+                rows: 0,
+            });
             let outcome = (|| -> Result<accessgraph_query::Answer, QueryError> {
                 let at = snapshot_of(&query);
                 let view = catalog
@@ -463,41 +524,72 @@ impl Service {
                     planned.filter.max_hops =
                         Some(planned.filter.max_hops.map_or(cap, |hops| hops.min(cap)));
                 }
-                execute(&planned, &view, &catalog)
+                let answer = execute_streaming(
+                    &planned,
+                    &view,
+                    &catalog,
+                    &mut |header| out.borrow_mut().header(header),
+                    &mut |row| out.borrow_mut().row(row),
+                )?;
+                // Statements computed whole: the header after their rows were made.
+                out.borrow_mut().header(&answer);
+                Ok(answer)
             })();
-            let answer = outcome.map_err(|error| {
-                let status = query_status(&error, &text, Some(&stop));
-                tracing::info!(query = %text, code = code_name(status.code()), "query failed");
-                status
-            })?;
-            tracing::debug!(
-                query = %text,
-                rows = answer.rows.len(),
-                total = answer.total,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "query answered"
-            );
-            let item = |item| pb::QueryRow { item: Some(item) };
-            let mut messages = Vec::with_capacity(answer.rows.len() + 2);
-            messages.push(item(pb::query_row::Item::Header(convert::header(&answer))));
-            let summary = convert::summary(&answer);
-            messages.extend(
-                answer
-                    .rows
-                    .into_iter()
-                    .map(|row| item(pb::query_row::Item::Row(convert::row(row)))),
-            );
-            messages.push(item(pb::query_row::Item::Summary(summary)));
-            Ok::<_, Status>(messages)
+            let mut out = out.into_inner();
+            match outcome {
+                Ok(answer) => {
+                    tracing::debug!(
+                        query = %text,
+                        rows = out.rows,
+                        total = answer.total,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "query answered"
+                    );
+                    out.deliver(Ok(message(pb::query_row::Item::Summary(convert::summary(
+                        &answer,
+                    )))));
+                }
+                Err(error) => {
+                    let status = query_status(&error, &text, Some(&stop));
+                    tracing::info!(query = %text, code = code_name(status.code()), "query failed");
+                    out.deliver(Err(status));
+                }
+            }
         };
-        let messages = if inline {
-            work()?
-        } else {
-            tokio::task::spawn_blocking(work)
-                .await
-                .map_err(internal)??
+        if inline {
+            let mut messages = Vec::new();
+            work(&mut |message| {
+                messages.push(message);
+                true
+            });
+            // An error before any message is the call's status.
+            if let Some(Err(status)) = messages.first() {
+                return Err(status.clone());
+            }
+            return Ok(Box::pin(tokio_stream::iter(messages)));
+        }
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        tokio::task::spawn_blocking(move || {
+            work(&mut |message| sender.blocking_send(message).is_ok());
+        });
+        // An error before any message (an unknown node, an interrupted search) is the call's
+        // status; after the header, rows stream as they are written.
+        let first = match receiver.recv().await {
+            Some(Ok(first)) => first,
+            Some(Err(status)) => return Err(status),
+            None => return Err(internal("the query ended without an answer")),
         };
-        Ok(Box::pin(tokio_stream::iter(messages.into_iter().map(Ok))))
+        let rest = tokio_stream::wrappers::ReceiverStream::new(receiver);
+        // The guard lives as long as the response: dropping it (the client went away) stops the
+        // work.
+        let stream = tokio_stream::StreamExt::map(
+            tokio_stream::StreamExt::chain(tokio_stream::once(Ok(first)), rest),
+            move |message| {
+                let _ = &guard;
+                message
+            },
+        );
+        Ok(Box::pin(stream))
     }
 
     async fn blocking<T: Send + 'static>(
