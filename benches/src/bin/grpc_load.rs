@@ -237,8 +237,49 @@ async fn run(seconds: u64, synth_accounts: Option<usize>) -> Result<String, Stri
                 percentile(&times, 1.0)
             ));
         }
+        report.push_str(&first_rows(&mut client, accounts).await?);
     }
     Ok(report)
+}
+
+/// When the first row and the end of a whole `who can reach admin` answer arrive (streamed).
+async fn first_rows(
+    client: &mut accessgraph_server::client::Client,
+    accounts: usize,
+) -> Result<String, String> {
+    let (mut firsts, mut lasts, mut rows) = (Vec::new(), Vec::new(), 0);
+    for index in (0..accounts).step_by((accounts / 20).max(1)) {
+        let started = Instant::now();
+        let mut stream = client
+            .query(pb::QueryRequest {
+                query: format!(
+                    "who can reach admin in account {}",
+                    accessgraph_synth::account_id(index)
+                ),
+                ..pb::QueryRequest::default()
+            })
+            .await
+            .map_err(|error| error.to_string())?
+            .into_inner();
+        let mut first = None;
+        while let Some(message) = stream.message().await.map_err(|error| error.to_string())? {
+            if let Some(pb::query_row::Item::Row(_)) = message.item {
+                rows += 1;
+                first.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        firsts.push(first.unwrap_or(f64::NAN));
+        lasts.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    firsts.sort_by(f64::total_cmp);
+    lasts.sort_by(f64::total_cmp);
+    Ok(format!(
+        "whole answers streamed, {} accounts ({rows} rows): first row p50 {:.1} ms, max {:.1} ms; last message p50 {:.0} ms\n",
+        firsts.len(),
+        percentile(&firsts, 0.5),
+        percentile(&firsts, 1.0),
+        percentile(&lasts, 0.5),
+    ))
 }
 
 /// Time from a server's start on a store with a saved graph to SERVING and to a first answer.

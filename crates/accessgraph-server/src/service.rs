@@ -9,8 +9,9 @@
 //! answers from it to the end, so a swap (after an ingest, or `SetActiveSnapshot`) never mixes two
 //! snapshots in one answer, and in-flight queries finish on the graph they started with. Query
 //! work runs on blocking threads; a deadline and a cancellation flag stop it between rows and
-//! inside path enumeration. An answer is computed whole, then streamed as its header, rows and
-//! summary.
+//! inside path enumeration. The rows of `who can reach` and `who can LEVEL` are sent as the engine
+//! writes them (after the header, before the summary); other answers are computed whole, then
+//! sent the same way. An error before the header is the call's status.
 
 use std::pin::Pin;
 use std::sync::Arc;
