@@ -677,17 +677,22 @@ fn damaged_saved_graphs_are_errors() {
         bytes[12..16].copy_from_slice(&checksum.to_le_bytes());
         bytes
     };
-    let last_edge = bytes.len() - 44;
-    for (word, expected) in [
-        (1, "names a missing node"),
-        (2, "edge kind"),
-        (3, "string"),
-        (5, "list"),
-        (6, "conditions"),
-        (10, "access list"),
+    // The last edge is four words (from, to, shape, evidence list) at the end; the shapes
+    // (eight words: kind, technique, catalog id, conditions, three string lists, access list)
+    // end just before the edges' count.
+    let last_edge = bytes.len() - 16;
+    let last_shape = bytes.len() - 16 * graph().edges().count() - 8 - 32;
+    for (at, expected) in [
+        (last_edge + 4, "names a missing node"),
+        (last_edge + 8, "shape"),
+        (last_edge + 12, "evidence list"),
+        (last_shape, "edge kind"),
+        (last_shape + 4, "string"),
+        (last_shape + 12, "conditions"),
+        (last_shape + 16, "string list"),
+        (last_shape + 28, "access list"),
     ] {
         let mut crafted = bytes.clone();
-        let at = last_edge + 4 * word;
         crafted[at..at + 4].copy_from_slice(&0x00ff_ffffu32.to_le_bytes());
         let error = Graph::from_bytes(&reseal(crafted)).expect_err("crafted");
         assert!(error.to_string().contains(expected), "{error}");

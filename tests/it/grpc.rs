@@ -682,19 +682,25 @@ fn an_empty_store_is_unavailable_until_an_ingest() {
     let mut client = server.client(Some("read-token"));
     let (status, _) = code(server.ask(&mut client, "who is admin").unwrap_err());
     assert_eq!(status, Code::Unavailable);
+    ingest_the_example(&server, false);
+    assert_eq!(
+        server.ask(&mut client, "who is admin").unwrap().rows.len(),
+        11
+    );
+}
+
+/// Ingests the example organization through the admin call (`force`: even if a snapshot holds
+/// the same data).
+fn ingest_the_example(server: &TestServer, force: bool) {
     let mut admin = server.client(Some("admin-token"));
     server
         .runtime
         .block_on(admin.ingest(pb::IngestRequest {
             path: data("../examples/org").display().to_string(),
-            label: None,
+            force,
             ..pb::IngestRequest::default()
         }))
         .unwrap();
-    assert_eq!(
-        server.ask(&mut client, "who is admin").unwrap().rows.len(),
-        11
-    );
 }
 
 /// A server answers as soon as it starts: while the newest snapshot's graph is built (nothing is
@@ -802,15 +808,7 @@ fn a_snapshot_that_cannot_be_loaded_is_reported_and_replaced() {
         ))
         .unwrap();
     assert!(!answer.rows.is_empty());
-    let mut admin = server.client(Some("admin-token"));
-    server
-        .runtime
-        .block_on(admin.ingest(pb::IngestRequest {
-            path: data("../examples/org").display().to_string(),
-            force: true,
-            ..pb::IngestRequest::default()
-        }))
-        .unwrap();
+    ingest_the_example(&server, true);
     assert_eq!(
         server.ask(&mut client, "who is admin").unwrap().rows.len(),
         11

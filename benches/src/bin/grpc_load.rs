@@ -179,23 +179,7 @@ async fn run(seconds: u64, synth_accounts: Option<usize>) -> Result<String, Stri
     let mut report = small_queries(&url, seconds).await?;
     if let Some(accounts) = synth_accounts {
         let work = tempfile::tempdir().map_err(|error| error.to_string())?;
-        let dir = work.path().join("snapshot");
-        accessgraph_synth::generate(
-            &accessgraph_synth::SynthConfig {
-                accounts,
-                principals: 200,
-                seed: 1,
-                resources: false,
-            },
-            &dir,
-        )
-        .map_err(|error| error.to_string())?;
-        let store = Store::open(&work.path().join("db")).map_err(|error| error.to_string())?;
-        let snapshot = ingest(&dir, &IngestOptions::default())
-            .map_err(|error| error.to_string())?
-            .snapshot;
-        store.put(&snapshot).map_err(|error| error.to_string())?;
-        drop(snapshot);
+        let store = synthetic_store(work.path(), accounts)?;
         let started = Instant::now();
         let url = start(store).await?;
         report.push_str(&format!(
@@ -282,10 +266,9 @@ async fn first_rows(
     ))
 }
 
-/// Time from a server's start on a store with a saved graph to SERVING and to a first answer.
-async fn restart(accounts: usize) -> Result<String, String> {
-    let work = tempfile::tempdir().map_err(|error| error.to_string())?;
-    let dir = work.path().join("snapshot");
+/// A store in `work/db` holding a synthetic organization of `accounts` x 200 principals.
+fn synthetic_store(work: &std::path::Path, accounts: usize) -> Result<Store, String> {
+    let dir = work.join("snapshot");
     accessgraph_synth::generate(
         &accessgraph_synth::SynthConfig {
             accounts,
@@ -296,13 +279,19 @@ async fn restart(accounts: usize) -> Result<String, String> {
         &dir,
     )
     .map_err(|error| error.to_string())?;
-    let db = work.path().join("db");
-    let store = Store::open(&db).map_err(|error| error.to_string())?;
+    let store = Store::open(&work.join("db")).map_err(|error| error.to_string())?;
     let snapshot = ingest(&dir, &IngestOptions::default())
         .map_err(|error| error.to_string())?
         .snapshot;
     store.put(&snapshot).map_err(|error| error.to_string())?;
-    drop(snapshot);
+    Ok(store)
+}
+
+/// Time from a server's start on a store with a saved graph to SERVING and to a first answer.
+async fn restart(accounts: usize) -> Result<String, String> {
+    let work = tempfile::tempdir().map_err(|error| error.to_string())?;
+    let store = synthetic_store(work.path(), accounts)?;
+    let db = work.path().join("db");
     let started = Instant::now();
     let (url, stop, server) = spawn_server(store).await?;
     ready(&url).await?;

@@ -11,10 +11,11 @@
 //! | 8 + n | the header: its length, then CBOR of [`Header`] (nodes, citations, account directory, warnings, and the tables of distinct strings, conditions and access lists) |
 //! | 8 + 4n | the evidence lists: their length in words, then the words; each list is its length followed by its citation ids, and is named by its position among the lists |
 //! | 8 + 4n | the string lists (requirements, alternatives, details) the same way, of string ids |
-//! | 8 + 44n | the edges: their count, then [`EDGE_WORDS`] words each (see [`Record`]) |
+//! | 8 + 32n | the shapes: their count, then [`SHAPE_WORDS`] words each (see [`Shape`]): what edges have in common but their ends and evidence |
+//! | 8 + 16n | the edges: their count, then four words each: from, to, shape, evidence list |
 //!
-//! Edges share their technique, evidence, conditions and lists through the tables, so the file
-//! grows with the edges' count, not with their text. Every id is checked on load, and the
+//! Edges share their shape and evidence, and shapes their text, conditions and lists, through
+//! the tables, so the file grows with the edges' count (16 bytes each), not with their text. Every id is checked on load, and the
 //! checksum catches a damaged or truncated file: either is an error and the caller rebuilds.
 //! Indexes (ARN lookup, admins per account, adjacency arrays) are rebuilt on load.
 
@@ -32,10 +33,13 @@ use crate::techniques::BUILTIN_DIGEST;
 /// Version of the encoding, raised also when the interpreters change the edges a snapshot yields
 /// (a cached graph of another version is rebuilt); loading another version is an error. The
 /// built-in technique definitions are checked by their digest, saved after the version.
-const FORMAT_VERSION: u32 = 10;
+const FORMAT_VERSION: u32 = 11;
 
-/// Words (`u32`) per saved edge.
-const EDGE_WORDS: usize = 11;
+/// Words (`u32`) per saved shape.
+const SHAPE_WORDS: usize = 8;
+
+/// Words (`u32`) per saved edge: from, to, shape, evidence list.
+const EDGE_WORDS: usize = 4;
 
 /// Why saved bytes cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -84,17 +88,14 @@ struct AccessRepr {
     conditional: bool,
 }
 
-/// The words of one saved edge, in order.
-struct Record {
-    from: u32,
-    to: u32,
+/// What edges have in common but their ends and evidence, as saved: ids into the tables.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
     kind: u32,
     /// String id of the technique.
     technique: u32,
     /// String id of the catalog id plus one; 0 for none.
     catalog_id: u32,
-    /// Evidence list id.
-    evidence: u32,
     /// Conditions id plus one; 0 for none.
     conditions: u32,
     /// String list ids.
@@ -105,15 +106,12 @@ struct Record {
     access: u32,
 }
 
-impl Record {
-    fn words(&self) -> [u32; EDGE_WORDS] {
+impl Shape {
+    fn words(&self) -> [u32; SHAPE_WORDS] {
         [
-            self.from,
-            self.to,
             self.kind,
             self.technique,
             self.catalog_id,
-            self.evidence,
             self.conditions,
             self.requirements,
             self.alternatives,
@@ -122,27 +120,21 @@ impl Record {
         ]
     }
 
-    fn of(words: [u32; EDGE_WORDS]) -> Record {
+    fn of(words: [u32; SHAPE_WORDS]) -> Shape {
         let [
-            from,
-            to,
             kind,
             technique,
             catalog_id,
-            evidence,
             conditions,
             requirements,
             alternatives,
             details,
             access,
         ] = words;
-        Record {
-            from,
-            to,
+        Shape {
             kind,
             technique,
             catalog_id,
-            evidence,
             conditions,
             requirements,
             alternatives,
@@ -262,6 +254,7 @@ impl Graph {
         accesses.id(Vec::new());
         let mut evidence_lists = Pool::new();
         let mut string_lists = Pool::new();
+        let mut shapes: Table<Shape> = Table::new();
         let mut records: Vec<u32> = Vec::with_capacity(self.graph.edge_count() * EDGE_WORDS);
         for (from, to, edge) in self.edges() {
             let [requirements, alternatives, details] =
@@ -284,20 +277,17 @@ impl Graph {
                     conditional: access.conditional,
                 })
                 .collect());
-            let record = Record {
-                from: from.0,
-                to: to.0,
+            let shape = shapes.id(Shape {
                 kind: kind_code(edge.kind),
                 technique: strings.id(edge.technique.as_ref()),
                 catalog_id: edge.catalog_id.map_or(0, |id| strings.id(id) + 1),
-                evidence,
                 conditions,
                 requirements,
                 alternatives,
                 details,
                 access,
-            };
-            records.extend_from_slice(&record.words());
+            });
+            records.extend_from_slice(&[from.0, to.0, shape, evidence]);
         }
         let header = Header {
             nodes: self.graph.node_weights().cloned().collect(),
@@ -319,12 +309,23 @@ impl Graph {
 
         let mut body = Vec::with_capacity(
             32 + encoded_header.len()
-                + 4 * (evidence_lists.words.len() + string_lists.words.len() + records.len()),
+                + 4 * (evidence_lists.words.len()
+                    + string_lists.words.len()
+                    + SHAPE_WORDS * shapes.values.len()
+                    + records.len()),
         );
         body.extend_from_slice(&(encoded_header.len() as u64).to_le_bytes());
         body.extend_from_slice(&encoded_header);
         evidence_lists.write(&mut body);
         string_lists.write(&mut body);
+        body.extend_from_slice(&(shapes.values.len() as u64).to_le_bytes());
+        body.extend(
+            shapes
+                .values
+                .iter()
+                .flat_map(Shape::words)
+                .flat_map(u32::to_le_bytes),
+        );
         body.extend_from_slice(&((records.len() / EDGE_WORDS) as u64).to_le_bytes());
         body.extend(records.iter().flat_map(|word| word.to_le_bytes()));
 
@@ -371,6 +372,18 @@ impl Graph {
         let string_lists = input.bytes(strings_length * 4)?;
         let tables = Tables::new(&mut header, &evidence_lists, &string_lists)?;
         drop((evidence_lists, string_lists));
+        let shape_count = input.length(4 * SHAPE_WORDS)?;
+        let shapes = input
+            .bytes(shape_count * 4 * SHAPE_WORDS)?
+            .chunks_exact(4 * SHAPE_WORDS)
+            .map(|words| {
+                let mut shape = [0u32; SHAPE_WORDS];
+                for (word, bytes) in shape.iter_mut().zip(words.chunks_exact(4)) {
+                    *word = word_of(bytes);
+                }
+                tables.shape(&Shape::of(shape))
+            })
+            .collect::<Result<Vec<Edge>, LoadError>>()?;
         let edge_count = input.length(4 * EDGE_WORDS)?;
         let mut graph: DiGraph<Node, Edge, u32> =
             DiGraph::with_capacity(header.nodes.len(), edge_count);
@@ -391,16 +404,21 @@ impl Graph {
                 for (word, bytes) in record.iter_mut().zip(words.chunks_exact(4)) {
                     *word = word_of(bytes);
                 }
-                let record = Record::of(record);
-                let (from, to) = (record.from as usize, record.to as usize);
+                let [from, to, shape, evidence] = record;
+                let (from, to) = (from as usize, to as usize);
                 if from >= graph.node_count() || to >= graph.node_count() {
                     return Err(damaged(format!("edge {from} -> {to} names a missing node")));
                 }
-                graph.add_edge(
-                    NodeIndex::new(from),
-                    NodeIndex::new(to),
-                    tables.edge(&record)?,
-                );
+                let mut edge = shapes
+                    .get(shape as usize)
+                    .cloned()
+                    .ok_or_else(|| damaged(format!("shape {shape} is missing")))?;
+                edge.evidence = tables
+                    .evidence
+                    .get(evidence as usize)
+                    .cloned()
+                    .ok_or_else(|| damaged(format!("evidence list {evidence} is missing")))?;
+                graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), edge);
             }
             remaining -= records;
         }
@@ -501,8 +519,9 @@ impl Tables {
             .ok_or_else(|| damaged(format!("string list {id} is missing")))
     }
 
-    fn edge(&self, record: &Record) -> Result<Edge, LoadError> {
-        let catalog_id = match record.catalog_id.checked_sub(1) {
+    /// An edge of `shape` with no evidence yet.
+    fn shape(&self, shape: &Shape) -> Result<Edge, LoadError> {
+        let catalog_id = match shape.catalog_id.checked_sub(1) {
             None => None,
             Some(id) => Some(
                 self.catalog_ids
@@ -514,28 +533,24 @@ impl Tables {
         };
         Ok(Edge {
             kind: *KINDS
-                .get(record.kind as usize)
-                .ok_or_else(|| damaged(format!("edge kind {} is unknown", record.kind)))?,
-            technique: self.text(record.technique)?.clone(),
+                .get(shape.kind as usize)
+                .ok_or_else(|| damaged(format!("edge kind {} is unknown", shape.kind)))?,
+            technique: self.text(shape.technique)?.clone(),
             catalog_id,
-            evidence: self
-                .evidence
-                .get(record.evidence as usize)
-                .cloned()
-                .ok_or_else(|| damaged(format!("evidence list {} is missing", record.evidence)))?,
+            evidence: Arc::default(),
             conditions: self
                 .conditions
-                .get(record.conditions as usize)
+                .get(shape.conditions as usize)
                 .cloned()
-                .ok_or_else(|| damaged(format!("conditions {} are missing", record.conditions)))?,
-            requirements: self.strings(record.requirements)?,
-            alternatives: self.strings(record.alternatives)?,
-            details: self.strings(record.details)?,
+                .ok_or_else(|| damaged(format!("conditions {} are missing", shape.conditions)))?,
+            requirements: self.strings(shape.requirements)?,
+            alternatives: self.strings(shape.alternatives)?,
+            details: self.strings(shape.details)?,
             access: self
                 .accesses
-                .get(record.access as usize)
+                .get(shape.access as usize)
                 .cloned()
-                .ok_or_else(|| damaged(format!("access list {} is missing", record.access)))?,
+                .ok_or_else(|| damaged(format!("access list {} is missing", shape.access)))?,
         })
     }
 }
