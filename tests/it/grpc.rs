@@ -710,7 +710,7 @@ fn ingest_the_example(server: &TestServer, force: bool) {
 #[test]
 fn a_starting_server_answers_unavailable_with_a_retry_hint_while_it_loads() {
     let server = spawn_server(
-        synthetic_store_of(60, 100),
+        synthetic_store_of(60, 100, false),
         Options {
             tokens: tokens(),
             ..Options::default()
@@ -862,11 +862,11 @@ fn hot_swap_under_concurrent_queries() {
 
 /// A synthetic organization dense enough that enumerating every path is hopeless.
 fn synthetic_store() -> tempfile::TempDir {
-    synthetic_store_of(20, 60)
+    synthetic_store_of(20, 60, false)
 }
 
-/// A store holding one synthetic organization.
-fn synthetic_store_of(accounts: usize, principals: usize) -> tempfile::TempDir {
+/// A store holding one synthetic organization (with buckets, keys, queues, ... if `resources`).
+fn synthetic_store_of(accounts: usize, principals: usize, resources: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let snapshot_dir = dir.path().join("snapshot");
     accessgraph_synth::generate(
@@ -874,7 +874,7 @@ fn synthetic_store_of(accounts: usize, principals: usize) -> tempfile::TempDir {
             accounts,
             principals,
             seed: 3,
-            resources: false,
+            resources,
         },
         &snapshot_dir,
     )
@@ -981,7 +981,7 @@ fn limits_bound_hops_and_rows() {
 /// header and one row and goes away leaves the server answering.
 #[test]
 fn large_answers_stream_the_rows_the_engine_writes() {
-    let store = synthetic_store_of(20, 100);
+    let store = synthetic_store_of(20, 100, true);
     let snapshot = Store::open(&store.path().join("db"))
         .unwrap()
         .load(accessgraph_model::SnapshotId(1))
@@ -1020,6 +1020,19 @@ fn large_answers_stream_the_rows_the_engine_writes() {
             local.rows.iter().map(key).collect::<Vec<_>>(),
             "{question}"
         );
+    }
+    // Past a page, a source is counted without its path when the search's own hop count is
+    // within `max hops`: the total is the total of the answer built whole.
+    for hops in 1..=4 {
+        for question in [
+            format!("who can reach admin in org max hops {hops}"),
+            format!("who can read arn:aws:s3:::synth-data-{account} max hops {hops}"),
+        ] {
+            let whole = accessgraph_query::run(&question, &catalog).unwrap();
+            let paged = accessgraph_query::run(&format!("{question} limit 3"), &catalog).unwrap();
+            assert_eq!(paged.total, whole.total, "{question}");
+            assert_eq!(whole.rows.len(), whole.total, "{question}");
+        }
     }
     // A client that takes the header and a row, then drops the call.
     let question = format!("who can reach admin in account {account}");

@@ -49,7 +49,7 @@ impl CitationKey {
 }
 
 /// Accounts whose edges are built together (bounds the candidates held in memory).
-const ACCOUNTS_PER_CHUNK: usize = 32;
+const ACCOUNTS_PER_CHUNK: usize = 16;
 
 /// Where an edge candidate starts or ends, before nodes have indices.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

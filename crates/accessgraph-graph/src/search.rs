@@ -353,6 +353,28 @@ impl Reach {
         }
         Some(graph.collapse(&graph.edges_to_start(node, &self.reached, Direction::Incoming)))
     }
+
+    /// Whether `source`'s path has at most `max` hops, told without building it: the search's
+    /// own edge count bounds the path's hops from above (a helper node only shortens a path as
+    /// shown). `false` when that count exceeds `max` or `source` was not reached: only the path
+    /// can tell then.
+    #[must_use]
+    pub fn surely_within(&self, graph: &Graph, source: NodeId, max: usize) -> bool {
+        let mut node = NodeIndex::<u32>::new(source.0 as usize);
+        for _ in 0..=max {
+            match self.reached.parent.get(node.index()) {
+                Some(&START) => return true,
+                Some(&parent) if parent != UNREACHED => {
+                    match graph.graph.edge_endpoints(EdgeIndex::new(parent as usize)) {
+                        Some((_, to)) => node = to,
+                        None => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
 }
 
 impl Graph {

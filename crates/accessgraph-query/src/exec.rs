@@ -361,26 +361,38 @@ fn who_can_reach(
         &targets.nodes,
         plan,
         limit,
-        &|source, path| Some((path_end(source, &path), path)),
+        &Finish {
+            make: &|source, path| Some((path_end(source, &path), path)),
+            added_hops: 0,
+        },
         emit,
     )
 }
 
+/// How a source's path to an entry becomes a row's target and path.
+struct Finish<'a> {
+    /// Makes them (`None` drops the source).
+    make: &'a dyn Fn(NodeId, Path) -> Option<(NodeId, Path)>,
+    /// Hops `make` adds to every path.
+    added_hops: usize,
+}
+
 /// Rows for every listable source the reverse search from `entries` reaches, to `emit` nearest
 /// first (fewest hops, then in search order), paths built for the first `limit`; returns the
-/// total. `finish` turns a source's path to an entry into the row's target and path (`None`
-/// drops the source), which `max hops` then bounds. The paths are found and ordered first, then
-/// each row is written (its evidence, the costly part) and emitted, so the first row of a large
-/// answer is out long before the last.
+/// total. `finish` turns a source's path to an entry into the row's target and path, which
+/// `max hops` then bounds. The paths are
+/// found and ordered first, then each row is written (its evidence, the costly part) and
+/// emitted, so the first row of a large answer is out long before the last.
 fn reverse_rows(
     graph: &Graph,
     writer: &mut Writer<'_>,
     entries: &[NodeId],
     plan: &Plan,
     limit: usize,
-    finish: &dyn Fn(NodeId, Path) -> Option<(NodeId, Path)>,
+    finish: &Finish<'_>,
     emit: &mut dyn FnMut(Row),
 ) -> usize {
+    let added_hops = finish.added_hops;
     let reach = graph.reach(entries, &plan.filter);
     let mut found: Vec<(NodeId, NodeId, Path)> = Vec::new();
     let mut total = 0;
@@ -391,13 +403,19 @@ fn reverse_rows(
         if !listable(graph, source, plan.people_only) {
             continue;
         }
-        if found.len() >= limit && plan.filter.max_hops.is_none() {
+        // Past the page, a source only counts: its path is built only when `max hops` may
+        // drop it (`finish` adds `added_hops` to the path).
+        if found.len() >= limit
+            && plan.filter.max_hops.is_none_or(|max| {
+                max >= added_hops && reach.surely_within(graph, source, max - added_hops)
+            })
+        {
             total += 1;
             continue;
         }
         let Some((target, path)) = reach
             .path(graph, source)
-            .and_then(|path| finish(source, path))
+            .and_then(|path| (finish.make)(source, path))
         else {
             continue;
         };
@@ -700,10 +718,13 @@ fn who_can_access(
         &entries,
         plan,
         limit,
-        &|source, mut path| {
-            let (_, hop) = direct.get(&path_end(source, &path))?;
-            path.hops.push(hop.clone());
-            Some((target, path))
+        &Finish {
+            make: &|source, mut path| {
+                let (_, hop) = direct.get(&path_end(source, &path))?;
+                path.hops.push(hop.clone());
+                Some((target, path))
+            },
+            added_hops: 1,
         },
         &mut |mut row| {
             row.level = Some(level_words(level).to_owned());
