@@ -722,13 +722,7 @@ fn a_starting_server_answers_unavailable_with_a_retry_hint_while_it_loads() {
         "the build took no time at all"
     );
     let mut client = server.client(Some("read-token"));
-    let status = server
-        .runtime
-        .block_on(client.query(pb::QueryRequest {
-            query: "who is admin".into(),
-            ..pb::QueryRequest::default()
-        }))
-        .unwrap_err();
+    let status = refusal(&server, &mut client, "who is admin");
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     assert!(status.message().contains("is being loaded"), "{status:?}");
     let pause: u64 = status
@@ -760,6 +754,17 @@ fn a_starting_server_answers_unavailable_with_a_retry_hint_while_it_loads() {
     assert_eq!(server.health(), SERVING);
 }
 
+/// The status a query is refused with, asked once (no retry).
+fn refusal(server: &TestServer, client: &mut Client, text: &str) -> tonic::Status {
+    server
+        .runtime
+        .block_on(client.query(pb::QueryRequest {
+            query: text.into(),
+            ..pb::QueryRequest::default()
+        }))
+        .unwrap_err()
+}
+
 /// A newest snapshot that cannot be loaded does not stop the server: queries on it say why,
 /// without a retry hint, and an ingest serves a new one.
 #[test]
@@ -776,13 +781,7 @@ fn a_snapshot_that_cannot_be_loaded_is_reported_and_replaced() {
     let mut client = server.client(Some("read-token"));
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
-        let status = server
-            .runtime
-            .block_on(client.query(pb::QueryRequest {
-                query: "who is admin".into(),
-                ..pb::QueryRequest::default()
-            }))
-            .unwrap_err();
+        let status = refusal(&server, &mut client, "who is admin");
         if !status.message().contains("is being loaded") || Instant::now() > deadline {
             break status;
         }
