@@ -303,17 +303,20 @@ impl Service {
                     .state
                     .active
                     .compare_and_swap(&None::<Arc<View>>, Some(view));
+                let elapsed_ms = started.elapsed().as_millis() as u64;
                 if previous.is_none() {
                     self.state
                         .health
                         .set_service_status(SERVICE_NAME, ServingStatus::Serving)
                         .await;
+                    tracing::info!(snapshot = id, elapsed_ms, "loaded; serving");
+                } else {
+                    tracing::info!(
+                        snapshot = id,
+                        elapsed_ms,
+                        "loaded; another snapshot was chosen meanwhile"
+                    );
                 }
-                tracing::info!(
-                    snapshot = id,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "loaded; serving"
-                );
                 FirstLoad::Done
             }
             Ok(Err(error)) => FirstLoad::Failed(id, error.to_string()),
