@@ -24,8 +24,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Peak resident set size of this process in MiB (`VmHWM`), on Linux.
 fn peak_rss_mib() -> Option<f64> {
+    status_mib("VmHWM:")
+}
+
+/// A memory figure of this process's `/proc/self/status` (its line starting with `key`) in MiB.
+fn status_mib(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -177,21 +182,13 @@ fn load(path: &str) -> Result<String, String> {
     let graph = Graph::read_from(std::io::BufReader::new(file), length)
         .map_err(|error| error.to_string())?;
     let load = started.elapsed().as_secs_f64();
-    let rss_loaded = current_rss_mib().unwrap_or(f64::NAN);
+    let rss_loaded = status_mib("VmRSS:").unwrap_or(f64::NAN);
     Ok(format!(
         "load {load:.2} s of {} nodes and {} edges, as the server reads it; peak RSS {:.0} MiB, {rss_loaded:.0} MiB once loaded",
         graph.node_count(),
         graph.edges().count(),
         peak_rss_mib().unwrap_or(f64::NAN),
     ))
-}
-
-/// Resident set size of this process now in MiB (`VmRSS`), on Linux.
-fn current_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }
 
 fn median(times: &mut [f64]) -> f64 {

@@ -64,7 +64,7 @@ fn damaged(what: impl std::fmt::Display) -> LoadError {
     LoadError::Decode(what.to_string())
 }
 
-/// Everything but the edges and the list pools.
+/// Everything but the list pools, the edge shapes and the edges.
 #[derive(Serialize, Deserialize)]
 struct Header {
     nodes: Vec<Node>,
@@ -307,33 +307,35 @@ impl Graph {
         // which loads as an error rather than a wrong graph.
         let _ = ciborium::into_writer(&header, &mut encoded_header);
 
-        let mut body = Vec::with_capacity(
-            32 + encoded_header.len()
+        let mut bytes = Vec::with_capacity(
+            48 + encoded_header.len()
                 + 4 * (evidence_lists.words.len()
                     + string_lists.words.len()
                     + SHAPE_WORDS * shapes.values.len()
                     + records.len()),
         );
-        body.extend_from_slice(&(encoded_header.len() as u64).to_le_bytes());
-        body.extend_from_slice(&encoded_header);
-        evidence_lists.write(&mut body);
-        string_lists.write(&mut body);
-        body.extend_from_slice(&(shapes.values.len() as u64).to_le_bytes());
-        body.extend(
+        bytes.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+        bytes.extend_from_slice(&BUILTIN_DIGEST.to_be_bytes());
+        // The checksum's place, filled in last.
+        bytes.extend_from_slice(&[0; 4]);
+        bytes.extend_from_slice(&(encoded_header.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&encoded_header);
+        evidence_lists.write(&mut bytes);
+        string_lists.write(&mut bytes);
+        bytes.extend_from_slice(&(shapes.values.len() as u64).to_le_bytes());
+        bytes.extend(
             shapes
                 .values
                 .iter()
                 .flat_map(Shape::words)
                 .flat_map(u32::to_le_bytes),
         );
-        body.extend_from_slice(&((records.len() / EDGE_WORDS) as u64).to_le_bytes());
-        body.extend(records.iter().flat_map(|word| word.to_le_bytes()));
-
-        let mut bytes = Vec::with_capacity(16 + body.len());
-        bytes.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
-        bytes.extend_from_slice(&BUILTIN_DIGEST.to_be_bytes());
-        bytes.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&((records.len() / EDGE_WORDS) as u64).to_le_bytes());
+        bytes.extend(records.iter().flat_map(|word| word.to_le_bytes()));
+        let checksum = crc32fast::hash(bytes.get(16..).unwrap_or_default());
+        if let Some(place) = bytes.get_mut(12..16) {
+            place.copy_from_slice(&checksum.to_le_bytes());
+        }
         bytes
     }
 
@@ -376,13 +378,7 @@ impl Graph {
         let shapes = input
             .bytes(shape_count * 4 * SHAPE_WORDS)?
             .chunks_exact(4 * SHAPE_WORDS)
-            .map(|words| {
-                let mut shape = [0u32; SHAPE_WORDS];
-                for (word, bytes) in shape.iter_mut().zip(words.chunks_exact(4)) {
-                    *word = word_of(bytes);
-                }
-                tables.shape(&Shape::of(shape))
-            })
+            .map(|words| tables.shape(&Shape::of(words_of(words))))
             .collect::<Result<Vec<Edge>, LoadError>>()?;
         let edge_count = input.length(4 * EDGE_WORDS)?;
         let mut graph: DiGraph<Node, Edge, u32> =
@@ -400,11 +396,7 @@ impl Graph {
                 .ok_or_else(|| damaged("truncated"))?;
             input.exact(bytes)?;
             for words in bytes.chunks_exact(4 * EDGE_WORDS) {
-                let mut record = [0u32; EDGE_WORDS];
-                for (word, bytes) in record.iter_mut().zip(words.chunks_exact(4)) {
-                    *word = word_of(bytes);
-                }
-                let [from, to, shape, evidence] = record;
+                let [from, to, shape, evidence] = words_of::<EDGE_WORDS>(words);
                 let (from, to) = (from as usize, to as usize);
                 if from >= graph.node_count() || to >= graph.node_count() {
                     return Err(damaged(format!("edge {from} -> {to} names a missing node")));
@@ -553,6 +545,15 @@ impl Tables {
                 .ok_or_else(|| damaged(format!("access list {} is missing", shape.access)))?,
         })
     }
+}
+
+/// The first `N` little-endian words of `bytes`.
+fn words_of<const N: usize>(bytes: &[u8]) -> [u32; N] {
+    let mut words = [0u32; N];
+    for (word, bytes) in words.iter_mut().zip(bytes.chunks_exact(4)) {
+        *word = word_of(bytes);
+    }
+    words
 }
 
 /// The little-endian word of four bytes.

@@ -68,10 +68,7 @@ pub fn execute(plan: &Plan, view: &View, catalog: &dyn Catalog) -> Result<Answer
     let mut answer = execute_streaming(plan, view, catalog, &mut |_| {}, &mut |row| {
         rows.push(row);
     })?;
-    if !rows.is_empty() {
-        answer.rows = rows;
-        retain_named_nodes(&mut answer);
-    }
+    answer.rows = rows;
     Ok(answer)
 }
 
@@ -259,11 +256,10 @@ pub fn execute_streaming(
         return Err(QueryError::interrupted(plan.filter.stop.deadline_passed()));
     }
     answer.nodes = writer.nodes;
-    // Streamed rows are written only when kept, so every label they made is named.
+    // Streamed rows are written only when kept, so every label they made is named; the rows of
+    // other statements go out now, after their labels were trimmed.
     if !streamed {
         retain_named_nodes(&mut answer);
-    }
-    if !streamed {
         for row in std::mem::take(&mut answer.rows) {
             on_row(row);
         }
@@ -345,8 +341,8 @@ fn path_end(source: NodeId, path: &Path) -> NodeId {
     path.hops.last().map_or(source, |hop| hop.to)
 }
 
-/// Rows for every source reaching the targets, nearest first, paths built for the first `limit`.
-/// `who can reach`: rows to `emit`, nearest first; returns the total before `limit`.
+/// `who can reach`: rows for every source reaching the targets to `emit`, nearest first, paths
+/// built for the first `limit`; returns the total before `limit`.
 fn who_can_reach(
     graph: &Graph,
     writer: &mut Writer<'_>,
@@ -380,9 +376,9 @@ struct Finish<'a> {
 /// Rows for every listable source the reverse search from `entries` reaches, to `emit` nearest
 /// first (fewest hops, then in search order), paths built for the first `limit`; returns the
 /// total. `finish` turns a source's path to an entry into the row's target and path, which
-/// `max hops` then bounds. The paths are
-/// found and ordered first, then each row is written (its evidence, the costly part) and
-/// emitted, so the first row of a large answer is out long before the last.
+/// `max hops` then bounds. The paths are found and ordered first, then each row is written (its
+/// evidence, the costly part) and emitted, so the first row of a large answer is out long before
+/// the last.
 fn reverse_rows(
     graph: &Graph,
     writer: &mut Writer<'_>,
