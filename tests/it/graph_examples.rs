@@ -829,3 +829,59 @@ fn q11_api_gateway_resource_policy() {
             .contains(&"arn:aws:iam::444444444444:role/service-role/appsync-datasource".to_owned())
     );
 }
+
+/// A graph of a generated organization (for properties that need helper nodes in numbers).
+fn synth_graph(accounts: usize, principals: usize, seed: u64) -> Graph {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    accessgraph_synth::generate(
+        &accessgraph_synth::SynthConfig {
+            accounts,
+            principals,
+            seed,
+            resources: false,
+        },
+        dir.path(),
+    )
+    .expect("generate");
+    let snapshot = ingest(dir.path(), &IngestOptions::default())
+        .expect("ingest")
+        .snapshot;
+    Graph::build(&snapshot)
+}
+
+/// Every answer's path has the fewest hops as shown (a hop through a helper node is one hop,
+/// though two edges): no path with one hop less reaches any administrator of the account.
+#[test]
+fn answers_take_the_fewest_hops_as_shown() {
+    let synth = synth_graph(4, 80, 1);
+    let synth_accounts: Vec<String> = (0..4).map(accessgraph_synth::account_id).collect();
+    let cases = [(graph(), "555555555555"), (graph(), "666666666666")]
+        .into_iter()
+        .chain(
+            synth_accounts
+                .iter()
+                .map(|account| (&synth, account.as_str())),
+        );
+    for (graph, account) in cases {
+        let filter = Filter::default();
+        let targets = graph.admin_targets(account, &filter);
+        let answers = graph.who_can_reach_admin(account, &filter);
+        assert!(answers.len() > 5, "{account}: too few answers to check");
+        let mut checked = 0;
+        for (source, path) in answers.iter().filter(|(_, path)| path.hops.len() > 1) {
+            let shorter = Filter {
+                max_hops: Some(path.hops.len() - 1),
+                ..Filter::default()
+            };
+            for target in &targets {
+                assert!(
+                    graph.paths(*source, *target, &shorter, 1).is_empty(),
+                    "{account}: {source:?} has a path of fewer than {} hops",
+                    path.hops.len()
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked > 0, "{account}: no path of two hops or more");
+    }
+}

@@ -458,6 +458,10 @@ impl Graph {
         Path { hops }
     }
 
+    /// Shortest paths in hops as shown: an edge into a helper node costs nothing (it is merged
+    /// with the edge out of the helper), every other edge one hop; a double-ended queue keeps the
+    /// nodes in order of distance (0-1 breadth-first search), so each node's parent edge lies on
+    /// a path with the fewest hops and `order` lists the nodes nearest first.
     fn bfs(
         &self,
         starts: &[NodeIndex<u32>],
@@ -466,40 +470,66 @@ impl Graph {
         stop_at: Option<NodeIndex<u32>>,
     ) -> Reached {
         let mut parent = vec![UNREACHED; self.graph.node_count()];
+        let mut distance = vec![u32::MAX; self.graph.node_count()];
+        let mut settled = vec![false; self.graph.node_count()];
         let mut order = Vec::new();
         let mut queue = VecDeque::new();
         for start in starts {
-            if let Some(slot) = parent.get_mut(start.index()) {
+            if let (Some(slot), Some(hops)) = (
+                parent.get_mut(start.index()),
+                distance.get_mut(start.index()),
+            ) {
                 if *slot == UNREACHED {
                     *slot = START;
-                    order.push(*start);
-                    queue.push_back(*start);
+                    *hops = 0;
+                    queue.push_back((*start, 0));
                 }
             }
         }
-        while let Some(node) = queue.pop_front() {
+        while let Some((node, hops)) = queue.pop_front() {
+            // A node is queued again when a shorter way to it is found; the later copies are
+            // stale, and so is any copy of a node already settled.
+            match settled.get_mut(node.index()) {
+                Some(done) if !*done && distance.get(node.index()) == Some(&hops) => *done = true,
+                _ => continue,
+            }
+            order.push(node);
+            if stop_at == Some(node) {
+                break;
+            }
+            let node_is_helper = self.is_helper(node);
             for &(neighbour, edge) in self.adjacency.neighbours(node.index(), direction) {
-                let Some(slot) = parent.get_mut(neighbour as usize) else {
+                if !filter.allows_flags(
+                    self.adjacency
+                        .flags
+                        .get(edge as usize)
+                        .copied()
+                        .unwrap_or(0),
+                ) {
+                    continue;
+                }
+                let neighbour = NodeIndex::new(neighbour as usize);
+                let into_helper = match direction {
+                    Direction::Incoming => node_is_helper,
+                    Direction::Outgoing => self.is_helper(neighbour),
+                };
+                let next = if into_helper { hops } else { hops + 1 };
+                let (Some(slot), Some(best)) = (
+                    parent.get_mut(neighbour.index()),
+                    distance.get_mut(neighbour.index()),
+                ) else {
                     continue;
                 };
-                if *slot != UNREACHED
-                    || !filter.allows_flags(
-                        self.adjacency
-                            .flags
-                            .get(edge as usize)
-                            .copied()
-                            .unwrap_or(0),
-                    )
-                {
+                if next >= *best {
                     continue;
                 }
+                *best = next;
                 *slot = edge;
-                let neighbour = NodeIndex::new(neighbour as usize);
-                order.push(neighbour);
-                if stop_at == Some(neighbour) {
-                    return Reached { parent, order };
+                if into_helper {
+                    queue.push_front((neighbour, next));
+                } else {
+                    queue.push_back((neighbour, next));
                 }
-                queue.push_back(neighbour);
             }
         }
         Reached { parent, order }
@@ -540,7 +570,7 @@ impl Graph {
         direction: Direction,
         filter: &Filter,
     ) -> Vec<(NodeId, Path)> {
-        let mut results: Vec<(NodeId, Path)> = reached
+        let results: Vec<(NodeId, Path)> = reached
             .order
             .iter()
             .filter(|node| !self.is_helper(**node))
@@ -555,8 +585,7 @@ impl Graph {
             })
             .filter(|(_, path)| filter.max_hops.is_none_or(|max| path.hops.len() <= max))
             .collect();
-        // Breadth-first order is by raw length; helper hops count once as shown.
-        results.sort_by_key(|(_, path)| path.hops.len());
+        // The search settles nodes by hops as shown, so `order` is already nearest first.
         results
     }
 
