@@ -62,7 +62,16 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut connected: BTreeSet<(NodeId, NodeId)> = BTreeSet::new();
-    for (from, to, edge) in graph.edges() {
+    // A way through a shared-assume helper is one pair's edge: its last edge names the technique,
+    // and it is conditional when either edge is.
+    for hop in graph.pair_hops() {
+        let (from, to) = (hop.from, hop.to);
+        let edges: Vec<&accessgraph_graph::Edge> =
+            hop.edges.iter().filter_map(|id| graph.edge(*id)).collect();
+        let Some(edge) = edges.last().copied() else {
+            continue;
+        };
+        let hop_conditional = edges.iter().any(|edge| edge.is_conditional());
         connected.insert((from, to));
         let (Some(source), Some(target)) = (graph.node(from), graph.node(to)) else {
             continue;
@@ -117,11 +126,11 @@ fn disagreements(snapshot: &Snapshot, sample_every: usize) -> (usize, Vec<String
         let conditional = decisions
             .iter()
             .all(|(_, decision)| decision.is_some_and(is_conditional));
-        if !possible || conditional != edge.is_conditional() {
+        if !possible || conditional != hop_conditional {
             failures.push(format!(
                 "edge {principal} --{}{}--> {}: can ... do says {decisions:?}",
                 edge.technique,
-                if edge.is_conditional() { "?" } else { "" },
+                if hop_conditional { "?" } else { "" },
                 target.arn
             ));
         }

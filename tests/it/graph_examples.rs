@@ -28,7 +28,15 @@ fn render(graph: &Graph, source: accessgraph_graph::NodeId, path: &Path) -> Stri
     };
     let mut text = name(source);
     for hop in &path.hops {
-        let technique = if hop.edges.len() > 1 {
+        let edges: Vec<&accessgraph_graph::Edge> =
+            hop.edges.iter().filter_map(|id| graph.edge(*id)).collect();
+        // Through an account's admin or existing-compute helper: "admin"; through a shared
+        // assume helper, or one edge: the edge's technique.
+        let technique = if edges
+            .iter()
+            .any(|edge| edge.kind != accessgraph_graph::EdgeKind::Assume)
+            && hop.edges.len() > 1
+        {
             "admin".to_owned()
         } else {
             graph

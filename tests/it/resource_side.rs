@@ -46,9 +46,15 @@ fn decide_with(
 fn edge(graph: &Graph, from: &str, to: &str) -> Option<bool> {
     let (from, to) = (graph.find(from)?, graph.find(to)?);
     graph
-        .edges()
-        .filter(|(source, target, _)| *source == from && *target == to)
-        .map(|(_, _, edge)| edge.is_conditional())
+        .pair_hops()
+        .into_iter()
+        .filter(|hop| hop.from == from && hop.to == to)
+        .map(|hop| {
+            hop.edges
+                .iter()
+                .filter_map(|id| graph.edge(*id))
+                .any(accessgraph_graph::Edge::is_conditional)
+        })
         .min()
 }
 

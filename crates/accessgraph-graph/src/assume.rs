@@ -79,7 +79,11 @@ fn sources(context: &Context<'_>, entry: &PrincipalEntry) -> Option<Source> {
     }
 }
 
-fn edge(evaluation: Evaluation, technique: &str, requirements: Vec<String>) -> Option<Draft> {
+pub(crate) fn edge(
+    evaluation: Evaluation,
+    technique: &str,
+    requirements: Vec<String>,
+) -> Option<Draft> {
     if !evaluation.decision.is_possible() {
         return None;
     }
@@ -147,6 +151,14 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
     };
     let mut specs = Vec::new();
     let mut callers: BTreeSet<(usize, bool)> = BTreeSet::new();
+    let named: BTreeSet<usize> = found
+        .iter()
+        .filter_map(|source| match source {
+            Source::Named(idx) => Some(*idx),
+            _ => None,
+        })
+        .collect();
+    let rcps = context.account(&role.account).rcps;
     for source in &found {
         match source {
             Source::Named(idx) => {
@@ -154,7 +166,38 @@ pub(crate) fn edges(context: &Context<'_>, role_idx: usize) -> Vec<EdgeSpec> {
             }
             Source::Account(account) => {
                 let actors = context.account_actors(account);
+                // Callers whose side is the same for every role go through the account's helper
+                // when the trust side is the same for all of them (crate::any_role).
+                let alike = |idx: usize, actor: &crate::context::Actor| {
+                    actor.any_role.is_some() && idx != role_idx && !named.contains(&idx)
+                };
+                let shared = crate::any_role::trust_alike(trust, account, rcps.as_deref())
+                    .then(|| {
+                        context
+                            .account_indices(account)
+                            .zip(actors)
+                            .find(|(idx, actor)| alike(*idx, actor))
+                    })
+                    .flatten();
+                if let Some((_, representative)) = shared {
+                    let evaluation = crate::any_role::trust_side(
+                        &context.accounts,
+                        &context.resolver,
+                        representative,
+                        &side,
+                    );
+                    if let Some(edge) = edge(evaluation, "sts:AssumeRole", Vec::new()) {
+                        specs.push(EdgeSpec {
+                            from: NodeKey::AssumeAnyRole(account.clone()),
+                            to: target.clone(),
+                            edge,
+                        });
+                    }
+                }
                 for (idx, actor) in context.account_indices(account).zip(actors) {
+                    if shared.is_some() && alike(idx, actor) {
+                        continue;
+                    }
                     if actor.assume_scope.might_include(&role.arn) {
                         callers.insert((idx, false));
                     }

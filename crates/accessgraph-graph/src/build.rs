@@ -74,6 +74,8 @@ pub(crate) enum NodeKey {
     ExistingCompute(String, &'static str),
     /// An S3 canonical user id that no account of the snapshot has (an ACL grantee).
     CanonicalUser(String),
+    /// The helper node of an account's principals that may assume any role.
+    AssumeAnyRole(String),
 }
 
 /// An edge before insertion: like [`Edge`], with the citations themselves.
@@ -289,6 +291,15 @@ fn key_node(key: &NodeKey) -> Node {
             instance_profiles: Vec::new(),
             display_name: None,
         },
+        NodeKey::AssumeAnyRole(account) => Node {
+            kind: NodeKind::AssumeAnyRole,
+            arn: format!("assume-any-role:{account}"),
+            name: format!("principals of {account} that may assume any role"),
+            account: Some(account.clone()),
+            admin: None,
+            instance_profiles: Vec::new(),
+            display_name: None,
+        },
         NodeKey::Anyone => Node {
             kind: NodeKind::Anyone,
             arn: "*".into(),
@@ -398,6 +409,7 @@ impl Graph {
                 .par_iter()
                 .flat_map_iter(|idx| {
                     let mut specs = crate::assume::edges(&context, *idx);
+                    specs.extend(crate::any_role::caller_edge(&context, *idx));
                     let definite_admin = admins.get(*idx).is_some_and(|admin| {
                         admin
                             .as_ref()
@@ -427,6 +439,7 @@ impl Graph {
                     .flat_map(|account| crate::permit::edges(&context, account, &admins)),
             );
             specs.extend(admin_edges(&context, &admins, &indices));
+            crate::any_role::keep_direct_beside(&context, &mut specs);
             let specs = merge_parallel(specs);
             let missing: BTreeSet<&NodeKey> = specs
                 .iter()

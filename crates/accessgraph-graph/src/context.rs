@@ -51,6 +51,10 @@ pub(crate) struct Actor {
     /// The roles some identity statement could allow `sts:AssumeRole` on (a filter for
     /// delegation: a trust policy naming the actor's account admits only these).
     pub(crate) assume_scope: accessgraph_policy::ResourceScope,
+    /// The statements that let the actor call `sts:AssumeRole` on every role alike, when its own
+    /// policies decide so for every role (see [`crate::any_role`]); its assume edges into roles
+    /// that admit its account alike go through the account's helper node.
+    pub(crate) any_role: Option<Vec<accessgraph_policy::Citation>>,
     /// Position in `Context::actors` (and node index in the graph).
     pub(crate) index: u32,
 }
@@ -259,6 +263,12 @@ impl<'s> Context<'s> {
                     actor.principal = principal.with_canonical_id(id);
                 }
             });
+        let trusts = crate::any_role::StandInTrusts::new(accounts.keys().map(String::as_str));
+        let no_account = AccountContext::default();
+        actors.par_iter_mut().for_each(|actor| {
+            let account = accounts.get(&actor.account).unwrap_or(&no_account);
+            actor.any_role = crate::any_role::caller_side(actor, account, &resolver, &trusts);
+        });
         let actor_by_arn: HashMap<String, usize> = actors
             .iter()
             .enumerate()
@@ -804,6 +814,7 @@ fn account_actors(
             instance_profiles: Vec::new(),
             trusted_services: Vec::new(),
             assume_scope: accessgraph_policy::ResourceScope::default(),
+            any_role: None,
             index: 0,
         });
     }
@@ -849,6 +860,7 @@ fn account_actors(
             instance_profiles: role.instance_profiles.clone(),
             trusted_services: Vec::new(),
             assume_scope: accessgraph_policy::ResourceScope::default(),
+            any_role: None,
             index: 0,
         });
     }

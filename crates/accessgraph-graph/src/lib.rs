@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod any_role;
 mod assume;
 mod build;
 mod context;

@@ -52,6 +52,20 @@ pub enum NodeKind {
     IdentityCenterUser,
     /// A group in IAM Identity Center's identity store.
     IdentityCenterGroup,
+    /// Helper: "a principal of account N whose own policies let it assume any role", with an
+    /// edge to each role whose trust policy admits N alike for all of them. Never shown.
+    AssumeAnyRole,
+}
+
+impl NodeKind {
+    /// Whether nodes of this kind are helpers: never shown, a hop through one is one hop.
+    #[must_use]
+    pub fn is_helper(self) -> bool {
+        matches!(
+            self,
+            NodeKind::AccountAdmin | NodeKind::ExistingCompute | NodeKind::AssumeAnyRole
+        )
+    }
 }
 
 /// Why a principal is an administrator of its account.

@@ -228,6 +228,7 @@ fn administrator(context: &Context<'_>, account: &str) -> Option<Actor> {
         instance_profiles: Vec::new(),
         trusted_services: Vec::new(),
         assume_scope: accessgraph_policy::ResourceScope::everything(),
+        any_role: None,
         index: u32::MAX,
     })
 }

@@ -622,11 +622,7 @@ pub(crate) fn arn_index(graph: &DiGraph<Node, Edge, u32>) -> HashMap<String, Nod
         .node_indices()
         .filter_map(|index| {
             let node = graph.node_weight(index)?;
-            (!matches!(
-                node.kind,
-                crate::NodeKind::AccountAdmin | crate::NodeKind::ExistingCompute
-            ))
-            .then(|| (node.arn.clone(), index))
+            (!node.kind.is_helper()).then(|| (node.arn.clone(), index))
         })
         .collect()
 }

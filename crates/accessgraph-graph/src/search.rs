@@ -420,12 +420,9 @@ impl Graph {
     }
 
     fn is_helper(&self, index: NodeIndex<u32>) -> bool {
-        self.graph.node_weight(index).is_some_and(|node| {
-            matches!(
-                node.kind,
-                NodeKind::AccountAdmin | NodeKind::ExistingCompute
-            )
-        })
+        self.graph
+            .node_weight(index)
+            .is_some_and(|node| node.kind.is_helper())
     }
 
     /// Turns a list of edges into hops, collapsing helper nodes; a path ending at a helper (an
@@ -728,6 +725,47 @@ impl Graph {
 }
 
 impl Graph {
+    /// Every edge between two nodes an answer can show, as a hop, and every way through a helper
+    /// node that stands for one pair's `sts:AssumeRole` (see [`NodeKind::AssumeAnyRole`]) as one
+    /// hop of its two edges: the pairs the graph connects one hop apart, for checks that compare
+    /// them with single evaluations. Edges into and out of the account-admin and
+    /// existing-compute helpers are listed as they are.
+    #[must_use]
+    pub fn pair_hops(&self) -> Vec<Hop> {
+        let shared = |index: NodeIndex<u32>| {
+            self.graph
+                .node_weight(index)
+                .is_some_and(|node| node.kind == NodeKind::AssumeAnyRole)
+        };
+        let mut hops = Vec::new();
+        for edge in self.graph.edge_indices() {
+            let Some((from, to)) = self.graph.edge_endpoints(edge) else {
+                continue;
+            };
+            if shared(from) {
+                continue;
+            }
+            if !shared(to) {
+                hops.push(Hop {
+                    from: id(from),
+                    to: id(to),
+                    edges: vec![EdgeId(edge.index() as u32)],
+                });
+                continue;
+            }
+            for &(far, far_edge) in self.adjacency.neighbours(to.index(), Direction::Outgoing) {
+                if far as usize != from.index() {
+                    hops.push(Hop {
+                        from: id(from),
+                        to: NodeId(far),
+                        edges: vec![EdgeId(edge.index() as u32), EdgeId(far_edge)],
+                    });
+                }
+            }
+        }
+        hops
+    }
+
     /// The hops into `node` (`Incoming`) or out of it (`Outgoing`), as answers show them: a
     /// neighbour that is a helper node is replaced by the nodes on its other side.
     #[must_use]

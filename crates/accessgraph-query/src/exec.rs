@@ -326,13 +326,7 @@ fn listable(graph: &Graph, node: NodeId, people_only: bool) -> bool {
         if people_only {
             matches!(node.kind, NodeKind::User | NodeKind::IdentityCenterUser)
         } else {
-            !matches!(
-                node.kind,
-                NodeKind::Service
-                    | NodeKind::Resource
-                    | NodeKind::AccountAdmin
-                    | NodeKind::ExistingCompute
-            )
+            !node.kind.is_helper() && !matches!(node.kind, NodeKind::Service | NodeKind::Resource)
         }
     })
 }

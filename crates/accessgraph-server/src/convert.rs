@@ -610,6 +610,7 @@ mod tests {
             (NodeKind::ExistingCompute, "existing_compute"),
             (NodeKind::IdentityCenterUser, "identity_center_user"),
             (NodeKind::IdentityCenterGroup, "identity_center_group"),
+            (NodeKind::AssumeAnyRole, "assume_any_role"),
         ];
         for (kind, name) in kinds {
             assert_eq!(kind_name(kind), name);
