@@ -155,6 +155,8 @@ pub(crate) struct Adjacency {
     outgoing: Vec<(u32, u32)>,
     /// Per edge: kind in the low bits, `CONDITIONAL` when conditional.
     flags: Vec<u8>,
+    /// Per node: whether it is a helper (read at every step of a search).
+    helpers: Vec<bool>,
 }
 
 const CONDITIONAL: u8 = 0x80;
@@ -236,6 +238,10 @@ impl Adjacency {
                 })
             })
             .collect();
+        let helpers = graph
+            .node_weights()
+            .map(|node| node.kind.is_helper())
+            .collect();
         let reversed: Vec<Entry> = ends
             .iter()
             .map(|(from, to, edge)| (*to, *from, *edge))
@@ -249,6 +255,7 @@ impl Adjacency {
             outgoing_start,
             outgoing,
             flags,
+            helpers,
         }
     }
 
@@ -420,9 +427,11 @@ impl Graph {
     }
 
     fn is_helper(&self, index: NodeIndex<u32>) -> bool {
-        self.graph
-            .node_weight(index)
-            .is_some_and(|node| node.kind.is_helper())
+        self.adjacency
+            .helpers
+            .get(index.index())
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Turns a list of edges into hops, collapsing helper nodes; a path ending at a helper (an
