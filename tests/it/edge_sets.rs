@@ -94,41 +94,48 @@ impl<'g> Line<'g> {
 }
 
 /// Every edge of `graph` between nodes answers show, one line each, sorted: a way through a
-/// helper node that stands for a pair's one evaluation (`sts:AssumeRole` through an account's
-/// principals that may assume any role) is written as the pair's edge, with the evidence and
-/// conditions of both halves, unless the pair also has its own assume edge.
+/// helper node that stands for a pair's one edge is written as the pair's edge, unless the pair
+/// also has its own edge of that kind: through an account's principals that may assume any role,
+/// `sts:AssumeRole` with the evidence and conditions of both halves; through new compute of a
+/// service, the privilege escalation into the helper (the edge out of it only says which roles
+/// trust the service).
 fn edge_lines(graph: &Graph) -> (Vec<String>, BTreeMap<String, usize>) {
-    let is_shared = |id| {
+    let shared = |id| {
         graph
             .node(id)
-            .is_some_and(|node| node.kind == NodeKind::AssumeAnyRole)
+            .map(|node| node.kind)
+            .filter(|kind| matches!(kind, NodeKind::AssumeAnyRole | NodeKind::NewCompute))
     };
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut into: HashMap<NodeId, Vec<(NodeId, &Edge)>> = HashMap::new();
     let mut out_of: HashMap<NodeId, Vec<(NodeId, &Edge)>> = HashMap::new();
     for (from, to, edge) in graph.edges() {
-        if is_shared(to) {
+        if shared(to).is_some() {
             into.entry(to).or_default().push((from, edge));
-        } else if is_shared(from) {
+        } else if shared(from).is_some() {
             out_of.entry(from).or_default().push((to, edge));
         } else {
             lines.push(Line::of(from, to, edge));
         }
     }
-    let direct: HashSet<(NodeId, NodeId)> = lines
+    let direct: HashSet<(NodeId, NodeId, EdgeKind)> = lines
         .iter()
-        .filter(|line| line.kind == EdgeKind::Assume)
-        .map(|line| (line.from, line.to))
+        .map(|line| (line.from, line.to, line.kind))
         .collect();
     for (helper, callers) in &into {
-        for (role, trust) in out_of.get(helper).into_iter().flatten() {
+        for (role, out) in out_of.get(helper).into_iter().flatten() {
             for (caller, own) in callers {
-                if caller == role || direct.contains(&(*caller, *role)) {
+                if caller == role || direct.contains(&(*caller, *role, own.kind)) {
                     continue;
                 }
-                let mut line = Line::of(*caller, *role, trust);
-                line.evidence.extend(own.evidence.iter().copied());
-                line.requirements.extend(own.requirements.iter().cloned());
+                let line = if shared(*helper) == Some(NodeKind::AssumeAnyRole) {
+                    let mut line = Line::of(*caller, *role, out);
+                    line.evidence.extend(own.evidence.iter().copied());
+                    line.requirements.extend(own.requirements.iter().cloned());
+                    line
+                } else {
+                    Line::of(*caller, *role, own)
+                };
                 lines.push(line);
             }
         }

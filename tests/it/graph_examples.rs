@@ -30,13 +30,16 @@ fn render(graph: &Graph, source: accessgraph_graph::NodeId, path: &Path) -> Stri
     for hop in &path.hops {
         let edges: Vec<&accessgraph_graph::Edge> =
             hop.edges.iter().filter_map(|id| graph.edge(*id)).collect();
-        // Through an account's admin or existing-compute helper: "admin"; through a shared
-        // assume helper, or one edge: the edge's technique.
-        let technique = if edges
+        // Through an account's admin or existing-compute helper: "admin"; through a helper
+        // standing for one pair's edge (shared assume, new compute), or one edge: the technique
+        // of the first edge.
+        let stands_for_pair = edges
             .iter()
-            .any(|edge| edge.kind != accessgraph_graph::EdgeKind::Assume)
-            && hop.edges.len() > 1
-        {
+            .all(|edge| edge.kind == accessgraph_graph::EdgeKind::Assume)
+            || edges.get(1).is_some_and(|edge| {
+                edge.kind == accessgraph_graph::EdgeKind::RunsAs && edge.catalog_id.is_none()
+            });
+        let technique = if hop.edges.len() > 1 && !stands_for_pair {
             "admin".to_owned()
         } else {
             graph

@@ -217,12 +217,15 @@ fn edge_ids(graph: &Graph, target: &str) -> BTreeSet<String> {
         if from != attacker {
             continue;
         }
-        let through_helper = graph
-            .node(to)
-            .is_some_and(|node| node.kind == accessgraph_graph::NodeKind::ExistingCompute)
-            && graph
-                .edges()
-                .any(|(helper, next, _)| helper == to && is_target(next));
+        let through_helper = graph.node(to).is_some_and(|node| {
+            matches!(
+                node.kind,
+                accessgraph_graph::NodeKind::ExistingCompute
+                    | accessgraph_graph::NodeKind::NewCompute
+            )
+        }) && graph
+            .edges()
+            .any(|(helper, next, _)| helper == to && is_target(next));
         if is_target(to) || through_helper {
             ids.extend(edge.catalog_id.map(str::to_owned));
             // Another technique joining the same two nodes is kept as `TECHNIQUE [ID]`.

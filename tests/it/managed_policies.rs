@@ -99,15 +99,21 @@ fn passing_a_role_to_something_named_to_fit_a_pattern() {
             &format!("{}-admin", service.split('.').next().unwrap_or_default()),
         );
         let dev = dev(&graph);
+        // The pair's edge, straight or through a helper standing for it.
         let edge = graph
-            .edges()
-            .find(|(from, to, edge)| {
-                *from == dev
-                    && graph.node(*to).is_some_and(|node| node.arn == admin_role)
-                    && (edge.catalog_id == Some(id)
-                        || edge.alternatives.iter().any(|label| label.contains(id)))
+            .pair_hops()
+            .into_iter()
+            .filter(|hop| {
+                hop.from == dev
+                    && graph
+                        .node(hop.to)
+                        .is_some_and(|node| node.arn == admin_role)
             })
-            .map(|(_, _, edge)| edge)
+            .filter_map(|hop| hop.edges.first().and_then(|id| graph.edge(*id)))
+            .find(|edge| {
+                edge.catalog_id == Some(id)
+                    || edge.alternatives.iter().any(|label| label.contains(id))
+            })
             .unwrap_or_else(|| panic!("{name}: no {id} edge from dev to {admin_role}"));
         assert!(
             edge.requirements

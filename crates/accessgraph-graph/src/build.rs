@@ -76,6 +76,9 @@ pub(crate) enum NodeKey {
     CanonicalUser(String),
     /// The helper node of an account's principals that may assume any role.
     AssumeAnyRole(String),
+    /// The helper node of new compute of a service in an account (whether the roles it stands
+    /// for lack an instance profile).
+    NewCompute(String, String, bool),
 }
 
 /// An edge before insertion: like [`Edge`], with the citations themselves.
@@ -300,6 +303,18 @@ fn key_node(key: &NodeKey) -> Node {
             instance_profiles: Vec::new(),
             display_name: None,
         },
+        NodeKey::NewCompute(account, service, without_profile) => Node {
+            kind: NodeKind::NewCompute,
+            arn: format!(
+                "new-compute:{account}:{service}{}",
+                if *without_profile { ":no-profile" } else { "" }
+            ),
+            name: format!("new compute of {service} in {account}"),
+            account: Some(account.clone()),
+            admin: None,
+            instance_profiles: Vec::new(),
+            display_name: None,
+        },
         NodeKey::Anyone => Node {
             kind: NodeKind::Anyone,
             arn: "*".into(),
@@ -351,6 +366,7 @@ impl Graph {
     pub fn build_with(snapshot: &Snapshot, techniques: Techniques) -> Graph {
         let mut context = Context::new(snapshot);
         context.techniques = techniques;
+        context.share_compute();
         let admins: Vec<Option<Admin>> = context
             .actors
             .par_iter()
@@ -432,6 +448,7 @@ impl Graph {
             specs.extend(crate::techniques::existing::runs_as_edges(
                 &context, &helpers,
             ));
+            specs.extend(crate::techniques::passrole::runs_as_edges(&context, &specs));
             specs.extend(member_edges(&context, &indices));
             specs.extend(
                 chunk
@@ -439,6 +456,8 @@ impl Graph {
                     .flat_map(|account| crate::permit::edges(&context, account, &admins)),
             );
             specs.extend(admin_edges(&context, &admins, &indices));
+            // New-PassRole pairs first: what they add is privilege escalation the assume pairs see.
+            crate::techniques::passrole::keep_direct_beside(&context, &mut specs);
             crate::any_role::keep_direct_beside(&context, &mut specs);
             let specs = merge_parallel(specs);
             let missing: BTreeSet<&NodeKey> = specs

@@ -81,6 +81,11 @@ pub(crate) struct Context<'s> {
     pub(crate) group_policies: HashMap<String, Vec<Arc<Policy>>>,
     /// The resource side of every request, and what the snapshot knows of outside principals.
     pub(crate) resolver: Resolver,
+    /// Per actor: the helper its new-PassRole edges go through (see
+    /// [`crate::techniques::passrole::shared_key`]), once the techniques are set.
+    pub(crate) shared_compute: Vec<Option<(String, bool)>>,
+    /// Per account: the helpers of new compute some role of it is reached through.
+    pub(crate) shared_compute_keys: HashMap<String, std::collections::BTreeSet<(String, bool)>>,
 }
 
 fn chain(
@@ -307,6 +312,8 @@ impl<'s> Context<'s> {
             account_ranges,
             group_policies,
             resolver,
+            shared_compute: Vec::new(),
+            shared_compute_keys: HashMap::new(),
         }
     }
 
@@ -316,6 +323,42 @@ impl<'s> Context<'s> {
             list: &self.actors,
             by_arn: &self.actor_by_arn,
         }
+    }
+
+    /// Decides, for the techniques set, which roles are reached through a helper of new compute.
+    pub(crate) fn share_compute(&mut self) {
+        let keys: Vec<Option<(String, bool)>> = self
+            .actors
+            .par_iter()
+            .map(|actor| crate::techniques::passrole::shared_key(&self.techniques, actor))
+            .collect();
+        let mut by_account: HashMap<String, std::collections::BTreeSet<(String, bool)>> =
+            HashMap::new();
+        for (actor, key) in self.actors.iter().zip(&keys) {
+            if let Some(key) = key {
+                by_account
+                    .entry(actor.account.clone())
+                    .or_default()
+                    .insert(key.clone());
+            }
+        }
+        self.shared_compute = keys;
+        self.shared_compute_keys = by_account;
+    }
+
+    /// The helper of new compute `role` is reached through, if any.
+    pub(crate) fn shared_compute(&self, role: &Actor) -> Option<&(String, bool)> {
+        self.shared_compute
+            .get(role.index as usize)
+            .and_then(Option::as_ref)
+    }
+
+    /// The helpers of new compute of `account`.
+    pub(crate) fn shared_compute_keys(
+        &self,
+        account: &str,
+    ) -> impl Iterator<Item = &(String, bool)> {
+        self.shared_compute_keys.get(account).into_iter().flatten()
     }
 
     /// The resource side of `action` on `arn` (see [`Resolver::resolve`]).

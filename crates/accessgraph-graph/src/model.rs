@@ -55,6 +55,9 @@ pub enum NodeKind {
     /// Helper: "a principal of account N whose own policies let it assume any role", with an
     /// edge to each role whose trust policy admits N alike for all of them. Never shown.
     AssumeAnyRole,
+    /// Helper: "new compute of a service that a principal of account N creates, passing it a
+    /// role", with an edge to each role of N that trusts that service alone. Never shown.
+    NewCompute,
 }
 
 impl NodeKind {
@@ -63,7 +66,10 @@ impl NodeKind {
     pub fn is_helper(self) -> bool {
         matches!(
             self,
-            NodeKind::AccountAdmin | NodeKind::ExistingCompute | NodeKind::AssumeAnyRole
+            NodeKind::AccountAdmin
+                | NodeKind::ExistingCompute
+                | NodeKind::AssumeAnyRole
+                | NodeKind::NewCompute
         )
     }
 }

@@ -735,16 +735,17 @@ impl Graph {
 
 impl Graph {
     /// Every edge between two nodes an answer can show, as a hop, and every way through a helper
-    /// node that stands for one pair's `sts:AssumeRole` (see [`NodeKind::AssumeAnyRole`]) as one
-    /// hop of its two edges: the pairs the graph connects one hop apart, for checks that compare
-    /// them with single evaluations. Edges into and out of the account-admin and
-    /// existing-compute helpers are listed as they are.
+    /// node that stands for one pair's edge (`sts:AssumeRole`, [`NodeKind::AssumeAnyRole`]; new
+    /// compute passed the role, [`NodeKind::NewCompute`]) as one hop of its two edges: the pairs
+    /// the graph connects one hop apart, for checks that compare them with single evaluations
+    /// (a pair with an edge of its own of that kind is listed by that edge alone). Edges into and
+    /// out of the account-admin and existing-compute helpers are listed as they are.
     #[must_use]
     pub fn pair_hops(&self) -> Vec<Hop> {
         let shared = |index: NodeIndex<u32>| {
-            self.graph
-                .node_weight(index)
-                .is_some_and(|node| node.kind == NodeKind::AssumeAnyRole)
+            self.graph.node_weight(index).is_some_and(|node| {
+                matches!(node.kind, NodeKind::AssumeAnyRole | NodeKind::NewCompute)
+            })
         };
         let mut hops = Vec::new();
         for edge in self.graph.edge_indices() {
@@ -762,8 +763,24 @@ impl Graph {
                 });
                 continue;
             }
+            let kind = self.adjacency.flags.get(edge.index()).copied();
+            // A pair with an edge of its own of the same kind is that edge's.
+            let own = |far: u32| {
+                self.adjacency
+                    .neighbours(from.index(), Direction::Outgoing)
+                    .iter()
+                    .any(|&(next, other)| {
+                        next == far
+                            && self
+                                .adjacency
+                                .flags
+                                .get(other as usize)
+                                .map(|flags| flags & !CONDITIONAL)
+                                == kind.map(|flags| flags & !CONDITIONAL)
+                    })
+            };
             for &(far, far_edge) in self.adjacency.neighbours(to.index(), Direction::Outgoing) {
-                if far as usize != from.index() {
+                if far as usize != from.index() && !own(far) {
                     hops.push(Hop {
                         from: id(from),
                         to: NodeId(far),

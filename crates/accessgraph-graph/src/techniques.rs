@@ -12,7 +12,7 @@ pub use definitions::{DefinitionError, Techniques};
 pub(crate) mod existing;
 mod iam;
 mod names;
-mod passrole;
+pub(crate) mod passrole;
 
 use accessgraph_model::{Account, Group as ModelGroup};
 use accessgraph_policy::admin::{Subject, full_admin, self_escalating_admin};
@@ -222,7 +222,8 @@ pub(crate) fn edges(context: &Context<'_>, actor_idx: usize) -> Vec<EdgeSpec> {
     let (mut specs, rewritable) = iam::edges(context, actor, &role_changes);
     // The PassRole techniques the actor may use, checked once for both PassRole families.
     let candidates = passrole::candidates(context, actor);
-    let mut gained = passrole::edges(context, actor, &candidates);
+    // Shared through helpers only when no chained change needs the roles one by one.
+    let mut gained = passrole::edges(context, actor, &candidates, role_changes.is_empty());
     gained.extend(existing::edges(context, actor));
     specs.extend(iam::change_a_role_it_runs_as(
         context,

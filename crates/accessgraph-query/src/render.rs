@@ -129,7 +129,10 @@ fn kind_name(kind: NodeKind) -> &'static str {
         NodeKind::Service => "service",
         NodeKind::ExternalAccount => "external account",
         NodeKind::Anyone => "anyone",
-        NodeKind::AccountAdmin | NodeKind::ExistingCompute | NodeKind::AssumeAnyRole => "helper",
+        NodeKind::AccountAdmin
+        | NodeKind::ExistingCompute
+        | NodeKind::AssumeAnyRole
+        | NodeKind::NewCompute => "helper",
         NodeKind::IdentityCenterUser => "identity center user",
         NodeKind::IdentityCenterGroup => "identity center group",
         NodeKind::Resource => "resource",

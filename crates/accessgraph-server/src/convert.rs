@@ -611,6 +611,7 @@ mod tests {
             (NodeKind::IdentityCenterUser, "identity_center_user"),
             (NodeKind::IdentityCenterGroup, "identity_center_group"),
             (NodeKind::AssumeAnyRole, "assume_any_role"),
+            (NodeKind::NewCompute, "new_compute"),
         ];
         for (kind, name) in kinds {
             assert_eq!(kind_name(kind), name);

@@ -221,7 +221,7 @@ impl RoleChanges {
     }
 
     /// Whether no statement could allow any change.
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.put_scope.is_empty()
             && self.attach_scope.is_empty()
             && self.create_version_scope.is_empty()
