@@ -188,6 +188,17 @@ fn generated_organizations_keep_their_edge_sets() {
         let graph = Graph::build(&snapshot);
         let (lines, by_kind) = edge_lines(&graph);
         assert!(lines.len() > 1000, "seed {seed}: too few edges to pin");
+        // The digests check the helpers standing for pairs only if there are some.
+        for kind in [NodeKind::AssumeAnyRole, NodeKind::NewCompute] {
+            let ways = graph
+                .edges()
+                .filter(|(from, _, _)| graph.node(*from).is_some_and(|node| node.kind == kind))
+                .count();
+            assert!(
+                ways > 10,
+                "seed {seed}: {ways} edges out of {kind:?} helpers"
+            );
+        }
         std::fs::write(out.join(format!("{seed}.edges")), lines.join("\n")).unwrap();
         let actual = digest(&lines, &by_kind);
         let golden = data(&format!("data/edge-sets/{seed}.digest"));
