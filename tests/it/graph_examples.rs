@@ -37,7 +37,10 @@ fn render(graph: &Graph, source: accessgraph_graph::NodeId, path: &Path) -> Stri
             .iter()
             .all(|edge| edge.kind == accessgraph_graph::EdgeKind::Assume)
             || edges.get(1).is_some_and(|edge| {
-                edge.kind == accessgraph_graph::EdgeKind::RunsAs && edge.catalog_id.is_none()
+                matches!(
+                    edge.kind,
+                    accessgraph_graph::EdgeKind::RunsAs | accessgraph_graph::EdgeKind::Privesc
+                ) && edge.catalog_id.is_none()
             });
         let technique = if hop.edges.len() > 1 && !stands_for_pair {
             "admin".to_owned()

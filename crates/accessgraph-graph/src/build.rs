@@ -79,6 +79,8 @@ pub(crate) enum NodeKey {
     /// The helper node of new compute of a service in an account (whether the roles it stands
     /// for lack an instance profile).
     NewCompute(String, String, bool),
+    /// The helper node of taking over any user of an account by one technique (catalog id).
+    UserTakeover(String, &'static str),
 }
 
 /// An edge before insertion: like [`Edge`], with the citations themselves.
@@ -315,6 +317,15 @@ fn key_node(key: &NodeKey) -> Node {
             instance_profiles: Vec::new(),
             display_name: None,
         },
+        NodeKey::UserTakeover(account, id) => Node {
+            kind: NodeKind::UserTakeover,
+            arn: format!("user-takeover:{account}:{id}"),
+            name: format!("any user of {account} ({id})"),
+            account: Some(account.clone()),
+            admin: None,
+            instance_profiles: Vec::new(),
+            display_name: None,
+        },
         NodeKey::Anyone => Node {
             kind: NodeKind::Anyone,
             arn: "*".into(),
@@ -449,6 +460,7 @@ impl Graph {
                 &context, &helpers,
             ));
             specs.extend(crate::techniques::passrole::runs_as_edges(&context, &specs));
+            specs.extend(crate::techniques::users::helper_edges(&context, &specs));
             specs.extend(member_edges(&context, &indices));
             specs.extend(
                 chunk
@@ -458,6 +470,7 @@ impl Graph {
             specs.extend(admin_edges(&context, &admins, &indices));
             // New-PassRole pairs first: what they add is privilege escalation the assume pairs see.
             crate::techniques::passrole::keep_direct_beside(&context, &mut specs);
+            crate::techniques::users::keep_direct_beside(&context, &mut specs);
             crate::any_role::keep_direct_beside(&context, &mut specs);
             let specs = merge_parallel(specs);
             let missing: BTreeSet<&NodeKey> = specs
@@ -717,7 +730,7 @@ fn gaps(snapshot: &Snapshot) -> Vec<accessgraph_model::Gap> {
 /// Keeps one edge per (from, to, kind): the most certain (definite before conditional, fewer
 /// requirements), recording the other techniques as alternatives. Sorted, so builds are
 /// deterministic.
-fn merge_parallel(mut specs: Vec<EdgeSpec>) -> Vec<EdgeSpec> {
+pub(crate) fn merge_parallel(mut specs: Vec<EdgeSpec>) -> Vec<EdgeSpec> {
     let rank = |spec: &EdgeSpec| {
         (
             spec.edge.is_conditional(),

@@ -58,6 +58,10 @@ pub enum NodeKind {
     /// Helper: "new compute of a service that a principal of account N creates, passing it a
     /// role", with an edge to each role of N that trusts that service alone. Never shown.
     NewCompute,
+    /// Helper: "a principal of account N that may take over any user of N by one technique"
+    /// (new access keys, a console password), with an edge to each user saying what that user
+    /// must settle. Never shown.
+    UserTakeover,
 }
 
 impl NodeKind {
@@ -70,6 +74,7 @@ impl NodeKind {
                 | NodeKind::ExistingCompute
                 | NodeKind::AssumeAnyRole
                 | NodeKind::NewCompute
+                | NodeKind::UserTakeover
         )
     }
 }

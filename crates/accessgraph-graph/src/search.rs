@@ -736,7 +736,8 @@ impl Graph {
 impl Graph {
     /// Every edge between two nodes an answer can show, as a hop, and every way through a helper
     /// node that stands for one pair's edge (`sts:AssumeRole`, [`NodeKind::AssumeAnyRole`]; new
-    /// compute passed the role, [`NodeKind::NewCompute`]) as one hop of its two edges: the pairs
+    /// compute passed the role, [`NodeKind::NewCompute`]; a user's credentials,
+    /// [`NodeKind::UserTakeover`]) as one hop of its two edges: the pairs
     /// the graph connects one hop apart, for checks that compare them with single evaluations
     /// (a pair with an edge of its own of that kind is listed by that edge alone). Edges into and
     /// out of the account-admin and existing-compute helpers are listed as they are.

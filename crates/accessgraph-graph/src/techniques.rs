@@ -13,6 +13,7 @@ pub(crate) mod existing;
 mod iam;
 mod names;
 pub(crate) mod passrole;
+pub(crate) mod users;
 
 use accessgraph_model::{Account, Group as ModelGroup};
 use accessgraph_policy::admin::{Subject, full_admin, self_escalating_admin};
@@ -196,6 +197,113 @@ pub(crate) fn check_all(
         checked.cite(evaluation.evidence);
     }
     Some(checked)
+}
+
+/// Whether a resource pattern covers every resource whose ARN starts with `prefix` (lowercase):
+/// it ends in `*` and matches the prefix; written in lowercase without variables, so that
+/// matching without case is matching with it.
+fn covers_kind(pattern: &str, prefix: &str) -> bool {
+    pattern.ends_with('*')
+        && !pattern.contains('$')
+        && pattern == pattern.to_ascii_lowercase()
+        && accessgraph_policy::CaseInsensitiveWildcard::new(pattern).matches_lowercase(prefix)
+}
+
+/// Whether a resource pattern can match no ARN starting with `prefix` (lowercase): its text before
+/// the first wildcard or variable departs from the prefix (`role/...` against `user/`).
+fn misses_kind(pattern: &str, prefix: &str) -> bool {
+    let literal = pattern
+        .split(['*', '?', '$'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    !literal.starts_with(prefix) && !prefix.starts_with(literal.as_str())
+}
+
+/// Whether a resource pattern names one resource, which is no user or role of the snapshot but
+/// the actor itself (`user/${aws:username}`, the usual self-service grant).
+fn names_only_itself(context: &Context<'_>, actor: &Actor, pattern: &str) -> bool {
+    const USERNAME: &str = "${aws:username}";
+    let lower = pattern.to_ascii_lowercase();
+    let named = match lower.find(USERNAME) {
+        Some(at) if actor.is_user => {
+            let (Some(before), Some(after)) =
+                (pattern.get(..at), pattern.get(at + USERNAME.len()..))
+            else {
+                return false;
+            };
+            format!("{before}{}{after}", actor.name)
+        }
+        _ => pattern.to_owned(),
+    };
+    !named.contains(['*', '?', '$'])
+        && context
+            .actor_by_arn
+            .get(&named)
+            .is_none_or(|idx| *idx == actor.index as usize)
+}
+
+/// Whether `action` is decided alike for every principal or role of the actor's account as the
+/// resource of `kind` (`user`, `role`), the actor itself aside: each statement of the actor's
+/// identity policies, boundary and SCPs that matches it applies to every resource
+/// (`Resource: "*"`), names none of that kind (`role/...` for users), allows it on every
+/// resource of that kind in the account (`arn:aws:iam::ACCOUNT:user/*`), or allows it on the
+/// actor alone (`user/${aws:username}`), and reads no key of the resource (its tags).
+pub(crate) fn decided_alike(
+    context: &Context<'_>,
+    actor: &Actor,
+    action: &Action,
+    kind: &str,
+) -> bool {
+    let partition = actor.arn.split(':').nth(1).unwrap_or("aws");
+    let every = format!("arn:{partition}:iam::{}:{kind}/", actor.account);
+    let scps = context.account(&actor.account).scps;
+    let policies = actor
+        .identity
+        .iter()
+        .map(AsRef::as_ref)
+        .chain(actor.boundary.as_deref())
+        .chain(
+            scps.iter()
+                .flat_map(|levels| levels.iter())
+                .flat_map(|level| level.policies.iter().map(AsRef::as_ref)),
+        );
+    let resource_key = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        text.contains("aws:resourcetag/") || text.contains("iam:resourcetag/")
+    };
+    let mut alike = true;
+    for policy in policies {
+        for statement in policy.document().statements_for(action) {
+            if !statement.matches_action(action.lower()) {
+                continue;
+            }
+            alike &= statement.resources().is_some_and(|resources| {
+                resources.covers_all()
+                    || !resources.is_negated()
+                        && resources
+                            .patterns()
+                            .iter()
+                            .all(|pattern| misses_kind(pattern.as_str(), &every))
+                    || !resources.is_negated()
+                        && resources
+                            .patterns()
+                            .iter()
+                            .any(|pattern| covers_kind(pattern.as_str(), &every))
+                        && statement.effect() == accessgraph_policy::Effect::Allow
+                    || statement.effect() == accessgraph_policy::Effect::Allow
+                        && !resources.is_negated()
+                        && resources
+                            .patterns()
+                            .iter()
+                            .all(|pattern| names_only_itself(context, actor, pattern.as_str()))
+            }) && statement.conditions().iter().all(|condition| {
+                !resource_key(condition.key())
+                    && !condition.values().iter().any(|value| resource_key(value))
+            });
+        }
+    }
+    alike
 }
 
 /// A technique's actions, when some statement of `actor` could allow each of them (a cheap

@@ -132,7 +132,8 @@ fn kind_name(kind: NodeKind) -> &'static str {
         NodeKind::AccountAdmin
         | NodeKind::ExistingCompute
         | NodeKind::AssumeAnyRole
-        | NodeKind::NewCompute => "helper",
+        | NodeKind::NewCompute
+        | NodeKind::UserTakeover => "helper",
         NodeKind::IdentityCenterUser => "identity center user",
         NodeKind::IdentityCenterGroup => "identity center group",
         NodeKind::Resource => "resource",

@@ -612,6 +612,7 @@ mod tests {
             (NodeKind::IdentityCenterGroup, "identity_center_group"),
             (NodeKind::AssumeAnyRole, "assume_any_role"),
             (NodeKind::NewCompute, "new_compute"),
+            (NodeKind::UserTakeover, "user_takeover"),
         ];
         for (kind, name) in kinds {
             assert_eq!(kind_name(kind), name);

@@ -265,9 +265,6 @@ pub(crate) fn edges<'c>(
     role_changes: &RoleChanges,
 ) -> (Vec<EdgeSpec>, Vec<Rewritable<'c>>) {
     let create_key = Action::new("iam:CreateAccessKey");
-    let delete_key = Action::new("iam:DeleteAccessKey");
-    let create_login = Action::new("iam:CreateLoginProfile");
-    let update_login = Action::new("iam:UpdateLoginProfile");
     let update_trust = Action::new("iam:UpdateAssumeRolePolicy");
     let add_to_group = Action::new("iam:AddUserToGroup");
     let put_user = Action::new("iam:PutUserPolicy");
@@ -282,16 +279,17 @@ pub(crate) fn edges<'c>(
     // skipped without evaluation (users and roles have no resource policy for these actions, so
     // only the actor's own statements can allow them; iam-semantics.md §3).
     let scope = |action: &Action| Context::allow_scope(actor, action);
-    let (create_key_scope, create_login_scope, update_login_scope) = (
-        scope(&create_key),
-        scope(&create_login),
-        scope(&update_login),
-    );
+    let create_key_scope = scope(&create_key);
     let (put_user_scope, attach_user_scope) = (scope(&put_user), scope(&attach_user));
     let update_trust_scope = scope(&update_trust);
-    let wants_users = [&create_key_scope, &create_login_scope, &update_login_scope]
-        .iter()
-        .any(|scope| !scope.is_empty());
+    // Access keys and console passwords of other users: once for every user when the actor's
+    // statements decide them alike, else user by user below.
+    let takeover = super::users::UserTakeover::new(actor);
+    let wants_users = takeover.wanted();
+    let shared_users = wants_users
+        .then(|| takeover.shared(context, actor))
+        .flatten();
+    specs.extend(shared_users.iter().flatten().cloned());
     let wants_roles = !update_trust_scope.is_empty() || !role_changes.is_empty();
     let peers = context
         .account_actors(&actor.account)
@@ -301,62 +299,8 @@ pub(crate) fn edges<'c>(
         let resource = Resource::new(peer.arn.clone()).with_account(peer.account.clone());
         let target = NodeKey::Actor(peer.index);
         if peer.is_user && wants_users {
-            let create_key_allowed = create_key_scope
-                .might_include(&peer.arn)
-                .then(|| check_all(context, actor, &[(&create_key, &resource, &none)]))
-                .flatten();
-            if let Some(checked) = create_key_allowed {
-                match check_all(context, actor, &[(&delete_key, &resource, &none)]) {
-                    Some(delete) => {
-                        let checked = checked.and(delete);
-                        specs.push(spec(
-                            actor,
-                            target.clone(),
-                            "iam:CreateAccessKey + iam:DeleteAccessKey".into(),
-                            "iam-003",
-                            checked,
-                            Vec::new(),
-                        ));
-                    }
-                    None => specs.push(spec(
-                        actor,
-                        target.clone(),
-                        "iam:CreateAccessKey".into(),
-                        "iam-002",
-                        checked,
-                        vec![format!("`{}` has fewer than two access keys", peer.name)],
-                    )),
-                }
-            }
-            // Console access: which one applies depends on whether the user has a password.
-            let logins = [
-                (
-                    &create_login,
-                    &create_login_scope,
-                    "iam-004",
-                    format!("`{}` has no console password", peer.name),
-                ),
-                (
-                    &update_login,
-                    &update_login_scope,
-                    "iam-006",
-                    format!("`{}` has a console password", peer.name),
-                ),
-            ];
-            for (action, scope, catalog_id, requirement) in logins {
-                if !scope.might_include(&peer.arn) {
-                    continue;
-                }
-                if let Some(checked) = check_all(context, actor, &[(action, &resource, &none)]) {
-                    specs.push(spec(
-                        actor,
-                        target.clone(),
-                        action.to_string(),
-                        catalog_id,
-                        checked,
-                        vec![requirement],
-                    ));
-                }
+            if shared_users.is_none() {
+                specs.extend(takeover.of_user(context, actor, peer));
             }
             // Make the user an administrator, then use its credentials (iam-015, iam-018).
             for (action, scope, request_context, catalog_id) in [

@@ -162,44 +162,6 @@ pub(crate) fn shared_key(techniques: &Techniques, role: &Actor) -> Option<(Strin
     found.map(|service| (service.to_owned(), role.instance_profiles.is_empty()))
 }
 
-/// Whether `iam:PassRole` is decided alike for every role of the actor's account: each statement
-/// of its identity policies, boundary and SCPs that matches it applies to every resource and
-/// reads no key of the role (its tags).
-fn pass_alike(context: &Context<'_>, actor: &Actor) -> bool {
-    let pass_role = Action::new("iam:PassRole");
-    let scps = context.account(&actor.account).scps;
-    let policies = actor
-        .identity
-        .iter()
-        .map(AsRef::as_ref)
-        .chain(actor.boundary.as_deref())
-        .chain(
-            scps.iter()
-                .flat_map(|levels| levels.iter())
-                .flat_map(|level| level.policies.iter().map(AsRef::as_ref)),
-        );
-    let role_key = |text: &str| {
-        let text = text.to_ascii_lowercase();
-        text.contains("aws:resourcetag/") || text.contains("iam:resourcetag/")
-    };
-    let mut alike = true;
-    for policy in policies {
-        for statement in policy.document().statements_for(&pass_role) {
-            if !statement.matches_action(pass_role.lower()) {
-                continue;
-            }
-            alike &= statement
-                .resources()
-                .is_some_and(|resources| resources.covers_all())
-                && statement.conditions().iter().all(|condition| {
-                    !role_key(condition.key())
-                        && !condition.values().iter().any(|value| role_key(value))
-                });
-        }
-    }
-    alike
-}
-
 /// The new-PassRole edges of one actor, from its `candidates`. When `share` and the actor's
 /// `iam:PassRole` is decided alike for every role, a role that trusts one service alike is
 /// reached through the account's helper for that service (one edge per helper, not per role).
@@ -214,7 +176,8 @@ pub(crate) fn edges(
     }
     let mut specs = Vec::new();
     let mut checks = PassChecks::default();
-    let shared = share && pass_alike(context, actor);
+    let shared =
+        share && super::decided_alike(context, actor, &Action::new("iam:PassRole"), "role");
     if shared {
         let partition = actor.arn.split(':').nth(1).unwrap_or("aws");
         let any_role = format!("arn:{partition}:iam::{}:role/(every role)", actor.account);
