@@ -290,15 +290,21 @@ pub(crate) fn edges<'c>(
         .then(|| takeover.shared(context, actor))
         .flatten();
     specs.extend(shared_users.iter().flatten().cloned());
+    // Users are visited one by one only for what is not shared.
+    let visit_users = wants_users
+        && (shared_users.is_none() || !put_user_scope.is_empty() || !attach_user_scope.is_empty());
     let wants_roles = !update_trust_scope.is_empty() || !role_changes.is_empty();
     let peers = context
         .account_actors(&actor.account)
         .iter()
-        .filter(|peer: &&'c Actor| (wants_users || wants_roles) && peer.arn != actor.arn);
+        .filter(|peer: &&'c Actor| (visit_users || wants_roles) && peer.arn != actor.arn);
     for peer in peers {
+        if peer.is_user && !visit_users || !peer.is_user && !wants_roles {
+            continue;
+        }
         let resource = Resource::new(peer.arn.clone()).with_account(peer.account.clone());
         let target = NodeKey::Actor(peer.index);
-        if peer.is_user && wants_users {
+        if peer.is_user {
             if shared_users.is_none() {
                 specs.extend(takeover.of_user(context, actor, peer));
             }
