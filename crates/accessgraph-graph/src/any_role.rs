@@ -22,7 +22,6 @@
 //! is never cited), which `tests/it/edge_sets.rs` checks on generated organizations.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use accessgraph_policy::{
     Action, AwsPrincipal, Citation, Condition, Decision, Effect, Evaluation, OrgLevel, Policy,
@@ -104,16 +103,7 @@ pub(crate) fn caller_side(
 ) -> Option<Vec<Citation>> {
     let assume = Action::new("sts:AssumeRole");
     let scps = account.scps.as_deref();
-    let policies = actor
-        .identity
-        .iter()
-        .map(Arc::as_ref)
-        .chain(actor.boundary.as_deref())
-        .chain(
-            scps.into_iter()
-                .flatten()
-                .flat_map(|level: &OrgLevel| level.policies.iter().map(Arc::as_ref)),
-        );
+    let policies = actor.own_policies(scps);
     if !alike_everywhere(policies, &assume) {
         return None;
     }

@@ -59,6 +59,25 @@ pub(crate) struct Actor {
     pub(crate) index: u32,
 }
 
+impl Actor {
+    /// The actor's own policies, as a caller: identity policies, boundary, and `scps` (its
+    /// account's SCP chain).
+    pub(crate) fn own_policies<'a>(
+        &'a self,
+        scps: Option<&'a [OrgLevel]>,
+    ) -> impl Iterator<Item = &'a Policy> + 'a {
+        self.identity
+            .iter()
+            .map(Arc::as_ref)
+            .chain(self.boundary.as_deref())
+            .chain(
+                scps.into_iter()
+                    .flatten()
+                    .flat_map(|level| level.policies.iter().map(Arc::as_ref)),
+            )
+    }
+}
+
 /// The build context.
 #[derive(Debug)]
 pub(crate) struct Context<'s> {

@@ -258,16 +258,7 @@ pub(crate) fn decided_alike(
     let partition = actor.arn.split(':').nth(1).unwrap_or("aws");
     let every = format!("arn:{partition}:iam::{}:{kind}/", actor.account);
     let scps = context.account(&actor.account).scps;
-    let policies = actor
-        .identity
-        .iter()
-        .map(AsRef::as_ref)
-        .chain(actor.boundary.as_deref())
-        .chain(
-            scps.iter()
-                .flat_map(|levels| levels.iter())
-                .flat_map(|level| level.policies.iter().map(AsRef::as_ref)),
-        );
+    let policies = actor.own_policies(scps.as_deref());
     let resource_key = |text: &str| {
         let text = text.to_ascii_lowercase();
         text.contains("aws:resourcetag/") || text.contains("iam:resourcetag/")
