@@ -377,7 +377,7 @@ impl Graph {
     pub fn build_with(snapshot: &Snapshot, techniques: Techniques) -> Graph {
         let mut context = Context::new(snapshot);
         context.techniques = techniques;
-        context.share_compute();
+        context.prepare_sharing();
         let admins: Vec<Option<Admin>> = context
             .actors
             .par_iter()

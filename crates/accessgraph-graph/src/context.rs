@@ -53,7 +53,8 @@ pub(crate) struct Actor {
     pub(crate) assume_scope: accessgraph_policy::ResourceScope,
     /// The statements that let the actor call `sts:AssumeRole` on every role alike, when its own
     /// policies decide so for every role (see [`crate::any_role`]); its assume edges into roles
-    /// that admit its account alike go through the account's helper node.
+    /// that admit its account alike go through the account's helper node (set by
+    /// [`Context::prepare_sharing`]).
     pub(crate) any_role: Option<Vec<accessgraph_policy::Citation>>,
     /// Position in `Context::actors` (and node index in the graph).
     pub(crate) index: u32,
@@ -101,7 +102,7 @@ pub(crate) struct Context<'s> {
     /// The resource side of every request, and what the snapshot knows of outside principals.
     pub(crate) resolver: Resolver,
     /// Per actor: the helper its new-PassRole edges go through (see
-    /// [`crate::techniques::passrole::shared_key`]), once the techniques are set.
+    /// [`crate::techniques::passrole::shared_key`]), once [`Context::prepare_sharing`] ran.
     pub(crate) shared_compute: Vec<Option<(String, bool)>>,
     /// Per account: the helpers of new compute some role of it is reached through.
     pub(crate) shared_compute_keys: HashMap<String, std::collections::BTreeSet<(String, bool)>>,
@@ -287,12 +288,6 @@ impl<'s> Context<'s> {
                     actor.principal = principal.with_canonical_id(id);
                 }
             });
-        let trusts = crate::any_role::StandInTrusts::new(accounts.keys().map(String::as_str));
-        let no_account = AccountContext::default();
-        actors.par_iter_mut().for_each(|actor| {
-            let account = accounts.get(&actor.account).unwrap_or(&no_account);
-            actor.any_role = crate::any_role::caller_side(actor, account, &resolver, &trusts);
-        });
         let actor_by_arn: HashMap<String, usize> = actors
             .iter()
             .enumerate()
@@ -344,8 +339,17 @@ impl<'s> Context<'s> {
         }
     }
 
-    /// Decides, for the techniques set, which roles are reached through a helper of new compute.
-    pub(crate) fn share_compute(&mut self) {
+    /// Decides which edges a build shares through helpers (not needed to evaluate one request):
+    /// the actors whose `sts:AssumeRole` is the same on every role, and, for the techniques set,
+    /// which roles are reached through a helper of new compute.
+    pub(crate) fn prepare_sharing(&mut self) {
+        let trusts = crate::any_role::StandInTrusts::new(self.accounts.keys().map(String::as_str));
+        let no_account = AccountContext::default();
+        let (accounts, resolver) = (&self.accounts, &self.resolver);
+        self.actors.par_iter_mut().for_each(|actor| {
+            let account = accounts.get(&actor.account).unwrap_or(&no_account);
+            actor.any_role = crate::any_role::caller_side(actor, account, resolver, &trusts);
+        });
         let keys: Vec<Option<(String, bool)>> = self
             .actors
             .par_iter()
