@@ -172,16 +172,19 @@ impl Catalog for StoreCatalog {
             })?;
         let graph = Arc::new(self.graph(SnapshotId(id))?);
         let store = self.store.clone();
-        let view = Arc::new(View::new(
-            id,
-            meta.label,
-            graph,
-            Box::new(move || {
-                store
-                    .load(SnapshotId(id))
-                    .map_err(|error| error.to_string())
-            }),
-        ));
+        let view = Arc::new(
+            View::new(
+                id,
+                meta.label,
+                graph,
+                Box::new(move || {
+                    store
+                        .load(SnapshotId(id))
+                        .map_err(|error| error.to_string())
+                }),
+            )
+            .with_techniques(self.techniques),
+        );
         self.remember(view.clone());
         Ok(view)
     }

@@ -18,6 +18,7 @@ mod any_role;
 mod assume;
 mod build;
 mod context;
+mod cut;
 mod model;
 mod permit;
 mod persist;
@@ -30,6 +31,10 @@ mod techniques;
 
 pub use accessgraph_catalog::AccessLevel;
 pub use build::Graph;
+pub use cut::{
+    ApplyError, Change, ChokePoint, CutPlan, CutQuestion, Cuts, EXACT_LIMIT, Edit, Fix, Method,
+    apply, policy_text, without_statements,
+};
 pub use model::{Access, Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
 pub use persist::LoadError;
 pub use search::{Filter, Hop, Path, Reach, Stop};

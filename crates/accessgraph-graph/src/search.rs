@@ -154,7 +154,7 @@ pub(crate) struct Adjacency {
     /// `(target, edge)` pairs grouped by source.
     outgoing: Vec<(u32, u32)>,
     /// Per edge: kind in the low bits, `CONDITIONAL` when conditional.
-    flags: Vec<u8>,
+    pub(crate) flags: Vec<u8>,
     /// Per node: whether it is a helper (read at every step of a search).
     helpers: Vec<bool>,
 }
@@ -259,7 +259,7 @@ impl Adjacency {
         }
     }
 
-    fn neighbours(&self, node: usize, direction: Direction) -> &[(u32, u32)] {
+    pub(crate) fn neighbours(&self, node: usize, direction: Direction) -> &[(u32, u32)] {
         let (start, entries) = match direction {
             Direction::Incoming => (&self.incoming_start, &self.incoming),
             Direction::Outgoing => (&self.outgoing_start, &self.outgoing),
@@ -272,7 +272,7 @@ impl Adjacency {
 
 impl Filter {
     /// Whether an edge with these flags may be used.
-    fn allows_flags(&self, flags: u8) -> bool {
+    pub(crate) fn allows_flags(&self, flags: u8) -> bool {
         if self.definite_only && flags & CONDITIONAL != 0 {
             return false;
         }
@@ -426,7 +426,7 @@ impl Graph {
         targets
     }
 
-    fn is_helper(&self, index: NodeIndex<u32>) -> bool {
+    pub(crate) fn is_helper(&self, index: NodeIndex<u32>) -> bool {
         self.adjacency
             .helpers
             .get(index.index())

@@ -31,6 +31,9 @@ pub struct Answer {
     /// For `show`: the node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<NodeDetail>,
+    /// For `what cuts`: the choke points and the plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cuts: Option<crate::cuts::CutsAnswer>,
     /// One row per answer (source principal, reached node, path, administrator, ...).
     pub rows: Vec<Row>,
     /// Rows before `limit` applied.

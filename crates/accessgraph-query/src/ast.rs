@@ -133,6 +133,12 @@ pub enum Statement {
         /// The node.
         node: NodeRef,
     },
+    /// `what cuts paths to TARGET`: the changes (policy statements above all) whose removal
+    /// disconnects the most sources from the targets, and a plan that disconnects them all.
+    WhatCuts {
+        /// What is reached.
+        target: Target,
+    },
     /// `diff A B [who can reach TARGET]`.
     Diff {
         /// The earlier snapshot.
@@ -292,6 +298,30 @@ pub enum Modifier {
     AtSnapshot(u64),
     /// `people only`: sources that are people (IAM users).
     PeopleOnly,
+    /// `keep ITEM, ...`: what a plan leaves alone.
+    Keep(Vec<KeepItem>),
+    /// `check`: make the plan on a copy of the snapshot and rebuild the graph to show the paths
+    /// are gone.
+    Check,
+}
+
+/// Something a plan must leave alone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "keep", rename_all = "snake_case")]
+pub enum KeepItem {
+    /// A principal: paths through it are legitimate; its policies, trust policy and memberships
+    /// are never changed.
+    Node {
+        /// The principal.
+        node: NodeRef,
+    },
+    /// A policy (label or ARN), or one statement of it.
+    Policy {
+        /// The policy's ARN or label (`ROLE_ARN#trust`, `USER_ARN#inline/NAME`).
+        policy: Spanned<String>,
+        /// The statement's zero-based index.
+        statement: Option<Spanned<u64>>,
+    },
 }
 
 impl Modifier {
@@ -308,6 +338,8 @@ impl Modifier {
             Modifier::DefiniteOnly => "definite only",
             Modifier::AtSnapshot(_) => "at snapshot",
             Modifier::PeopleOnly => "people only",
+            Modifier::Keep(_) => "keep",
+            Modifier::Check => "check",
         }
     }
 }
@@ -329,6 +361,7 @@ impl Statement {
             Statement::WhatCanDo { .. } => "what can ... do",
             Statement::Show { .. } => "show",
             Statement::Diff { .. } => "diff",
+            Statement::WhatCuts { .. } => "what cuts paths to",
         }
     }
 }
@@ -390,6 +423,7 @@ impl fmt::Display for Statement {
                 write_context(f, context)
             }
             Statement::Show { node } => write!(f, "show {node}"),
+            Statement::WhatCuts { target } => write!(f, "what cuts paths to {target}"),
             Statement::Diff {
                 before,
                 after,
@@ -446,6 +480,21 @@ impl fmt::Display for NodeRef {
                 write!(f, "{kind}/{name}")?;
                 match account {
                     Some(account) => write!(f, " in account {account}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for KeepItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeepItem::Node { node } => node.fmt(f),
+            KeepItem::Policy { policy, statement } => {
+                write!(f, "policy \"{policy}\"")?;
+                match statement {
+                    Some(index) => write!(f, " statement {index}"),
                     None => Ok(()),
                 }
             }
@@ -537,6 +586,8 @@ impl fmt::Display for Modifier {
             Modifier::DefiniteOnly => write!(f, "definite only"),
             Modifier::AtSnapshot(id) => write!(f, "at snapshot {id}"),
             Modifier::PeopleOnly => write!(f, "people only"),
+            Modifier::Keep(items) => write!(f, "keep {}", join(items)),
+            Modifier::Check => write!(f, "check"),
         }
     }
 }

@@ -64,7 +64,9 @@ pub(crate) fn warnings(graph: &Graph, query: &Query) -> Vec<String> {
 fn accounts_of(graph: &Graph, query: &Query) -> Option<BTreeSet<String>> {
     let mut accounts = BTreeSet::new();
     let whole = match &query.statement {
-        Statement::WhoCanReach { target } => target_accounts(graph, target, &mut accounts),
+        Statement::WhoCanReach { target } | Statement::WhatCuts { target } => {
+            target_accounts(graph, target, &mut accounts)
+        }
         Statement::WhoCanAccess { target, .. } | Statement::Show { node: target } => {
             node_account(target, &mut accounts);
             false

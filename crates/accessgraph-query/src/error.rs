@@ -47,6 +47,8 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_assume => "assume",
         Rule::kw_at => "at",
         Rule::kw_can => "can",
+        Rule::kw_check => "check",
+        Rule::kw_cuts => "cuts",
         Rule::kw_definite => "definite",
         Rule::kw_diff => "diff",
         Rule::kw_do => "do",
@@ -56,6 +58,7 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_hops => "hops",
         Rule::kw_in => "in",
         Rule::kw_is => "is",
+        Rule::kw_keep => "keep",
         Rule::kw_k => "k",
         Rule::kw_limit => "limit",
         Rule::kw_list => "list",
@@ -69,9 +72,11 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_organization => "organization",
         Rule::kw_ou => "ou",
         Rule::kw_path => "path",
+        Rule::kw_paths => "paths",
         Rule::kw_people => "people",
         Rule::kw_permissions => "permissions",
         Rule::kw_permit => "permit",
+        Rule::kw_policy => "policy",
         Rule::kw_privesc => "privesc",
         Rule::kw_reach => "reach",
         Rule::kw_read => "read",
@@ -79,6 +84,7 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_shortest => "shortest",
         Rule::kw_show => "show",
         Rule::kw_snapshot => "snapshot",
+        Rule::kw_statement => "statement",
         Rule::kw_sso => "sso",
         Rule::kw_tag => "tag",
         Rule::kw_to => "to",
@@ -94,8 +100,8 @@ pub(crate) fn keyword_text(rule: Rule) -> Option<&'static str> {
 }
 
 /// The first keywords of the modifiers, offered where a modifier or the end may come.
-const MODIFIER_KEYWORDS: [&str; 8] = [
-    "via", "without", "max", "limit", "from", "definite", "at", "people",
+const MODIFIER_KEYWORDS: [&str; 10] = [
+    "via", "without", "max", "limit", "from", "definite", "at", "people", "keep", "check",
 ];
 
 /// How a non-keyword rule is described in "expected ..." messages.
@@ -106,21 +112,29 @@ fn describe(rule: Rule) -> String {
     match rule {
         Rule::EOI => "the end of the query".into(),
         Rule::query => {
-            "a statement (`who can`, `who is admin`, `can`, `path`, `what can`, `show`, `diff`)"
+            "a statement (`who can`, `who is admin`, `can`, `path`, `what can`, `what cuts`, `show`, `diff`)"
                 .into()
         }
         Rule::target => "`admin` or a principal".into(),
         Rule::scope => "`in account`, `in ou` or `in org`".into(),
         Rule::number => "a number".into(),
         Rule::arn => "an ARN".into(),
-        Rule::node | Rule::named_node | Rule::node_kind => {
+        Rule::node
+        | Rule::named_node
+        | Rule::node_kind
+        | Rule::keep_node
+        | Rule::keep_named
+        | Rule::keep_arn => {
             "a principal (an ARN, `*`, `user/NAME`, `role/NAME`, `group/NAME` or a provider name)"
                 .into()
         }
         Rule::anyone => "`*`".into(),
         Rule::action => "an action such as `s3:GetObject`".into(),
         Rule::resource => "a resource ARN or `*`".into(),
-        Rule::iam_name => "a name".into(),
+        Rule::iam_name | Rule::keep_name => "a name".into(),
+        Rule::keep_item | Rule::keep_policy => {
+            "a principal, or `policy` and a policy's ARN or quoted label".into()
+        }
         Rule::ou_name | Rule::word | Rule::quoted => "an OU name or id".into(),
         Rule::context_key => "a condition key such as `aws:SourceIp`".into(),
         Rule::value | Rule::bare_value => "a value".into(),

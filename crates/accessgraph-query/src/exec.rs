@@ -55,6 +55,7 @@ fn statement_name(statement: &Statement) -> &'static str {
         Statement::WhatCanDo { .. } => "what_can_do",
         Statement::Show { .. } => "show",
         Statement::Diff { .. } => "diff",
+        Statement::WhatCuts { .. } => "what_cuts",
     }
 }
 
@@ -189,6 +190,24 @@ pub fn execute_streaming(
                 .map_err(|error| QueryError::semantic(error, Span::default()))?;
             answer.node = Some(show(graph, &snapshot, &mut writer, *node));
         }
+        Op::Cuts {
+            target,
+            targets,
+            keep_nodes,
+            keep_policies,
+            check,
+        } => {
+            let asked = crate::cuts::Asked {
+                target,
+                keep_nodes,
+                keep_policies,
+                check: *check,
+            };
+            let (cuts, total) =
+                crate::cuts::what_cuts(view, plan, &asked, &targets.nodes, &mut writer)?;
+            answer.total = total;
+            answer.cuts = Some(cuts);
+        }
         Op::Diff {
             before,
             after,
@@ -284,6 +303,18 @@ fn retain_named_nodes(answer: &mut Answer) {
         for step in node.incoming.iter().chain(&node.outgoing) {
             named.insert(&step.from);
             named.insert(&step.to);
+        }
+    }
+    if let Some(cuts) = &answer.cuts {
+        let plan = &cuts.plan;
+        for id in cuts
+            .choke_points
+            .iter()
+            .flat_map(|point| &point.examples)
+            .chain(&plan.uncut)
+            .chain(&plan.through_kept)
+        {
+            named.insert(id);
         }
     }
     let mut nodes = std::mem::take(&mut answer.nodes);

@@ -11,6 +11,7 @@
 mod answer;
 mod ast;
 mod coverage;
+mod cuts;
 mod error;
 mod exec;
 mod plan;
@@ -22,8 +23,11 @@ pub use answer::{
     AdminInfo, Answer, Change, DecisionInfo, NodeDetail, NodeInfo, PolicyInfo, Row, Step, edge_name,
 };
 pub use ast::{
-    AccessLevel, ContextPairs, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query,
-    RequestSpec, Scope, Span, Spanned, Statement, Target, level_words,
+    AccessLevel, ContextPairs, EdgeKindName, KeepItem, Modifier, NamedKind, NodeRef, PathMode,
+    Query, RequestSpec, Scope, Span, Spanned, Statement, Target, level_words,
+};
+pub use cuts::{
+    CheckInfo, ChokePointInfo, CutsAnswer, DEFAULT_CHOKE_POINTS, FixInfo, PlanInfo, PolicyEdit,
 };
 pub use error::{ErrorKind, QueryError};
 pub use exec::{execute, execute_streaming, run, run_query};

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use accessgraph_graph::{EdgeKind, Filter, Graph, NodeId, NodeKind};
 
 use crate::ast::{
-    AccessLevel, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec, Scope,
-    Span, Spanned, Statement, Target,
+    AccessLevel, EdgeKindName, KeepItem, Modifier, NamedKind, NodeRef, PathMode, Query,
+    RequestSpec, Scope, Span, Spanned, Statement, Target,
 };
 use crate::error::QueryError;
 use crate::view::View;
@@ -106,6 +106,19 @@ pub enum Op {
         /// The node.
         node: NodeId,
     },
+    /// Choke points and a plan that cuts the paths to the targets.
+    Cuts {
+        /// The target as written (a check plans it again on the rebuilt graph).
+        target: Target,
+        /// The targets.
+        targets: Targets,
+        /// Principals whose paths are legitimate and whose policies stay.
+        keep_nodes: Vec<NodeId>,
+        /// Policies (or single statements) never changed.
+        keep_policies: Vec<(String, Option<usize>)>,
+        /// Make the plan on a copy of the snapshot and rebuild to show the paths are gone.
+        check: bool,
+    },
     /// Reachability compared between two snapshots (planned against each when executed).
     Diff {
         /// Earlier snapshot.
@@ -161,6 +174,7 @@ pub fn applies(statement: &Statement, modifier: &Modifier) -> bool {
             | Statement::WhatCanReach { .. }
             | Statement::WhatCanAccess { .. }
             | Statement::Diff { .. }
+            | Statement::WhatCuts { .. }
     );
     let sources = matches!(
         statement,
@@ -169,11 +183,14 @@ pub fn applies(statement: &Statement, modifier: &Modifier) -> bool {
             | Statement::WhoCanDo { .. }
             | Statement::Diff { .. }
     );
+    let cuts = matches!(statement, Statement::WhatCuts { .. });
     match modifier {
-        Modifier::Via(_) | Modifier::Without(_) | Modifier::MaxHops(_) | Modifier::DefiniteOnly => {
-            search
-        }
-        Modifier::FromAccounts(_) | Modifier::FromExternal | Modifier::PeopleOnly => sources,
+        Modifier::Via(_) | Modifier::Without(_) | Modifier::DefiniteOnly => search,
+        // A plan cuts every path, however long.
+        Modifier::MaxHops(_) => search && !cuts,
+        Modifier::FromAccounts(_) | Modifier::FromExternal => sources || cuts,
+        Modifier::PeopleOnly => sources,
+        Modifier::Keep(_) | Modifier::Check => cuts,
         Modifier::Limit(_) => !matches!(statement, Statement::CanDo { .. }),
         Modifier::AtSnapshot(_) => !matches!(statement, Statement::Diff { .. }),
     }
@@ -257,6 +274,7 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
             Modifier::DefiniteOnly => filter.definite_only = true,
             Modifier::AtSnapshot(id) => at = Some(*id),
             Modifier::PeopleOnly => people_only = true,
+            Modifier::Keep(_) | Modifier::Check => {}
         }
     }
     if filter.external_sources && filter.source_accounts.is_some() {
@@ -333,6 +351,7 @@ pub fn plan(query: &Query, view: &View) -> Result<Plan, QueryError> {
                 )
             })?,
         },
+        Statement::WhatCuts { target } => cuts_op(view, query, target, &filter)?,
         Statement::Diff {
             before,
             after,
@@ -462,6 +481,49 @@ fn known_action(request: &RequestSpec) -> Result<(), QueryError> {
         ));
     }
     Ok(())
+}
+
+/// The `what cuts` operation: targets, and what the plan keeps.
+fn cuts_op(view: &View, query: &Query, target: &Target, filter: &Filter) -> Result<Op, QueryError> {
+    let mut keep_nodes = Vec::new();
+    let mut keep_policies = Vec::new();
+    let mut check = false;
+    for modifier in &query.modifiers {
+        match &modifier.value {
+            Modifier::Keep(items) => {
+                for item in items {
+                    match item {
+                        KeepItem::Node { node: reference } => {
+                            keep_nodes.extend(node(view, reference)?);
+                        }
+                        KeepItem::Policy { policy, statement } => keep_policies.push((
+                            policy.value.clone(),
+                            statement
+                                .as_ref()
+                                .map(|index| usize::try_from(index.value).unwrap_or(usize::MAX)),
+                        )),
+                    }
+                }
+            }
+            Modifier::Check => check = true,
+            _ => {}
+        }
+    }
+    Ok(Op::Cuts {
+        target: target.clone(),
+        targets: targets(view, target, filter)?,
+        keep_nodes,
+        keep_policies,
+        check,
+    })
+}
+
+/// The accounts whose administrators an admin target names (none for a node target).
+pub(crate) fn admin_accounts(graph: &Graph, target: &Target) -> Vec<String> {
+    match target {
+        Target::Admin { scope } => accounts(graph, scope).unwrap_or_default(),
+        Target::Node { .. } => Vec::new(),
+    }
 }
 
 pub(crate) fn targets(

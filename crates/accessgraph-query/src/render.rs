@@ -8,6 +8,7 @@ use accessgraph_graph::NodeKind;
 
 use crate::answer::{Answer, Change, NodeInfo, Row, Step};
 
+mod cuts;
 mod explain;
 
 /// An output format.
@@ -217,6 +218,10 @@ fn table_body(answer: &Answer, explain: bool) -> String {
     }
     if let Some(node) = &answer.node {
         return show_table(answer, node);
+    }
+    if let Some(cuts) = &answer.cuts {
+        cuts::table(&mut out, answer, cuts, explain);
+        return out;
     }
     if let Some(reachable) = answer.reachable {
         let _ = writeln!(out, "{}", if reachable { "yes" } else { "no" });

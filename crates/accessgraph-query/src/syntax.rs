@@ -5,8 +5,8 @@ use pest::Parser;
 use pest::iterators::Pair;
 
 use crate::ast::{
-    AccessLevel, ContextPairs, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query,
-    RequestSpec, Scope, Span, Spanned, Statement, Target,
+    AccessLevel, ContextPairs, EdgeKindName, KeepItem, Modifier, NamedKind, NodeRef, PathMode,
+    Query, RequestSpec, Scope, Span, Spanned, Statement, Target,
 };
 use crate::error::{QueryError, keyword_text};
 
@@ -103,7 +103,9 @@ fn build_query(query: Pair<'_, Rule>) -> Result<Query, QueryError> {
             | Rule::from_external
             | Rule::definite_only
             | Rule::at_snapshot
-            | Rule::people_only => modifiers.push(build_modifier(pair)?),
+            | Rule::people_only
+            | Rule::keep
+            | Rule::check => modifiers.push(build_modifier(pair)?),
             _ => statement = Some(build_statement(pair)?),
         }
     }
@@ -165,6 +167,9 @@ fn build_statement(pair: Pair<'_, Rule>) -> Result<Statement, QueryError> {
         Rule::show => Statement::Show {
             node: build_node(next(&mut items, &whole)?)?,
         },
+        Rule::what_cuts => Statement::WhatCuts {
+            target: build_target(next(&mut items, &whole)?)?,
+        },
         Rule::diff => Statement::Diff {
             before: number(&next(&mut items, &whole)?)?,
             after: number(&next(&mut items, &whole)?)?,
@@ -222,13 +227,13 @@ fn build_node(pair: Pair<'_, Rule>) -> Result<NodeRef, QueryError> {
     let whole = pair.clone();
     let inner = next(&mut pair.into_inner(), &whole)?;
     match inner.as_rule() {
-        Rule::arn | Rule::dotted_name => Ok(NodeRef::Arn {
+        Rule::arn | Rule::dotted_name | Rule::keep_arn => Ok(NodeRef::Arn {
             arn: spanned_str(&inner),
         }),
         Rule::anyone => Ok(NodeRef::Anyone {
             at: Spanned::new((), span(&inner)),
         }),
-        Rule::named_node => {
+        Rule::named_node | Rule::keep_named => {
             let mut parts = inner.into_inner();
             let kind = next(&mut parts, &whole)?;
             let kind = match kind.as_str().to_ascii_lowercase().as_str() {
@@ -253,6 +258,34 @@ fn build_node(pair: Pair<'_, Rule>) -> Result<NodeRef, QueryError> {
                 name,
                 account,
             })
+        }
+        _ => Err(shape(&whole)),
+    }
+}
+
+fn build_keep_item(pair: Pair<'_, Rule>) -> Result<KeepItem, QueryError> {
+    let whole = pair.clone();
+    let inner = next(&mut pair.into_inner(), &whole)?;
+    match inner.as_rule() {
+        Rule::keep_node => Ok(KeepItem::Node {
+            node: build_node(inner)?,
+        }),
+        Rule::keep_policy => {
+            let mut parts = meaningful(inner);
+            let name = next(&mut parts, &whole)?;
+            let policy = if name.as_rule() == Rule::quoted {
+                let text = name.as_str();
+                Spanned::new(
+                    text.get(1..text.len().saturating_sub(1))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    span(&name),
+                )
+            } else {
+                spanned_str(&name)
+            };
+            let statement = parts.next().map(|index| number(&index)).transpose()?;
+            Ok(KeepItem::Policy { policy, statement })
         }
         _ => Err(shape(&whole)),
     }
@@ -346,6 +379,12 @@ fn build_modifier(pair: Pair<'_, Rule>) -> Result<Spanned<Modifier>, QueryError>
             Modifier::AtSnapshot(number(&next(&mut meaningful(pair), &whole)?)?.value)
         }
         Rule::people_only => Modifier::PeopleOnly,
+        Rule::check => Modifier::Check,
+        Rule::keep => Modifier::Keep(
+            meaningful(pair)
+                .map(build_keep_item)
+                .collect::<Result<_, _>>()?,
+        ),
         _ => return Err(shape(&whole)),
     };
     Ok(Spanned::new(modifier, at))

@@ -16,6 +16,7 @@ pub struct View {
     id: u64,
     label: Option<String>,
     graph: Arc<Graph>,
+    techniques: Techniques,
     loader: SnapshotLoader,
     snapshot: OnceLock<Arc<Snapshot>>,
     simulator: OnceLock<Arc<Simulator>>,
@@ -49,6 +50,7 @@ impl View {
             id,
             label,
             graph,
+            techniques: Techniques::builtin(),
             loader,
             snapshot: OnceLock::new(),
             simulator: OnceLock::new(),
@@ -76,9 +78,23 @@ impl View {
             label,
             graph,
             Box::new(|| Err("snapshot already loaded".to_owned())),
-        );
+        )
+        .with_techniques(techniques);
         let _ = view.snapshot.set(snapshot);
         view
+    }
+
+    /// The same view, saying its graph was built with `techniques` (a rebuild uses them too).
+    #[must_use]
+    pub fn with_techniques(mut self, techniques: Techniques) -> View {
+        self.techniques = techniques;
+        self
+    }
+
+    /// The techniques the graph was built with.
+    #[must_use]
+    pub fn techniques(&self) -> Techniques {
+        self.techniques
     }
 
     /// The snapshot's id and label.

@@ -532,6 +532,7 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
         reachable: header.reachable,
         decision,
         node,
+        cuts: None,
         rows: Vec::new(),
         total: 0,
         nodes: BTreeMap::new(),

@@ -218,8 +218,8 @@ mod round_trip {
     use proptest::prelude::*;
 
     use crate::ast::{
-        AccessLevel, EdgeKindName, Modifier, NamedKind, NodeRef, PathMode, Query, RequestSpec,
-        Scope, Span, Spanned, Statement, Target,
+        AccessLevel, EdgeKindName, KeepItem, Modifier, NamedKind, NodeRef, PathMode, Query,
+        RequestSpec, Scope, Span, Spanned, Statement, Target,
     };
 
     fn at<T>(value: T) -> Spanned<T> {
@@ -337,6 +337,7 @@ mod round_trip {
                 context: request.context,
             }),
             node().prop_map(|node| Statement::Show { node }),
+            target().prop_map(|target| Statement::WhatCuts { target }),
             (any::<u64>(), any::<u64>(), proptest::option::of(target())).prop_map(
                 |(before, after, target)| Statement::Diff {
                     before: at(before),
@@ -369,6 +370,32 @@ mod round_trip {
             Just(Modifier::DefiniteOnly),
             any::<u64>().prop_map(Modifier::AtSnapshot),
             Just(Modifier::PeopleOnly),
+            proptest::collection::vec(keep_item(), 1..4).prop_map(Modifier::Keep),
+            Just(Modifier::Check),
+        ]
+    }
+
+    /// Items of `keep`: a name or ARN in a list cannot end with a comma.
+    fn keep_item() -> impl Strategy<Value = KeepItem> {
+        prop_oneof![
+            node()
+                .prop_filter("a name in a list ends before a comma", |node| {
+                    !node.to_string().split(' ').next().unwrap_or_default().ends_with(',')
+                })
+                .prop_map(|node| KeepItem::Node { node }),
+            "arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9,]{0,6}[A-Za-z0-9]".prop_map(|arn| {
+                KeepItem::Node {
+                    node: NodeRef::Arn { arn: at(arn) },
+                }
+            }),
+            (
+                "arn:aws:iam::[0-9]{12}:(policy/[A-Za-z0-9-]{1,8}|role/[a-z]{1,6}#(trust|inline/[a-z ,]{1,6}))",
+                proptest::option::of(0u64..20),
+            )
+                .prop_map(|(policy, statement)| KeepItem::Policy {
+                    policy: at(policy),
+                    statement: statement.map(at),
+                }),
         ]
     }
 
