@@ -74,7 +74,13 @@ def load_stubs():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("query")
+    parser.add_argument("query", help="a query; with --choke-points, a target (`admin in org`)")
+    parser.add_argument("--choke-points", action="store_true",
+                        help="call ChokePoints: what cuts the paths to the target")
+    parser.add_argument("--keep", action="append", default=[],
+                        help="with --choke-points: a principal or `policy \"LABEL\"` to keep")
+    parser.add_argument("--check", action="store_true",
+                        help="with --choke-points: rebuild the graph with the plan made")
     parser.add_argument("--server", default="127.0.0.1:50151", help="HOST:PORT")
     parser.add_argument("--token", help="the bearer token")
     parser.add_argument("--token-file", help="a file holding the bearer token")
@@ -111,6 +117,9 @@ def run(args, pb, pb_grpc, health_pb, health_grpc, channel, metadata):
     ids = ", ".join(str(snapshot.id) for snapshot in listed.snapshots)
     print(f"snapshots: {ids} (active {listed.active})")
 
+    if args.choke_points:
+        return choke_points(args, pb, stub, metadata)
+
     rows = 0
     for message in stub.Query(pb.QueryRequest(query=args.query), metadata=metadata, timeout=60):
         item = message.WhichOneof("item")
@@ -126,6 +135,32 @@ def run(args, pb, pb_grpc, health_pb, health_grpc, channel, metadata):
             print(f"{rows} rows (of {message.summary.total})")
             # What the answer may miss (accounts without IAM data, skipped files, ...).
             for warning in message.summary.warnings:
+                print(f"warning: {warning}")
+    return 0
+
+
+def choke_points(args, pb, stub, metadata):
+    request = pb.ChokePointsRequest(target=args.query, keep=args.keep, check=args.check)
+    rank = 0
+    for message in stub.ChokePoints(request, metadata=metadata, timeout=300):
+        item = message.WhichOneof("item")
+        if item == "choke_point":
+            rank += 1
+            point = message.choke_point
+            change = " and ".join(fix.words for fix in point.change)
+            print(f"{rank}. {change}: cuts off {point.disconnects}, "
+                  f"on {point.shortest_paths} shortest paths")
+        elif item == "answer":
+            answer = message.answer
+            plan = answer.header.cuts.plan
+            print(f"{answer.header.cuts.sources} principals reach the targets")
+            print(f"plan ({plan.method}): {len(plan.changes)} changes")
+            for change in plan.changes:
+                print("  " + " and ".join(fix.words for fix in change.fixes))
+            if plan.HasField("check"):
+                print(f"check: disconnected={str(plan.check.disconnected).lower()}, "
+                      f"still reaching {len(plan.check.still_reaching)}")
+            for warning in answer.summary.warnings:
                 print(f"warning: {warning}")
     return 0
 

@@ -221,12 +221,14 @@ fn every_call_answers() {
     for question in [
         "who can reach admin in account 555555555555",
         "who is admin in account 111111111111",
+        "what cuts paths to admin in org keep role/OrganizationAccountAccessRole in account 555555555555 check",
     ] {
         let remote = server.ask(&mut client, question).unwrap();
         let local = accessgraph_query::run(question, crate::query_golden::catalog()).unwrap();
         assert_eq!(remote.query, local.query);
         assert_eq!(remote.rows, local.rows);
         assert_eq!(remote.nodes, local.nodes);
+        assert_eq!(remote.cuts, local.cuts);
         for format in [
             accessgraph_query::Format::Table,
             accessgraph_query::Format::Explained,
@@ -248,6 +250,55 @@ fn every_call_answers() {
     assert_eq!(
         alice.evidence[0].via.as_deref(),
         Some("arn:aws:iam::111111111111:group/OrgAdmins")
+    );
+
+    // ChokePoints streams the ranked choke points one by one, then the rest of the answer; the
+    // same as the query `what cuts` answers.
+    let mut stream = runtime
+        .block_on(client.choke_points(pb::ChokePointsRequest {
+            target: "admin in org".into(),
+            keep: vec!["role/OrganizationAccountAccessRole in account 555555555555".into()],
+            check: true,
+            ..pb::ChokePointsRequest::default()
+        }))
+        .unwrap()
+        .into_inner();
+    let mut points = Vec::new();
+    let mut whole = None;
+    while let Some(message) = runtime.block_on(stream.message()).unwrap() {
+        match message.item.unwrap() {
+            pb::choke_points_reply::Item::ChokePoint(point) => {
+                assert!(whole.is_none(), "choke points come before the answer");
+                points.push(accessgraph_server::convert::choke_point_from(&point).unwrap());
+            }
+            pb::choke_points_reply::Item::Answer(answer) => whole = Some(answer),
+        }
+    }
+    let local = accessgraph_query::run(
+        "what cuts paths to admin in org keep role/OrganizationAccountAccessRole in account 555555555555 check",
+        crate::query_golden::catalog(),
+    )
+    .unwrap();
+    let local_cuts = local.cuts.clone().unwrap();
+    assert_eq!(points, local_cuts.choke_points);
+    let mut remote = accessgraph_server::convert::answer_from(&whole.unwrap()).unwrap();
+    let remote_cuts = remote.cuts.as_mut().unwrap();
+    assert!(remote_cuts.choke_points.is_empty());
+    remote_cuts.choke_points = points;
+    assert_eq!(remote.cuts, local.cuts);
+    assert_eq!(remote.rows, local.rows);
+    assert!(local_cuts.plan.check.unwrap().disconnected);
+    let refused = runtime
+        .block_on(client.choke_points(pb::ChokePointsRequest {
+            target: "admin in acount 555555555555".into(),
+            ..pb::ChokePointsRequest::default()
+        }))
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Code::InvalidArgument,
+        "{}",
+        refused.message()
     );
 
     // Access levels and `what can ... do` (issue 18) travel with their level.
@@ -1199,6 +1250,24 @@ fn the_python_client_talks_to_the_server() {
         "{stdout}"
     );
     assert!(stdout.contains("8 rows"), "{stdout}");
+    // The ChokePoints call: the choke points stream, then the plan, checked by a rebuild.
+    let cuts = std::process::Command::new(&python)
+        .arg(&script)
+        .args(["--server", &address, "--token", "read-token"])
+        .args(["--choke-points", "--check", "admin in account 222222222222"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&cuts.stdout);
+    let stderr = String::from_utf8_lossy(&cuts.stderr);
+    assert!(cuts.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "1. remove trust policy of role `incident-responder`, statement 0 (Sid `OnCallWithMfa`)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("check: disconnected=true"), "{stdout}");
     // A refused token and a server that is down: one line and exit code 2, no traceback.
     let refused = std::process::Command::new(&python)
         .arg(&script)

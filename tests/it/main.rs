@@ -11,6 +11,7 @@
 mod cli;
 mod collect;
 mod coverage;
+mod cuts;
 mod differential;
 mod edge_sets;
 mod emulator;

@@ -1,7 +1,8 @@
 //! Golden tests of the query language on the example organization: every file
 //! `tests/data/queries/NAME.query` holds one query; `NAME.table` and `NAME.json` hold its answer
 //! in both formats, or `NAME.error` the error as the command line shows it; `NAME.dot` and
-//! `NAME.mermaid`, where present, its pictures.
+//! `NAME.mermaid`, where present, its pictures; `NAME.explained` and `NAME.sarif` its explained
+//! table and its SARIF log.
 //!
 //! Snapshot 2 is `examples/org`; snapshot 1 is the same organization before the `sandbox-deny-iam`
 //! SCP existed, so `diff` has changes to report. Run with `UPDATE_GOLDEN=1` to rewrite the
@@ -97,6 +98,7 @@ fn every_query_answers_as_its_golden_files_say() {
                     ("dot", Format::Dot),
                     ("mermaid", Format::Mermaid),
                     ("explained", Format::Explained),
+                    ("sarif", Format::Sarif),
                 ] {
                     let picture = file.with_extension(extension);
                     if picture.exists() {

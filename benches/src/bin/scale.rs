@@ -35,7 +35,7 @@ fn status_mib(key: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, String> {
+fn run(accounts: usize, principals: usize, resources: bool, cuts: bool) -> Result<String, String> {
     let work = tempfile::tempdir().map_err(|error| error.to_string())?;
     let snapshot_dir = work.path().join("snapshot");
     let started = Instant::now();
@@ -121,6 +121,12 @@ fn run(accounts: usize, principals: usize, resources: bool) -> Result<String, St
             path_times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }
+    if cuts {
+        return Ok(format!(
+            "{accounts} accounts x {principals} principals: graph build {built:.2} s ({edges} edges)\n{}",
+            cuts_report(&graph, &ingested.snapshot, accounts)?
+        ));
+    }
     let query_report = query_engine(&graph, &ingested.snapshot, accounts, resources)?;
     let started = Instant::now();
     let bytes = graph.to_bytes();
@@ -194,6 +200,75 @@ fn load(path: &str) -> Result<String, String> {
 fn median(times: &mut [f64]) -> f64 {
     times.sort_by(f64::total_cmp);
     times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `what cuts paths to admin` through the query engine: in the whole organization, in single
+/// accounts, and one account's plan checked by a rebuild.
+fn cuts_report(
+    graph: &std::sync::Arc<Graph>,
+    snapshot: &accessgraph_model::Snapshot,
+    accounts: usize,
+) -> Result<String, String> {
+    use accessgraph_query::{MemoryCatalog, View, run};
+    let snapshot = std::sync::Arc::new(snapshot.clone());
+    let view = std::sync::Arc::new(View::new(
+        1,
+        None,
+        graph.clone(),
+        Box::new(move || Ok(snapshot.as_ref().clone())),
+    ));
+    let catalog = MemoryCatalog::new(vec![view]);
+    let timed = |text: &str| -> Result<(f64, accessgraph_query::Answer), String> {
+        let started = Instant::now();
+        let answer = run(text, &catalog).map_err(|error| error.message)?;
+        Ok((started.elapsed().as_secs_f64(), answer))
+    };
+    let describe = |answer: &accessgraph_query::Answer| {
+        answer.cuts.as_ref().map_or_else(String::new, |cuts| {
+            format!(
+                "{} sources, {} choke points ranked, plan of {} changes ({:?})",
+                cuts.sources,
+                answer.total,
+                cuts.plan.changes.len(),
+                cuts.plan.method
+            )
+        })
+    };
+    let (first, answer) = timed("what cuts paths to admin in org")?;
+    let (second, _) = timed("what cuts paths to admin in org")?;
+    let org = format!(
+        "what cuts paths to admin in org: {first:.2} s, again {second:.2} s ({})",
+        describe(&answer)
+    );
+    let mut single = Vec::new();
+    let mut described = String::new();
+    for index in (0..accounts).step_by((accounts / 20).max(1)) {
+        let account = accessgraph_synth::account_id(index);
+        let (took, answer) = timed(&format!("what cuts paths to admin in account {account}"))?;
+        single.push(took * 1000.0);
+        if described.is_empty() {
+            described = describe(&answer);
+        }
+    }
+    let account = accessgraph_synth::account_id(1);
+    let (checked, answer) = timed(&format!(
+        "what cuts paths to admin in account {account} check"
+    ))?;
+    let check = answer
+        .cuts
+        .as_ref()
+        .and_then(|cuts| cuts.plan.check.as_ref())
+        .map_or_else(String::new, |check| {
+            format!(
+                "disconnected {}, {} rebuilds",
+                check.disconnected, check.rounds
+            )
+        });
+    Ok(format!(
+        "{org}\nwhat cuts paths to admin in account N over {} accounts: p50 {:.1} ms (first: {described})\nwith check (one rebuild of the whole graph): {checked:.2} s ({check})",
+        single.len(),
+        median(&mut single),
+    ))
 }
 
 /// End-to-end `who can reach admin` through the query engine (parse, plan, search, answer rows
@@ -284,11 +359,12 @@ fn main() -> ExitCode {
         .filter_map(|arg| arg.parse().ok())
         .collect();
     let resources = std::env::args().any(|arg| arg == "resources");
+    let cuts = std::env::args().any(|arg| arg == "cuts");
     let (accounts, principals) = match args.as_slice() {
         [accounts, principals] => (*accounts, *principals),
         _ => (1000, 200),
     };
-    report(run(accounts, principals, resources))
+    report(run(accounts, principals, resources, cuts))
 }
 
 fn report(result: Result<String, String>) -> ExitCode {

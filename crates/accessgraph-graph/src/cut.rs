@@ -8,8 +8,10 @@
 //! the changes on most shortest paths). A *plan* is a set of changes after which no source
 //! reaches a target but through kept principals: the minimum number of changes, found by trying
 //! every smaller set, when the changes between the sources and the targets are few
-//! ([`EXACT_LIMIT`]); otherwise a greedy one (each round makes the change on most of the
-//! remaining sources' shortest paths, then drops every change the others make redundant).
+//! ([`EXACT_LIMIT`]); otherwise a greedy one, made in rounds of one search each (every source
+//! still reaching a target takes the change on its shortest path that lies on the most others',
+//! unless a pick of the round already cut that path), then pruned: a change is dropped when
+//! taking it back lets no source reach a target (searched from its edges alone).
 //! Choosing the fewest labels (statements) that cut every path is NP-hard and no polynomial
 //! algorithm approximates it within a constant factor in general, so the greedy plan carries no
 //! bound; it is minimal in that no change of it can be left out. `apply` makes a plan's changes
@@ -17,6 +19,7 @@
 
 mod apply;
 mod change;
+mod principals;
 mod region;
 
 use std::collections::HashSet;
@@ -25,21 +28,26 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use apply::{ApplyError, Edit, apply, policy_text, without_statements};
-pub use change::{Change, Fix};
-use region::{Region, UNREACHED};
+pub use change::{Change, Fix, NamesCaller};
+pub use principals::StatementPrincipals;
+use region::{Cut, Region, UNREACHED};
+
+use petgraph::graph::EdgeIndex;
 
 use crate::build::Graph;
-use crate::model::NodeId;
-use crate::search::Filter;
+use crate::model::{EdgeId, NodeId};
+use crate::search::{Filter, Path};
 
 /// The exhaustive search for the smallest plan runs when the changes between the sources and the
 /// targets are at most this many.
 pub const EXACT_LIMIT: usize = 20;
+/// How many of the sources a choke point cuts off are shown with their paths.
+pub const EXAMPLE_SOURCES: usize = 3;
 /// Most sets of changes the exhaustive search tries.
 const EXACT_BUDGET: usize = 200_000;
 
 /// What to cut: paths from the filter's sources to the targets, leaving kept things alone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CutQuestion<'a> {
     /// The targets (administrators, or named nodes).
     pub targets: Vec<NodeId>,
@@ -52,6 +60,21 @@ pub struct CutQuestion<'a> {
     pub keep_policies: Vec<(String, Option<usize>)>,
     /// How many changes to rank by the sources they disconnect (one search each).
     pub rank: usize,
+    /// Reads whether a trust or resource statement names the caller or only its account (from
+    /// the snapshot's documents); without it, a change is offered only where the evidence alone
+    /// shows it certainly removes the edge.
+    pub names_caller: Option<NamesCaller<'a>>,
+}
+
+impl std::fmt::Debug for CutQuestion<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CutQuestion")
+            .field("targets", &self.targets.len())
+            .field("keep_nodes", &self.keep_nodes)
+            .field("keep_policies", &self.keep_policies)
+            .field("rank", &self.rank)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CutQuestion<'_> {
@@ -107,6 +130,8 @@ pub struct CutPlan {
     pub uncut: Vec<NodeId>,
     /// Sources that still reach a target after the plan, only through kept principals.
     pub through_kept: Vec<NodeId>,
+    /// The edges the plan removes, sorted.
+    pub removes: Vec<EdgeId>,
 }
 
 /// Choke points and a plan.
@@ -118,6 +143,9 @@ pub struct Cuts {
     pub points: Vec<ChokePoint>,
     /// The plan.
     pub plan: CutPlan,
+    /// A shortest path (around kept principals, before the plan) of each source a choke point
+    /// names as an example (the first [`EXAMPLE_SOURCES`] it cuts off), in order.
+    pub paths: Vec<(NodeId, Path)>,
 }
 
 impl Graph {
@@ -129,29 +157,60 @@ impl Graph {
         region.sources.iter().map(|node| NodeId(*node)).collect()
     }
 
+    /// Every change that removes an edge on some path from the question's sources to its
+    /// targets: the changes a plan is made of (the exhaustive search tries their sets).
+    #[must_use]
+    pub fn cut_changes(&self, question: &CutQuestion<'_>) -> Vec<Change> {
+        let region = Region::new(self, question);
+        relevant_changes(&region, &region.sources)
+            .into_iter()
+            .filter_map(|change| region.changes.get(change as usize).cloned())
+            .collect()
+    }
+
     /// Choke points and a plan that cuts every path from the question's sources to its targets.
     #[must_use]
     pub fn cuts(&self, question: &CutQuestion<'_>) -> Cuts {
         let region = Region::new(self, question);
-        let (parent, _) = region.reach(&|_| false, true);
+        let (parent, _) = region.reach(&region.no_cut(), true);
         let (counts, stuck) = region.count_paths(&parent, &region.sources);
         let points = rank(&region, &counts, question.rank);
         let plan = plan(&region, &stuck);
+        let mut shown: Vec<NodeId> = Vec::new();
+        for point in &points {
+            for source in point.disconnects.iter().take(EXAMPLE_SOURCES) {
+                if !shown.contains(source) {
+                    shown.push(*source);
+                }
+            }
+        }
+        let paths = shown
+            .into_iter()
+            .map(|source| {
+                let edges: Vec<EdgeIndex<u32>> = region
+                    .tree_path(&parent, source.0)
+                    .into_iter()
+                    .map(|edge| EdgeIndex::new(edge as usize))
+                    .collect();
+                (source, self.collapse(&edges))
+            })
+            .collect();
         Cuts {
             sources: region.sources.iter().map(|node| NodeId(*node)).collect(),
             points,
             plan,
+            paths,
         }
     }
 }
 
 /// The `rank` changes on most shortest paths, each with the sources it disconnects alone.
 fn rank(region: &Region<'_>, counts: &[usize], rank: usize) -> Vec<ChokePoint> {
+    let count = |change: &u32| counts.get(*change as usize).copied().unwrap_or(0);
     let mut candidates: Vec<u32> = (0..region.changes.len() as u32)
-        .filter(|change| counts.get(*change as usize).copied().unwrap_or(0) > 0)
+        .filter(|change| count(change) > 0)
         .collect();
     candidates.sort_by(|a, b| {
-        let count = |change: &u32| counts.get(*change as usize).copied().unwrap_or(0);
         count(b).cmp(&count(a)).then_with(|| {
             region
                 .changes
@@ -163,8 +222,9 @@ fn rank(region: &Region<'_>, counts: &[usize], rank: usize) -> Vec<ChokePoint> {
     let mut points: Vec<ChokePoint> = candidates
         .par_iter()
         .filter_map(|change| {
+            let cut = region.cut_of(&[*change]);
             let still: HashSet<u32> = region
-                .still_reaching(&[*change], &region.sources)
+                .still_reaching(&cut, &region.sources)
                 .into_iter()
                 .collect();
             Some(ChokePoint {
@@ -175,7 +235,7 @@ fn rank(region: &Region<'_>, counts: &[usize], rank: usize) -> Vec<ChokePoint> {
                     .filter(|source| !still.contains(source))
                     .map(|source| NodeId(*source))
                     .collect(),
-                shortest_paths: counts.get(*change as usize).copied().unwrap_or(0),
+                shortest_paths: count(change),
                 edges: region
                     .change_edges
                     .get(*change as usize)
@@ -193,18 +253,28 @@ fn rank(region: &Region<'_>, counts: &[usize], rank: usize) -> Vec<ChokePoint> {
     points
 }
 
-/// A plan for the sources whose every path some change removes.
+/// A plan for the sources whose every path some change removes: greedy in rounds (each source
+/// still reaching a target, nearest first, takes the change on its shortest path that lies on
+/// the most others' unless an earlier pick of the round already cut that path), then pruned,
+/// then replaced by the smallest plan when the changes are few enough to try every set.
 fn plan(region: &Region<'_>, stuck: &[u32]) -> CutPlan {
-    let mut uncut: Vec<u32> = stuck.to_vec();
+    let nodes = region.graph.graph.node_count();
+    let mut uncut = vec![false; nodes];
+    for source in stuck {
+        if let Some(slot) = uncut.get_mut(*source as usize) {
+            *slot = true;
+        }
+    }
+    let is_uncut = |uncut: &[bool], node: u32| uncut.get(node as usize).copied().unwrap_or(false);
     let mut chosen: Vec<u32> = Vec::new();
-    let mut cut: HashSet<u32> = HashSet::new();
+    let mut cut = region.no_cut();
     loop {
-        let (parent, _) = region.reach(&|edge| cut.contains(&edge), true);
+        let (parent, _) = region.reach(&cut, true);
         let remaining: Vec<u32> = region
             .sources
             .iter()
             .copied()
-            .filter(|source| !uncut.contains(source))
+            .filter(|source| !is_uncut(&uncut, *source))
             .filter(|source| {
                 parent
                     .get(*source as usize)
@@ -215,74 +285,125 @@ fn plan(region: &Region<'_>, stuck: &[u32]) -> CutPlan {
             break;
         }
         let (counts, newly_stuck) = region.count_paths(&parent, &remaining);
-        uncut.extend(newly_stuck);
-        let best = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, count)| **count > 0)
-            .max_by(|(a, count_a), (b, count_b)| {
-                count_a
-                    .cmp(count_b)
-                    .then_with(|| region.changes.get(*b).cmp(&region.changes.get(*a)))
-            })
-            .map(|(change, _)| change as u32);
-        let Some(best) = best else {
-            continue;
-        };
-        chosen.push(best);
-        cut.extend(region.change_edges.get(best as usize).into_iter().flatten());
+        for source in newly_stuck {
+            if let Some(slot) = uncut.get_mut(source as usize) {
+                *slot = true;
+            }
+        }
+        let mut picked = false;
+        for source in remaining {
+            if is_uncut(&uncut, source) {
+                continue;
+            }
+            let path = region.tree_path(&parent, source);
+            if path.iter().any(|edge| cut.has(*edge)) {
+                continue;
+            }
+            let best = path
+                .iter()
+                .flat_map(|edge| region.changes_of(*edge).iter().copied())
+                .max_by(|a, b| {
+                    let count = |change: u32| counts.get(change as usize).copied().unwrap_or(0);
+                    count(*a).cmp(&count(*b)).then_with(|| {
+                        region
+                            .changes
+                            .get(*b as usize)
+                            .cmp(&region.changes.get(*a as usize))
+                    })
+                });
+            if let Some(best) = best {
+                chosen.push(best);
+                region.make(&mut cut, best);
+                picked = true;
+            }
+        }
+        if !picked {
+            break;
+        }
     }
-    uncut.sort_unstable();
     let cuttable: Vec<u32> = region
         .sources
         .iter()
         .copied()
-        .filter(|source| uncut.binary_search(source).is_err())
+        .filter(|source| !is_uncut(&uncut, *source))
         .collect();
-    let chosen = prune(region, chosen, &cuttable);
+    let (chosen, cut) = prune(region, chosen, cut, &cuttable);
     let (chosen, method) = match smallest(region, &cuttable, chosen.len()) {
         Some(Some(smaller)) => (smaller, Method::Exact),
         Some(None) => (chosen, Method::Exact),
         None => (chosen, Method::Greedy),
     };
-    let cut = region.cut_edges(&chosen);
-    let (_, order) = region.reach(&|edge| cut.contains(&edge), false);
+    let cut = if method == Method::Exact {
+        region.cut_of(&chosen)
+    } else {
+        cut
+    };
+    let (_, order) = region.reach(&cut, false);
     let through_kept = region
         .sources_among(&order)
         .into_iter()
-        .filter(|source| uncut.binary_search(source).is_err())
+        .filter(|source| !is_uncut(&uncut, *source))
         .map(NodeId)
         .collect();
-    let mut uncut_in_order: Vec<NodeId> = region
-        .sources
-        .iter()
-        .filter(|source| uncut.binary_search(source).is_ok())
-        .map(|source| NodeId(*source))
-        .collect();
-    uncut_in_order.dedup();
+    let removes: Vec<EdgeId> = region.removed(&cut).into_iter().map(EdgeId).collect();
     CutPlan {
+        removes,
         changes: chosen
             .iter()
             .filter_map(|change| region.changes.get(*change as usize).cloned())
             .collect(),
         method,
-        uncut: uncut_in_order,
+        uncut: region
+            .sources
+            .iter()
+            .filter(|source| is_uncut(&uncut, **source))
+            .map(|source| NodeId(*source))
+            .collect(),
         through_kept,
     }
 }
 
-/// Leaves out every change the others make redundant, last chosen first.
-fn prune(region: &Region<'_>, mut chosen: Vec<u32>, sources: &[u32]) -> Vec<u32> {
-    let mut position = chosen.len();
-    while position > 0 {
-        position -= 1;
-        let mut without = chosen.clone();
-        without.remove(position);
-        if region.still_reaching(&without, sources).is_empty() {
-            chosen = without;
+/// Leaves out every change the others make redundant, last chosen first: a change is left out
+/// when what taking it back adds to the nodes reaching a target holds no source.
+fn prune(region: &Region<'_>, chosen: Vec<u32>, mut cut: Cut, sources: &[u32]) -> (Vec<u32>, Cut) {
+    let nodes = region.graph.graph.node_count();
+    let (parent, _) = region.reach(&cut, true);
+    let mut reached: Vec<bool> = parent.iter().map(|p| *p != UNREACHED).collect();
+    let mut is_source = vec![false; nodes];
+    for source in sources {
+        if let Some(slot) = is_source.get_mut(*source as usize) {
+            *slot = true;
         }
     }
-    chosen
+    let mut kept = vec![true; chosen.len()];
+    for position in (0..chosen.len()).rev() {
+        let Some(&change) = chosen.get(position) else {
+            continue;
+        };
+        let restored = region.unmake(&mut cut, change);
+        let added = region.added_by(&cut, &reached, &restored);
+        if added
+            .iter()
+            .any(|node| is_source.get(*node as usize).copied().unwrap_or(false))
+        {
+            region.make(&mut cut, change);
+        } else {
+            for node in added {
+                if let Some(slot) = reached.get_mut(node as usize) {
+                    *slot = true;
+                }
+            }
+            if let Some(slot) = kept.get_mut(position) {
+                *slot = false;
+            }
+        }
+    }
+    let chosen = chosen
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(change, kept)| kept.then_some(change))
+        .collect();
+    (chosen, cut)
 }
 
 /// The smallest plan with fewer than `known` changes, when the changes between the sources and
@@ -305,7 +426,10 @@ fn smallest(region: &Region<'_>, sources: &[u32], known: usize) -> Option<Option
                 .iter()
                 .filter_map(|index| relevant.get(*index).copied())
                 .collect();
-            if region.still_reaching(&set, sources).is_empty() {
+            if region
+                .still_reaching(&region.cut_of(&set), sources)
+                .is_empty()
+            {
                 return Some(Some(set));
             }
             if !next_combination(&mut combination, relevant.len()) {
@@ -340,7 +464,7 @@ fn next_combination(combination: &mut [usize], n: usize) -> bool {
 
 /// The changes of the edges that lie on some path from `sources` to a target.
 fn relevant_changes(region: &Region<'_>, sources: &[u32]) -> Vec<u32> {
-    let (parent, _) = region.reach(&|_| false, true);
+    let (parent, _) = region.reach(&region.no_cut(), true);
     let forward = region.forward(sources, &parent);
     let mut relevant: Vec<u32> = forward
         .iter()

@@ -32,8 +32,8 @@ mod techniques;
 pub use accessgraph_catalog::AccessLevel;
 pub use build::Graph;
 pub use cut::{
-    ApplyError, Change, ChokePoint, CutPlan, CutQuestion, Cuts, EXACT_LIMIT, Edit, Fix, Method,
-    apply, policy_text, without_statements,
+    ApplyError, Change, ChokePoint, CutPlan, CutQuestion, Cuts, EXACT_LIMIT, EXAMPLE_SOURCES, Edit,
+    Fix, Method, NamesCaller, StatementPrincipals, apply, policy_text, without_statements,
 };
 pub use model::{Access, Admin, CitationId, Edge, EdgeId, EdgeKind, Node, NodeId, NodeKind};
 pub use persist::LoadError;

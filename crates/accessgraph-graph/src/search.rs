@@ -436,7 +436,7 @@ impl Graph {
 
     /// Turns a list of edges into hops, collapsing helper nodes; a path ending at a helper (an
     /// administrator reaching its account's admin node) ends at the node before it.
-    fn collapse(&self, edges: &[EdgeIndex<u32>]) -> Path {
+    pub(crate) fn collapse(&self, edges: &[EdgeIndex<u32>]) -> Path {
         let mut hops = Vec::with_capacity(edges.len());
         let mut pending: Option<(NodeIndex<u32>, EdgeIndex<u32>)> = None;
         for edge in edges {

@@ -46,6 +46,34 @@ pub struct Answer {
     pub warnings: Vec<String>,
 }
 
+impl Answer {
+    /// Whether the answer finds something, for `--exit-code`: a `diff` with a path gained, a
+    /// `what cuts` with a principal reaching the targets, a `can ... do` not denied, a
+    /// `can ... reach` that reaches, any other answer with a row.
+    #[must_use]
+    pub fn finds(&self) -> bool {
+        if let Some(cuts) = &self.cuts {
+            return cuts.sources > 0;
+        }
+        if let Some(decision) = &self.decision {
+            return decision.decision != "deny";
+        }
+        if let Some(reachable) = self.reachable {
+            return reachable;
+        }
+        if self.statement == "diff" {
+            return self
+                .rows
+                .iter()
+                .any(|row| row.change == Some(Change::Gained));
+        }
+        if self.node.is_some() {
+            return true;
+        }
+        self.total > 0
+    }
+}
+
 /// The decision of a simulated request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecisionInfo {
@@ -165,6 +193,9 @@ pub struct Step {
     /// equal: the hop shows the most certain.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
+    /// For `what cuts`: whether the plan removes this hop.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
 /// A node's label in answers.
@@ -347,6 +378,7 @@ impl<'g> Writer<'g> {
             alternatives: main
                 .map(|edge| edge.alternatives.to_vec())
                 .unwrap_or_default(),
+            cut: false,
         }
     }
 

@@ -6,14 +6,15 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use accessgraph_graph::{
-    Change, CutQuestion, Cuts, Fix, Graph, Method, NodeId, apply, policy_text, without_statements,
+    Change, CutQuestion, Cuts, EXAMPLE_SOURCES, Fix, Graph, Method, Node, NodeId,
+    StatementPrincipals, apply, policy_text, without_statements,
 };
 use accessgraph_model::Snapshot;
 use accessgraph_policy::{Citation, Effect, Layer};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::answer::Writer;
+use crate::answer::{Row, Writer};
 use crate::ast::{Span, Target};
 use crate::error::QueryError;
 use crate::plan::{Plan, targets};
@@ -21,10 +22,11 @@ use crate::view::View;
 
 /// How many changes are ranked (one search each) when the query gives no `limit`.
 pub const DEFAULT_CHOKE_POINTS: usize = 10;
-/// Most sources named as examples under a choke point.
-const EXAMPLES: usize = 3;
 /// Most rounds of `check`: a round whose rebuilt graph still has paths adds that graph's plan.
 const CHECK_ROUNDS: usize = 3;
+
+/// Most changes ranked (one search each), whatever the limit.
+pub const MAX_CHOKE_POINTS: usize = 100;
 
 /// Choke points and a plan (`what cuts`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -139,20 +141,27 @@ pub(crate) fn what_cuts(
     asked: &Asked<'_>,
     target_nodes: &[NodeId],
     writer: &mut Writer<'_>,
-) -> Result<(CutsAnswer, usize), QueryError> {
+) -> Result<(CutsAnswer, Vec<Row>, usize), QueryError> {
     let graph = view.graph();
-    let limit = plan.limit.unwrap_or(DEFAULT_CHOKE_POINTS);
+    let limit = plan
+        .limit
+        .unwrap_or(DEFAULT_CHOKE_POINTS)
+        .min(MAX_CHOKE_POINTS);
+    let snapshot = view
+        .snapshot()
+        .map_err(|error| QueryError::semantic(error, Span::default()))?;
+    let principals = StatementPrincipals::new(&snapshot);
+    let names_caller =
+        |citation: &Citation, caller: &Node| principals.names_caller(citation, caller);
     let question = CutQuestion {
         targets: target_nodes.to_vec(),
         filter: &plan.filter,
         keep_nodes: asked.keep_nodes.to_vec(),
         keep_policies: asked.keep_policies.to_vec(),
         rank: limit,
+        names_caller: Some(&names_caller),
     };
     let cuts = graph.cuts(&question);
-    let snapshot = view
-        .snapshot()
-        .map_err(|error| QueryError::semantic(error, Span::default()))?;
     let total = cuts.points.len();
     let choke_points = cuts
         .points
@@ -166,7 +175,7 @@ pub(crate) fn what_cuts(
             examples: point
                 .disconnects
                 .iter()
-                .take(EXAMPLES)
+                .take(EXAMPLE_SOURCES)
                 .map(|node| writer.id(*node))
                 .collect(),
         })
@@ -209,7 +218,23 @@ pub(crate) fn what_cuts(
             check: check.map(|(info, _)| info),
         },
     };
-    Ok((answer, total))
+    // The example sources' paths, each hop the plan removes marked.
+    let rows = cuts
+        .paths
+        .iter()
+        .map(|(source, path)| {
+            let target = path.hops.last().map_or(*source, |hop| hop.to);
+            let mut row = writer.row(*source, target, path);
+            for (step, hop) in row.path.iter_mut().zip(&path.hops) {
+                step.cut = hop
+                    .edges
+                    .iter()
+                    .any(|edge| cuts.plan.removes.binary_search(edge).is_ok());
+            }
+            row
+        })
+        .collect();
+    Ok((answer, rows, total))
 }
 
 /// A change's fixes in the answer's form; with `documents`, each removed statement's policy
@@ -394,9 +419,14 @@ fn check(
             .iter()
             .flat_map(|change| change.fixes.iter().cloned())
             .collect();
-        let changed = apply(snapshot, &fixes)
-            .map_err(|error| QueryError::semantic(error.to_string(), Span::default()))?;
-        let rebuilt = View::from_snapshot_with(0, None, Arc::new(changed), view.techniques());
+        let changed = Arc::new(
+            apply(snapshot, &fixes)
+                .map_err(|error| QueryError::semantic(error.to_string(), Span::default()))?,
+        );
+        let rebuilt = View::from_snapshot_with(0, None, changed.clone(), view.techniques());
+        let principals = StatementPrincipals::new(&changed);
+        let names_caller =
+            |citation: &Citation, caller: &Node| principals.names_caller(citation, caller);
         let new_graph = rebuilt.graph();
         let keep_nodes: Vec<NodeId> = keep_arns
             .iter()
@@ -409,6 +439,7 @@ fn check(
             keep_nodes,
             keep_policies: asked.keep_policies.to_vec(),
             rank: 0,
+            names_caller: Some(&names_caller),
         };
         let reaching = new_graph.reaching(&question);
         let still: Vec<NodeId> = reaching

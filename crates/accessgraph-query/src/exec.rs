@@ -203,8 +203,9 @@ pub fn execute_streaming(
                 keep_policies,
                 check: *check,
             };
-            let (cuts, total) =
+            let (cuts, rows, total) =
                 crate::cuts::what_cuts(view, plan, &asked, &targets.nodes, &mut writer)?;
+            answer.rows = rows;
             answer.total = total;
             answer.cuts = Some(cuts);
         }
@@ -568,6 +569,7 @@ fn request_step(from: String, resource: &str, technique: String, evaluation: &Ev
         requirements: evaluation.notes.clone(),
         details: Vec::new(),
         alternatives: Vec::new(),
+        cut: false,
     }
 }
 

@@ -27,7 +27,8 @@ pub use ast::{
     Query, RequestSpec, Scope, Span, Spanned, Statement, Target, level_words,
 };
 pub use cuts::{
-    CheckInfo, ChokePointInfo, CutsAnswer, DEFAULT_CHOKE_POINTS, FixInfo, PlanInfo, PolicyEdit,
+    CheckInfo, ChokePointInfo, CutsAnswer, DEFAULT_CHOKE_POINTS, FixInfo, MAX_CHOKE_POINTS,
+    PlanInfo, PolicyEdit,
 };
 pub use error::{ErrorKind, QueryError};
 pub use exec::{execute, execute_streaming, run, run_query};

@@ -10,6 +10,7 @@ use crate::answer::{Answer, Change, NodeInfo, Row, Step};
 
 mod cuts;
 mod explain;
+mod sarif;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,9 @@ pub enum Format {
     Dot,
     /// Mermaid flowchart of the union of the paths.
     Mermaid,
+    /// SARIF 2.1.0 for code scanning: each path found (for `diff`, each gained), or each change
+    /// of a `what cuts` plan, as a result.
+    Sarif,
 }
 
 /// Renders an answer; `pretty` indents JSON (one document per line otherwise).
@@ -38,6 +42,7 @@ pub fn render(answer: &Answer, format: Format, pretty: bool) -> String {
         Format::Json => serde_json::to_string(answer).unwrap_or_default(),
         Format::Dot => dot(answer),
         Format::Mermaid => mermaid(answer),
+        Format::Sarif => sarif::render(answer, pretty),
     }
 }
 
@@ -77,7 +82,13 @@ fn node_label(answer: &Answer, id: &str, previous_account: Option<&str>) -> Stri
 }
 
 fn arrow(step: &Step) -> String {
-    let mark = if step.conditional { "?" } else { "" };
+    // `?`: a conditional hop; `✂`: a hop the plan of `what cuts` removes.
+    let mark = match (step.conditional, step.cut) {
+        (false, false) => "",
+        (true, false) => "?",
+        (false, true) => "✂",
+        (true, true) => "?✂",
+    };
     match (&step.technique, step.edge) {
         (Some(technique), "privesc" | "permit") => format!("--{}:{technique}{mark}-->", step.edge),
         (Some(technique), "sso") => format!("--{technique}{mark}-->"),
@@ -387,6 +398,11 @@ fn union(answer: &Answer) -> (Vec<String>, BTreeMap<(String, String), &Step>) {
         add(&step.to, &mut nodes);
         edges
             .entry((step.from.clone(), step.to.clone()))
+            .and_modify(|known| {
+                if step.cut && !known.cut {
+                    *known = step;
+                }
+            })
             .or_insert(step);
     }
     (nodes, edges)
@@ -442,14 +458,19 @@ fn dot(answer: &Answer) -> String {
     }
     let position = |id: &str| nodes.iter().position(|known| known == id).unwrap_or(0);
     for ((from, to), step) in &edges {
-        let style = if step.conditional {
-            ", style=dashed"
+        let mut style = if step.conditional {
+            ", style=dashed".to_owned()
         } else {
-            ""
+            String::new()
         };
+        if step.cut {
+            // A choke point: the plan of `what cuts` removes this hop.
+            style.push_str(", color=\"#b02a37\", fontcolor=\"#b02a37\", penwidth=3");
+        }
+        let cut = if step.cut { "cut: " } else { "" };
         let _ = writeln!(
             out,
-            "  n{} -> n{} [label=\"{}\"{style}];",
+            "  n{} -> n{} [label=\"{cut}{}\"{style}];",
             position(from),
             position(to),
             escape(&edge_label(step))
@@ -479,14 +500,27 @@ fn mermaid(answer: &Answer) -> String {
         }
     }
     let position = |id: &str| nodes.iter().position(|known| known == id).unwrap_or(0);
-    for ((from, to), step) in &edges {
+    let mut cut_links = Vec::new();
+    for (link, ((from, to), step)) in edges.iter().enumerate() {
         let arrow = if step.conditional { "-.->" } else { "-->" };
-        let label = edge_label(step).replace('"', "#quot;").replace('|', "/");
+        let mut label = edge_label(step).replace('"', "#quot;").replace('|', "/");
+        if step.cut {
+            label.insert_str(0, "cut: ");
+            cut_links.push(link.to_string());
+        }
         let _ = writeln!(
             out,
             "  n{} {arrow}|\"{label}\"| n{}",
             position(from),
             position(to)
+        );
+    }
+    if !cut_links.is_empty() {
+        // The hops the plan of `what cuts` removes.
+        let _ = writeln!(
+            out,
+            "  linkStyle {} stroke:#b02a37,stroke-width:3px",
+            cut_links.join(",")
         );
     }
     for kind in [

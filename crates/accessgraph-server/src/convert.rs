@@ -14,6 +14,10 @@ use accessgraph_query::{
     Step,
 };
 
+mod cuts;
+
+pub use cuts::{choke_point_from, cuts_from};
+
 // --- to protobuf ------------------------------------------------------------------------------
 
 /// A stored snapshot's metadata and counts.
@@ -155,6 +159,7 @@ fn step(step: Step) -> pb::Step {
         details: step.details,
         allowed_when: step.allowed_when.as_ref().map(expression),
         alternatives: step.alternatives,
+        cut: step.cut,
     }
 }
 
@@ -226,6 +231,7 @@ pub fn header(answer: &Answer) -> pb::AnswerHeader {
         reachable: answer.reachable,
         decision: answer.decision.as_ref().map(decision),
         node: answer.node.as_ref().map(node_detail),
+        cuts: answer.cuts.as_ref().map(cuts::cuts),
     }
 }
 
@@ -299,7 +305,8 @@ fn known(text: &str, known: &[&'static str], what: &str) -> Result<&'static str,
         .ok_or_else(|| DecodeError(format!("an unknown {what} `{text}`")))
 }
 
-const STATEMENTS: [&str; 12] = [
+const STATEMENTS: [&str; 13] = [
+    "what_cuts",
     "who_can_reach",
     "who_can_access",
     "what_can_access",
@@ -427,6 +434,7 @@ fn step_from(step: pb::Step) -> Result<Step, DecodeError> {
         requirements: step.requirements,
         details: step.details,
         alternatives: step.alternatives,
+        cut: step.cut,
     })
 }
 
@@ -532,7 +540,7 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
         reachable: header.reachable,
         decision,
         node,
-        cuts: None,
+        cuts: header.cuts.as_ref().map(cuts::cuts_from).transpose()?,
         rows: Vec::new(),
         total: 0,
         nodes: BTreeMap::new(),

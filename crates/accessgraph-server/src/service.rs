@@ -521,7 +521,11 @@ impl Service {
                     })?;
                 let mut planned = plan(&query, &view)?;
                 planned.filter.stop = stop.clone();
-                planned.limit = Some(planned.limit.unwrap_or(usize::MAX).min(max_rows));
+                // `what cuts` ranks its limit's changes (a default of its own when none).
+                planned.limit = match (&query.statement, planned.limit) {
+                    (Statement::WhatCuts { .. }, limit) => limit.map(|limit| limit.min(max_rows)),
+                    (_, limit) => Some(limit.unwrap_or(usize::MAX).min(max_rows)),
+                };
                 // `--max-hops` bounds every search, not only those that name `max hops`.
                 if applies(&query.statement, &Modifier::MaxHops(0)) {
                     let cap = max_hops;
@@ -611,6 +615,34 @@ impl Service {
     }
 }
 
+type ChokeStream = Pin<Box<dyn Stream<Item = Result<pb::ChokePointsReply, Status>> + Send>>;
+
+/// The `what cuts` query a ChokePoints request asks.
+fn cuts_query(message: &pb::ChokePointsRequest) -> String {
+    let mut text = format!("what cuts paths to {}", message.target);
+    if !message.keep.is_empty() {
+        text.push_str(" keep ");
+        text.push_str(&message.keep.join(", "));
+    }
+    if !message.from_accounts.is_empty() {
+        text.push_str(" from account ");
+        text.push_str(&message.from_accounts.join(", "));
+    }
+    if message.from_external {
+        text.push_str(" from external");
+    }
+    if message.definite_only {
+        text.push_str(" definite only");
+    }
+    if let Some(limit) = message.limit {
+        text.push_str(&format!(" limit {limit}"));
+    }
+    if message.check {
+        text.push_str(" check");
+    }
+    text
+}
+
 fn parse_status(text: &str) -> Result<Query, Status> {
     parse(text).map_err(|error| query_status(&error, text, None))
 }
@@ -619,6 +651,7 @@ fn parse_status(text: &str) -> Result<Query, Status> {
 impl AccessGraph for Service {
     type QueryStream = AnswerStream;
     type DiffStream = AnswerStream;
+    type ChokePointsStream = ChokeStream;
 
     async fn query(
         &self,
@@ -658,6 +691,53 @@ impl AccessGraph for Service {
         )?;
         let stream = self.answer(query, text, deadline, max_rows, None).await?;
         Ok(Response::new(stream))
+    }
+
+    async fn choke_points(
+        &self,
+        request: Request<pb::ChokePointsRequest>,
+    ) -> Result<Response<Self::ChokePointsStream>, Status> {
+        self.admit(&request, Access::Read)?;
+        let deadline = self.deadline(&request);
+        let message = request.into_inner();
+        let text = cuts_query(&message);
+        let mut query = parse_status(&text)?;
+        let max_rows = self.bound(
+            &mut query,
+            &pb::QueryRequest {
+                query: text.clone(),
+                ..pb::QueryRequest::default()
+            },
+        )?;
+        let stream = self
+            .answer(query, text, deadline, max_rows, message.snapshot)
+            .await?;
+        // The answer is computed whole: its choke points go out one by one, then the rest.
+        let messages: Vec<Result<pb::QueryRow, Status>> =
+            tokio_stream::StreamExt::collect(stream).await;
+        let mut replies = Vec::new();
+        let mut whole = pb::Answer::default();
+        for message in messages {
+            match message?.item {
+                Some(pb::query_row::Item::Header(mut header)) => {
+                    if let Some(cuts) = header.cuts.as_mut() {
+                        for point in std::mem::take(&mut cuts.choke_points) {
+                            replies.push(Ok(pb::ChokePointsReply {
+                                item: Some(pb::choke_points_reply::Item::ChokePoint(point)),
+                            }));
+                        }
+                    }
+                    whole.header = Some(header);
+                }
+                Some(pb::query_row::Item::Row(row)) => whole.rows.push(row),
+                Some(pb::query_row::Item::Summary(summary)) => whole.summary = Some(summary),
+                None => {}
+            }
+        }
+        replies.push(Ok(pb::ChokePointsReply {
+            item: Some(pb::choke_points_reply::Item::Answer(whole)),
+        }));
+        Ok(Response::new(Box::pin(tokio_stream::iter(replies))))
     }
 
     async fn explain(

@@ -158,6 +158,10 @@ pub(crate) struct DiffArgs {
     /// evidence).
     #[arg(long)]
     pub(crate) explain: bool,
+    /// Exit with code 1 when the change opened a path (a row gained), so a pipeline can fail
+    /// it; 0 otherwise (2 on error).
+    #[arg(long)]
+    pub(crate) exit_code: bool,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +190,11 @@ pub(crate) struct QueryArgs {
     /// evidence).
     #[arg(long)]
     pub(crate) explain: bool,
+    /// Exit with code 1 when an answer finds something (docs/query-language.md, "Exit codes"):
+    /// a `diff` with a path gained, a `what cuts` with a principal reaching the targets, a
+    /// `can ... do` not denied, any other answer with a row; 0 otherwise (2 on error).
+    #[arg(long)]
+    pub(crate) exit_code: bool,
     /// Ask a running server (`http://HOST:PORT`, or `https://` for TLS) instead of a local store.
     #[arg(long, value_name = "URL", conflicts_with_all = ["snapshot", "db", "techniques"])]
     pub(crate) server: Option<String>,
@@ -277,6 +286,9 @@ pub(crate) enum QueryFormat {
     Dot,
     /// Mermaid flowchart of the paths.
     Mermaid,
+    /// SARIF 2.1.0 for GitHub code scanning: each path found (for `diff`, each path gained), or
+    /// each change of a `what cuts` plan, as a result.
+    Sarif,
 }
 
 impl QueryFormat {

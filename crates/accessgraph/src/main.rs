@@ -1,7 +1,8 @@
 //! `accessgraph`: the command-line interface.
 //!
 //! `main` parses arguments, runs one subcommand, prints its output, and maps errors to a message
-//! on standard error and exit code 2.
+//! on standard error and exit code 2; with `--exit-code`, `query` and `diff` exit 1 when an answer
+//! found something.
 
 mod bounded_file;
 mod cli;
@@ -30,18 +31,26 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // `--exit-code`: 1 when an answer found something.
+    let found = |printed: query_command::Printed, asked: bool| {
+        (printed.text, if asked && printed.found { 1 } else { 0 })
+    };
     let result = match cli.command {
-        cli::Command::Eval(args) => eval_command::run(&args),
-        cli::Command::Collect(args) => collect_command::run(&args),
-        cli::Command::Ingest(args) => ingest_command::run(&args),
-        cli::Command::Snapshots(args) => snapshots_command::run(&args),
-        cli::Command::Query(args) => query_command::run_command(&args),
-        cli::Command::Diff(args) => query_command::diff(&args),
-        cli::Command::Serve(args) => serve_command::run(&args),
-        cli::Command::Synth(args) => snapshots_command::synth(&args),
+        cli::Command::Eval(args) => eval_command::run(&args).map(|text| (text, 0)),
+        cli::Command::Collect(args) => collect_command::run(&args).map(|text| (text, 0)),
+        cli::Command::Ingest(args) => ingest_command::run(&args).map(|text| (text, 0)),
+        cli::Command::Snapshots(args) => snapshots_command::run(&args).map(|text| (text, 0)),
+        cli::Command::Query(args) => {
+            query_command::run_command(&args).map(|printed| found(printed, args.exit_code))
+        }
+        cli::Command::Diff(args) => {
+            query_command::diff(&args).map(|printed| found(printed, args.exit_code))
+        }
+        cli::Command::Serve(args) => serve_command::run(&args).map(|text| (text, 0)),
+        cli::Command::Synth(args) => snapshots_command::synth(&args).map(|text| (text, 0)),
     };
     match result {
-        Ok(output) => {
+        Ok((output, code)) => {
             use std::io::Write as _;
             // A reader that stops early (`| head`) closes the pipe: not an error of ours.
             match std::io::stdout().lock().write_all(output.as_bytes()) {
@@ -52,7 +61,7 @@ fn main() -> ExitCode {
                     }
                     ExitCode::from(2)
                 }
-                _ => ExitCode::SUCCESS,
+                _ => ExitCode::from(code),
             }
         }
         Err(error) => {

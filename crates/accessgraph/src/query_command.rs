@@ -45,6 +45,7 @@ fn format_of(choice: Option<QueryFormat>, explain: bool) -> Result<Format> {
         Some(QueryFormat::Json) => Format::Json,
         Some(QueryFormat::Dot) => Format::Dot,
         Some(QueryFormat::Mermaid) => Format::Mermaid,
+        Some(QueryFormat::Sarif) => Format::Sarif,
         None if std::io::stdout().is_terminal() => Format::Table,
         None => Format::Json,
     })
@@ -58,8 +59,17 @@ pub(crate) fn techniques(dir: Option<&Path>) -> Result<Techniques> {
     }
 }
 
+/// What `query` and `diff` print, and whether an answer found something (`--exit-code`).
+#[derive(Debug, Default)]
+pub(crate) struct Printed {
+    /// The output.
+    pub(crate) text: String,
+    /// Whether an answer found something (see `accessgraph_query::Answer::finds`).
+    pub(crate) found: bool,
+}
+
 /// Runs `query`.
-pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
+pub(crate) fn run_command(args: &QueryArgs) -> Result<Printed> {
     // A format `--explain` cannot explain, or techniques that do not load, fail before anything
     // is read.
     format(args)?;
@@ -125,7 +135,7 @@ pub(crate) fn run_command(args: &QueryArgs) -> Result<String> {
 pub(crate) fn answer_all(
     args: &QueryArgs,
     mut ask: impl FnMut(&str) -> Result<accessgraph_query::Answer, String>,
-) -> Result<String> {
+) -> Result<Printed> {
     let format = format(args)?;
     if !args.query.is_empty() {
         let text = args.query.join(" ");
@@ -135,8 +145,12 @@ pub(crate) fn answer_all(
         if !out.ends_with('\n') {
             out.push('\n');
         }
-        return Ok(out);
+        return Ok(Printed {
+            text: out,
+            found: answer.finds(),
+        });
     }
+    let mut found = false;
     // One query per line; blank lines and `#` comments are skipped. Each answer is printed as it
     // comes; errors go to standard error and the run fails at the end.
     let mut failures = 0usize;
@@ -148,6 +162,7 @@ pub(crate) fn answer_all(
         }
         match ask(text) {
             Ok(answer) => {
+                found |= answer.finds();
                 let mut out = render(&answer, format, false);
                 if matches!(format, Format::Table | Format::Explained) {
                     out = format!("> {text}\n{out}");
@@ -155,7 +170,7 @@ pub(crate) fn answer_all(
                 // Answers stream as they come; a reader that stopped (`| head`) ends the run.
                 let written = writeln!(std::io::stdout().lock(), "{}", out.trim_end());
                 if written.is_err() {
-                    return Ok(String::new());
+                    return Ok(Printed::default());
                 }
             }
             Err(error) => {
@@ -164,7 +179,7 @@ pub(crate) fn answer_all(
                 if format == Format::Json {
                     let line = serde_json::json!({"query": text, "error": {"message": error}});
                     if writeln!(std::io::stdout().lock(), "{line}").is_err() {
-                        return Ok(String::new());
+                        return Ok(Printed::default());
                     }
                 }
                 #[expect(clippy::print_stderr, reason = "errors stream as they come")]
@@ -180,12 +195,15 @@ pub(crate) fn answer_all(
             if failures == 1 { "y" } else { "ies" }
         ));
     }
-    Ok(String::new())
+    Ok(Printed {
+        text: String::new(),
+        found,
+    })
 }
 
 /// Runs `diff BEFORE AFTER [QUESTION]`: both directories read into memory as snapshots 1 and 2,
 /// then `diff 1 2 QUESTION` (the same answer as for stored snapshots).
-pub(crate) fn diff(args: &DiffArgs) -> Result<String> {
+pub(crate) fn diff(args: &DiffArgs) -> Result<Printed> {
     let format = format_of(args.format, args.explain)?;
     let techniques = techniques(args.techniques.as_deref())?;
     let paths = [args.before.as_path(), args.after.as_path()];
@@ -200,5 +218,8 @@ pub(crate) fn diff(args: &DiffArgs) -> Result<String> {
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    Ok(out)
+    Ok(Printed {
+        text: out,
+        found: answer.finds(),
+    })
 }

@@ -8,7 +8,7 @@ use accessgraph_server::client::{Client, ClientError, ClientOptions, connect, qu
 use anyhow::{Context as _, Result};
 
 use crate::cli::QueryArgs;
-use crate::query_command::answer_all;
+use crate::query_command::{Printed, answer_all};
 use crate::serve_command::{read, read_token};
 
 /// How a remote error is shown: parse errors arrive rendered (with the caret) from the server.
@@ -27,7 +27,7 @@ fn shown(error: &ClientError) -> String {
 }
 
 /// Runs the queries of `args` on the server.
-pub(crate) fn run(args: &QueryArgs) -> Result<String> {
+pub(crate) fn run(args: &QueryArgs) -> Result<Printed> {
     let options = ClientOptions {
         url: args.server.clone().unwrap_or_default(),
         token: args.token_file.as_deref().map(read_token).transpose()?,
@@ -59,7 +59,7 @@ pub(crate) fn answer_remotely(
     snapshot: Option<u64>,
     runtime: &tokio::runtime::Runtime,
     client: &mut Client,
-) -> Result<String> {
+) -> Result<Printed> {
     answer_all(args, |text| {
         let request = pb::QueryRequest {
             query: text.to_owned(),

@@ -158,11 +158,22 @@ enum Owner {
 /// (`ENTITY#inline/NAME`), a resource policy (`RESOURCE#policy`) or a customer-managed policy's
 /// default version (its ARN).
 fn locate(accounts: &[Account], label: &str) -> Option<Place> {
-    let find = |pick: &dyn Fn(&Account) -> Option<usize>| {
-        accounts
+    // An IAM label names its account; accounts are sorted by id. A bucket's does not.
+    let named = label
+        .split(':')
+        .nth(4)
+        .filter(|account| !account.is_empty())
+        .and_then(|account| {
+            accounts
+                .binary_search_by(|entry| entry.id.as_str().cmp(account))
+                .ok()
+        });
+    let find = |pick: &dyn Fn(&Account) -> Option<usize>| match named {
+        Some(account) => Some((account, pick(accounts.get(account)?)?)),
+        None => accounts
             .iter()
             .enumerate()
-            .find_map(|(account, entry)| Some((account, pick(entry)?)))
+            .find_map(|(account, entry)| Some((account, pick(entry)?))),
     };
     if let Some(arn) = label.strip_suffix("#trust") {
         let (account, role) = find(&|entry| entry.roles.iter().position(|role| role.arn == arn))?;
@@ -180,6 +191,9 @@ fn locate(accounts: &[Account], label: &str) -> Option<Place> {
     if let Some((arn, name)) = label.split_once("#inline/") {
         let inline = |list: &[InlinePolicy]| list.iter().position(|policy| policy.name == name);
         for (account, entry) in accounts.iter().enumerate() {
+            if named.is_some_and(|named| named != account) {
+                continue;
+            }
             let found = if let Some(index) = entry.users.iter().position(|user| user.arn == arn) {
                 entry
                     .users

@@ -136,9 +136,10 @@ fn statement_fix(citation: &Citation) -> Fix {
     }
 }
 
-/// The fixes as one change, unless one of them is not the customer's to make.
+/// The fixes as one change, unless one of them is not the customer's to make (or there are
+/// none).
 fn change(mut fixes: Vec<Fix>) -> Option<Change> {
-    if !fixes.iter().all(Fix::is_possible) {
+    if fixes.is_empty() || !fixes.iter().all(Fix::is_possible) {
         return None;
     }
     fixes.sort();
@@ -146,34 +147,83 @@ fn change(mut fixes: Vec<Fix>) -> Option<Change> {
     Some(Change { fixes })
 }
 
-/// The changes, any one of which certainly removes the edge `from -> to`.
-pub(crate) fn options(from: &Node, to: &Node, edge: &Edge, citations: &[Citation]) -> Vec<Change> {
+/// What the changes of an edge depend on besides its evidence and kind: whether the request
+/// crosses accounts, and whether its caller holds identity policies of the snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Sides {
+    crosses: bool,
+    holder_acts: bool,
+}
+
+impl Sides {
+    pub(crate) fn of(from: &Node, to: &Node) -> Sides {
+        // A principal outside the snapshot, a service or a provider has no identity policy the
+        // snapshot holds; its account differs from the target's when either is unknown.
+        let from_account = from.account.as_deref();
+        Sides {
+            crosses: from_account.is_none() || from_account != to.account.as_deref(),
+            holder_acts: !from.kind.is_helper()
+                && !matches!(
+                    from.kind,
+                    NodeKind::Anyone
+                        | NodeKind::ExternalAccount
+                        | NodeKind::Service
+                        | NodeKind::SamlProvider
+                        | NodeKind::WebIdentityProvider
+                ),
+        }
+    }
+}
+
+/// Tells whether a resource-policy or trust statement names the caller itself (its ARN, or
+/// `*`: `Some(true)`) or only its account (`Some(false)`), or cannot tell (`None`). In the
+/// caller's own account, a statement naming the caller allows without an identity policy; one
+/// naming the account needs the identity policy too (iam-semantics.md, "Role assumption").
+pub type NamesCaller<'a> = &'a (dyn Fn(&Citation, &Node) -> Option<bool> + Sync);
+
+/// The changes, any one of which certainly removes the edge `from -> to`; whether they depend
+/// on the edge's ends beyond its sides (then they are not shared).
+pub(crate) fn options(
+    from: &Node,
+    to: &Node,
+    sides: Sides,
+    edge: &Edge,
+    citations: &[Citation],
+    names_caller: Option<NamesCaller<'_>>,
+) -> (Vec<Change>, bool) {
     match edge.kind {
-        EdgeKind::Member => change(vec![Fix::LeaveGroup {
-            member: from.arn.clone(),
-            group: to.arn.clone(),
-        }])
-        .into_iter()
-        .collect(),
-        EdgeKind::Sso => change(vec![Fix::Unassign {
-            principal: from.arn.clone(),
-            role: to.arn.clone(),
-        }])
-        .into_iter()
-        .collect(),
-        EdgeKind::Admin | EdgeKind::Takeover => Vec::new(),
+        EdgeKind::Member => (
+            change(vec![Fix::LeaveGroup {
+                member: from.arn.clone(),
+                group: to.arn.clone(),
+            }])
+            .into_iter()
+            .collect(),
+            false,
+        ),
+        EdgeKind::Sso => (
+            change(vec![Fix::Unassign {
+                principal: from.arn.clone(),
+                role: to.arn.clone(),
+            }])
+            .into_iter()
+            .collect(),
+            false,
+        ),
+        EdgeKind::Admin | EdgeKind::Takeover => (Vec::new(), true),
         EdgeKind::Assume | EdgeKind::Privesc | EdgeKind::RunsAs | EdgeKind::Permit => {
-            statement_options(from, to, edge.kind, citations)
+            statement_options(from, sides, edge.kind, citations, names_caller)
         }
     }
 }
 
 fn statement_options(
     from: &Node,
-    to: &Node,
+    sides: Sides,
     kind: EdgeKind,
     citations: &[Citation],
-) -> Vec<Change> {
+    names_caller: Option<NamesCaller<'_>>,
+) -> (Vec<Change>, bool) {
     let allows = |layer: fn(&Layer) -> bool| -> Vec<&Citation> {
         citations
             .iter()
@@ -182,21 +232,46 @@ fn statement_options(
     };
     let identity = allows(|layer| matches!(layer, Layer::Identity));
     let resource = allows(|layer| matches!(layer, Layer::Resource));
-    // A principal outside the snapshot, a service or a provider has no identity policy the
-    // snapshot holds; its account differs from the target's when either is unknown.
-    let from_account = from.account.as_deref();
-    let crosses = from_account.is_none() || from_account != to.account.as_deref();
+    let trust_needed = matches!(kind, EdgeKind::Assume | EdgeKind::RunsAs);
+    // In one account: the statements naming the caller allow alone, those naming its account
+    // only with the identity policy.
+    if !resource.is_empty() && sides.holder_acts && !sides.crosses {
+        let told: Option<Vec<bool>> = names_caller.and_then(|names_caller| {
+            resource
+                .iter()
+                .map(|citation| names_caller(citation, from))
+                .collect()
+        });
+        if let Some(told) = told {
+            let direct: Vec<&Citation> = resource
+                .iter()
+                .zip(&told)
+                .filter_map(|(citation, direct)| direct.then_some(*citation))
+                .collect();
+            let mut options = Vec::new();
+            // Allowed when a direct statement allows, or the identity policy and one naming the
+            // account do (and, for a trust policy, only through it).
+            let mut with_identity: Vec<Fix> = identity
+                .iter()
+                .map(|citation| identity_fix(citation, from))
+                .collect();
+            with_identity.extend(direct.iter().map(|citation| statement_fix(citation)));
+            if !with_identity.is_empty() {
+                options.extend(change(with_identity));
+            }
+            if trust_needed {
+                options.extend(change(
+                    resource
+                        .iter()
+                        .map(|citation| statement_fix(citation))
+                        .collect(),
+                ));
+            }
+            return (options, false);
+        }
+    }
     let mut options = Vec::new();
-    let holder_acts = !from.kind.is_helper()
-        && !matches!(
-            from.kind,
-            NodeKind::Anyone
-                | NodeKind::ExternalAccount
-                | NodeKind::Service
-                | NodeKind::SamlProvider
-                | NodeKind::WebIdentityProvider
-        );
-    if !identity.is_empty() && holder_acts && (resource.is_empty() || crosses) {
+    if !identity.is_empty() && sides.holder_acts && (resource.is_empty() || sides.crosses) {
         options.extend(change(
             identity
                 .iter()
@@ -204,8 +279,7 @@ fn statement_options(
                 .collect(),
         ));
     }
-    let trust_needed = matches!(kind, EdgeKind::Assume | EdgeKind::RunsAs);
-    if !resource.is_empty() && (trust_needed || crosses || identity.is_empty()) {
+    if !resource.is_empty() && (trust_needed || sides.crosses || identity.is_empty()) {
         options.extend(change(
             resource
                 .iter()
@@ -213,7 +287,19 @@ fn statement_options(
                 .collect(),
         ));
     }
-    options
+    let share = shareable(&options);
+    (options, share)
+}
+
+/// Whether the changes of an edge depend only on its evidence, kind and sides (no fix names
+/// the edge's ends), so edges sharing those share their changes.
+fn shareable(changes: &[Change]) -> bool {
+    changes.iter().all(|change| {
+        change
+            .fixes
+            .iter()
+            .all(|fix| matches!(fix, Fix::RemoveStatement { .. }))
+    })
 }
 
 #[cfg(test)]

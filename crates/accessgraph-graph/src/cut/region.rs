@@ -1,16 +1,16 @@
 //! The part of the graph a cut question is about: who reaches the targets, over which edges, and
-//! which changes remove each of those edges; searches with some of them removed.
+//! which changes remove each of those edges; searches with some of them made.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use accessgraph_policy::Citation;
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::CutQuestion;
-use super::change::{Change, options};
+use super::change::{Change, Sides, options};
 use crate::build::Graph;
-use crate::model::NodeKind;
+use crate::model::{EdgeKind, NodeKind};
 
 /// No parent: the node was not reached.
 pub(crate) const UNREACHED: u32 = u32::MAX;
@@ -24,16 +24,44 @@ pub(crate) struct Region<'g> {
     targets: Vec<u32>,
     /// Per node: whether it is a target.
     is_target: Vec<bool>,
-    /// Kept principals: paths through them are left alone.
+    /// Per node: whether it is kept (paths through it are left alone).
     blocked: Vec<bool>,
     /// The changes met, interned; kept ones never enter.
     pub(crate) changes: Vec<Change>,
     /// The edges each change removes.
     pub(crate) change_edges: Vec<Vec<u32>>,
-    /// The changes that remove each edge met.
-    edge_changes: HashMap<u32, Vec<u32>>,
+    /// Each change's fixes, by id.
+    change_fixes: Vec<Vec<u32>>,
+    /// Per fix id, the changes it is one of the fixes of.
+    fix_changes: Vec<Vec<u32>>,
+    /// Per edge, the start of its changes in `edge_list` (one more entry at the end).
+    edge_start: Vec<u32>,
+    /// Change ids grouped by edge.
+    edge_list: Vec<u32>,
     /// Principals that reach a target, neither a target nor kept, nearest first.
     pub(crate) sources: Vec<u32>,
+}
+
+/// The changes made and the edges they remove. A change made removes its own edges and those
+/// of every change whose fixes it (with the others made) includes: making every statement of a
+/// pair removes the edges each alone removes.
+#[derive(Debug, Clone)]
+pub(crate) struct Cut {
+    /// Per edge: how many complete changes remove it.
+    count: Vec<u16>,
+    /// Per fix: how many changes made include it.
+    fixes: Vec<u16>,
+    /// Per change: how many of its fixes are made.
+    progress: Vec<u16>,
+}
+
+impl Cut {
+    /// Whether the changes made remove `edge`.
+    pub(crate) fn has(&self, edge: u32) -> bool {
+        self.count
+            .get(edge as usize)
+            .is_some_and(|count| *count > 0)
+    }
 }
 
 impl<'g> Region<'g> {
@@ -66,10 +94,13 @@ impl<'g> Region<'g> {
             blocked,
             changes: Vec::new(),
             change_edges: Vec::new(),
-            edge_changes: HashMap::new(),
+            change_fixes: Vec::new(),
+            fix_changes: Vec::new(),
+            edge_start: Vec::new(),
+            edge_list: Vec::new(),
             sources: Vec::new(),
         };
-        let (parent, order) = region.reach(&|_| false, true);
+        let (parent, order) = region.reach(&region.no_cut(), true);
         region.sources = region.sources_among(&order);
         region.read_changes(&parent, &order);
         region
@@ -103,11 +134,14 @@ impl<'g> Region<'g> {
             .collect()
     }
 
-    /// Interns the changes of every edge between two reached nodes.
+    /// Interns the changes of every edge between two reached nodes. Edges that share their
+    /// evidence, kind and sides share their changes, which are read once.
     fn read_changes(&mut self, parent: &[u32], order: &[u32]) {
         let graph = self.graph;
         let mut interned: HashMap<Change, u32> = HashMap::new();
+        let mut shared: HashMap<(usize, EdgeKind, Sides), Vec<u32>> = HashMap::new();
         let mut citations: Vec<Citation> = Vec::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
         for &node in order {
             for &(from, edge) in graph
                 .adjacency
@@ -124,6 +158,16 @@ impl<'g> Region<'g> {
                 ) else {
                     continue;
                 };
+                let sides = Sides::of(from_node, to_node);
+                let key = (
+                    std::sync::Arc::as_ptr(&weight.evidence) as usize,
+                    weight.kind,
+                    sides,
+                );
+                if let Some(ids) = shared.get(&key) {
+                    pairs.extend(ids.iter().map(|id| (edge, *id)));
+                    continue;
+                }
                 citations.clear();
                 citations.extend(
                     weight
@@ -131,7 +175,16 @@ impl<'g> Region<'g> {
                         .iter()
                         .filter_map(|id| graph.citation(*id).cloned()),
                 );
-                for change in options(from_node, to_node, weight, &citations) {
+                let (found, share) = options(
+                    from_node,
+                    to_node,
+                    sides,
+                    weight,
+                    &citations,
+                    self.question.names_caller,
+                );
+                let mut ids = Vec::new();
+                for change in found {
                     if self.question.keeps(&change, graph) {
                         continue;
                     }
@@ -139,14 +192,50 @@ impl<'g> Region<'g> {
                     let id = *interned.entry(change.clone()).or_insert(next);
                     if id == next {
                         self.changes.push(change);
-                        self.change_edges.push(Vec::new());
                     }
-                    if let Some(edges) = self.change_edges.get_mut(id as usize) {
-                        edges.push(edge);
-                    }
-                    self.edge_changes.entry(edge).or_default().push(id);
+                    ids.push(id);
+                }
+                pairs.extend(ids.iter().map(|id| (edge, *id)));
+                if share {
+                    shared.insert(key, ids);
                 }
             }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        self.change_edges = vec![Vec::new(); self.changes.len()];
+        let edges = graph.graph.edge_count();
+        self.edge_start = vec![0; edges + 1];
+        for (edge, change) in &pairs {
+            if let Some(list) = self.change_edges.get_mut(*change as usize) {
+                list.push(*edge);
+            }
+            if let Some(count) = self.edge_start.get_mut(*edge as usize + 1) {
+                *count += 1;
+            }
+        }
+        for index in 1..self.edge_start.len() {
+            let previous = self.edge_start.get(index - 1).copied().unwrap_or(0);
+            if let Some(slot) = self.edge_start.get_mut(index) {
+                *slot += previous;
+            }
+        }
+        self.edge_list = pairs.into_iter().map(|(_, change)| change).collect();
+        let mut fix_ids: HashMap<&super::Fix, u32> = HashMap::new();
+        for (id, change) in self.changes.iter().enumerate() {
+            let mut ids = Vec::new();
+            for fix in &change.fixes {
+                let next = fix_ids.len() as u32;
+                let fix_id = *fix_ids.entry(fix).or_insert(next);
+                if fix_id == next {
+                    self.fix_changes.push(Vec::new());
+                }
+                if let Some(list) = self.fix_changes.get_mut(fix_id as usize) {
+                    list.push(id as u32);
+                }
+                ids.push(fix_id);
+            }
+            self.change_fixes.push(ids);
         }
     }
 
@@ -161,14 +250,91 @@ impl<'g> Region<'g> {
         )
     }
 
+    /// No change made.
+    pub(crate) fn no_cut(&self) -> Cut {
+        Cut {
+            count: vec![0; self.graph.graph.edge_count()],
+            fixes: vec![0; self.fix_changes.len()],
+            progress: vec![0; self.changes.len()],
+        }
+    }
+
+    /// The edges the changes remove.
+    pub(crate) fn cut_of(&self, chosen: &[u32]) -> Cut {
+        let mut cut = self.no_cut();
+        for change in chosen {
+            self.make(&mut cut, *change);
+        }
+        cut
+    }
+
+    /// Makes a change: its fixes made, the edges of every change they complete removed.
+    pub(crate) fn make(&self, cut: &mut Cut, change: u32) {
+        for fix in self.change_fixes.get(change as usize).into_iter().flatten() {
+            let Some(made) = cut.fixes.get_mut(*fix as usize) else {
+                continue;
+            };
+            *made = made.saturating_add(1);
+            if *made != 1 {
+                continue;
+            }
+            for other in self.fix_changes.get(*fix as usize).into_iter().flatten() {
+                let needed = self.change_fixes.get(*other as usize).map_or(0, Vec::len);
+                if let Some(progress) = cut.progress.get_mut(*other as usize) {
+                    *progress = progress.saturating_add(1);
+                    if usize::from(*progress) == needed {
+                        for edge in self.change_edges.get(*other as usize).into_iter().flatten() {
+                            if let Some(count) = cut.count.get_mut(*edge as usize) {
+                                *count = count.saturating_add(1);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes a change back; returns the edges of the changes it no longer completes (some may
+    /// still be removed by others).
+    pub(crate) fn unmake(&self, cut: &mut Cut, change: u32) -> Vec<u32> {
+        let mut restored = Vec::new();
+        for fix in self.change_fixes.get(change as usize).into_iter().flatten() {
+            let Some(made) = cut.fixes.get_mut(*fix as usize) else {
+                continue;
+            };
+            *made = made.saturating_sub(1);
+            if *made != 0 {
+                continue;
+            }
+            for other in self.fix_changes.get(*fix as usize).into_iter().flatten() {
+                let needed = self.change_fixes.get(*other as usize).map_or(0, Vec::len);
+                if let Some(progress) = cut.progress.get_mut(*other as usize) {
+                    if usize::from(*progress) == needed {
+                        for edge in self.change_edges.get(*other as usize).into_iter().flatten() {
+                            if let Some(count) = cut.count.get_mut(*edge as usize) {
+                                *count = count.saturating_sub(1);
+                            }
+                            restored.push(*edge);
+                        }
+                    }
+                    *progress = progress.saturating_sub(1);
+                }
+            }
+        }
+        restored
+    }
+
+    /// The edges a cut removes.
+    pub(crate) fn removed(&self, cut: &Cut) -> Vec<u32> {
+        (0..cut.count.len() as u32)
+            .filter(|edge| cut.has(*edge))
+            .collect()
+    }
+
     /// A reverse breadth-first search from the targets over the edges `cut` leaves, around the
     /// kept principals (through them too when `around_kept` is false): each node's parent edge
     /// (`UNREACHED`, `START`) and the nodes in the order reached.
-    pub(crate) fn reach(
-        &self,
-        cut: &dyn Fn(u32) -> bool,
-        around_kept: bool,
-    ) -> (Vec<u32>, Vec<u32>) {
+    pub(crate) fn reach(&self, cut: &Cut, around_kept: bool) -> (Vec<u32>, Vec<u32>) {
         let graph = self.graph;
         let mut parent = vec![UNREACHED; graph.graph.node_count()];
         let mut order = Vec::new();
@@ -189,7 +355,7 @@ impl<'g> Region<'g> {
             {
                 if (around_kept && self.blocked.get(from as usize).copied().unwrap_or(true))
                     || !self.allowed(edge)
-                    || cut(edge)
+                    || cut.has(edge)
                 {
                     continue;
                 }
@@ -204,12 +370,60 @@ impl<'g> Region<'g> {
         (parent, order)
     }
 
+    /// What `restored` edges add back to the nodes reaching a target (`reached`, under `cut`):
+    /// the nodes that reach one only through them. Searched from those edges alone, so the cost
+    /// is that of what they add.
+    pub(crate) fn added_by(&self, cut: &Cut, reached: &[bool], restored: &[u32]) -> Vec<u32> {
+        let is_reached = |node: u32| reached.get(node as usize).copied().unwrap_or(false);
+        let mut added: Vec<u32> = Vec::new();
+        let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        for edge in restored {
+            let Some((from, to)) = self
+                .graph
+                .graph
+                .edge_endpoints(EdgeIndex::new(*edge as usize))
+            else {
+                continue;
+            };
+            let (from, to) = (from.index() as u32, to.index() as u32);
+            if is_reached(to)
+                && !is_reached(from)
+                && !cut.has(*edge)
+                && self.allowed(*edge)
+                && !self.blocked.get(from as usize).copied().unwrap_or(true)
+                && seen.insert(from)
+            {
+                added.push(from);
+            }
+        }
+        let mut next = 0;
+        while let Some(&node) = added.get(next) {
+            next += 1;
+            for &(from, edge) in self
+                .graph
+                .adjacency
+                .neighbours(node as usize, Direction::Incoming)
+            {
+                if is_reached(from)
+                    || cut.has(edge)
+                    || !self.allowed(edge)
+                    || self.blocked.get(from as usize).copied().unwrap_or(true)
+                {
+                    continue;
+                }
+                if seen.insert(from) {
+                    added.push(from);
+                }
+            }
+        }
+        added
+    }
+
     /// The changes that remove an edge.
     pub(crate) fn changes_of(&self, edge: u32) -> &[u32] {
-        self.edge_changes
-            .get(&edge)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        let from = self.edge_start.get(edge as usize).copied().unwrap_or(0) as usize;
+        let to = self.edge_start.get(edge as usize + 1).copied().unwrap_or(0) as usize;
+        self.edge_list.get(from..to).unwrap_or_default()
     }
 
     /// The edges of a source's path in a search's tree, from the source to its target.
@@ -261,10 +475,9 @@ impl<'g> Region<'g> {
         (counts, stuck)
     }
 
-    /// The sources among `sources` that still reach a target with `chosen` made.
-    pub(crate) fn still_reaching(&self, chosen: &[u32], sources: &[u32]) -> Vec<u32> {
-        let cut = self.cut_edges(chosen);
-        let (parent, _) = self.reach(&|edge| cut.contains(&edge), true);
+    /// The sources among `sources` that still reach a target under `cut`.
+    pub(crate) fn still_reaching(&self, cut: &Cut, sources: &[u32]) -> Vec<u32> {
+        let (parent, _) = self.reach(cut, true);
         sources
             .iter()
             .copied()
@@ -280,7 +493,7 @@ impl<'g> Region<'g> {
     /// nodes the reverse search `parent` reached, ending at the targets.
     pub(crate) fn forward(&self, sources: &[u32], parent: &[u32]) -> Vec<u32> {
         let reached = |node: u32| parent.get(node as usize).is_some_and(|p| *p != UNREACHED);
-        let mut seen: HashSet<u32> = sources.iter().copied().collect();
+        let mut seen: std::collections::HashSet<u32> = sources.iter().copied().collect();
         let mut queue: Vec<u32> = sources.to_vec();
         let mut edges = Vec::new();
         while let Some(node) = queue.pop() {
@@ -305,15 +518,5 @@ impl<'g> Region<'g> {
             }
         }
         edges
-    }
-
-    /// The edges the changes remove.
-    pub(crate) fn cut_edges(&self, chosen: &[u32]) -> HashSet<u32> {
-        chosen
-            .iter()
-            .filter_map(|change| self.change_edges.get(*change as usize))
-            .flatten()
-            .copied()
-            .collect()
     }
 }

@@ -3,9 +3,12 @@
 
 use std::fmt::Write as _;
 
-use super::source_label;
+use super::{path_text, source_label};
 use crate::answer::Answer;
 use crate::cuts::{CutsAnswer, FixInfo};
+
+/// Most changes of a plan the table lists.
+const PLAN_LINES: usize = 50;
 
 /// Writes the choke points and the plan.
 pub(super) fn table(out: &mut String, answer: &Answer, cuts: &CutsAnswer, explain: bool) {
@@ -58,6 +61,20 @@ pub(super) fn table(out: &mut String, answer: &Answer, cuts: &CutsAnswer, explai
             }
         }
     }
+    if !answer.rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "paths of the principals named above (✂ marks a hop the plan removes):"
+        );
+        for row in &answer.rows {
+            let _ = writeln!(
+                out,
+                "  {}{}",
+                source_label(answer, &row.principal),
+                path_text(answer, row)
+            );
+        }
+    }
     let plan = &cuts.plan;
     let method = match plan.method {
         accessgraph_graph::Method::Exact => "exact: no plan has fewer changes",
@@ -71,8 +88,15 @@ pub(super) fn table(out: &mut String, answer: &Answer, cuts: &CutsAnswer, explai
         plan.changes.len(),
         plural(plan.changes.len())
     );
-    for (index, change) in plan.changes.iter().enumerate() {
+    for (index, change) in plan.changes.iter().enumerate().take(PLAN_LINES) {
         let _ = writeln!(out, "{:>3}. {}", index + 1, change_words(change));
+    }
+    if plan.changes.len() > PLAN_LINES {
+        let _ = writeln!(
+            out,
+            "     ... and {} more (`--format json` lists them all)",
+            plan.changes.len() - PLAN_LINES
+        );
     }
     if explain {
         for edit in &plan.policies {
@@ -84,7 +108,7 @@ pub(super) fn table(out: &mut String, answer: &Answer, cuts: &CutsAnswer, explai
     if !plan.uncut.is_empty() {
         let _ = writeln!(
             out,
-            "  left: {} principal{} with a path no change here removes: {}",
+            "  left: {} principal{} with a path no change here can remove (its policies are AWS's, or kept): {}",
             plan.uncut.len(),
             plural(plan.uncut.len()),
             labels(answer, &plan.uncut)
