@@ -414,6 +414,10 @@ fn check(
     let mut extra = Vec::new();
     let mut rounds = 0;
     loop {
+        // A rebuild is not interrupted once started; the deadline is checked before each.
+        if plan.filter.stop.stopped() {
+            return Err(QueryError::interrupted(plan.filter.stop.deadline_passed()));
+        }
         rounds += 1;
         let fixes: Vec<Fix> = changes
             .iter()
