@@ -202,6 +202,20 @@ fn median(times: &mut [f64]) -> f64 {
     times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// A view of the built graph for the query engine, the snapshot loaded from memory.
+fn engine_view(
+    graph: &std::sync::Arc<Graph>,
+    snapshot: &accessgraph_model::Snapshot,
+) -> std::sync::Arc<accessgraph_query::View> {
+    let snapshot = std::sync::Arc::new(snapshot.clone());
+    std::sync::Arc::new(accessgraph_query::View::new(
+        1,
+        None,
+        graph.clone(),
+        Box::new(move || Ok(snapshot.as_ref().clone())),
+    ))
+}
+
 /// `what cuts paths to admin` through the query engine: in the whole organization, in single
 /// accounts, and one account's plan checked by a rebuild.
 fn cuts_report(
@@ -209,15 +223,8 @@ fn cuts_report(
     snapshot: &accessgraph_model::Snapshot,
     accounts: usize,
 ) -> Result<String, String> {
-    use accessgraph_query::{MemoryCatalog, View, run};
-    let snapshot = std::sync::Arc::new(snapshot.clone());
-    let view = std::sync::Arc::new(View::new(
-        1,
-        None,
-        graph.clone(),
-        Box::new(move || Ok(snapshot.as_ref().clone())),
-    ));
-    let catalog = MemoryCatalog::new(vec![view]);
+    use accessgraph_query::{MemoryCatalog, run};
+    let catalog = MemoryCatalog::new(vec![engine_view(graph, snapshot)]);
     let timed = |text: &str| -> Result<(f64, accessgraph_query::Answer), String> {
         let started = Instant::now();
         let answer = run(text, &catalog).map_err(|error| error.message)?;
@@ -226,7 +233,7 @@ fn cuts_report(
     let describe = |answer: &accessgraph_query::Answer| {
         answer.cuts.as_ref().map_or_else(String::new, |cuts| {
             format!(
-                "{} sources, {} choke points ranked, plan of {} changes ({:?})",
+                "{} sources, {} changes on shortest paths, plan of {} changes ({:?})",
                 cuts.sources,
                 answer.total,
                 cuts.plan.changes.len(),
@@ -279,14 +286,8 @@ fn query_engine(
     accounts: usize,
     resources: bool,
 ) -> Result<String, String> {
-    use accessgraph_query::{Format, MemoryCatalog, View, parse, plan, render, run};
-    let snapshot = std::sync::Arc::new(snapshot.clone());
-    let view = std::sync::Arc::new(View::new(
-        1,
-        None,
-        graph.clone(),
-        Box::new(move || Ok(snapshot.as_ref().clone())),
-    ));
+    use accessgraph_query::{Format, MemoryCatalog, parse, plan, render, run};
+    let view = engine_view(graph, snapshot);
     let catalog = MemoryCatalog::new(vec![view.clone()]);
     let (mut full, mut page, mut json, mut planned) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -141,6 +141,8 @@ pub struct Cuts {
     pub sources: Vec<NodeId>,
     /// Changes ranked by the sources they disconnect alone, then by shortest paths through them.
     pub points: Vec<ChokePoint>,
+    /// How many changes lie on some source's shortest path (the candidates ranked from).
+    pub on_shortest_paths: usize,
     /// The plan.
     pub plan: CutPlan,
     /// A shortest path (around kept principals, before the plan) of each source a choke point
@@ -174,6 +176,7 @@ impl Graph {
         let region = Region::new(self, question);
         let (parent, _) = region.reach(&region.no_cut(), true);
         let (counts, stuck) = region.count_paths(&parent, &region.sources);
+        let on_shortest_paths = counts.iter().filter(|count| **count > 0).count();
         let points = rank(&region, &counts, question.rank);
         let plan = plan(&region, &stuck);
         let mut shown: Vec<NodeId> = Vec::new();
@@ -198,6 +201,7 @@ impl Graph {
         Cuts {
             sources: region.sources.iter().map(|node| NodeId(*node)).collect(),
             points,
+            on_shortest_paths,
             plan,
             paths,
         }

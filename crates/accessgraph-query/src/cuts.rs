@@ -162,7 +162,7 @@ pub(crate) fn what_cuts(
         names_caller: Some(&names_caller),
     };
     let cuts = graph.cuts(&question);
-    let total = cuts.points.len();
+    let total = cuts.on_shortest_paths;
     let choke_points = cuts
         .points
         .iter()

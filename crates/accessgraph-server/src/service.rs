@@ -400,6 +400,20 @@ impl Service {
         Instant::now() + allowed
     }
 
+    /// A query a call composed from its request's fields, parsed and bounded by the server's
+    /// caps, with the most rows its answer may hold.
+    fn composed(&self, text: &str) -> Result<(Query, usize), Status> {
+        let mut query = parse_status(text)?;
+        let max_rows = self.bound(
+            &mut query,
+            &pb::QueryRequest {
+                query: text.to_owned(),
+                ..pb::QueryRequest::default()
+            },
+        )?;
+        Ok((query, max_rows))
+    }
+
     /// Applies the request's options to a parsed query and checks the server's caps; returns the
     /// most rows the answer may hold.
     fn bound(&self, query: &mut Query, request: &pb::QueryRequest) -> Result<usize, Status> {
@@ -681,14 +695,7 @@ impl AccessGraph for Service {
             Some(question) => format!("diff {} {} {question}", message.before, message.after),
             None => format!("diff {} {}", message.before, message.after),
         };
-        let mut query = parse_status(&text)?;
-        let max_rows = self.bound(
-            &mut query,
-            &pb::QueryRequest {
-                query: text.clone(),
-                ..pb::QueryRequest::default()
-            },
-        )?;
+        let (query, max_rows) = self.composed(&text)?;
         let stream = self.answer(query, text, deadline, max_rows, None).await?;
         Ok(Response::new(stream))
     }
@@ -701,14 +708,7 @@ impl AccessGraph for Service {
         let deadline = self.deadline(&request);
         let message = request.into_inner();
         let text = cuts_query(&message);
-        let mut query = parse_status(&text)?;
-        let max_rows = self.bound(
-            &mut query,
-            &pb::QueryRequest {
-                query: text.clone(),
-                ..pb::QueryRequest::default()
-            },
-        )?;
+        let (query, max_rows) = self.composed(&text)?;
         let stream = self
             .answer(query, text, deadline, max_rows, message.snapshot)
             .await?;

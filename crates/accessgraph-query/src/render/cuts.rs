@@ -21,7 +21,11 @@ pub(super) fn table(out: &mut String, answer: &Answer, cuts: &CutsAnswer, explai
     );
     if !cuts.choke_points.is_empty() {
         let shown = if cuts.choke_points.len() < answer.total {
-            format!(" ({} of {} shown)", cuts.choke_points.len(), answer.total)
+            format!(
+                " ({} of the {} changes on shortest paths)",
+                cuts.choke_points.len(),
+                answer.total
+            )
         } else {
             String::new()
         };
