@@ -36,7 +36,7 @@ impl Drop for TestServer {
 }
 
 /// A store holding the example org before the sandbox SCP (snapshot 1) and as it is (2).
-fn example_store() -> tempfile::TempDir {
+pub(crate) fn example_store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db")).unwrap();
     let before = crate::query_golden::before_sandbox_scp();
@@ -94,7 +94,7 @@ fn spawn_server(store: tempfile::TempDir, options: Options) -> TestServer {
 const SERVING: i32 = tonic_health::pb::health_check_response::ServingStatus::Serving as i32;
 const NOT_SERVING: i32 = tonic_health::pb::health_check_response::ServingStatus::NotServing as i32;
 
-fn tokens() -> Tokens {
+pub(crate) fn tokens() -> Tokens {
     Tokens::new(Some("read-token"), Some("admin-token"))
 }
 

@@ -35,3 +35,4 @@ mod resource_side;
 mod serve_cli;
 mod store_crash;
 mod tidy;
+mod web;

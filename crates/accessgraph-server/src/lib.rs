@@ -14,6 +14,7 @@ pub mod client;
 pub mod convert;
 mod local;
 mod service;
+mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use accessgraph_db::StoreCatalog;
 use accessgraph_proto::v1::access_graph_server::AccessGraphServer;
 use tokio::net::TcpListener;
+use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
@@ -54,6 +56,9 @@ pub struct Options {
     /// Also listen on this Unix socket (owner-only; calls on it are trusted by the peer's user
     /// id, see [`Tokens::check_request`]).
     pub local_socket: Option<PathBuf>,
+    /// Serve the web page and its JSON API at `/ui/` on the TCP listener (HTTP/1.1 beside
+    /// gRPC's HTTP/2).
+    pub ui: bool,
 }
 
 /// The name of the server's socket in its store's directory.
@@ -136,18 +141,24 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(accessgraph_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let routes = |mut builder: Server| {
-        builder
-            .add_service(health_service.clone())
+    // The gRPC services, and on TCP with `ui` the web page and its JSON API.
+    let routes = |ui: bool| {
+        let grpc = Routes::new(health_service.clone())
             .add_service(reflection_v1.clone())
             .add_service(reflection_v1alpha.clone())
             .add_service(
                 AccessGraphServer::new(service.clone())
                     .max_decoding_message_size(MAX_DECODED_BYTES)
                     .max_encoding_message_size(MAX_RESPONSE_BYTES),
-            )
+            );
+        if ui {
+            Routes::from(web::routes(service.clone()).merge(grpc.into_axum_router()))
+        } else {
+            grpc
+        }
     };
-    let mut builder = Server::builder();
+    // Browsers speak HTTP/1.1 to the page; gRPC clients HTTP/2.
+    let mut builder = Server::builder().accept_http1(options.ui);
     if let Some(tls) = &options.tls {
         let mut config = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert, &tls.key));
         if let Some(ca) = &tls.client_ca {
@@ -170,16 +181,19 @@ pub async fn serve(
     let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopping.wait_for(|stop| *stop).await;
     };
-    let tcp = routes(builder).serve_with_incoming_shutdown(
-        // Without TCP_NODELAY, small answers wait for delayed acknowledgements (~40 ms each).
-        TcpIncoming::from(listener).with_nodelay(Some(true)),
-        stopped(stopping.clone()),
-    );
+    let tcp = builder
+        .add_routes(routes(options.ui))
+        .serve_with_incoming_shutdown(
+            // Without TCP_NODELAY, small answers wait for delayed acknowledgements (~40 ms each).
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            stopped(stopping.clone()),
+        );
     let local_path = local.as_ref().map(|(_, path)| path.clone());
     let unix = async {
         match local {
             Some((listener, _)) => {
-                routes(Server::builder())
+                Server::builder()
+                    .add_routes(routes(false))
                     .serve_with_incoming_shutdown(
                         tokio_stream::wrappers::UnixListenerStream::new(listener),
                         stopped(stopping.clone()),

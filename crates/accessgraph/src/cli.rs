@@ -261,6 +261,10 @@ pub(crate) struct ServeArgs {
     /// which `query`, `snapshots` and `ingest --db DIR` reach the store while the server holds it.
     #[arg(long)]
     pub(crate) no_local_socket: bool,
+    /// Do not serve the web page (`http://ADDR/ui/`, with its JSON API under `/ui/api/`, on the
+    /// same listener as gRPC and with the same tokens and limits).
+    #[arg(long)]
+    pub(crate) no_ui: bool,
     /// Longest a query may run, in seconds (a client's shorter deadline wins).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub(crate) max_query_time: u64,

@@ -95,6 +95,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<String> {
         },
         insecure: args.insecure,
         local_socket: (!args.no_local_socket).then(|| local_socket(store.path())),
+        ui: !args.no_ui,
     };
     let techniques = crate::query_command::techniques(args.techniques.as_deref())?;
     let catalog = StoreCatalog::new(store).with_techniques(techniques);
@@ -106,6 +107,16 @@ pub(crate) fn run(args: &ServeArgs) -> Result<String> {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on `{}`", args.listen))?;
+        if !args.no_ui
+            && let Ok(address) = listener.local_addr()
+        {
+            let scheme = if args.tls_cert.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            tracing::info!(url = %format!("{scheme}://{address}/ui/"), "web page");
+        }
         serve(listener, catalog, options, shutdown_signal())
             .await
             .map_err(anyhow::Error::from)
