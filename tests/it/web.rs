@@ -402,6 +402,25 @@ impl Browser {
         );
     }
 
+    /// A real pointer click at a point of the viewport.
+    fn click_at(&self, x: f64, y: f64) {
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{
+                "type": "pointer",
+                "id": "mouse",
+                "parameters": {"pointerType": "mouse"},
+                "actions": [
+                    {"type": "pointerMove", "x": x.round() as i64, "y": y.round() as i64, "origin": "viewport"},
+                    {"type": "pointerDown", "button": 0},
+                    {"type": "pointerUp", "button": 0},
+                ],
+            }]})),
+        );
+        self.call("DELETE", "/actions", None);
+    }
+
     fn click(&self, css: &str) {
         let element = self.element(css);
         self.call(
@@ -484,6 +503,21 @@ fn the_page_works_in_a_real_browser() {
     );
     browser.screenshot("answer");
 
+    // Loaded again in the same tab (the token kept): from navigation to the answer's rows.
+    browser.open("about:blank");
+    let reloaded = std::time::Instant::now();
+    browser.open(&format!(
+        "{base}#q=who%20can%20reach%20admin%20in%20account%20555555555555"
+    ));
+    browser.until(
+        "the answer after a reload",
+        "return document.querySelectorAll('#rows tbody tr').length === 11",
+    );
+    eprintln!(
+        "first paint of the README's answer, a new page load with the token kept in the tab: {} ms",
+        reloaded.elapsed().as_millis()
+    );
+
     // A conditional row's evidence: bob's PassRole needs a region the SCP allows.
     browser.click("#rows tbody tr[data-principal='arn:aws:iam::555555555555:user/bob']");
     let detail = browser.until(
@@ -517,6 +551,129 @@ fn the_page_works_in_a_real_browser() {
         json!(true)
     );
     browser.screenshot("error");
+
+    // The graph, laid out left to right by dagre: a real click on bob's conditional edge shows
+    // its evidence; the SVG export holds the drawing.
+    browser.type_into("#query", "who can reach admin in account 555555555555");
+    browser.click("#run");
+    browser.until(
+        "the answer again",
+        "return document.getElementById('error').hidden && document.querySelectorAll('#rows tbody tr').length === 11",
+    );
+    browser.click("#show-graph");
+    let nodes = browser.until(
+        "the graph",
+        "const cy = window.AccessGraphView.graph(); return cy && cy.nodes().length",
+    );
+    assert_eq!(
+        nodes,
+        json!(11),
+        "the 11 principals (the administrators reached among them)"
+    );
+    let point = browser.script(BOB_EDGE);
+    let (x, y) = (point[0].as_f64().unwrap(), point[1].as_f64().unwrap());
+    browser.click_at(x, y);
+    let detail = browser.until(
+        "the edge's evidence",
+        "return !document.getElementById('detail').hidden && document.getElementById('detail-text').textContent",
+    );
+    assert!(
+        detail.as_str().unwrap().contains("aws:RequestedRegion"),
+        "{detail}"
+    );
+    let svg = browser.script("return window.AccessGraphView.svg()");
+    let svg = svg.as_str().unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains(">bob<"), "{svg}");
+    let png = browser.script("return window.AccessGraphView.png()");
+    assert!(png.as_str().unwrap().starts_with("data:image/png;base64,"));
+    browser.screenshot("graph");
     drop(browser);
     drop(server);
+}
+
+/// Where to click bob's edge: its rendered midpoint in the viewport.
+const BOB_EDGE: &str = "const cy = window.AccessGraphView.graph();
+const edge = cy.edges().filter((e) => e.source().id() === 'arn:aws:iam::555555555555:user/bob')[0];
+const middle = edge.renderedMidpoint();
+const box = document.getElementById('canvas').getBoundingClientRect();
+return [box.left + middle.x, box.top + middle.y];";
+
+/// The example organization with a statement `Sid` that looks like HTML and script.
+fn hostile_store() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    crate::ingest_errors::copy_dir(&crate::ingest::data("../examples/org"), copy.path());
+    let file = copy
+        .path()
+        .join("accounts/555555555555/iam/get-account-authorization-details.json");
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "\"Sid\": \"RunAndPass\"",
+        "\"Sid\": \"<img src=x id=hostile onerror=document.title='pwned'><script>document.title='pwned'</script>\"",
+    );
+    std::fs::write(&file, text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = accessgraph_store::Store::open(&dir.path().join("db")).unwrap();
+    let snapshot =
+        accessgraph_ingest::ingest(copy.path(), &accessgraph_ingest::IngestOptions::default())
+            .unwrap()
+            .snapshot;
+    store.put(&snapshot).unwrap();
+    dir
+}
+
+#[test]
+fn hostile_policy_text_stays_text() {
+    let Some(chromedriver) = chromedriver() else {
+        eprintln!("skipped: no chromedriver (Debian's chromium-driver; .ci/run installs it)");
+        return;
+    };
+    let server = start_with(
+        hostile_store(),
+        Options {
+            tokens: tokens(),
+            ui: true,
+            ..Options::default()
+        },
+    );
+    let browser = Browser::start(&chromedriver);
+    browser.open(&format!(
+        "http://127.0.0.1:{}/ui/#q=path%20from%20user%2Fbob%20to%20admin%20in%20account%20555555555555",
+        port(&server)
+    ));
+    browser.until(
+        "the token dialog",
+        "return document.getElementById('login').open",
+    );
+    browser.type_into("#token", "read-token");
+    browser.click("#login-form button");
+    browser.until(
+        "bob's path",
+        "return document.querySelectorAll('#rows tbody tr').length",
+    );
+    browser.click("#rows tbody tr");
+    let detail = browser.until(
+        "the evidence",
+        "return !document.getElementById('detail').hidden && document.getElementById('detail-text').textContent",
+    );
+    assert!(
+        detail
+            .as_str()
+            .unwrap()
+            .contains("(Sid <img src=x id=hostile onerror=document.title='pwned'><script>"),
+        "{detail}"
+    );
+    browser.click("#show-graph");
+    browser.until(
+        "the graph",
+        "const cy = window.AccessGraphView.graph(); return cy && cy.nodes().length",
+    );
+    let point = browser.script(BOB_EDGE);
+    browser.click_at(point[0].as_f64().unwrap(), point[1].as_f64().unwrap());
+    browser.until(
+        "the edge's evidence",
+        "return document.getElementById('detail-text').textContent.includes('hostile')",
+    );
+    assert_eq!(
+        browser.script("return document.getElementById('hostile') === null && document.querySelectorAll('#detail script, #rows script').length === 0 && document.title"),
+        json!("accessgraph")
+    );
 }

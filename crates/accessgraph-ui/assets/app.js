@@ -139,40 +139,99 @@ function renderRows() {
   }
 }
 
-// The evidence of a row's hops, in the words of the JSON answer.
+// The evidence of one hop, in the words of the JSON answer.
+function stepLines(step, number) {
+  const lines = [
+    (number ? number + ". " : "") + label(step.from) + " -> " + label(step.to) + ": " + step.edge +
+      (step.technique ? " " + step.technique : "") + (step.catalog_id ? " (" + step.catalog_id + ")" : "") +
+      (step.conditional ? " (conditional)" : "") + (step.cut ? " (the plan removes it)" : ""),
+  ];
+  for (const citation of step.evidence || []) {
+    lines.push(
+      "   " + citation.effect.toLowerCase() + " by " + citation.policy + ", statement " +
+        citation.statement + (citation.sid ? " (Sid " + citation.sid + ")" : "") +
+        (citation.via ? " through group " + citation.via : ""),
+    );
+  }
+  for (const condition of step.conditions || []) {
+    lines.push(
+      "   holds only if " + condition.key + " " + condition.operator + " " +
+        JSON.stringify(condition.values),
+    );
+  }
+  for (const requirement of step.requirements || []) {
+    lines.push("   requires: " + requirement);
+  }
+  for (const detail of step.details || []) {
+    lines.push("   " + detail);
+  }
+  for (const alternative of step.alternatives || []) {
+    lines.push("   also by: " + alternative);
+  }
+  return lines;
+}
+
+function showDetail(title, lines, actions) {
+  $("detail-title").textContent = title;
+  $("detail-text").textContent = lines.join("\n");
+  const box = $("detail-actions");
+  box.replaceChildren();
+  for (const [text, query] of actions || []) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = text;
+    button.addEventListener("click", () => {
+      $("query").value = query;
+      run();
+    });
+    box.appendChild(button);
+  }
+  $("detail").hidden = false;
+}
+
+// The evidence of a row's hops.
 function showRow(row) {
   const lines = [];
-  row.path.forEach((step, index) => {
-    lines.push(
-      index + 1 + ". " + label(step.from) + " -> " + label(step.to) + ": " + step.edge +
-        (step.technique ? " " + step.technique : "") + (step.conditional ? " (conditional)" : ""),
-    );
-    for (const citation of step.evidence) {
-      lines.push(
-        "   " + citation.effect.toLowerCase() + " by " + citation.policy + ", statement " +
-          citation.statement + (citation.sid ? " (Sid " + citation.sid + ")" : ""),
-      );
-    }
-    for (const condition of step.conditions) {
-      lines.push(
-        "   holds only if " + condition.key + " " + condition.operator + " " +
-          JSON.stringify(condition.values),
-      );
-    }
-    for (const requirement of step.requirements || []) {
-      lines.push("   requires: " + requirement);
-    }
-    for (const detail of step.details || []) {
-      lines.push("   " + detail);
-    }
-  });
+  row.path.forEach((step, index) => lines.push(...stepLines(step, index + 1)));
   const target = nodeInfo(row.target);
   if (target.administrator) {
     lines.push(label(row.target) + " is an administrator: " + target.administrator.reason);
   }
-  $("detail-title").textContent = label(row.principal);
-  $("detail-text").textContent = lines.join("\n");
-  $("detail").hidden = false;
+  showDetail(label(row.principal), lines, nodeActions(row.principal));
+}
+
+// What to ask next about a node.
+function nodeActions(id) {
+  const info = nodeInfo(id);
+  const actions = [
+    ["who can reach this", "who can reach " + id],
+    ["what can this reach", "what can " + id + " reach"],
+  ];
+  if (info.account) {
+    actions.push(["path to admin", "path from " + id + " to admin in account " + info.account]);
+  }
+  return actions;
+}
+
+// `show NODE`: its policies, why it is an administrator, and what to ask next.
+async function showNode(id) {
+  const saved = state.answer;
+  try {
+    const shown = await api("api/query", { query: "show " + id, snapshot: selectedSnapshot() });
+    const lines = [];
+    const info = shown.nodes[id] || {};
+    if (info.administrator) {
+      lines.push("administrator: " + info.administrator.reason);
+    }
+    for (const policy of (shown.node && shown.node.policies) || []) {
+      lines.push(policy.kind + " policy " + policy.name + ":");
+      lines.push(JSON.stringify(policy.document, null, 2));
+    }
+    state.answer = saved;
+    showDetail(label(id), lines, nodeActions(id));
+  } catch (error) {
+    showDetail(label(id), [error.message], []);
+  }
 }
 
 function renderSummary(answer) {
@@ -210,16 +269,18 @@ async function run(event) {
     return;
   }
   const body = { query };
-  const snapshot = $("snapshot").value;
-  if (snapshot) {
-    body.snapshot = Number(snapshot);
+  if (selectedSnapshot() !== undefined) {
+    body.snapshot = selectedSnapshot();
   }
   $("error").hidden = true;
   $("detail").hidden = true;
+  // The link reproduces the question (never the token).
+  $("link").href = "#q=" + encodeURIComponent(query);
   try {
     state.answer = await api("api/query", body);
     renderSummary(state.answer);
     renderRows();
+    renderGraph();
   } catch (error) {
     state.answer = null;
     renderRows();
@@ -227,6 +288,44 @@ async function run(event) {
     $("error-text").textContent = error.message;
     $("error").hidden = false;
   }
+}
+
+function selectedSnapshot() {
+  const value = $("snapshot").value;
+  return value ? Number(value) : undefined;
+}
+
+function renderGraph() {
+  const note = $("graph-note");
+  if (!state.answer || !window.AccessGraphView || $("graph").hidden) {
+    return;
+  }
+  const drawn = window.AccessGraphView.draw(
+    $("canvas"),
+    state.answer,
+    (step) => showDetail(label(step.from) + " -> " + label(step.to), stepLines(step), []),
+    (id) => showNode(id),
+  );
+  note.textContent = drawn.collapsed
+    ? drawn.nodes + " accounts (the answer is large: shown by account; the table lists every row)"
+    : drawn.nodes + " nodes, " + drawn.edges + " edges; dashed: conditional; red: removed by the plan";
+}
+
+function showView(graph) {
+  $("graph").hidden = !graph;
+  $("answer").hidden = graph;
+  $("show-graph").classList.toggle("active", graph);
+  $("show-table").classList.toggle("active", !graph);
+  renderGraph();
+}
+
+function download(name, href) {
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
 }
 
 async function loadSnapshots() {
@@ -251,6 +350,23 @@ function start() {
   $("ask").addEventListener("submit", run);
   $("filter").addEventListener("input", renderRows);
   $("forget").addEventListener("click", () => sessionStorage.removeItem(TOKEN_KEY));
+  $("show-table").addEventListener("click", () => showView(false));
+  $("show-graph").addEventListener("click", () => showView(true));
+  $("export-png").addEventListener("click", () => {
+    showView(true);
+    const png = window.AccessGraphView && window.AccessGraphView.png();
+    if (png) {
+      download("accessgraph.png", png);
+    }
+  });
+  $("export-svg").addEventListener("click", () => {
+    showView(true);
+    const svg = window.AccessGraphView && window.AccessGraphView.svg();
+    if (svg) {
+      download("accessgraph.svg", URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" })));
+    }
+  });
+  $("snapshot").addEventListener("change", () => run());
   for (const th of $("rows").tHead.rows[0].cells) {
     th.addEventListener("click", () => {
       state.sortUp = state.sortKey === th.dataset.key ? !state.sortUp : true;
