@@ -587,6 +587,68 @@ fn the_page_works_in_a_real_browser() {
     let png = browser.script("return window.AccessGraphView.png()");
     assert!(png.as_str().unwrap().starts_with("data:image/png;base64,"));
     browser.screenshot("graph");
+
+    // Choke points: the plan's hops red in the graph, the plan and its check listed.
+    browser.type_into(
+        "#query",
+        "what cuts paths to admin in account 555555555555 keep role/OrganizationAccountAccessRole in account 555555555555 check",
+    );
+    browser.click("#run");
+    let check = browser.until(
+        "the plan's check",
+        "return !document.getElementById('cuts').hidden && document.getElementById('cuts-check').textContent",
+    );
+    assert!(check.as_str().unwrap().contains("no path left"), "{check}");
+    let plan = browser.script(
+        "return [...document.querySelectorAll('#cuts-plan li')].map((li) => li.textContent)",
+    );
+    assert_eq!(
+        plan,
+        json!([
+            "remove inline policy `launch-instances` of group `Developers`, statement 0 (Sid `RunAndPass`)",
+            "remove inline policy `manage-keys` of user `eve-contractor`, statement 0 (Sid `KeyRotationHelper`)",
+        ])
+    );
+    browser.until(
+        "the cut hops",
+        "const cy = window.AccessGraphView.graph(); return cy && cy.edges('.cut').length === 2",
+    );
+    browser.screenshot("cuts");
+
+    // A diff: the same question compared with the snapshot before the sandbox SCP.
+    browser.click("#show-table");
+    browser.type_into("#query", "who can reach admin in account 666666666666");
+    browser.click("#compare option[value='1']");
+    let lost = browser.until(
+        "the diff's rows",
+        "return document.querySelectorAll('#rows tbody tr.lost').length",
+    );
+    assert_eq!(lost, json!(8));
+    browser.click("#compare option[value='']");
+
+    // Completion: keywords, then names seen in answers; Tab takes the first.
+    browser.type_into("#query", "who can rea");
+    let first = browser.until(
+        "a suggestion",
+        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
+    );
+    assert_eq!(first, json!("reach"));
+    let query = browser.element("#query");
+    browser.call(
+        "POST",
+        &format!("/element/{query}/value"),
+        Some(json!({"text": "\u{E004}"})),
+    );
+    assert_eq!(
+        browser.script("return document.getElementById('query').value"),
+        json!("who can reach ")
+    );
+    browser.type_into("#query", "can user/ev");
+    let name = browser.until(
+        "a name from an answer",
+        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
+    );
+    assert_eq!(name, json!("user/eve-contractor"));
     drop(browser);
     drop(server);
 }

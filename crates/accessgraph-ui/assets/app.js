@@ -92,6 +92,7 @@ function hopText(step) {
 function rowValues(row) {
   const info = nodeInfo(row.principal);
   return {
+    change: row.change === "gained" ? "+" : row.change === "lost" ? "-" : "",
     principal: label(row.principal),
     kind: info.kind || "",
     account: info.account_name ? info.account_name + " " + info.account : info.account || "",
@@ -131,8 +132,11 @@ function renderRows() {
   for (const { row, values } of rows) {
     const tr = document.createElement("tr");
     tr.dataset.principal = row.principal;
-    for (const key of ["principal", "kind", "account", "path", "hops"]) {
+    for (const key of ["change", "principal", "kind", "account", "path", "hops"]) {
       tr.appendChild(cell(values[key]));
+    }
+    if (row.change) {
+      tr.classList.add(row.change);
     }
     tr.addEventListener("click", () => showRow(row));
     body.appendChild(tr);
@@ -268,7 +272,14 @@ async function run(event) {
   if (!query) {
     return;
   }
-  const body = { query };
+  const compare = $("compare").value;
+  // With a snapshot to compare with, the question becomes a diff of the two.
+  const reach = query.match(/^who\s+can\s+reach\s+(.+)$/i);
+  const asked =
+    compare && selectedSnapshot() !== undefined && reach
+      ? "diff " + compare + " " + selectedSnapshot() + " who can reach " + reach[1]
+      : query;
+  const body = { query: asked };
   if (selectedSnapshot() !== undefined) {
     body.snapshot = selectedSnapshot();
   }
@@ -278,15 +289,145 @@ async function run(event) {
   $("link").href = "#q=" + encodeURIComponent(query);
   try {
     state.answer = await api("api/query", body);
+    learn(state.answer);
     renderSummary(state.answer);
+    renderCuts(state.answer);
     renderRows();
     renderGraph();
   } catch (error) {
     state.answer = null;
     renderRows();
+    $("cuts").hidden = true;
     $("summary").replaceChildren();
     $("error-text").textContent = error.message;
     $("error").hidden = false;
+  }
+}
+
+// The choke points and plan of a `what cuts` answer.
+function renderCuts(answer) {
+  const cuts = answer.cuts;
+  $("cuts").hidden = !cuts;
+  if (!cuts) {
+    return;
+  }
+  const words = (change) => change.map((fix) => fix.words).join(" and ");
+  const points = $("cuts-points");
+  points.replaceChildren();
+  for (const point of cuts.choke_points) {
+    const item = document.createElement("li");
+    item.textContent =
+      words(point.change) + ": cuts off " + point.disconnects + " of " + cuts.sources +
+      ", on " + point.shortest_paths + " shortest paths";
+    points.appendChild(item);
+  }
+  $("cuts-plan-title").textContent =
+    "plan (" + cuts.plan.method + "): " + cuts.plan.changes.length + " changes";
+  const plan = $("cuts-plan");
+  plan.replaceChildren();
+  for (const change of cuts.plan.changes.slice(0, 100)) {
+    const item = document.createElement("li");
+    item.textContent = words(change);
+    plan.appendChild(item);
+  }
+  const check = cuts.plan.check;
+  $("cuts-check").textContent = check
+    ? check.disconnected
+      ? "check: the graph rebuilt with the plan made has no path left from these principals"
+      : "check: still reaching: " + check.still_reaching.join(", ")
+    : "";
+}
+
+// Completion: the language's keywords, and the names and accounts of the answers seen.
+const KEYWORDS = [
+  "who", "can", "reach", "admin", "in", "account", "ou", "org", "organization", "do", "on",
+  "with", "is", "path", "from", "to", "shortest", "all", "what", "cuts", "paths", "keep",
+  "check", "show", "diff", "via", "without", "max", "hops", "limit", "external", "definite",
+  "only", "at", "snapshot", "people", "read", "write", "list", "tag", "manage", "permissions",
+  "of", "assume", "privesc", "member", "permit", "sso", "policy", "statement",
+];
+const known = new Set();
+
+function learn(answer) {
+  for (const [id, node] of Object.entries(answer.nodes || {})) {
+    if (node.kind === "user" || node.kind === "role" || node.kind === "group") {
+      known.add(node.kind + "/" + node.name);
+    }
+    known.add(id);
+    if (node.account) {
+      known.add(node.account);
+    }
+  }
+}
+
+let chosen = 0;
+
+function currentWord() {
+  const box = $("query");
+  const before = box.value.slice(0, box.selectionStart);
+  const start = before.search(/\S*$/);
+  return { start, word: before.slice(start) };
+}
+
+function suggest() {
+  const list = $("suggestions");
+  const { word } = currentWord();
+  list.replaceChildren();
+  chosen = 0;
+  if (!word) {
+    list.hidden = true;
+    return;
+  }
+  const lower = word.toLowerCase();
+  const matches = [...KEYWORDS, ...known]
+    .filter((candidate) => candidate.toLowerCase().startsWith(lower) && candidate !== word)
+    .slice(0, 8);
+  for (const match of matches) {
+    const item = document.createElement("li");
+    item.textContent = match;
+    item.addEventListener("mousedown", (event) => {
+      event.preventDefault();
+      complete(match);
+    });
+    list.appendChild(item);
+  }
+  list.hidden = matches.length === 0;
+  if (matches.length) {
+    list.firstChild.classList.add("chosen");
+  }
+}
+
+function complete(text) {
+  const box = $("query");
+  const { start } = currentWord();
+  const after = box.value.slice(box.selectionStart);
+  box.value = box.value.slice(0, start) + text + " " + after.replace(/^\S*/, "").trimStart();
+  const caret = start + text.length + 1;
+  box.setSelectionRange(caret, caret);
+  $("suggestions").hidden = true;
+}
+
+function onKey(event) {
+  const list = $("suggestions");
+  if (event.key === "Enter" && !event.shiftKey && list.hidden) {
+    event.preventDefault();
+    run();
+    return;
+  }
+  if (list.hidden) {
+    return;
+  }
+  const items = [...list.children];
+  if (event.key === "Tab" || event.key === "Enter") {
+    event.preventDefault();
+    complete(items[chosen].textContent);
+  } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    items[chosen].classList.remove("chosen");
+    chosen = (chosen + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+    items[chosen].classList.add("chosen");
+  } else if (event.key === "Escape") {
+    list.hidden = true;
   }
 }
 
@@ -333,12 +474,19 @@ async function loadSnapshots() {
     const listed = await api("api/snapshots");
     const select = $("snapshot");
     select.replaceChildren();
+    const compare = $("compare");
+    compare.replaceChildren(compare.options[0]);
     for (const snapshot of listed.snapshots) {
+      const text = snapshot.id + (snapshot.label ? " " + snapshot.label : "");
       const option = document.createElement("option");
       option.value = String(snapshot.id);
-      option.textContent = snapshot.id + (snapshot.label ? " " + snapshot.label : "");
+      option.textContent = text;
       option.selected = snapshot.id === listed.active;
       select.appendChild(option);
+      const other = document.createElement("option");
+      other.value = String(snapshot.id);
+      other.textContent = text;
+      compare.appendChild(other);
     }
   } catch (error) {
     $("error-text").textContent = error.message;
@@ -367,6 +515,12 @@ function start() {
     }
   });
   $("snapshot").addEventListener("change", () => run());
+  $("compare").addEventListener("change", () => run());
+  $("query").addEventListener("input", suggest);
+  $("query").addEventListener("keydown", onKey);
+  $("query").addEventListener("blur", () => {
+    $("suggestions").hidden = true;
+  });
   for (const th of $("rows").tHead.rows[0].cells) {
     th.addEventListener("click", () => {
       state.sortUp = state.sortKey === th.dataset.key ? !state.sortUp : true;

@@ -155,6 +155,9 @@ function draw(container, answer, onEdge, onNode) {
     container,
     elements,
     wheelSensitivity: 0.3,
+    // A small answer is not blown up to fill the view.
+    maxZoom: 1.5,
+    minZoom: 0.05,
     style: [
       {
         selector: "node",
@@ -172,6 +175,13 @@ function draw(container, answer, onEdge, onNode) {
           padding: "8px",
         },
       },
+      // Shapes by kind: people round, roles rounded boxes, groups hexagons, providers diamonds,
+      // principals outside the snapshot octagons, resources barrels.
+      { selector: "node.user, node.identity_center_user", style: { shape: "ellipse" } },
+      { selector: "node.group, node.identity_center_group", style: { shape: "hexagon" } },
+      { selector: "node.saml_provider, node.web_identity_provider", style: { shape: "diamond" } },
+      { selector: "node.external_account, node.anyone, node.service", style: { shape: "octagon" } },
+      { selector: "node.resource", style: { shape: "barrel" } },
       { selector: "node.admin", style: { "border-width": 3, "border-color": "#b02a37" } },
       {
         selector: "edge",
@@ -195,7 +205,7 @@ function draw(container, answer, onEdge, onNode) {
       },
       { selector: ":selected", style: { "overlay-opacity": 0.15 } },
     ],
-    layout: { name: "dagre", rankDir: "LR", nodeSep: 20, rankSep: 90, edgeSep: 10 },
+    layout: { name: "dagre", rankDir: "LR", nodeSep: 20, rankSep: 170, edgeSep: 10 },
   });
   current.on("tap", "edge", (event) => {
     const step = steps.get(event.target.data("key"));
