@@ -581,6 +581,27 @@ fn the_page_works_in_a_real_browser() {
         detail.as_str().unwrap().contains("aws:RequestedRegion"),
         "{detail}"
     );
+    // A real click on a node: `show NODE`, its policies and why it is an administrator, with the
+    // next questions as buttons.
+    let point = browser.script(
+        "const node = window.AccessGraphView.graph().getElementById('arn:aws:iam::555555555555:user/carol');
+         const at = node.renderedPosition();
+         const box = document.getElementById('canvas').getBoundingClientRect();
+         return [box.left + at.x, box.top + at.y];",
+    );
+    browser.click_at(point[0].as_f64().unwrap(), point[1].as_f64().unwrap());
+    let shown = browser.until(
+        "carol's policies",
+        "const text = document.getElementById('detail-text').textContent; return text.includes('maintain-dev-shared') && text",
+    );
+    assert!(
+        shown.as_str().unwrap().contains("administrator: "),
+        "{shown}"
+    );
+    assert_eq!(
+        browser.script("return [...document.querySelectorAll('#detail-actions button')].map((b) => b.textContent)"),
+        json!(["who can reach this", "what can this reach", "path to admin"])
+    );
     let svg = browser.script("return window.AccessGraphView.svg()");
     let svg = svg.as_str().unwrap();
     assert!(svg.starts_with("<svg") && svg.contains(">bob<"), "{svg}");
