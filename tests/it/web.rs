@@ -526,7 +526,13 @@ fn the_page_works_in_a_real_browser() {
     );
     let detail = detail.as_str().unwrap().to_owned();
     assert!(detail.contains("launch-instances"), "{detail}");
-    assert!(detail.contains("aws:RequestedRegion"), "{detail}");
+    // The condition as a formula: the region guard's deny, negated.
+    assert!(
+        detail.contains(
+            "holds only if: NOT `aws:RequestedRegion` StringNotEquals `us-east-1`, `eu-west-1`"
+        ),
+        "{detail}"
+    );
     browser.screenshot("evidence");
 
     // Filter and sort the table.

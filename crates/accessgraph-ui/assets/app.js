@@ -157,11 +157,12 @@ function stepLines(step, number) {
         (citation.via ? " through group " + citation.via : ""),
     );
   }
+  if (step.allowed_when) {
+    lines.push("   holds only if: " + formula(step.allowed_when, step.conditions || []));
+  }
   for (const condition of step.conditions || []) {
-    lines.push(
-      "   holds only if " + condition.key + " " + condition.operator + " " +
-        JSON.stringify(condition.values),
-    );
+    lines.push("   open condition: " + clause(condition) + " (" + condition.citation.policy +
+      ", statement " + condition.citation.statement + ")");
   }
   for (const requirement of step.requirements || []) {
     lines.push("   requires: " + requirement);
@@ -173,6 +174,30 @@ function stepLines(step, number) {
     lines.push("   also by: " + alternative);
   }
   return lines;
+}
+
+// A condition clause as the policy writes it.
+function clause(condition) {
+  const values = (condition.values || []).map((value) => "`" + value + "`").join(", ");
+  return "`" + condition.key + "` " + condition.operator + " " + values;
+}
+
+// The formula under which a hop holds, over its conditions (a deny's clauses negated).
+function formula(expr, conditions) {
+  if (expr.const !== undefined) {
+    return expr.const ? "always" : "never";
+  }
+  if (expr.term) {
+    const condition = conditions[expr.term.term];
+    const text = condition ? clause(condition) : "condition " + expr.term.term;
+    return (expr.term.negated ? "NOT " : "") + text;
+  }
+  if (expr.fact) {
+    return (expr.fact.negated ? "NOT " : "") + expr.fact.fact;
+  }
+  const parts = expr.all || expr.any || [];
+  const joined = parts.map((part) => formula(part, conditions)).join(expr.all ? " AND " : " OR ");
+  return parts.length > 1 ? "(" + joined + ")" : joined;
 }
 
 function showDetail(title, lines, actions) {
