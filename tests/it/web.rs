@@ -228,6 +228,34 @@ fn the_page_and_its_api_answer_over_http() {
     assert_eq!(listed.status, 200);
     assert_eq!(listed.json()["active"], 2);
     assert_eq!(listed.json()["snapshots"].as_array().unwrap().len(), 2);
+    let one = http(port, "GET", "/ui/api/snapshot/2", Some("read-token"), "");
+    assert_eq!(one.status, 200, "{}", one.body);
+    let names = one.json();
+    assert!(
+        names["accounts"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"id": "555555555555", "name": "acme-dev"}))
+    );
+    assert!(
+        names["ous"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|ou| ou["name"] == "Sandbox")
+    );
+    assert_eq!(
+        http(port, "GET", "/ui/api/snapshot/9", Some("read-token"), "").status,
+        404
+    );
+    assert_eq!(
+        http(port, "GET", "/ui/api/snapshot/x", Some("read-token"), "").status,
+        400
+    );
+    assert_eq!(
+        http(port, "GET", "/ui/api/snapshot/2", None, "").status,
+        401
+    );
 }
 
 #[test]
@@ -676,6 +704,19 @@ fn the_page_works_in_a_real_browser() {
         "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
     );
     assert_eq!(name, json!("user/eve-contractor"));
+    // OUs and accounts come from the snapshot (GetSnapshot).
+    browser.type_into("#query", "who can reach admin in ou Sand");
+    let ou = browser.until(
+        "an OU",
+        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
+    );
+    assert_eq!(ou, json!("Sandbox"));
+    browser.type_into("#query", "who can reach admin in account 4444");
+    let account = browser.until(
+        "an account",
+        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
+    );
+    assert_eq!(account, json!("444444444444"));
     drop(browser);
     drop(server);
 }

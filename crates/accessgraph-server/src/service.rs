@@ -631,6 +631,23 @@ impl Service {
 
 type ChokeStream = Pin<Box<dyn Stream<Item = Result<pb::ChokePointsReply, Status>> + Send>>;
 
+/// A snapshot's accounts by id: those with IAM data and those Organizations lists, with their
+/// names.
+fn snapshot_accounts(snapshot: &accessgraph_model::Snapshot) -> Vec<pb::NamedRef> {
+    let mut accounts: std::collections::BTreeMap<String, Option<String>> = snapshot
+        .accounts
+        .iter()
+        .map(|account| (account.id.clone(), None))
+        .collect();
+    for listed in snapshot.organization.iter().flat_map(|org| &org.accounts) {
+        accounts.insert(listed.id.clone(), Some(listed.name.clone()));
+    }
+    accounts
+        .into_iter()
+        .map(|(id, name)| pb::NamedRef { id, name })
+        .collect()
+}
+
 /// The `what cuts` query a ChokePoints request asks.
 fn cuts_query(message: &pb::ChokePointsRequest) -> String {
     let mut text = format!("what cuts paths to {}", message.target);
@@ -932,6 +949,16 @@ impl AccessGraph for Service {
                 .organization
                 .as_ref()
                 .map(|org| org.management_account_id.clone()),
+            accounts: snapshot_accounts(&snapshot),
+            ous: snapshot
+                .organization
+                .iter()
+                .flat_map(|org| &org.ous)
+                .map(|ou| pb::NamedRef {
+                    id: ou.id.clone(),
+                    name: Some(ou.name.clone()),
+                })
+                .collect(),
             warnings: snapshot.warnings,
         }))
     }

@@ -52,6 +52,16 @@ pub(crate) fn routes(service: Service) -> Router {
             }),
         )
         .route(
+            "/ui/api/snapshot/{id}",
+            get({
+                let service = service.clone();
+                move |axum::extract::Path(id): axum::extract::Path<String>, request: Request| {
+                    let service = service.clone();
+                    async move { snapshot(&service, &id, &request.into_parts().0).await }
+                }
+            }),
+        )
+        .route(
             "/ui/api/snapshots",
             get(move |request: Request| {
                 let service = service.clone();
@@ -206,6 +216,36 @@ async fn collect(
         }
     }
     answer.ok_or_else(|| Status::internal("the query ended without an answer"))
+}
+
+/// One snapshot's accounts and OUs (names the page completes).
+async fn snapshot(service: &Service, id: &str, page: &Parts) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return failure(&Status::invalid_argument(format!(
+            "`{id}` is not a snapshot id"
+        )));
+    };
+    match service
+        .get_snapshot(request(pb::GetSnapshotRequest { id }, page))
+        .await
+    {
+        Ok(response) => {
+            let shown = response.into_inner();
+            let named = |list: &[pb::NamedRef]| {
+                list.iter()
+                    .map(|named| serde_json::json!({"id": named.id, "name": named.name}))
+                    .collect::<Vec<_>>()
+            };
+            let body = serde_json::json!({
+                "id": id,
+                "organization_id": shown.organization_id,
+                "accounts": named(&shown.accounts),
+                "ous": named(&shown.ous),
+            });
+            respond(StatusCode::OK, JSON, body.to_string())
+        }
+        Err(status) => failure(&status),
+    }
 }
 
 async fn snapshots(service: &Service, page: &Parts) -> Response {

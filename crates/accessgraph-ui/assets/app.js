@@ -513,9 +513,26 @@ async function loadSnapshots() {
       other.textContent = text;
       compare.appendChild(other);
     }
+    await loadNames();
   } catch (error) {
     $("error-text").textContent = error.message;
     $("error").hidden = false;
+  }
+}
+
+// The accounts and OUs of the chosen snapshot, for completion.
+async function loadNames() {
+  const id = selectedSnapshot();
+  if (id === undefined) {
+    return;
+  }
+  const shown = await api("api/snapshot/" + id);
+  for (const account of shown.accounts) {
+    known.add(account.id);
+  }
+  for (const ou of shown.ous) {
+    known.add(/^[\w.-]+$/.test(ou.name) ? ou.name : '"' + ou.name + '"');
+    known.add(ou.id);
   }
 }
 
@@ -539,7 +556,10 @@ function start() {
       download("accessgraph.svg", URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" })));
     }
   });
-  $("snapshot").addEventListener("change", () => run());
+  $("snapshot").addEventListener("change", () => {
+    loadNames().catch(() => {});
+    run();
+  });
   $("compare").addEventListener("change", () => run());
   $("query").addEventListener("input", suggest);
   $("query").addEventListener("keydown", onKey);
