@@ -632,6 +632,11 @@ fn the_page_works_in_a_real_browser() {
         shown.as_str().unwrap().contains("administrator: "),
         "{shown}"
     );
+    let keys = browser.script("return document.querySelectorAll('#detail-text .json-key').length");
+    assert!(
+        keys.as_u64().unwrap() > 3,
+        "the policies are highlighted: {keys}"
+    );
     assert_eq!(
         browser.script("return [...document.querySelectorAll('#detail-actions button')].map((b) => b.textContent)"),
         json!(["who can reach this", "what can this reach", "path to admin"])

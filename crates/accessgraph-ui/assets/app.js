@@ -176,6 +176,50 @@ function stepLines(step, number) {
   return lines;
 }
 
+// A JSON value as highlighted text: keys, strings and numbers in spans, written as text.
+function highlighted(value) {
+  const out = document.createElement("code");
+  const put = (text, kind) => {
+    if (kind) {
+      const span = document.createElement("span");
+      span.className = "json-" + kind;
+      span.textContent = text;
+      out.appendChild(span);
+    } else {
+      out.appendChild(document.createTextNode(text));
+    }
+  };
+  const walk = (item, indent) => {
+    const pad = "  ".repeat(indent);
+    if (Array.isArray(item)) {
+      put("[\n");
+      item.forEach((element, index) => {
+        put(pad + "  ");
+        walk(element, indent + 1);
+        put(index + 1 < item.length ? ",\n" : "\n");
+      });
+      put(pad + "]");
+    } else if (item !== null && typeof item === "object") {
+      const keys = Object.keys(item);
+      put("{\n");
+      keys.forEach((key, index) => {
+        put(pad + "  ");
+        put(JSON.stringify(key), "key");
+        put(": ");
+        walk(item[key], indent + 1);
+        put(index + 1 < keys.length ? ",\n" : "\n");
+      });
+      put(pad + "}");
+    } else if (typeof item === "string") {
+      put(JSON.stringify(item), "string");
+    } else {
+      put(JSON.stringify(item), "literal");
+    }
+  };
+  walk(value, 0);
+  return out;
+}
+
 // A condition clause as the policy writes it.
 function clause(condition) {
   const values = (condition.values || []).map((value) => "`" + value + "`").join(", ");
@@ -252,12 +296,21 @@ async function showNode(id) {
     if (info.administrator) {
       lines.push("administrator: " + info.administrator.reason);
     }
-    for (const policy of (shown.node && shown.node.policies) || []) {
-      lines.push(policy.kind + " policy " + policy.name + ":");
-      lines.push(JSON.stringify(policy.document, null, 2));
+    const detail = shown.node || { policies: [], outgoing: [] };
+    const groups = detail.outgoing.filter((step) => step.edge === "member").map((step) => {
+      const group = shown.nodes[step.to];
+      return group ? group.name : step.to;
+    });
+    if (groups.length) {
+      lines.push("member of: " + groups.join(", "));
     }
     state.answer = saved;
     showDetail(label(id), lines, nodeActions(id));
+    const text = $("detail-text");
+    for (const policy of detail.policies) {
+      text.appendChild(document.createTextNode("\n" + policy.kind + " policy " + policy.name + ":\n"));
+      text.appendChild(highlighted(policy.document));
+    }
   } catch (error) {
     showDetail(label(id), [error.message], []);
   }
