@@ -911,7 +911,7 @@ fn hot_swap_under_concurrent_queries() {
 }
 
 /// A synthetic organization dense enough that enumerating every path is hopeless.
-fn synthetic_store() -> tempfile::TempDir {
+pub(crate) fn synthetic_store() -> tempfile::TempDir {
     synthetic_store_of(20, 60, false)
 }
 

@@ -812,3 +812,49 @@ fn hostile_policy_text_stays_text() {
         json!("accessgraph")
     );
 }
+
+#[test]
+fn large_answers_are_drawn_by_account() {
+    let Some(chromedriver) = chromedriver() else {
+        eprintln!("skipped: no chromedriver (Debian's chromium-driver; .ci/run installs it)");
+        return;
+    };
+    let server = start_with(
+        crate::grpc::synthetic_store(),
+        Options {
+            tokens: tokens(),
+            ui: true,
+            ..Options::default()
+        },
+    );
+    let browser = Browser::start(&chromedriver);
+    browser.open(&format!(
+        "http://127.0.0.1:{}/ui/#q=who%20can%20reach%20admin%20in%20org",
+        port(&server)
+    ));
+    browser.until(
+        "the token dialog",
+        "return document.getElementById('login').open",
+    );
+    browser.type_into("#token", "read-token");
+    browser.click("#login-form button");
+    let rows = browser.until(
+        "the answer",
+        "return document.querySelectorAll('#rows tbody tr').length",
+    );
+    assert!(rows.as_u64().unwrap() > 150, "{rows}");
+    browser.click("#show-graph");
+    let note = browser.until(
+        "the graph by account",
+        "return window.AccessGraphView.graph() && document.getElementById('graph-note').textContent",
+    );
+    assert!(
+        note.as_str().unwrap().contains("shown by account"),
+        "{note}"
+    );
+    // One node per account (20 generated ones), and per kind of node outside accounts.
+    let nodes = browser.script("return window.AccessGraphView.graph().nodes().length");
+    let nodes = nodes.as_u64().unwrap();
+    assert!((20..=30).contains(&nodes), "{nodes} nodes");
+    browser.screenshot("by-account");
+}
