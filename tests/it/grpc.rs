@@ -252,6 +252,27 @@ fn every_call_answers() {
         Some("arn:aws:iam::111111111111:group/OrgAdmins")
     );
 
+    // Complete: names by prefix, case aside, sorted.
+    let names = runtime
+        .block_on(client.complete(pb::CompleteRequest {
+            prefix: "ROLE/ec2".into(),
+            ..pb::CompleteRequest::default()
+        }))
+        .unwrap()
+        .into_inner()
+        .names;
+    assert_eq!(names, ["role/ec2-admin"]);
+    let arns = runtime
+        .block_on(client.complete(pb::CompleteRequest {
+            prefix: "arn:aws:iam::222222222222:user/".into(),
+            limit: Some(1),
+            ..pb::CompleteRequest::default()
+        }))
+        .unwrap()
+        .into_inner()
+        .names;
+    assert_eq!(arns, ["arn:aws:iam::222222222222:user/dana"]);
+
     // ChokePoints streams the ranked choke points one by one, then the rest of the answer; the
     // same as the query `what cuts` answers.
     let mut stream = runtime

@@ -228,6 +228,29 @@ fn the_page_and_its_api_answer_over_http() {
     assert_eq!(listed.status, 200);
     assert_eq!(listed.json()["active"], 2);
     assert_eq!(listed.json()["snapshots"].as_array().unwrap().len(), 2);
+    let completed = http(
+        port,
+        "POST",
+        "/ui/api/complete",
+        Some("read-token"),
+        &json!({"prefix": "user/"}).to_string(),
+    );
+    assert_eq!(completed.status, 200, "{}", completed.body);
+    let names = completed.json()["names"].clone();
+    assert!(
+        names
+            .as_array()
+            .unwrap()
+            .contains(&json!("user/eve-contractor")),
+        "{names}"
+    );
+    assert!(
+        names
+            .as_array()
+            .unwrap()
+            .contains(&json!("user/jane@acme.example")),
+        "{names}"
+    );
     let one = http(port, "GET", "/ui/api/snapshot/2", Some("read-token"), "");
     assert_eq!(one.status, 200, "{}", one.body);
     let names = one.json();
@@ -709,6 +732,13 @@ fn the_page_works_in_a_real_browser() {
         "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
     );
     assert_eq!(name, json!("user/eve-contractor"));
+    // Names never seen in an answer come from the server (Complete).
+    browser.type_into("#query", "show role/sandbox-a");
+    let role = browser.until(
+        "a role from the server",
+        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
+    );
+    assert_eq!(role, json!("role/sandbox-admin"));
     // OUs and accounts come from the snapshot (GetSnapshot).
     browser.type_into("#query", "who can reach admin in ou Sand");
     let ou = browser.until(

@@ -10,6 +10,7 @@
 
 mod answer;
 mod ast;
+mod complete;
 mod coverage;
 mod cuts;
 mod error;
@@ -26,6 +27,7 @@ pub use ast::{
     AccessLevel, ContextPairs, EdgeKindName, KeepItem, Modifier, NamedKind, NodeRef, PathMode,
     Query, RequestSpec, Scope, Span, Spanned, Statement, Target, level_words,
 };
+pub use complete::{MAX_COMPLETIONS, complete};
 pub use cuts::{
     CheckInfo, ChokePointInfo, CutsAnswer, DEFAULT_CHOKE_POINTS, FixInfo, MAX_CHOKE_POINTS,
     PlanInfo, PolicyEdit,

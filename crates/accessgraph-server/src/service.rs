@@ -807,6 +807,30 @@ impl AccessGraph for Service {
         }))
     }
 
+    async fn complete(
+        &self,
+        request: Request<pb::CompleteRequest>,
+    ) -> Result<Response<pb::CompleteResponse>, Status> {
+        self.admit(&request, Access::Read)?;
+        let message = request.into_inner();
+        self.still_loading(message.snapshot)?;
+        let catalog = Pinned {
+            catalog: self.state.catalog.clone(),
+            active: self.state.active.load_full(),
+            default: message.snapshot,
+        };
+        let names = Service::blocking(move || {
+            let view = catalog
+                .view(None)
+                .map_err(|error| QueryError::from_catalog(&error, Span::default()))
+                .map_err(|error| query_status(&error, "", None))?;
+            let limit = message.limit.map_or(20, |limit| limit as usize);
+            Ok(accessgraph_query::complete(&view, &message.prefix, limit))
+        })
+        .await?;
+        Ok(Response::new(pb::CompleteResponse { names }))
+    }
+
     async fn get_node(
         &self,
         request: Request<pb::GetNodeRequest>,

@@ -62,6 +62,16 @@ pub(crate) fn routes(service: Service) -> Router {
             }),
         )
         .route(
+            "/ui/api/complete",
+            post({
+                let service = service.clone();
+                move |request: Request| {
+                    let service = service.clone();
+                    async move { complete(&service, request).await }
+                }
+            }),
+        )
+        .route(
             "/ui/api/snapshots",
             get(move |request: Request| {
                 let service = service.clone();
@@ -157,23 +167,29 @@ fn request<T>(message: T, page: &Parts) -> tonic::Request<T> {
     request
 }
 
-async fn query(service: &Service, page: Request) -> Response {
-    let (parts, body) = page.into_parts();
-    // Read at most one byte more than allowed: memory stays bounded whatever is sent.
+/// A request's JSON body, at most the server's request size (memory stays bounded whatever is
+/// sent); `shape` says what was expected.
+async fn json_body<T: serde::de::DeserializeOwned>(body: Body, shape: &str) -> Result<T, Response> {
     let Ok(body) = axum::body::to_bytes(body, crate::MAX_REQUEST_BYTES).await else {
-        return failure(&Status::resource_exhausted(format!(
+        return Err(failure(&Status::resource_exhausted(format!(
             "the request is more than this server's limit of {} bytes",
             crate::MAX_REQUEST_BYTES
-        )));
+        ))));
     };
-    let asked: ApiQuery = match serde_json::from_slice(&body) {
-        Ok(asked) => asked,
-        Err(error) => {
-            return failure(&Status::invalid_argument(format!(
-                "the request is not {{\"query\": TEXT, \"snapshot\": ID, \"limit\": N}}: {error}"
-            )));
-        }
-    };
+    serde_json::from_slice(&body).map_err(|error| {
+        failure(&Status::invalid_argument(format!(
+            "the request is not {shape}: {error}"
+        )))
+    })
+}
+
+async fn query(service: &Service, page: Request) -> Response {
+    let (parts, body) = page.into_parts();
+    let asked: ApiQuery =
+        match json_body(body, "{\"query\": TEXT, \"snapshot\": ID, \"limit\": N}").await {
+            Ok(asked) => asked,
+            Err(response) => return response,
+        };
     let message = pb::QueryRequest {
         query: asked.query,
         snapshot: asked.snapshot,
@@ -216,6 +232,36 @@ async fn collect(
         }
     }
     answer.ok_or_else(|| Status::internal("the query ended without an answer"))
+}
+
+/// A completion asked by the page.
+#[derive(Debug, Deserialize)]
+struct ApiComplete {
+    prefix: String,
+    #[serde(default)]
+    snapshot: Option<u64>,
+}
+
+/// The names that begin with a prefix (`Complete`).
+async fn complete(service: &Service, page: Request) -> Response {
+    let (parts, body) = page.into_parts();
+    let asked: ApiComplete = match json_body(body, "{\"prefix\": TEXT, \"snapshot\": ID}").await {
+        Ok(asked) => asked,
+        Err(response) => return response,
+    };
+    let message = pb::CompleteRequest {
+        prefix: asked.prefix,
+        snapshot: asked.snapshot,
+        limit: None,
+    };
+    match service.complete(request(message, &parts)).await {
+        Ok(response) => respond(
+            StatusCode::OK,
+            JSON,
+            serde_json::json!({"names": response.into_inner().names}).to_string(),
+        ),
+        Err(status) => failure(&status),
+    }
 }
 
 /// One snapshot's accounts and OUs (names the page completes).

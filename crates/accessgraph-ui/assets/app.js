@@ -447,19 +447,41 @@ function currentWord() {
   return { start, word: before.slice(start) };
 }
 
-function suggest() {
-  const list = $("suggestions");
+// Names of the snapshot that begin with a prefix (`user/ev`, `arn:...`), from the server.
+async function serverNames(word) {
+  if (!/^(user\/|role\/|group\/|arn:)/i.test(word)) {
+    return [];
+  }
+  try {
+    const body = { prefix: word };
+    if (selectedSnapshot() !== undefined) {
+      body.snapshot = selectedSnapshot();
+    }
+    return (await api("api/complete", body)).names;
+  } catch (error) {
+    return [];
+  }
+}
+
+async function suggest() {
   const { word } = currentWord();
+  const lower = word.toLowerCase();
+  const local = [...KEYWORDS, ...known].filter(
+    (candidate) => word && candidate.toLowerCase().startsWith(lower) && candidate !== word,
+  );
+  showSuggestions(local);
+  const names = await serverNames(word);
+  // Only if the word is still the one typed.
+  if (names.length && currentWord().word === word) {
+    showSuggestions([...new Set([...local, ...names])].filter((name) => name !== word));
+  }
+}
+
+function showSuggestions(candidates) {
+  const list = $("suggestions");
   list.replaceChildren();
   chosen = 0;
-  if (!word) {
-    list.hidden = true;
-    return;
-  }
-  const lower = word.toLowerCase();
-  const matches = [...KEYWORDS, ...known]
-    .filter((candidate) => candidate.toLowerCase().startsWith(lower) && candidate !== word)
-    .slice(0, 8);
+  const matches = candidates.slice(0, 8);
   for (const match of matches) {
     const item = document.createElement("li");
     item.textContent = match;
