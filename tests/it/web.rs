@@ -306,24 +306,30 @@ fn without_the_ui_only_grpc_answers() {
     );
 }
 
+/// A chromedriver process, stopped when dropped (also when a test fails before its session).
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A WebDriver session on a chromedriver of this machine: the W3C protocol's JSON over HTTP.
+/// Dropping it closes the browser, then stops the driver.
 struct Browser {
-    driver: std::process::Child,
     port: u16,
     session: String,
+    _driver: Driver,
     _profile: tempfile::TempDir,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = webdriver(
-            self.port,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            None,
-        );
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        let path = format!("/session/{}", self.session);
+        let port = self.port;
+        let _ = std::panic::catch_unwind(move || webdriver(port, "DELETE", &path, None));
     }
 }
 
@@ -349,12 +355,14 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
-        let driver = std::process::Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let driver = Driver(
+            std::process::Command::new(chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         let started = std::time::Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -380,9 +388,9 @@ impl Browser {
         let created = webdriver(port, "POST", "/session", Some(capabilities));
         let session = created["sessionId"].as_str().unwrap().to_owned();
         Browser {
-            driver,
             port,
             session,
+            _driver: driver,
             _profile: profile,
         }
     }
