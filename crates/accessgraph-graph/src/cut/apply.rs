@@ -114,7 +114,9 @@ pub fn without_statements(text: &str, statements: &[usize]) -> Result<String, Ed
     Ok(document.to_string())
 }
 
-/// The text of the policy a label names (see [`locate`]), if the snapshot holds it.
+/// The text of the policy a label names (a trust policy `ROLE#trust`, an inline policy
+/// `ENTITY#inline/NAME`, a resource policy `RESOURCE#policy`, or a customer-managed policy's
+/// default version by its ARN), if the snapshot holds it.
 #[must_use]
 pub fn policy_text<'s>(snapshot: &'s Snapshot, label: &str) -> Option<&'s str> {
     locate(&snapshot.accounts, label)?
