@@ -128,8 +128,13 @@ fn port(server: &TestServer) -> u16 {
 }
 
 fn start_ui() -> TestServer {
+    start_ui_on(example_store())
+}
+
+/// A server with the page on `store`, with the test tokens.
+fn start_ui_on(store: tempfile::TempDir) -> TestServer {
     start_with(
-        example_store(),
+        store,
         Options {
             tokens: tokens(),
             ui: true,
@@ -480,6 +485,24 @@ impl Browser {
         self.call("DELETE", "/actions", None);
     }
 
+    /// Answers the page's token dialog with the test server's read token.
+    fn sign_in(&self) {
+        self.until(
+            "the token dialog",
+            "return document.getElementById('login').open",
+        );
+        self.type_into("#token", "read-token");
+        self.click("#login-form button");
+    }
+
+    /// The first completion offered.
+    fn first_suggestion(&self, what: &str) -> Value {
+        self.until(
+            what,
+            "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
+        )
+    }
+
     fn click(&self, css: &str) {
         let element = self.element(css);
         self.call(
@@ -528,12 +551,7 @@ fn the_page_works_in_a_real_browser() {
     browser.open(&format!(
         "{base}#q=who%20can%20reach%20admin%20in%20account%20555555555555"
     ));
-    browser.until(
-        "the token dialog",
-        "return document.getElementById('login').open",
-    );
-    browser.type_into("#token", "read-token");
-    browser.click("#login-form button");
+    browser.sign_in();
     let rows = browser.until(
         "the answer's rows",
         "return document.querySelectorAll('#rows tbody tr').length",
@@ -719,10 +737,7 @@ fn the_page_works_in_a_real_browser() {
 
     // Completion: keywords, then names seen in answers; Tab takes the first.
     browser.type_into("#query", "who can rea");
-    let first = browser.until(
-        "a suggestion",
-        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
-    );
+    let first = browser.first_suggestion("a suggestion");
     assert_eq!(first, json!("reach"));
     let query = browser.element("#query");
     browser.call(
@@ -735,30 +750,18 @@ fn the_page_works_in_a_real_browser() {
         json!("who can reach ")
     );
     browser.type_into("#query", "can user/ev");
-    let name = browser.until(
-        "a name from an answer",
-        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
-    );
+    let name = browser.first_suggestion("a name from an answer");
     assert_eq!(name, json!("user/eve-contractor"));
     // Names never seen in an answer come from the server (Complete).
     browser.type_into("#query", "show role/sandbox-a");
-    let role = browser.until(
-        "a role from the server",
-        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
-    );
+    let role = browser.first_suggestion("a role from the server");
     assert_eq!(role, json!("role/sandbox-admin"));
     // OUs and accounts come from the snapshot (GetSnapshot).
     browser.type_into("#query", "who can reach admin in ou Sand");
-    let ou = browser.until(
-        "an OU",
-        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
-    );
+    let ou = browser.first_suggestion("an OU");
     assert_eq!(ou, json!("Sandbox"));
     browser.type_into("#query", "who can reach admin in account 4444");
-    let account = browser.until(
-        "an account",
-        "const list = document.getElementById('suggestions'); return !list.hidden && list.firstChild.textContent",
-    );
+    let account = browser.first_suggestion("an account");
     assert_eq!(account, json!("444444444444"));
     drop(browser);
     drop(server);
@@ -799,25 +802,13 @@ fn hostile_policy_text_stays_text() {
         eprintln!("skipped: no chromedriver (Debian's chromium-driver; .ci/run installs it)");
         return;
     };
-    let server = start_with(
-        hostile_store(),
-        Options {
-            tokens: tokens(),
-            ui: true,
-            ..Options::default()
-        },
-    );
+    let server = start_ui_on(hostile_store());
     let browser = Browser::start(&chromedriver);
     browser.open(&format!(
         "http://127.0.0.1:{}/ui/#q=path%20from%20user%2Fbob%20to%20admin%20in%20account%20555555555555",
         port(&server)
     ));
-    browser.until(
-        "the token dialog",
-        "return document.getElementById('login').open",
-    );
-    browser.type_into("#token", "read-token");
-    browser.click("#login-form button");
+    browser.sign_in();
     browser.until(
         "bob's path",
         "return document.querySelectorAll('#rows tbody tr').length",
@@ -857,25 +848,13 @@ fn large_answers_are_drawn_by_account() {
         eprintln!("skipped: no chromedriver (Debian's chromium-driver; .ci/run installs it)");
         return;
     };
-    let server = start_with(
-        crate::grpc::synthetic_store(),
-        Options {
-            tokens: tokens(),
-            ui: true,
-            ..Options::default()
-        },
-    );
+    let server = start_ui_on(crate::grpc::synthetic_store());
     let browser = Browser::start(&chromedriver);
     browser.open(&format!(
         "http://127.0.0.1:{}/ui/#q=who%20can%20reach%20admin%20in%20org",
         port(&server)
     ));
-    browser.until(
-        "the token dialog",
-        "return document.getElementById('login').open",
-    );
-    browser.type_into("#token", "read-token");
-    browser.click("#login-form button");
+    browser.sign_in();
     let rows = browser.until(
         "the answer",
         "return document.querySelectorAll('#rows tbody tr').length",

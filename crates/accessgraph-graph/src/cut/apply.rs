@@ -196,28 +196,39 @@ fn locate(accounts: &[Account], label: &str) -> Option<Place> {
             if named.is_some_and(|named| named != account) {
                 continue;
             }
-            let found = if let Some(index) = entry.users.iter().position(|user| user.arn == arn) {
-                entry
-                    .users
-                    .get(index)
-                    .and_then(|user| inline(&user.inline_policies))
-                    .map(|policy| (Owner::User, index, policy))
-            } else if let Some(index) = entry.groups.iter().position(|group| group.arn == arn) {
-                entry
-                    .groups
-                    .get(index)
-                    .and_then(|group| inline(&group.inline_policies))
-                    .map(|policy| (Owner::Group, index, policy))
-            } else if let Some(index) = entry.roles.iter().position(|role| role.arn == arn) {
-                entry
-                    .roles
-                    .get(index)
-                    .and_then(|role| inline(&role.inline_policies))
-                    .map(|policy| (Owner::Role, index, policy))
-            } else {
+            let owners = [
+                (
+                    Owner::User,
+                    entry
+                        .users
+                        .iter()
+                        .position(|user| user.arn == arn)
+                        .and_then(|index| Some((index, &entry.users.get(index)?.inline_policies))),
+                ),
+                (
+                    Owner::Group,
+                    entry
+                        .groups
+                        .iter()
+                        .position(|group| group.arn == arn)
+                        .and_then(|index| Some((index, &entry.groups.get(index)?.inline_policies))),
+                ),
+                (
+                    Owner::Role,
+                    entry
+                        .roles
+                        .iter()
+                        .position(|role| role.arn == arn)
+                        .and_then(|index| Some((index, &entry.roles.get(index)?.inline_policies))),
+                ),
+            ];
+            let Some((owner, (index, list))) = owners
+                .into_iter()
+                .find_map(|(owner, found)| Some((owner, found?)))
+            else {
                 continue;
             };
-            let (owner, index, policy) = found?;
+            let policy = inline(list)?;
             return Some(Place::Inline {
                 account,
                 owner,
