@@ -571,3 +571,49 @@ fn a_team_technique_file_adds_its_edges() {
             .and(predicate::str::contains("appsync:CreateDataSource")),
         );
 }
+
+/// `--exit-code`: 1 when an answer finds something (a path gained by a change, a principal that
+/// reaches the target), 0 when not, 2 on error; SARIF for code scanning.
+#[test]
+fn exit_codes_let_a_pipeline_fail_on_new_paths() {
+    let before = crate::query_golden::before_sandbox_scp();
+    let before = before.path().display().to_string();
+    // Adding the sandbox SCP only cuts paths: nothing gained.
+    accessgraph()
+        .args(["diff", "--exit-code", &before, &org()])
+        .arg("who can reach admin in account 666666666666")
+        .assert()
+        .code(0);
+    // Removing it opens paths again: the pipeline fails, and SARIF names each new path.
+    let output = accessgraph()
+        .args(["diff", "--exit-code", "--format", "sarif", &org(), &before])
+        .arg("who can reach admin in account 666666666666")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 8);
+    assert!(
+        results
+            .iter()
+            .all(|result| result["ruleId"] == "accessgraph/new-path-to-target")
+    );
+    // A question with an answer exits 1, one without 0, an error 2.
+    accessgraph()
+        .args(["query", "--exit-code", "--snapshot", &org()])
+        .arg("who can reach admin in org from external definite only")
+        .assert()
+        .code(1);
+    accessgraph()
+        .args(["query", "--exit-code", "--snapshot", &org()])
+        .arg("can user/bob reach admin in account 111111111111")
+        .assert()
+        .code(0);
+    accessgraph()
+        .args(["query", "--exit-code", "--snapshot", &org()])
+        .arg("who can reech admin")
+        .assert()
+        .code(2);
+}
