@@ -178,22 +178,7 @@ pub async fn connect_local(
 pub async fn collect(mut stream: tonic::Streaming<pb::QueryRow>) -> Result<Answer, ClientError> {
     let mut answer: Option<Answer> = None;
     while let Some(message) = stream.message().await? {
-        match message.item {
-            Some(pb::query_row::Item::Header(header)) => {
-                answer = Some(convert::answer_from_header(&header)?);
-            }
-            Some(pb::query_row::Item::Row(row)) => {
-                if let Some(answer) = answer.as_mut() {
-                    answer.rows.push(convert::row_from(row)?);
-                }
-            }
-            Some(pb::query_row::Item::Summary(summary)) => {
-                if let Some(answer) = answer.as_mut() {
-                    convert::apply_summary(answer, &summary)?;
-                }
-            }
-            None => {}
-        }
+        convert::absorb(&mut answer, message)?;
     }
     answer.ok_or_else(|| ClientError::Decode(DecodeError::new("an empty answer")))
 }

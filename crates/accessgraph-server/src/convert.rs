@@ -548,6 +548,31 @@ pub fn answer_from_header(header: &pb::AnswerHeader) -> Result<Answer, DecodeErr
     })
 }
 
+/// Adds one message of a streamed answer to the answer rebuilt so far: the header starts it,
+/// rows and the summary complete it (before a header they have nothing to complete).
+///
+/// # Errors
+/// When the message holds a value this client does not know.
+pub fn absorb(answer: &mut Option<Answer>, message: pb::QueryRow) -> Result<(), DecodeError> {
+    match message.item {
+        Some(pb::query_row::Item::Header(header)) => {
+            *answer = Some(answer_from_header(&header)?);
+        }
+        Some(pb::query_row::Item::Row(row)) => {
+            if let Some(answer) = answer.as_mut() {
+                answer.rows.push(row_from(row)?);
+            }
+        }
+        Some(pb::query_row::Item::Summary(summary)) => {
+            if let Some(answer) = answer.as_mut() {
+                apply_summary(answer, &summary)?;
+            }
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// Completes an answer with its summary.
 ///
 /// # Errors

@@ -863,17 +863,7 @@ impl AccessGraph for Service {
             .await?;
         let mut answer: Option<accessgraph_query::Answer> = None;
         while let Some(item) = tokio_stream::StreamExt::next(&mut stream).await {
-            match item?.item {
-                Some(pb::query_row::Item::Header(header)) => {
-                    answer = Some(convert::answer_from_header(&header).map_err(internal)?);
-                }
-                Some(pb::query_row::Item::Summary(summary)) => {
-                    if let Some(answer) = answer.as_mut() {
-                        convert::apply_summary(answer, &summary).map_err(internal)?;
-                    }
-                }
-                Some(pb::query_row::Item::Row(_)) | None => {}
-            }
+            convert::absorb(&mut answer, item?).map_err(internal)?;
         }
         let answer = answer.ok_or_else(|| internal("no answer"))?;
         Ok(Response::new(convert::answer(&answer)))

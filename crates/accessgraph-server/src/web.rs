@@ -210,26 +210,11 @@ async fn query(service: &Service, page: Request) -> Response {
 async fn collect(
     stream: impl tokio_stream::Stream<Item = Result<pb::QueryRow, Status>>,
 ) -> Result<accessgraph_query::Answer, Status> {
-    let decode = |error: convert::DecodeError| Status::internal(error.to_string());
     let mut answer = None;
     let mut stream = std::pin::pin!(stream);
     while let Some(message) = tokio_stream::StreamExt::next(&mut stream).await {
-        match message?.item {
-            Some(pb::query_row::Item::Header(header)) => {
-                answer = Some(convert::answer_from_header(&header).map_err(decode)?);
-            }
-            Some(pb::query_row::Item::Row(row)) => {
-                if let Some(answer) = answer.as_mut() {
-                    answer.rows.push(convert::row_from(row).map_err(decode)?);
-                }
-            }
-            Some(pb::query_row::Item::Summary(summary)) => {
-                if let Some(answer) = answer.as_mut() {
-                    convert::apply_summary(answer, &summary).map_err(decode)?;
-                }
-            }
-            None => {}
-        }
+        convert::absorb(&mut answer, message?)
+            .map_err(|error| Status::internal(error.to_string()))?;
     }
     answer.ok_or_else(|| Status::internal("the query ended without an answer"))
 }
